@@ -1,0 +1,29 @@
+// Who is calling and why: the identity every domain call carries below the RPC edge.
+#ifndef THROUGHCARE_PRINCIPAL_H_
+#define THROUGHCARE_PRINCIPAL_H_
+
+#include <string>
+
+namespace throughcare {
+
+// An authenticated caller: an agency system (from its mutual-TLS certificate) acting for a
+// practitioner (from a signed assertion the agency issued). All fields are non-empty once the
+// edge has authenticated the call.
+struct Principal {
+  std::string agency_id;  // the agency the certificate maps to, e.g. "hmp-northgate"
+  std::string system_id;  // the agency system the certificate identifies
+  std::string user_id;    // the practitioner, as the agency's identity provider names them
+  std::string role;       // a role the agency may grant, e.g. "carat_worker"
+};
+
+// The context of one call: the principal, the declared purpose of use, and the request id that
+// ties log lines and the audit entry together.
+struct CallContext {
+  Principal principal;
+  std::string purpose;
+  std::string request_id;
+};
+
+}  // namespace throughcare
+
+#endif  // THROUGHCARE_PRINCIPAL_H_

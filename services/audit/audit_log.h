@@ -1,0 +1,77 @@
+// Appending to the audit log, and running an access so that its audit entry is committed in the
+// same transaction, before the caller is answered (fail-closed audit).
+#ifndef THROUGHCARE_SERVICES_AUDIT_AUDIT_LOG_H_
+#define THROUGHCARE_SERVICES_AUDIT_AUDIT_LOG_H_
+
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "services/policy/policy.h"
+#include "throughcare/audit.h"
+#include "throughcare/clock.h"
+#include "throughcare/principal.h"
+#include "throughcare/storage.h"
+
+namespace throughcare::audit {
+
+// How a domain service answers: called exactly once, on the storage writer thread, after the
+// audit entry for the access is durable. Must not block.
+template <typename T>
+using Reply = absl::AnyInvocable<void(absl::StatusOr<T>)>;
+
+class AuditLog {
+ public:
+  explicit AuditLog(const Clock& clock) : clock_(clock) {}
+
+  // A new entry for an access by `ctx` to `action`, with who, why and the request id filled in.
+  AuditEntry Begin(const CallContext& ctx, absl::string_view action) const;
+
+  // Sets seq, time, prev_hash and hash, and appends `entry` within `tx`. Any failure is
+  // Unavailable ("audit log unavailable: ..."), so that the whole access fails with it.
+  absl::Status Append(WriteTx& tx, AuditEntry entry) const;
+
+ private:
+  const Clock& clock_;
+};
+
+// Asks `policy` and records its decision, reason and version in `entry`. OK if allowed, else
+// PermissionDenied with the decision's reason.
+absl::Status Authorize(const policy::Policy& policy, const CallContext& ctx,
+                       absl::string_view action, absl::string_view data_class,
+                       AuditEntry& entry);
+
+// Runs `op` in one write transaction together with the append of its audit entry, then replies.
+//  - `op` fills in the entry (subject, record, decision, reason) as it learns them and returns the
+//    answer. If `op` fails, its writes are undone but the audit entry, with the failure as its
+//    outcome, is still committed.
+//  - If the append or the commit fails, the reply is that error and nothing `op` wrote remains.
+template <typename T>
+void RunAudited(Storage& storage, const AuditLog& log, AuditEntry entry,
+                absl::AnyInvocable<absl::StatusOr<T>(WriteTx&, AuditEntry&)> op, Reply<T> reply) {
+  auto result = std::make_shared<absl::StatusOr<T>>(absl::InternalError("operation did not run"));
+  storage.Write(
+      [&log, entry = std::move(entry), op = std::move(op),
+       result](WriteTx& tx) mutable -> absl::Status {
+        absl::Status op_status = tx.Atomically([&](WriteTx& t) {
+          *result = op(t, entry);
+          return result->status();
+        });
+        entry.outcome = absl::StatusCodeToString(op_status.code());
+        return log.Append(tx, std::move(entry));
+      },
+      [result, reply = std::move(reply)](absl::Status commit) mutable {
+        if (commit.ok()) {
+          reply(std::move(*result));
+        } else {
+          reply(std::move(commit));
+        }
+      });
+}
+
+}  // namespace throughcare::audit
+
+#endif  // THROUGHCARE_SERVICES_AUDIT_AUDIT_LOG_H_

@@ -1,0 +1,64 @@
+#include "services/audit/chain.h"
+
+#include "absl/strings/str_cat.h"
+#include "services/crypto/hash.h"
+
+namespace throughcare::audit {
+namespace {
+
+void AppendField(std::string& out, absl::string_view field) {
+  uint64_t n = field.size();
+  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((n >> shift) & 0xff));
+  out.append(field.data(), field.size());
+}
+
+}  // namespace
+
+const char kGenesisHash[] = "0000000000000000000000000000000000000000000000000000000000000000";
+
+std::string ComputeEntryHash(const AuditEntry& e) {
+  std::string buf = "throughcare.audit.v1";
+  AppendField(buf, e.prev_hash);
+  AppendField(buf, absl::StrCat(e.seq));
+  AppendField(buf, absl::StrCat(absl::ToUnixMicros(e.time)));
+  AppendField(buf, e.agency_id);
+  AppendField(buf, e.system_id);
+  AppendField(buf, e.user_id);
+  AppendField(buf, e.role);
+  AppendField(buf, e.action);
+  AppendField(buf, e.subject_id);
+  AppendField(buf, e.record_id);
+  AppendField(buf, absl::StrCat(e.record_version));
+  AppendField(buf, e.purpose);
+  AppendField(buf, e.decision == AuditDecision::kAllow ? "allow" : "deny");
+  AppendField(buf, e.reason);
+  AppendField(buf, e.policy_version);
+  AppendField(buf, e.request_id);
+  AppendField(buf, e.outcome);
+  return crypto::Sha256Hex(buf);
+}
+
+absl::Status ChainVerifier::Add(const AuditEntry& entry) {
+  if (!failure_.ok()) return failure_;
+  const int64_t expected_seq = verified_ + 1;
+  if (entry.seq != expected_seq) {
+    failure_ = absl::DataLossError(absl::StrCat("audit entry ", entry.seq, ": expected entry ",
+                                                expected_seq, " here (entries missing or out of "
+                                                "order)"));
+  } else if (entry.prev_hash != head_hash_) {
+    failure_ = absl::DataLossError(absl::StrCat(
+        "audit entry ", entry.seq,
+        ": prev_hash does not match the hash of the entry before it (an entry was changed, "
+        "removed or reordered)"));
+  } else if (ComputeEntryHash(entry) != entry.hash) {
+    failure_ = absl::DataLossError(
+        absl::StrCat("audit entry ", entry.seq, ": hash does not match its contents (the entry "
+                     "was altered)"));
+  }
+  if (!failure_.ok()) return failure_;
+  ++verified_;
+  head_hash_ = entry.hash;
+  return absl::OkStatus();
+}
+
+}  // namespace throughcare::audit

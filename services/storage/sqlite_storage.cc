@@ -1,0 +1,743 @@
+#include "services/storage/sqlite_storage.h"
+
+#include <sqlite3.h>
+
+#include <deque>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
+#include "throughcare/status_macros.h"
+
+namespace throughcare::storage {
+namespace {
+
+// Schema migrations, applied in order; entry i brings the schema to version i + 1. Never edit a
+// released entry: add a new one.
+constexpr const char* kMigrations[] = {
+    R"sql(
+CREATE TABLE subjects (
+  id            TEXT PRIMARY KEY,
+  home_area     TEXT NOT NULL,
+  registered_by TEXT NOT NULL,
+  registered_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE subject_identifiers (
+  kind       INTEGER NOT NULL,
+  value      TEXT NOT NULL,
+  subject_id TEXT NOT NULL REFERENCES subjects(id),
+  linked_by  TEXT NOT NULL,
+  linked_at  INTEGER NOT NULL,
+  PRIMARY KEY (kind, value)
+) WITHOUT ROWID;
+CREATE INDEX subject_identifiers_by_subject ON subject_identifiers(subject_id);
+CREATE TABLE subject_keys (
+  subject_id  TEXT PRIMARY KEY REFERENCES subjects(id),
+  wrapped_key BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE records (
+  record_id     TEXT NOT NULL,
+  version       INTEGER NOT NULL,
+  subject_id    TEXT NOT NULL REFERENCES subjects(id),
+  record_type   TEXT NOT NULL,
+  data_class    TEXT NOT NULL,
+  collected_for TEXT NOT NULL,
+  labels        TEXT NOT NULL,
+  owner_agency  TEXT NOT NULL,
+  author_user   TEXT NOT NULL,
+  created_at    INTEGER NOT NULL,
+  sealed_body   BLOB NOT NULL,
+  PRIMARY KEY (record_id, version)
+);
+CREATE INDEX records_by_subject ON records(subject_id);
+CREATE TABLE audit_log (
+  seq            INTEGER PRIMARY KEY,
+  time           INTEGER NOT NULL,
+  agency_id      TEXT NOT NULL,
+  system_id      TEXT NOT NULL,
+  user_id        TEXT NOT NULL,
+  role           TEXT NOT NULL,
+  action         TEXT NOT NULL,
+  subject_id     TEXT NOT NULL,
+  record_id      TEXT NOT NULL,
+  record_version INTEGER NOT NULL,
+  purpose        TEXT NOT NULL,
+  decision       INTEGER NOT NULL,
+  reason         TEXT NOT NULL,
+  policy_version TEXT NOT NULL,
+  request_id     TEXT NOT NULL,
+  outcome        TEXT NOT NULL,
+  prev_hash      TEXT NOT NULL,
+  hash           TEXT NOT NULL
+);
+CREATE INDEX audit_by_subject ON audit_log(subject_id, seq);
+CREATE INDEX audit_by_agency ON audit_log(agency_id, seq);
+CREATE INDEX audit_by_user ON audit_log(user_id, seq);
+CREATE INDEX audit_by_time ON audit_log(time);
+)sql",
+};
+
+constexpr int kSchemaVersion = sizeof(kMigrations) / sizeof(kMigrations[0]);
+
+int64_t ToMicros(absl::Time t) { return absl::ToUnixMicros(t); }
+absl::Time FromMicros(int64_t us) { return absl::FromUnixMicros(us); }
+
+absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
+  std::string message = absl::StrCat("sqlite: ", what, ": ", sqlite3_errstr(rc));
+  if (db != nullptr && sqlite3_errcode(db) == rc) {
+    absl::StrAppend(&message, " (", sqlite3_errmsg(db), ")");
+  }
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+      return absl::UnavailableError(message);
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return absl::DataLossError(message);
+    case SQLITE_CONSTRAINT:
+      return absl::AlreadyExistsError(message);
+    default:
+      return absl::InternalError(message);
+  }
+}
+
+// A prepared statement borrowed from a connection's cache; reset and unbound when it goes out of
+// scope. Columns and parameters are 0- and 1-based as in SQLite.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  ~Stmt() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  Stmt& Bind(int i, absl::string_view text) {
+    sqlite3_bind_text(stmt_, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& BindBlob(int i, absl::string_view bytes) {
+    sqlite3_bind_blob(stmt_, i, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& Bind(int i, int64_t value) {
+    sqlite3_bind_int64(stmt_, i, value);
+    return *this;
+  }
+
+  // True if a row is available, false when done.
+  absl::StatusOr<bool> Step() {
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return SqliteError(db_, rc, sqlite3_sql(stmt_));
+  }
+  // Runs a statement that returns no rows; returns the raw result code on failure for callers
+  // that map constraint violations themselves.
+  int Exec() {
+    int rc;
+    while ((rc = sqlite3_step(stmt_)) == SQLITE_ROW) {
+    }
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+  }
+  absl::Status ExecStatus() {
+    int rc = Exec();
+    return rc == SQLITE_OK ? absl::OkStatus() : SqliteError(db_, rc, sqlite3_sql(stmt_));
+  }
+
+  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  std::string Text(int col) const {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_blob(stmt_, col));
+    return p == nullptr ? std::string() : std::string(p, sqlite3_column_bytes(stmt_, col));
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+};
+
+// One SQLite connection with its statement cache. Not thread-safe.
+class Connection {
+ public:
+  static absl::StatusOr<std::unique_ptr<Connection>> Open(const std::string& path, bool create) {
+    sqlite3* db = nullptr;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+    int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+    auto conn = std::unique_ptr<Connection>(new Connection(db));
+    if (rc != SQLITE_OK) return SqliteError(db, rc, absl::StrCat("open ", path));
+    sqlite3_extended_result_codes(db, 1);
+    sqlite3_busy_timeout(db, 5000);
+    RETURN_IF_ERROR(conn->Exec(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
+    return conn;
+  }
+  ~Connection() {
+    for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+    sqlite3_close(db_);
+  }
+
+  absl::Status Exec(const char* sql) {
+    char* err = nullptr;
+    int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err);
+    if (rc == SQLITE_OK) return absl::OkStatus();
+    absl::Status status = SqliteError(db_, rc, err != nullptr ? err : sql);
+    sqlite3_free(err);
+    return status;
+  }
+
+  // `sql` must be a string literal: the cache is keyed by its address.
+  absl::StatusOr<std::unique_ptr<Stmt>> Prepare(const char* sql) {
+    sqlite3_stmt*& stmt = cache_[sql];
+    if (stmt == nullptr) {
+      int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+      if (rc != SQLITE_OK) {
+        cache_.erase(sql);
+        return SqliteError(db_, rc, sql);
+      }
+    }
+    return std::make_unique<Stmt>(db_, stmt);
+  }
+
+  sqlite3* db() const { return db_; }
+
+ private:
+  explicit Connection(sqlite3* db) : db_(db) {}
+  sqlite3* db_;
+  absl::flat_hash_map<const char*, sqlite3_stmt*> cache_;
+};
+
+constexpr const char* kRecordColumns =
+    "record_id, version, subject_id, record_type, data_class, collected_for, labels, "
+    "owner_agency, author_user, created_at, sealed_body";
+
+StoredRecord RecordFromRow(const Stmt& s) {
+  StoredRecord r;
+  r.header.record_id = s.Text(0);
+  r.header.version = s.Int(1);
+  r.header.subject_id = s.Text(2);
+  r.header.record_type = s.Text(3);
+  r.header.data_class = s.Text(4);
+  r.header.collected_for = s.Text(5);
+  std::string labels = s.Text(6);
+  if (!labels.empty()) r.header.labels = absl::StrSplit(labels, ',');
+  r.header.owner_agency = s.Text(7);
+  r.header.author_user = s.Text(8);
+  r.header.created_at = FromMicros(s.Int(9));
+  r.sealed_body = s.Text(10);
+  return r;
+}
+
+#define TC_AUDIT_COLUMNS                                                                    \
+  "seq, time, agency_id, system_id, user_id, role, action, subject_id, record_id, "         \
+  "record_version, purpose, decision, reason, policy_version, request_id, outcome, prev_hash, " \
+  "hash"
+
+AuditEntry AuditFromRow(const Stmt& s) {
+  AuditEntry e;
+  e.seq = s.Int(0);
+  e.time = FromMicros(s.Int(1));
+  e.agency_id = s.Text(2);
+  e.system_id = s.Text(3);
+  e.user_id = s.Text(4);
+  e.role = s.Text(5);
+  e.action = s.Text(6);
+  e.subject_id = s.Text(7);
+  e.record_id = s.Text(8);
+  e.record_version = s.Int(9);
+  e.purpose = s.Text(10);
+  e.decision = static_cast<AuditDecision>(s.Int(11));
+  e.reason = s.Text(12);
+  e.policy_version = s.Text(13);
+  e.request_id = s.Text(14);
+  e.outcome = s.Text(15);
+  e.prev_hash = s.Text(16);
+  e.hash = s.Text(17);
+  return e;
+}
+
+class SqliteTx final : public WriteTx {
+ public:
+  explicit SqliteTx(Connection* conn) : conn_(conn) {}
+
+  absl::StatusOr<Subject> GetSubject(absl::string_view subject_id) override {
+    Subject subject;
+    {
+      ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+          "SELECT id, home_area, registered_by, registered_at FROM subjects WHERE id = ?"));
+      s->Bind(1, subject_id);
+      ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) return absl::NotFoundError(absl::StrCat("no subject ", subject_id));
+      subject.id = s->Text(0);
+      subject.home_area = s->Text(1);
+      subject.registered_by_agency = s->Text(2);
+      subject.registered_at = FromMicros(s->Int(3));
+    }
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+        "SELECT kind, value, linked_by, linked_at FROM subject_identifiers "
+        "WHERE subject_id = ? ORDER BY kind, value"));
+    s->Bind(1, subject_id);
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      subject.identifiers.push_back(Identifier{static_cast<IdentifierKind>(s->Int(0)),
+                                               s->Text(1), s->Text(2), FromMicros(s->Int(3))});
+    }
+    return subject;
+  }
+
+  absl::StatusOr<std::string> FindSubjectByIdentifier(IdentifierKind kind,
+                                                      absl::string_view value) override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+        "SELECT subject_id FROM subject_identifiers WHERE kind = ? AND value = ?"));
+    s->Bind(1, static_cast<int64_t>(kind)).Bind(2, value);
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) return absl::NotFoundError("identifier is not linked to any subject");
+    return s->Text(0);
+  }
+
+  absl::StatusOr<std::string> GetWrappedSubjectKey(absl::string_view subject_id) override {
+    ASSIGN_OR_RETURN(auto s,
+                     conn_->Prepare("SELECT wrapped_key FROM subject_keys WHERE subject_id = ?"));
+    s->Bind(1, subject_id);
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) return absl::NotFoundError(absl::StrCat("no data key for subject ", subject_id));
+    return s->Text(0);
+  }
+
+  absl::StatusOr<StoredRecord> GetRecord(absl::string_view record_id, int64_t version) override {
+    static const std::string kLatest =
+        absl::StrCat("SELECT ", kRecordColumns,
+                     " FROM records WHERE record_id = ? ORDER BY version DESC LIMIT 1");
+    static const std::string kExact =
+        absl::StrCat("SELECT ", kRecordColumns, " FROM records WHERE record_id = ? AND version = ?");
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(version == 0 ? kLatest.c_str() : kExact.c_str()));
+    s->Bind(1, record_id);
+    if (version != 0) s->Bind(2, version);
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) {
+      return absl::NotFoundError(version == 0
+                                     ? absl::StrCat("no record ", record_id)
+                                     : absl::StrCat("no version ", version, " of record ",
+                                                    record_id));
+    }
+    return RecordFromRow(*s);
+  }
+
+  absl::StatusOr<std::vector<StoredRecord>> ListLatestRecords(
+      absl::string_view subject_id) override {
+    static const std::string kSql = absl::StrCat(
+        "SELECT ", kRecordColumns,
+        " FROM records r JOIN (SELECT record_id AS id, MAX(version) AS latest, MIN(rowid) AS "
+        "first FROM records WHERE subject_id = ? GROUP BY record_id) h "
+        "ON r.record_id = h.id AND r.version = h.latest ORDER BY h.first");
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(kSql.c_str()));
+    s->Bind(1, subject_id);
+    std::vector<StoredRecord> out;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      out.push_back(RecordFromRow(*s));
+    }
+    return out;
+  }
+
+  absl::StatusOr<AuditEntry> LastAuditEntry() override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+        "SELECT " TC_AUDIT_COLUMNS " FROM audit_log ORDER BY seq DESC LIMIT 1"));
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) return absl::NotFoundError("the audit log is empty");
+    return AuditFromRow(*s);
+  }
+
+  absl::StatusOr<AuditPage> QueryAudit(const AuditQuery& q) override {
+    // Every filter is written so that an unset one matches everything; the query plan still
+    // uses the (column, seq) indexes for the set ones.
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+        "SELECT " TC_AUDIT_COLUMNS " FROM audit_log WHERE seq > ?1 "
+        "AND (?2 = '' OR subject_id = ?2) AND (?3 = '' OR agency_id = ?3) "
+        "AND (?4 = '' OR user_id = ?4) AND (?5 = '' OR action = ?5) "
+        "AND (?6 = 0 OR decision = ?6) AND time >= ?7 AND time < ?8 "
+        "ORDER BY seq LIMIT ?9"));
+    s->Bind(1, q.after_seq)
+        .Bind(2, q.subject_id)
+        .Bind(3, q.agency_id)
+        .Bind(4, q.user_id)
+        .Bind(5, q.action)
+        .Bind(6, q.decision.has_value() ? static_cast<int64_t>(*q.decision) : int64_t{0})
+        .Bind(7, q.from.has_value() ? ToMicros(*q.from) : INT64_MIN)
+        .Bind(8, q.until.has_value() ? ToMicros(*q.until) : INT64_MAX)
+        .Bind(9, static_cast<int64_t>(q.limit) + 1);
+    AuditPage page;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      if (static_cast<int>(page.entries.size()) == q.limit) {
+        page.more = true;
+        break;
+      }
+      page.entries.push_back(AuditFromRow(*s));
+    }
+    return page;
+  }
+
+  absl::Status ScanAudit(int64_t after_seq,
+                         absl::FunctionRef<bool(const AuditEntry&)> visit) override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+        "SELECT " TC_AUDIT_COLUMNS " FROM audit_log WHERE seq > ? ORDER BY seq"));
+    s->Bind(1, after_seq);
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row || !visit(AuditFromRow(*s))) return absl::OkStatus();
+    }
+  }
+
+  absl::Status InsertSubject(const Subject& subject) override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+        "INSERT INTO subjects (id, home_area, registered_by, registered_at) VALUES (?, ?, ?, ?)"));
+    s->Bind(1, subject.id)
+        .Bind(2, subject.home_area)
+        .Bind(3, subject.registered_by_agency)
+        .Bind(4, ToMicros(subject.registered_at));
+    int rc = s->Exec();
+    if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+      return absl::AlreadyExistsError(absl::StrCat("subject ", subject.id, " already exists"));
+    }
+    return rc == SQLITE_OK ? absl::OkStatus() : SqliteError(conn_->db(), rc, "insert subject");
+  }
+
+  absl::Status SetHomeArea(absl::string_view subject_id, absl::string_view home_area) override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare("UPDATE subjects SET home_area = ? WHERE id = ?"));
+    s->Bind(1, home_area).Bind(2, subject_id);
+    RETURN_IF_ERROR(s->ExecStatus());
+    if (sqlite3_changes(conn_->db()) == 0) {
+      return absl::NotFoundError(absl::StrCat("no subject ", subject_id));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status LinkIdentifier(absl::string_view subject_id,
+                              const Identifier& identifier) override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+        "INSERT INTO subject_identifiers (kind, value, subject_id, linked_by, linked_at) "
+        "VALUES (?, ?, ?, ?, ?)"));
+    s->Bind(1, static_cast<int64_t>(identifier.kind))
+        .Bind(2, identifier.value)
+        .Bind(3, subject_id)
+        .Bind(4, identifier.linked_by_agency)
+        .Bind(5, ToMicros(identifier.linked_at));
+    int rc = s->Exec();
+    if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+      return absl::AlreadyExistsError("identifier is already linked to a subject");
+    }
+    if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) {
+      return absl::NotFoundError(absl::StrCat("no subject ", subject_id));
+    }
+    return rc == SQLITE_OK ? absl::OkStatus() : SqliteError(conn_->db(), rc, "link identifier");
+  }
+
+  absl::Status UnlinkIdentifier(absl::string_view subject_id, IdentifierKind kind,
+                                absl::string_view value) override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+        "DELETE FROM subject_identifiers WHERE subject_id = ? AND kind = ? AND value = ?"));
+    s->Bind(1, subject_id).Bind(2, static_cast<int64_t>(kind)).Bind(3, value);
+    RETURN_IF_ERROR(s->ExecStatus());
+    if (sqlite3_changes(conn_->db()) == 0) {
+      return absl::NotFoundError("identifier is not linked to this subject");
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status PutWrappedSubjectKey(absl::string_view subject_id,
+                                    absl::string_view wrapped_key) override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+        "INSERT INTO subject_keys (subject_id, wrapped_key) VALUES (?, ?)"));
+    s->Bind(1, subject_id).BindBlob(2, wrapped_key);
+    int rc = s->Exec();
+    if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+      return absl::AlreadyExistsError(absl::StrCat("subject ", subject_id, " already has a key"));
+    }
+    if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) {
+      return absl::NotFoundError(absl::StrCat("no subject ", subject_id));
+    }
+    return rc == SQLITE_OK ? absl::OkStatus() : SqliteError(conn_->db(), rc, "put subject key");
+  }
+
+  absl::Status InsertRecordVersion(const StoredRecord& record) override {
+    const RecordHeader& h = record.header;
+    if (h.version < 1) return absl::InvalidArgumentError("record version must be at least 1");
+    if (h.version > 1) {
+      ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+          "SELECT MAX(version) FROM records WHERE record_id = ?"));
+      s->Bind(1, h.record_id);
+      ASSIGN_OR_RETURN(bool row, s->Step());
+      int64_t latest = row ? s->Int(0) : 0;
+      if (latest != h.version - 1) {
+        return absl::AbortedError(absl::StrCat("record ", h.record_id, " is at version ", latest,
+                                               ", not ", h.version - 1));
+      }
+    }
+    static const std::string kSql =
+        absl::StrCat("INSERT INTO records (", kRecordColumns,
+                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(kSql.c_str()));
+    s->Bind(1, h.record_id)
+        .Bind(2, h.version)
+        .Bind(3, h.subject_id)
+        .Bind(4, h.record_type)
+        .Bind(5, h.data_class)
+        .Bind(6, h.collected_for)
+        .Bind(7, absl::StrJoin(h.labels, ","))
+        .Bind(8, h.owner_agency)
+        .Bind(9, h.author_user)
+        .Bind(10, ToMicros(h.created_at))
+        .BindBlob(11, record.sealed_body);
+    int rc = s->Exec();
+    if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+      return h.version == 1 ? absl::AlreadyExistsError(
+                                  absl::StrCat("record ", h.record_id, " already exists"))
+                            : absl::AbortedError(absl::StrCat("record ", h.record_id,
+                                                              " changed concurrently"));
+    }
+    if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) {
+      return absl::NotFoundError(absl::StrCat("no subject ", h.subject_id));
+    }
+    return rc == SQLITE_OK ? absl::OkStatus() : SqliteError(conn_->db(), rc, "insert record");
+  }
+
+  absl::Status AppendAudit(const AuditEntry& e) override {
+    int64_t last = 0;
+    {
+      ASSIGN_OR_RETURN(auto s, conn_->Prepare("SELECT COALESCE(MAX(seq), 0) FROM audit_log"));
+      ASSIGN_OR_RETURN(bool row, s->Step());
+      if (row) last = s->Int(0);
+    }
+    if (e.seq != last + 1) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("audit seq ", e.seq, " does not follow the last seq ", last));
+    }
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+        "INSERT INTO audit_log (" TC_AUDIT_COLUMNS ") VALUES "
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    s->Bind(1, e.seq)
+        .Bind(2, ToMicros(e.time))
+        .Bind(3, e.agency_id)
+        .Bind(4, e.system_id)
+        .Bind(5, e.user_id)
+        .Bind(6, e.role)
+        .Bind(7, e.action)
+        .Bind(8, e.subject_id)
+        .Bind(9, e.record_id)
+        .Bind(10, e.record_version)
+        .Bind(11, e.purpose)
+        .Bind(12, static_cast<int64_t>(e.decision))
+        .Bind(13, e.reason)
+        .Bind(14, e.policy_version)
+        .Bind(15, e.request_id)
+        .Bind(16, e.outcome)
+        .Bind(17, e.prev_hash)
+        .Bind(18, e.hash);
+    return s->ExecStatus();
+  }
+
+  absl::Status Atomically(absl::FunctionRef<absl::Status(WriteTx&)> fn) override {
+    std::string name = absl::StrCat("nested", ++depth_);
+    absl::Status status = conn_->Exec(absl::StrCat("SAVEPOINT ", name).c_str());
+    if (status.ok()) {
+      status = fn(*this);
+      if (!status.ok()) {
+        conn_->Exec(absl::StrCat("ROLLBACK TO ", name).c_str()).IgnoreError();
+      }
+      absl::Status release = conn_->Exec(absl::StrCat("RELEASE ", name).c_str());
+      if (status.ok()) status = release;
+    }
+    --depth_;
+    return status;
+  }
+
+ private:
+  Connection* conn_;
+  int depth_ = 0;
+};
+
+#undef TC_AUDIT_COLUMNS
+
+absl::Status Migrate(Connection& conn) {
+  RETURN_IF_ERROR(conn.Exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+      "applied_at INTEGER NOT NULL)"));
+  int64_t current = 0;
+  {
+    ASSIGN_OR_RETURN(auto s,
+                     conn.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    if (row) current = s->Int(0);
+  }
+  if (current > kSchemaVersion) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("database schema version ", current, " is newer than this broker's (",
+                     kSchemaVersion, "); upgrade the broker"));
+  }
+  for (int64_t v = current + 1; v <= kSchemaVersion; ++v) {
+    RETURN_IF_ERROR(conn.Exec("BEGIN IMMEDIATE"));
+    absl::Status status = conn.Exec(kMigrations[v - 1]);
+    if (status.ok()) {
+      ASSIGN_OR_RETURN(auto s, conn.Prepare(
+          "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)"));
+      s->Bind(1, v).Bind(2, ToMicros(absl::Now()));
+      status = s->ExecStatus();
+    }
+    if (status.ok()) status = conn.Exec("COMMIT");
+    if (!status.ok()) {
+      conn.Exec("ROLLBACK").IgnoreError();
+      return absl::Status(status.code(),
+                          absl::StrCat("schema migration to version ", v, ": ", status.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+class SqliteStorage final : public Storage {
+ public:
+  SqliteStorage(SqliteOptions options, std::unique_ptr<Connection> writer)
+      : options_(std::move(options)), writer_conn_(std::move(writer)) {
+    writer_thread_ = std::thread([this] { WriterLoop(); });
+  }
+  ~SqliteStorage() override { Close(); }
+
+  void Write(WriteFn fn, DoneFn done) override {
+    {
+      absl::MutexLock lock(&mu_);
+      if (!closing_) {
+        queue_.push_back(Pending{std::move(fn), std::move(done)});
+        return;
+      }
+    }
+    done(absl::UnavailableError("storage is closed"));
+  }
+
+  absl::Status Read(ReadFn fn) override {
+    ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, BorrowReader());
+    absl::Status status = conn->Exec("BEGIN");
+    if (status.ok()) {
+      SqliteTx tx(conn.get());
+      status = fn(tx);
+      conn->Exec("COMMIT").IgnoreError();  // read-only: nothing to lose
+    }
+    ReturnReader(std::move(conn));
+    return status;
+  }
+
+  void Close() override {
+    {
+      absl::MutexLock lock(&mu_);
+      if (closing_) return;
+      closing_ = true;
+    }
+    writer_thread_.join();
+  }
+
+  StorageStats Stats() const override {
+    absl::MutexLock lock(&mu_);
+    return stats_;
+  }
+
+ private:
+  struct Pending {
+    WriteFn fn;
+    DoneFn done;
+  };
+
+  void WriterLoop() {
+    while (true) {
+      std::vector<Pending> batch;
+      {
+        absl::MutexLock lock(&mu_);
+        mu_.Await(absl::Condition(
+            +[](SqliteStorage* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
+              return self->closing_ || !self->queue_.empty();
+            },
+            this));
+        if (queue_.empty()) return;  // closing and drained
+        while (!queue_.empty() && static_cast<int>(batch.size()) < options_.max_batch) {
+          batch.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+      }
+      CommitBatch(batch);
+    }
+  }
+
+  void CommitBatch(std::vector<Pending>& batch) {
+    std::vector<absl::Status> results(batch.size());
+    Connection& conn = *writer_conn_;
+    absl::Status commit = conn.Exec("BEGIN IMMEDIATE");
+    if (commit.ok()) {
+      SqliteTx tx(&conn);
+      for (size_t i = 0; i < batch.size(); ++i) {
+        results[i] = tx.Atomically([&](WriteTx& t) { return batch[i].fn(t); });
+      }
+      commit = conn.Exec("COMMIT");
+      if (!commit.ok()) conn.Exec("ROLLBACK").IgnoreError();
+    }
+    {
+      absl::MutexLock lock(&mu_);
+      stats_.commits += 1;
+      stats_.transactions += static_cast<int64_t>(batch.size());
+    }
+    for (size_t i = 0; i < batch.size(); ++i) {
+      batch[i].done(commit.ok() ? std::move(results[i]) : commit);
+    }
+  }
+
+  absl::StatusOr<std::unique_ptr<Connection>> BorrowReader() {
+    {
+      absl::MutexLock lock(&readers_mu_);
+      if (!readers_.empty()) {
+        auto conn = std::move(readers_.back());
+        readers_.pop_back();
+        return conn;
+      }
+    }
+    return Connection::Open(options_.path, /*create=*/false);
+  }
+  void ReturnReader(std::unique_ptr<Connection> conn) {
+    absl::MutexLock lock(&readers_mu_);
+    if (readers_.size() < 8) readers_.push_back(std::move(conn));
+  }
+
+  const SqliteOptions options_;
+  std::unique_ptr<Connection> writer_conn_;  // used only by the writer thread
+  std::thread writer_thread_;
+
+  mutable absl::Mutex mu_;
+  std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
+  bool closing_ ABSL_GUARDED_BY(mu_) = false;
+  StorageStats stats_ ABSL_GUARDED_BY(mu_);
+
+  absl::Mutex readers_mu_;
+  std::vector<std::unique_ptr<Connection>> readers_ ABSL_GUARDED_BY(readers_mu_);
+};
+
+}  // namespace
+
+int SqliteSchemaVersion() { return kSchemaVersion; }
+
+absl::StatusOr<std::unique_ptr<Storage>> OpenSqliteStorage(const SqliteOptions& options) {
+  if (options.path.empty()) return absl::InvalidArgumentError("storage path is empty");
+  ASSIGN_OR_RETURN(std::unique_ptr<Connection> writer,
+                   Connection::Open(options.path, /*create=*/true));
+  RETURN_IF_ERROR(Migrate(*writer));
+  return std::unique_ptr<Storage>(new SqliteStorage(options, std::move(writer)));
+}
+
+}  // namespace throughcare::storage

@@ -1,0 +1,32 @@
+// SQLite implementation of the storage interface: the embedded default.
+//
+// One database file in WAL mode with synchronous=FULL, so a commit is on disk when it returns.
+// One writer thread drains the write queue in batches: each batch is one SQLite transaction with
+// a savepoint per closure, so many concurrent writes share one fsync (group commit). Reads use a
+// small pool of separate connections and see the last committed state.
+#ifndef THROUGHCARE_SERVICES_STORAGE_SQLITE_STORAGE_H_
+#define THROUGHCARE_SERVICES_STORAGE_SQLITE_STORAGE_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "throughcare/storage.h"
+
+namespace throughcare::storage {
+
+struct SqliteOptions {
+  std::string path;          // database file; created with the schema if absent
+  int max_batch = 256;       // most closures in one commit
+};
+
+// Opens (creating or migrating) the database and starts the writer thread. FailedPrecondition if
+// the file's schema is newer than this binary knows; Unavailable if the file cannot be opened.
+absl::StatusOr<std::unique_ptr<Storage>> OpenSqliteStorage(const SqliteOptions& options);
+
+// The schema version this binary creates and migrates to.
+int SqliteSchemaVersion();
+
+}  // namespace throughcare::storage
+
+#endif  // THROUGHCARE_SERVICES_STORAGE_SQLITE_STORAGE_H_

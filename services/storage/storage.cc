@@ -1,0 +1,17 @@
+#include "absl/synchronization/notification.h"
+#include "throughcare/storage.h"
+
+namespace throughcare {
+
+absl::Status Storage::WriteAndWait(WriteFn fn) {
+  absl::Notification finished;
+  absl::Status result;
+  Write(std::move(fn), [&](absl::Status status) {
+    result = std::move(status);
+    finished.Notify();
+  });
+  finished.WaitForNotification();
+  return result;
+}
+
+}  // namespace throughcare
