@@ -12,7 +12,7 @@ namespace throughcare {
 // The agency identifiers a person can be known by. Each (kind, value) pair belongs to at most one
 // subject at a time.
 enum class IdentifierKind {
-  kPnc = 1,                // Police National Computer number, e.g. "12/1234567Z"
+  kPnc = 1,                // Police National Computer number, e.g. "20/1234567Z"
   kNoms = 2,               // prison (NOMS) number, e.g. "A1234BC"
   kCrn = 3,                // probation case reference number, e.g. "X123456"
   kNhsNumber = 4,          // 10-digit NHS number with a modulus-11 check digit

@@ -6,7 +6,6 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
-#include <climits>
 #include <memory>
 #include <string>
 #include <utility>

@@ -265,7 +265,7 @@ absl::Status AddSubjectAltNames(X509* cert, const CertificateRequest& request) {
   }
 
   // The subject (CN) is never empty, so RFC 5280 lets the extension be non-critical.
-  if (X509_add1_i2d(cert, NID_subject_alt_name, names.get(), /*crit=*/0, X509V3_ADD_DEFAULT) !=
+  if (X509_add1_ext_i2d(cert, NID_subject_alt_name, names.get(), /*crit=*/0, X509V3_ADD_DEFAULT) !=
       1) {
     return Internal("cannot add subjectAltName");
   }

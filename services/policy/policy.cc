@@ -53,7 +53,7 @@ struct GrantKey {
 struct Grant {
   std::vector<int> rule_by_purpose;         // by purpose index; first granting rule, or -1
   std::vector<std::string> allowed_reason;  // by purpose index; empty where not allowed
-  std::string other_purposes_reason;        // "role 'r' may a data class 'c' only for purposes [..]"
+  std::string other_purposes_reason;  // "role 'r' may a data class 'c' only for purposes [..]"
 };
 
 // A declaration section's ids in file order, and each id's index in that order.
@@ -65,7 +65,7 @@ struct Declarations {
 constexpr absl::string_view kTopLevelKeys[] = {"roles", "data_classes", "purposes", "labels",
                                                "rules"};
 constexpr absl::string_view kDeclarationKeys[] = {"id", "description"};
-constexpr absl::string_view kRuleKeys[] = {"id",      "description", "roles",
+constexpr absl::string_view kRuleKeys[] = {"id",      "description",  "roles",
                                            "actions", "data_classes", "purposes"};
 
 bool IsIdStart(char c) { return c >= 'a' && c <= 'z'; }
@@ -81,6 +81,7 @@ bool IsValidId(absl::string_view id, bool allow_hyphen) {
 }
 
 struct Field {
+  bool present = false;  // a default YAML::Node is a defined null, so track presence here
   YAML::Node key;
   YAML::Node value;
 };
@@ -106,10 +107,10 @@ class Loader {
     }
     std::vector<Field> fields(keys.size());
     for (auto it = map.begin(); it != map.end(); ++it) {
-      const YAML::Node& key = it->first;
+      const YAML::Node key = it->first;  // a copy: `it->` yields a temporary proxy
       if (!key.IsScalar()) {
-        return Error(key.Mark(), absl::StrCat(context, ": keys must be strings (expected ",
-                                              expected, ")"));
+        return Error(key.Mark(),
+                     absl::StrCat(context, ": keys must be strings (expected ", expected, ")"));
       }
       size_t i = 0;
       while (i < keys.size() && keys[i] != key.Scalar()) ++i;
@@ -117,15 +118,15 @@ class Loader {
         return Error(key.Mark(), absl::StrCat(context, ": unknown key '", key.Scalar(),
                                               "' (expected ", expected, ")"));
       }
-      if (fields[i].key.IsDefined()) {
-        return Error(key.Mark(), absl::StrCat(context, ": duplicate key '", key.Scalar(),
-                                              "' (first at line ", fields[i].key.Mark().line + 1,
-                                              ")"));
+      if (fields[i].present) {
+        return Error(key.Mark(),
+                     absl::StrCat(context, ": duplicate key '", key.Scalar(), "' (first at line ",
+                                  fields[i].key.Mark().line + 1, ")"));
       }
-      fields[i] = Field{key, it->second};
+      fields[i] = Field{true, key, it->second};
     }
     for (size_t i = 0; i < keys.size(); ++i) {
-      if (!fields[i].key.IsDefined()) {
+      if (!fields[i].present) {
         return Error(map.Mark(), absl::StrCat(context, ": missing key '", keys[i], "'"));
       }
     }
@@ -135,8 +136,8 @@ class Loader {
   // A scalar that must be a non-empty string, e.g. a description.
   absl::StatusOr<std::string> String(const Field& field, absl::string_view context) const {
     if (!field.value.IsScalar() || field.value.Scalar().empty()) {
-      return Error(field.key.Mark(), absl::StrCat(context, ": ", field.key.Scalar(),
-                                                  " must be a non-empty string"));
+      return Error(field.key.Mark(),
+                   absl::StrCat(context, ": ", field.key.Scalar(), " must be a non-empty string"));
     }
     return field.value.Scalar();
   }
@@ -146,8 +147,8 @@ class Loader {
                                  bool allow_hyphen) const {
     const absl::string_view pattern = allow_hyphen ? "[a-z][a-z0-9_-]*" : "[a-z][a-z0-9_]*";
     if (!field.value.IsScalar()) {
-      return Error(field.key.Mark(), absl::StrCat(context, ": id must be a string matching ",
-                                                  pattern));
+      return Error(field.key.Mark(),
+                   absl::StrCat(context, ": id must be a string matching ", pattern));
     }
     const std::string& id = field.value.Scalar();
     if (!IsValidId(id, allow_hyphen)) {
@@ -197,8 +198,8 @@ class Loader {
   absl::StatusOr<std::vector<uint32_t>> References(const Field& field, absl::string_view context,
                                                    absl::string_view singular,
                                                    const Declarations& known) const {
-    RETURN_IF_ERROR(NonEmptyList(field, absl::StrCat(context, ": "),
-                                 absl::StrCat(singular, " ids")));
+    RETURN_IF_ERROR(
+        NonEmptyList(field, absl::StrCat(context, ": "), absl::StrCat(singular, " ids")));
     std::vector<uint32_t> out;
     absl::flat_hash_set<uint32_t> seen;
     for (const YAML::Node& entry : field.value) {
@@ -234,8 +235,8 @@ class Loader {
                                   "' (expected one of ", absl::StrJoin(kActions, ", "), ")"));
       }
       if (!seen.insert(action).second) {
-        return Error(entry.Mark(), absl::StrCat(context, ": action '", entry.Scalar(),
-                                                "' is listed twice"));
+        return Error(entry.Mark(),
+                     absl::StrCat(context, ": action '", entry.Scalar(), "' is listed twice"));
       }
       out.push_back(static_cast<uint32_t>(action));
     }
@@ -295,8 +296,8 @@ absl::StatusOr<std::shared_ptr<const Policy>> Policy::Parse(absl::string_view ya
   }
 
   const Field& rules = top[4];
-  RETURN_IF_ERROR(loader.NonEmptyList(rules, "",
-                                      "{id, description, roles, actions, data_classes, purposes}"));
+  RETURN_IF_ERROR(
+      loader.NonEmptyList(rules, "", "{id, description, roles, actions, data_classes, purposes}"));
   absl::flat_hash_map<std::string, int> rule_lines;
   const size_t num_purposes = impl->purposes.ids.size();
   for (size_t n = 0; n < rules.value.size(); ++n) {
@@ -307,8 +308,9 @@ absl::StatusOr<std::shared_ptr<const Policy>> Policy::Parse(absl::string_view ya
     const std::string context = absl::StrCat("rule '", id, "'");
     auto [it, inserted] = rule_lines.emplace(id, fields[0].value.Mark().line + 1);
     if (!inserted) {
-      return loader.Error(fields[0].value.Mark(), absl::StrCat(context, " is declared twice (first at line ",
-                                                               it->second, ")"));
+      return loader.Error(
+          fields[0].value.Mark(),
+          absl::StrCat(context, " is declared twice (first at line ", it->second, ")"));
     }
     RETURN_IF_ERROR(loader.String(fields[1], context).status());
     ASSIGN_OR_RETURN(std::vector<uint32_t> roles,
@@ -348,10 +350,10 @@ absl::StatusOr<std::shared_ptr<const Policy>> Policy::Parse(absl::string_view ya
           absl::StrCat("rule ", Quoted(impl->rule_ids[grant.rule_by_purpose[p]]), " permits ",
                        who_what, " for purpose ", Quoted(impl->purposes.ids[p]));
     }
-    grant.other_purposes_reason = absl::StrCat(
-        "role ", Quoted(impl->roles.ids[key.role]), " may ", kActions[key.action],
-        " data class ", Quoted(impl->data_classes.ids[key.data_class]), " only for purposes [",
-        absl::StrJoin(allowed_purposes, ", "), "]");
+    grant.other_purposes_reason =
+        absl::StrCat("role ", Quoted(impl->roles.ids[key.role]), " may ", kActions[key.action],
+                     " data class ", Quoted(impl->data_classes.ids[key.data_class]),
+                     " only for purposes [", absl::StrJoin(allowed_purposes, ", "), "]");
   }
 
   std::string version = absl::StrCat("sha256:", crypto::Sha256Hex(yaml_text).substr(0, 16));
@@ -361,8 +363,8 @@ absl::StatusOr<std::shared_ptr<const Policy>> Policy::Parse(absl::string_view ya
 absl::StatusOr<std::shared_ptr<const Policy>> Policy::LoadFile(const std::string& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
-    return absl::NotFoundError(absl::StrCat("cannot read policy file '", path,
-                                            "': it is a directory"));
+    return absl::NotFoundError(
+        absl::StrCat("cannot read policy file '", path, "': it is a directory"));
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read policy file '", path, "'"));
@@ -391,12 +393,12 @@ Decision Policy::Decide(const AccessRequest& request) const {
   const auto purpose = p.purposes.index.find(request.purpose);
   if (purpose == p.purposes.index.end()) return unknown("purpose", request.purpose);
 
-  const auto grant = p.grants.find(
-      GrantKey{role->second, static_cast<uint32_t>(action), data_class->second});
+  const auto grant =
+      p.grants.find(GrantKey{role->second, static_cast<uint32_t>(action), data_class->second});
   if (grant == p.grants.end()) {
-    decision.reason = absl::StrCat("no rule permits role ", Quoted(request.role), " to ",
-                                   request.action, " data class ", Quoted(request.data_class),
-                                   " (for any purpose)");
+    decision.reason =
+        absl::StrCat("no rule permits role ", Quoted(request.role), " to ", request.action,
+                     " data class ", Quoted(request.data_class), " (for any purpose)");
     return decision;
   }
   const int rule = grant->second.rule_by_purpose[purpose->second];

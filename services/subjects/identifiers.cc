@@ -26,8 +26,7 @@ constexpr absl::string_view kHomeAreaFormat =
 constexpr absl::string_view kPncCheckLetters = "ZABCDEFGHJKLMNPQRTUVWXY";
 constexpr size_t kMaxLaReferenceLength = 32;
 
-absl::Status Invalid(absl::string_view field, absl::string_view problem,
-                     absl::string_view format) {
+absl::Status Invalid(absl::string_view field, absl::string_view problem, absl::string_view format) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", problem, " (expected ", format, ")"));
 }
 
@@ -63,8 +62,7 @@ absl::StatusOr<std::string> NormalizePnc(absl::string_view value, absl::string_v
     return Invalid(field, "PNC number must start with a 2-digit year", kPncFormat);
   }
   if (rest.size() < 2 || rest.size() > 8) {
-    return Invalid(field, "PNC number must have a 1-7 digit serial and a check letter",
-                   kPncFormat);
+    return Invalid(field, "PNC number must have a 1-7 digit serial and a check letter", kPncFormat);
   }
   const absl::string_view serial = rest.substr(0, rest.size() - 1);
   const char check = absl::ascii_toupper(static_cast<unsigned char>(rest.back()));
@@ -132,8 +130,7 @@ bool IsGssCode(absl::string_view code) {
          AllDigits(code.substr(1));
 }
 
-absl::StatusOr<std::string> NormalizeLaReference(absl::string_view value,
-                                                 absl::string_view field) {
+absl::StatusOr<std::string> NormalizeLaReference(absl::string_view value, absl::string_view field) {
   const size_t slash = value.find('/');
   if (slash == absl::string_view::npos) {
     return Invalid(field, "local authority reference has no '/'", kLaReferenceFormat);
@@ -150,7 +147,8 @@ absl::StatusOr<std::string> NormalizeLaReference(absl::string_view value,
   }
   for (char c : reference) {
     if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-') {
-      return Invalid(field, "local authority reference has a character other than A-Z, a-z, 0-9 or '-'",
+      return Invalid(field,
+                     "local authority reference has a character other than A-Z, a-z, 0-9 or '-'",
                      kLaReferenceFormat);
     }
   }

@@ -45,8 +45,8 @@ class DemoPolicyTest : public ::testing::Test {
     ASSERT_THAT(loaded, IsOk()) << "from " << DemoPolicyPath();
     policy_ = *std::move(loaded);
   }
-  Decision Decide(const std::string& role, const std::string& action,
-                  const std::string& data_class, const std::string& purpose) const {
+  Decision Decide(const std::string& role, const std::string& action, const std::string& data_class,
+                  const std::string& purpose) const {
     return policy_->Decide(AccessRequest{role, action, data_class, purpose});
   }
   std::shared_ptr<const Policy> policy_;
@@ -125,11 +125,37 @@ const Expectation kDemoTable[] = {
 TEST_F(DemoPolicyTest, MatchesTheDemoTable) {
   for (const Expectation& e : kDemoTable) {
     const Decision d = Decide(e.role, e.action, e.data_class, e.purpose);
-    EXPECT_EQ(d.allowed, e.allowed) << e.role << " " << e.action << " " << e.data_class << " "
-                                    << e.purpose << ": " << d.reason;
+    EXPECT_EQ(d.allowed, e.allowed)
+        << e.role << " " << e.action << " " << e.data_class << " " << e.purpose << ": " << d.reason;
     EXPECT_FALSE(d.reason.empty());
     EXPECT_EQ(d.rule_id.empty(), !e.allowed) << d.reason;
   }
+}
+
+TEST_F(DemoPolicyTest, ReasonsNameTheRuleOrTheMissingPermission) {
+  Decision d = Decide("prison_healthcare", "record.write", "health", "direct_care");
+  EXPECT_EQ(d.rule_id, "healthcare-health");
+  EXPECT_EQ(d.reason,
+            "rule 'healthcare-health' permits role 'prison_healthcare' to record.write data class "
+            "'health' for purpose 'direct_care'");
+
+  d = Decide("offender_manager", "record.read", "health", "resettlement");
+  EXPECT_EQ(d.reason,
+            "role 'offender_manager' may record.read data class 'health' only for purposes "
+            "[offender_management], not 'resettlement'");
+
+  d = Decide("offender_manager", "record.read", "risk", "victim_notification");
+  EXPECT_EQ(d.reason,
+            "role 'offender_manager' may record.read data class 'risk' only for purposes "
+            "[offender_management, public_protection], not 'victim_notification'");
+
+  d = Decide("housing_officer", "record.read", "health", "resettlement");
+  EXPECT_EQ(d.reason,
+            "no rule permits role 'housing_officer' to record.read data class 'health' (for any "
+            "purpose)");
+
+  d = Decide("gp", "record.read", "health", "direct_care");
+  EXPECT_EQ(d.reason, "unknown role 'gp'");
 }
 
 TEST_F(DemoPolicyTest, DeclaresTheDemoVocabularyInFileOrder) {
@@ -137,13 +163,11 @@ TEST_F(DemoPolicyTest, DeclaresTheDemoVocabularyInFileOrder) {
               ElementsAre("prison_reception", "carat_worker", "prison_healthcare",
                           "resettlement_officer", "offender_manager", "cjit_worker",
                           "housing_officer", "custody_officer", "auditor"));
-  EXPECT_THAT(policy_->data_classes(),
-              ElementsAre("identity", "drugs", "health", "mental_health", "risk", "accommodation",
-                          "custody", "audit"));
+  EXPECT_THAT(policy_->data_classes(), ElementsAre("identity", "drugs", "health", "mental_health",
+                                                   "risk", "accommodation", "custody", "audit"));
   EXPECT_THAT(policy_->purposes(),
-              ElementsAre("direct_care", "offender_management", "public_protection",
-                          "resettlement", "victim_notification", "performance_reporting",
-                          "audit"));
+              ElementsAre("direct_care", "offender_management", "public_protection", "resettlement",
+                          "victim_notification", "performance_reporting", "audit"));
   EXPECT_THAT(policy_->labels(), ElementsAre("sealed", "mappa", "victim_related", "not_convicted"));
 }
 
@@ -353,13 +377,13 @@ TEST_P(PolicyValidationTest, RejectsWithLineNumber) {
 INSTANTIATE_TEST_SUITE_P(
     Errors, PolicyValidationTest,
     ::testing::Values(
-        // YAML itself.
+        // YAML itself. yaml-cpp notices the unclosed flow sequence on the line after it.
         BadPolicy{"SyntaxError", Replace("    roles: [nurse]", "    roles: [nurse"),
-                  "small.yaml:28: YAML syntax error: end of sequence flow not found"},
+                  "small.yaml:29: YAML syntax error: end of sequence flow not found"},
         BadPolicy{"Empty", "", "small.yaml:1: the policy is empty"},
         BadPolicy{"OnlyComments", "# nothing here\n", "small.yaml:1: the policy is empty"},
         BadPolicy{"TwoDocuments", absl::StrCat(kSmall, "---\nroles: []\n"),
-                  "small.yaml:46: a policy file holds exactly one YAML document"},
+                  "small.yaml:45: a policy file holds exactly one YAML document"},
         BadPolicy{"NotAMapping", "- roles\n- rules\n",
                   "small.yaml:1: policy must be a mapping with keys roles, data_classes, "
                   "purposes, labels, rules"},
@@ -370,16 +394,16 @@ INSTANTIATE_TEST_SUITE_P(
         BadPolicy{"MissingTopLevelKey", absl::StrReplaceAll(kSmall, {{"purposes:\n", ""}}),
                   "small.yaml:1: policy: missing key 'purposes'"},
         BadPolicy{"DuplicateTopLevelKey", absl::StrCat(kSmall, "labels: []\n"),
-                  "small.yaml:46: policy: duplicate key 'labels' (first at line 22)"},
+                  "small.yaml:44: policy: duplicate key 'labels' (first at line 22)"},
         // Declaration sections.
-        BadPolicy{"EmptySection", Replace("labels:\n  - id: sealed\n    description: Sealed.",
-                                          "labels: []"),
+        BadPolicy{"EmptySection",
+                  Replace("labels:\n  - id: sealed\n    description: Sealed.", "labels: []"),
                   "small.yaml:22: labels must be a non-empty list of {id, description}"},
-        BadPolicy{"SectionNotAList", Replace("labels:\n  - id: sealed\n    description: Sealed.",
-                                             "labels: sealed"),
+        BadPolicy{"SectionNotAList",
+                  Replace("labels:\n  - id: sealed\n    description: Sealed.", "labels: sealed"),
                   "small.yaml:22: labels must be a non-empty list of {id, description}"},
-        BadPolicy{"EntryNotAMapping", Replace("  - id: health\n    description: Health.",
-                                              "  - health"),
+        BadPolicy{"EntryNotAMapping",
+                  Replace("  - id: health\n    description: Health.", "  - health"),
                   "small.yaml:11: data_classes[1] must be a mapping with keys id, description"},
         BadPolicy{"EntryUnknownKey", Replace("    description: Health.", "    descripton: Health."),
                   "small.yaml:12: data_classes[1]: unknown key 'descripton' (expected id, "
@@ -413,56 +437,58 @@ INSTANTIATE_TEST_SUITE_P(
         // Rules.
         BadPolicy{"NoRules",
                   std::string(kSmall).substr(0, std::string(kSmall).find("rules:")) + "rules:\n",
-                  "small.yaml:24: rules must be a non-empty list of {id, description, roles, "
+                  "small.yaml:25: rules must be a non-empty list of {id, description, roles, "
                   "actions, data_classes, purposes}"},
         BadPolicy{"RuleUnknownKey", Replace("    purposes: [care]", "    purpose: [care]"),
-                  "small.yaml:30: rules[0]: unknown key 'purpose' (expected id, description, "
+                  "small.yaml:31: rules[0]: unknown key 'purpose' (expected id, description, "
                   "roles, actions, data_classes, purposes)"},
         BadPolicy{"RuleMissingKey", Replace("    purposes: [care]\n", ""),
-                  "small.yaml:25: rules[0]: missing key 'purposes'"},
+                  "small.yaml:26: rules[0]: missing key 'purposes'"},
         BadPolicy{"RuleIdUpperCase", Replace("  - id: nurse-health", "  - id: Nurse-health"),
-                  "small.yaml:25: rules[0]: id 'Nurse-health' must match [a-z][a-z0-9_-]*"},
-        BadPolicy{"RuleDuplicateId", Replace("  - id: probation-health\n", "  - id: nurse-health\n"),
-                  "small.yaml:31: rule 'nurse-health' is declared twice (first at line 25)"},
+                  "small.yaml:26: rules[0]: id 'Nurse-health' must match [a-z][a-z0-9_-]*"},
+        BadPolicy{"RuleDuplicateId",
+                  Replace("  - id: probation-health\n", "  - id: nurse-health\n"),
+                  "small.yaml:32: rule 'nurse-health' is declared twice (first at line 26)"},
         BadPolicy{"RuleMissingDescription",
                   Replace("    description: Nurses keep health records.", "    description: "),
-                  "small.yaml:26: rule 'nurse-health': description must be a non-empty string"},
+                  "small.yaml:27: rule 'nurse-health': description must be a non-empty string"},
         BadPolicy{"RuleUnknownRole", Replace("    roles: [probation]", "    roles: [probaton]"),
-                  "small.yaml:33: rule 'probation-health': unknown role 'probaton'"},
-        BadPolicy{"RuleUnknownAction",
-                  Replace("    actions: [record.read]", "    actions: [record.read, record.delete]"),
-                  "small.yaml:34: rule 'probation-health': unknown action 'record.delete' "
-                  "(expected one of subject.register, subject.read, subject.update, "
-                  "record.write, record.read, audit.read)"},
+                  "small.yaml:34: rule 'probation-health': unknown role 'probaton'"},
+        BadPolicy{
+            "RuleUnknownAction",
+            Replace("    actions: [record.read]", "    actions: [record.read, record.delete]"),
+            "small.yaml:35: rule 'probation-health': unknown action 'record.delete' "
+            "(expected one of subject.register, subject.read, subject.update, "
+            "record.write, record.read, audit.read)"},
         BadPolicy{"RuleUnknownDataClass",
                   Replace("    data_classes: [health]", "    data_classes: [dental]"),
-                  "small.yaml:29: rule 'nurse-health': unknown data class 'dental'"},
+                  "small.yaml:30: rule 'nurse-health': unknown data class 'dental'"},
         BadPolicy{"RuleUnknownPurpose",
                   Replace("    purposes: [supervision]", "    purposes: [supervison]"),
-                  "small.yaml:36: rule 'probation-health': unknown purpose 'supervison'"},
+                  "small.yaml:37: rule 'probation-health': unknown purpose 'supervison'"},
         BadPolicy{"RuleNamesALabelAsAPurpose",
                   Replace("    purposes: [care]", "    purposes: [sealed]"),
-                  "small.yaml:30: rule 'nurse-health': unknown purpose 'sealed'"},
+                  "small.yaml:31: rule 'nurse-health': unknown purpose 'sealed'"},
         BadPolicy{"RuleEmptyRoles", Replace("    roles: [nurse]", "    roles: []"),
-                  "small.yaml:27: rule 'nurse-health': roles must be a non-empty list of role "
+                  "small.yaml:28: rule 'nurse-health': roles must be a non-empty list of role "
                   "ids"},
         BadPolicy{"RuleRolesNotAList", Replace("    roles: [nurse]", "    roles: nurse"),
-                  "small.yaml:27: rule 'nurse-health': roles must be a non-empty list of role "
+                  "small.yaml:28: rule 'nurse-health': roles must be a non-empty list of role "
                   "ids"},
-        BadPolicy{"RuleEmptyActions", Replace("    actions: [record.write, record.read]",
-                                              "    actions: []"),
-                  "small.yaml:28: rule 'nurse-health': actions must be a non-empty list of "
+        BadPolicy{"RuleEmptyActions",
+                  Replace("    actions: [record.write, record.read]", "    actions: []"),
+                  "small.yaml:29: rule 'nurse-health': actions must be a non-empty list of "
                   "actions"},
         BadPolicy{"RuleEmptyPurposes", Replace("    purposes: [care]", "    purposes:"),
-                  "small.yaml:30: rule 'nurse-health': purposes must be a non-empty list of "
+                  "small.yaml:31: rule 'nurse-health': purposes must be a non-empty list of "
                   "purpose ids"},
         BadPolicy{"RuleRepeatedEntry", Replace("    roles: [nurse]", "    roles: [nurse, nurse]"),
-                  "small.yaml:27: rule 'nurse-health': role 'nurse' is listed twice"},
+                  "small.yaml:28: rule 'nurse-health': role 'nurse' is listed twice"},
         BadPolicy{"RuleNestedListEntry", Replace("    roles: [nurse]", "    roles: [[nurse]]"),
-                  "small.yaml:27: rule 'nurse-health': roles entries must be role ids"},
+                  "small.yaml:28: rule 'nurse-health': roles entries must be role ids"},
         BadPolicy{"RuleBlockListEntryLine",
                   Replace("    roles: [nurse]", "    roles:\n      - nurse\n      - nobody"),
-                  "small.yaml:29: rule 'nurse-health': unknown role 'nobody'"}),
+                  "small.yaml:30: rule 'nurse-health': unknown role 'nobody'"}),
     [](const ::testing::TestParamInfo<BadPolicy>& info) { return info.param.name; });
 
 }  // namespace

@@ -1,0 +1,537 @@
+#include "client/commands.h"
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/wire_format_lite.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/support/byte_buffer.h>
+#include <grpcpp/support/slice.h>
+#include <grpcpp/support/stub_options.h>
+
+#include <iostream>
+#include <iterator>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "client/output.h"
+#include "services/audit/chain.h"
+#include "throughcare/audit.h"
+#include "throughcare/status_macros.h"
+#include "throughcare/v1/audit.grpc.pb.h"
+#include "throughcare/v1/records.grpc.pb.h"
+#include "throughcare/v1/subjects.grpc.pb.h"
+
+namespace throughcare::client {
+namespace {
+
+constexpr char kAuditPurpose[] = "audit";
+constexpr int64_t kVerifyProgressEvery = 10000;
+
+// Makes one unary call: `call(context, response)` invokes the stub method.
+template <typename Response, typename Call>
+absl::StatusOr<Response> Unary(const Connection& connection, Call call) {
+  ASSIGN_OR_RETURN(std::unique_ptr<grpc::ClientContext> context, connection.NewContext());
+  Response response;
+  const grpc::Status status = call(context.get(), &response);
+  RETURN_IF_ERROR(connection.Finish(*context, status));
+  return response;
+}
+
+absl::Status PrintJson(Session& session, const google::protobuf::Message& message) {
+  ASSIGN_OR_RETURN(std::string json, ToJson(message));
+  session.out() << json;
+  return absl::OkStatus();
+}
+
+// Prints `message` as JSON or with `render`.
+template <typename Message, typename Render>
+absl::Status Print(Session& session, const Message& message, Render render) {
+  if (session.json()) {
+    RETURN_IF_ERROR(PrintJson(session, message));
+  } else {
+    session.out() << render(message);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PrintSubject(Session& session, const v1::Subject& subject) {
+  return Print(session, subject, RenderSubject);
+}
+
+absl::StatusOr<v1::Identifier> ExactlyOneIdentifier(const IdentifierFlags& ids) {
+  std::vector<v1::Identifier> list = ids.ToIdentifiers();
+  if (list.size() != 1) {
+    return absl::InvalidArgumentError(
+        "give exactly one identifier: --pnc, --noms, --crn, --nhs or --la-ref");
+  }
+  return list.front();
+}
+
+absl::StatusOr<google::protobuf::Timestamp> ParseTimestampFlag(absl::string_view flag,
+                                                               const std::string& text) {
+  absl::Time t;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, text, &t, &error)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        flag, ": '", text, "' is not an RFC 3339 time such as 2024-05-01T09:00:00Z (", error, ")"));
+  }
+  google::protobuf::Timestamp ts;
+  const int64_t seconds = absl::ToUnixSeconds(t);
+  ts.set_seconds(seconds);
+  ts.set_nanos(static_cast<int32_t>((t - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1)));
+  return ts;
+}
+
+absl::StatusOr<std::string> ReadBody(const RecordPutArgs& args) {
+  if (!args.body_json.empty() && !args.body_file.empty()) {
+    return absl::InvalidArgumentError("give --body or --body-file, not both");
+  }
+  if (!args.body_file.empty()) {
+    if (args.body_file == "-") {
+      std::string text(std::istreambuf_iterator<char>(std::cin), {});
+      if (std::cin.bad()) return absl::DataLossError("--body-file: cannot read standard input");
+      return text;
+    }
+    absl::StatusOr<std::string> text = ReadFileToString(args.body_file);
+    if (!text.ok()) {
+      return absl::Status(text.status().code(),
+                          absl::StrCat("--body-file: ", text.status().message()));
+    }
+    return text;
+  }
+  if (args.body_json.empty()) return absl::InvalidArgumentError("give --body or --body-file");
+  return args.body_json;
+}
+
+// Puts the typed JSON `json` into the oneof field `type` of a RecordBody.
+absl::StatusOr<v1::RecordBody> ParseBody(const std::string& type, const std::string& json) {
+  v1::RecordBody body;
+  const google::protobuf::FieldDescriptor* field =
+      v1::RecordBody::descriptor()->FindFieldByName(type);
+  if (field == nullptr || field->containing_oneof() == nullptr ||
+      field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
+    return absl::InvalidArgumentError(absl::StrCat("--type: unknown record type '", type, "'"));
+  }
+  google::protobuf::Message* typed = body.GetReflection()->MutableMessage(&body, field);
+  google::protobuf::util::JsonParseOptions options;
+  const auto status = google::protobuf::util::JsonStringToMessage(json, typed, options);
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "body is not a valid ", field->message_type()->name(),
+        " in JSON: ", absl::string_view(status.message().data(), status.message().size())));
+  }
+  return body;
+}
+
+absl::StatusOr<AuditEntry> FromProto(const v1::AuditEntry& p) {
+  AuditEntry e;
+  e.seq = p.seq();
+  e.time = absl::FromUnixMicros(p.time().seconds() * 1000000 + p.time().nanos() / 1000);
+  e.agency_id = p.agency_id();
+  e.system_id = p.system_id();
+  e.user_id = p.user_id();
+  e.role = p.role();
+  e.action = p.action();
+  e.subject_id = p.subject_id();
+  e.record_id = p.record_id();
+  e.record_version = p.record_version();
+  e.purpose = p.purpose();
+  switch (p.decision()) {
+    case v1::DECISION_ALLOW:
+      e.decision = AuditDecision::kAllow;
+      break;
+    case v1::DECISION_DENY:
+      e.decision = AuditDecision::kDeny;
+      break;
+    default:
+      return absl::DataLossError(
+          absl::StrCat("audit entry ", p.seq(), ": decision is neither allow nor deny"));
+  }
+  e.reason = p.reason();
+  e.policy_version = p.policy_version();
+  e.request_id = p.request_id();
+  e.outcome = p.outcome();
+  e.prev_hash = p.prev_hash();
+  e.hash = p.hash();
+  return e;
+}
+
+// grpc.health.v1.HealthCheckResponse.ServingStatus, read from field 1 of the serialized response.
+absl::StatusOr<int> ParseServingStatus(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  std::string bytes;
+  if (buffer.Valid()) {
+    if (!buffer.Dump(&slices).ok()) return absl::InternalError("cannot read the health response");
+    for (const grpc::Slice& s : slices) {
+      bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+    }
+  }
+  using google::protobuf::internal::WireFormatLite;
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                            static_cast<int>(bytes.size()));
+  uint32_t status = 0;  // UNKNOWN when absent
+  while (const uint32_t tag = in.ReadTag()) {
+    if (tag == WireFormatLite::MakeTag(1, WireFormatLite::WIRETYPE_VARINT)) {
+      if (!in.ReadVarint32(&status)) break;
+    } else if (!WireFormatLite::SkipField(&in, tag)) {
+      return absl::DataLossError("malformed health check response");
+    }
+  }
+  return static_cast<int>(status);
+}
+
+const char* ServingStatusName(int status) {
+  switch (status) {
+    case 1:
+      return "SERVING";
+    case 2:
+      return "NOT_SERVING";
+    case 3:
+      return "SERVICE_UNKNOWN";
+    default:
+      return "UNKNOWN";
+  }
+}
+
+}  // namespace
+
+Session::Session(GlobalOptions options, std::ostream& out, std::ostream& err)
+    : options_(std::move(options)), out_(out), err_(err) {}
+
+absl::StatusOr<const ConnectionSettings*> Session::settings() {
+  if (!settings_.has_value()) {
+    ASSIGN_OR_RETURN(settings_, ResolveSettings(options_.settings));
+  }
+  return &*settings_;
+}
+
+absl::StatusOr<const Connection*> Session::connection(bool require_practitioner) {
+  if (connection_ == nullptr) {
+    ASSIGN_OR_RETURN(const ConnectionSettings* s, settings());
+    Connection::Options options;
+    options.require_practitioner = require_practitioner;
+    ASSIGN_OR_RETURN(connection_, Connection::Open(*s, std::move(options)));
+  }
+  return connection_.get();
+}
+
+absl::StatusOr<std::string> Session::purpose(absl::string_view fallback) const {
+  if (!options_.purpose.empty()) return options_.purpose;
+  if (!fallback.empty()) return std::string(fallback);
+  return absl::FailedPreconditionError(
+      "missing setting: purpose of use (give --purpose or set THROUGHCARE_PURPOSE, e.g. "
+      "--purpose direct_care)");
+}
+
+std::vector<v1::Identifier> IdentifierFlags::ToIdentifiers() const {
+  std::vector<v1::Identifier> out;
+  const std::pair<v1::IdentifierKind, const std::string*> given[] = {
+      {v1::IDENTIFIER_KIND_PNC, &pnc},
+      {v1::IDENTIFIER_KIND_NOMS, &noms},
+      {v1::IDENTIFIER_KIND_CRN, &crn},
+      {v1::IDENTIFIER_KIND_NHS_NUMBER, &nhs},
+      {v1::IDENTIFIER_KIND_LOCAL_AUTHORITY_REF, &la_ref},
+  };
+  for (const auto& [kind, value] : given) {
+    if (value->empty()) continue;
+    v1::Identifier id;
+    id.set_kind(kind);
+    id.set_value(*value);
+    out.push_back(std::move(id));
+  }
+  return out;
+}
+
+absl::Status TokenMint(Session& session, absl::Duration ttl) {
+  if (ttl <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--ttl: must be positive, e.g. 15m");
+  }
+  ASSIGN_OR_RETURN(const ConnectionSettings* settings, session.settings());
+  ASSIGN_OR_RETURN(std::string token, MintPractitionerToken(*settings, absl::Now(), ttl));
+  session.out() << token << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status SubjectRegister(Session& session, const IdentifierFlags& ids,
+                             const std::string& home_area) {
+  v1::RegisterSubjectRequest request;
+  for (v1::Identifier& id : ids.ToIdentifiers()) *request.add_identifiers() = std::move(id);
+  if (request.identifiers().empty()) {
+    return absl::InvalidArgumentError(
+        "give at least one identifier: --pnc, --noms, --crn, --nhs or --la-ref");
+  }
+  request.set_home_area(home_area);
+  ASSIGN_OR_RETURN(*request.mutable_purpose(), session.purpose());
+  ASSIGN_OR_RETURN(const Connection* connection, session.connection());
+  auto stub = v1::SubjectService::NewStub(connection->channel());
+  ASSIGN_OR_RETURN(v1::Subject subject,
+                   Unary<v1::Subject>(*connection, [&](auto* context, auto* response) {
+                     return stub->RegisterSubject(context, request, response);
+                   }));
+  return PrintSubject(session, subject);
+}
+
+absl::Status SubjectGet(Session& session, const std::string& subject_id) {
+  v1::GetSubjectRequest request;
+  request.set_subject_id(subject_id);
+  ASSIGN_OR_RETURN(*request.mutable_purpose(), session.purpose());
+  ASSIGN_OR_RETURN(const Connection* connection, session.connection());
+  auto stub = v1::SubjectService::NewStub(connection->channel());
+  ASSIGN_OR_RETURN(v1::Subject subject,
+                   Unary<v1::Subject>(*connection, [&](auto* context, auto* response) {
+                     return stub->GetSubject(context, request, response);
+                   }));
+  return PrintSubject(session, subject);
+}
+
+absl::Status SubjectResolve(Session& session, const IdentifierFlags& ids) {
+  v1::ResolveIdentifierRequest request;
+  ASSIGN_OR_RETURN(*request.mutable_identifier(), ExactlyOneIdentifier(ids));
+  ASSIGN_OR_RETURN(*request.mutable_purpose(), session.purpose());
+  ASSIGN_OR_RETURN(const Connection* connection, session.connection());
+  auto stub = v1::SubjectService::NewStub(connection->channel());
+  ASSIGN_OR_RETURN(v1::Subject subject,
+                   Unary<v1::Subject>(*connection, [&](auto* context, auto* response) {
+                     return stub->ResolveIdentifier(context, request, response);
+                   }));
+  return PrintSubject(session, subject);
+}
+
+absl::Status SubjectLink(Session& session, const std::string& subject_id,
+                         const IdentifierFlags& ids) {
+  v1::LinkIdentifierRequest request;
+  request.set_subject_id(subject_id);
+  ASSIGN_OR_RETURN(*request.mutable_identifier(), ExactlyOneIdentifier(ids));
+  ASSIGN_OR_RETURN(*request.mutable_purpose(), session.purpose());
+  ASSIGN_OR_RETURN(const Connection* connection, session.connection());
+  auto stub = v1::SubjectService::NewStub(connection->channel());
+  ASSIGN_OR_RETURN(v1::Subject subject,
+                   Unary<v1::Subject>(*connection, [&](auto* context, auto* response) {
+                     return stub->LinkIdentifier(context, request, response);
+                   }));
+  return PrintSubject(session, subject);
+}
+
+absl::Status SubjectUnlink(Session& session, const std::string& subject_id,
+                           const IdentifierFlags& ids) {
+  v1::UnlinkIdentifierRequest request;
+  request.set_subject_id(subject_id);
+  ASSIGN_OR_RETURN(*request.mutable_identifier(), ExactlyOneIdentifier(ids));
+  ASSIGN_OR_RETURN(*request.mutable_purpose(), session.purpose());
+  ASSIGN_OR_RETURN(const Connection* connection, session.connection());
+  auto stub = v1::SubjectService::NewStub(connection->channel());
+  ASSIGN_OR_RETURN(v1::Subject subject,
+                   Unary<v1::Subject>(*connection, [&](auto* context, auto* response) {
+                     return stub->UnlinkIdentifier(context, request, response);
+                   }));
+  return PrintSubject(session, subject);
+}
+
+absl::Status SubjectSetHomeArea(Session& session, const std::string& subject_id,
+                                const std::string& home_area) {
+  v1::SetHomeAreaRequest request;
+  request.set_subject_id(subject_id);
+  request.set_home_area(home_area);
+  ASSIGN_OR_RETURN(*request.mutable_purpose(), session.purpose());
+  ASSIGN_OR_RETURN(const Connection* connection, session.connection());
+  auto stub = v1::SubjectService::NewStub(connection->channel());
+  ASSIGN_OR_RETURN(v1::Subject subject,
+                   Unary<v1::Subject>(*connection, [&](auto* context, auto* response) {
+                     return stub->SetHomeArea(context, request, response);
+                   }));
+  return PrintSubject(session, subject);
+}
+
+std::vector<std::string> RecordTypes() {
+  std::vector<std::string> types;
+  const google::protobuf::OneofDescriptor* oneof =
+      v1::RecordBody::descriptor()->FindOneofByName("body");
+  for (int i = 0; oneof != nullptr && i < oneof->field_count(); ++i) {
+    types.push_back(oneof->field(i)->name());
+  }
+  return types;
+}
+
+absl::Status RecordPut(Session& session, const RecordPutArgs& args) {
+  if (args.record_id.empty() != (args.expected_version == 0)) {
+    return absl::InvalidArgumentError(
+        "--record-id and --expected-version go together: give both to add a version to a "
+        "record, neither to create one");
+  }
+  ASSIGN_OR_RETURN(std::string json, ReadBody(args));
+  v1::PutRecordRequest request;
+  ASSIGN_OR_RETURN(*request.mutable_body(), ParseBody(args.type, json));
+  request.set_subject_id(args.subject_id);
+  request.set_record_id(args.record_id);
+  request.set_expected_version(args.expected_version);
+  request.set_data_class(args.data_class);
+  for (const std::string& label : args.labels) request.add_labels(label);
+  ASSIGN_OR_RETURN(*request.mutable_purpose(), session.purpose());
+  ASSIGN_OR_RETURN(const Connection* connection, session.connection());
+  auto stub = v1::RecordService::NewStub(connection->channel());
+  ASSIGN_OR_RETURN(v1::Record record,
+                   Unary<v1::Record>(*connection, [&](auto* context, auto* response) {
+                     return stub->PutRecord(context, request, response);
+                   }));
+  return Print(session, record, RenderRecord);
+}
+
+absl::Status RecordGet(Session& session, const std::string& record_id, int64_t version) {
+  if (version < 0) return absl::InvalidArgumentError("--version: must be 1 or more");
+  v1::GetRecordRequest request;
+  request.set_record_id(record_id);
+  request.set_version(version);
+  ASSIGN_OR_RETURN(*request.mutable_purpose(), session.purpose());
+  ASSIGN_OR_RETURN(const Connection* connection, session.connection());
+  auto stub = v1::RecordService::NewStub(connection->channel());
+  ASSIGN_OR_RETURN(v1::Record record,
+                   Unary<v1::Record>(*connection, [&](auto* context, auto* response) {
+                     return stub->GetRecord(context, request, response);
+                   }));
+  return Print(session, record, RenderRecord);
+}
+
+absl::Status RecordList(Session& session, const std::string& subject_id) {
+  v1::ListRecordsRequest request;
+  request.set_subject_id(subject_id);
+  ASSIGN_OR_RETURN(*request.mutable_purpose(), session.purpose());
+  ASSIGN_OR_RETURN(const Connection* connection, session.connection());
+  auto stub = v1::RecordService::NewStub(connection->channel());
+  ASSIGN_OR_RETURN(v1::ListRecordsResponse response,
+                   Unary<v1::ListRecordsResponse>(*connection, [&](auto* context, auto* out) {
+                     return stub->ListRecords(context, request, out);
+                   }));
+  if (!session.json() && response.records().empty()) {
+    session.err() << "no records that you may read\n";
+    return absl::OkStatus();
+  }
+  return Print(session, response,
+               [](const v1::ListRecordsResponse& r) { return RenderRecordList(r.records()); });
+}
+
+absl::Status AuditQuery(Session& session, const AuditQueryArgs& args) {
+  v1::QueryAuditLogRequest request;
+  request.set_subject_id(args.subject_id);
+  request.set_agency_id(args.agency_id);
+  request.set_user_id(args.user_id);
+  request.set_action(args.action);
+  if (args.decision == "allow") {
+    request.set_decision(v1::DECISION_ALLOW);
+  } else if (args.decision == "deny") {
+    request.set_decision(v1::DECISION_DENY);
+  } else if (!args.decision.empty()) {
+    return absl::InvalidArgumentError("--decision: must be allow or deny");
+  }
+  if (!args.from.empty()) {
+    ASSIGN_OR_RETURN(*request.mutable_from_time(), ParseTimestampFlag("--from", args.from));
+  }
+  if (!args.until.empty()) {
+    ASSIGN_OR_RETURN(*request.mutable_until_time(), ParseTimestampFlag("--until", args.until));
+  }
+  request.mutable_page()->set_page_size(args.limit);
+  request.mutable_page()->set_page_token(args.page_token);
+  ASSIGN_OR_RETURN(*request.mutable_purpose(), session.purpose(kAuditPurpose));
+  ASSIGN_OR_RETURN(const Connection* connection, session.connection());
+  auto stub = v1::AuditService::NewStub(connection->channel());
+
+  // With --all, the pages are gathered into one response (next_page_token empty at the end).
+  v1::QueryAuditLogResponse all;
+  while (true) {
+    ASSIGN_OR_RETURN(v1::QueryAuditLogResponse page,
+                     Unary<v1::QueryAuditLogResponse>(*connection, [&](auto* context, auto* out) {
+                       return stub->QueryAuditLog(context, request, out);
+                     }));
+    for (v1::AuditEntry& e : *page.mutable_entries()) *all.add_entries() = std::move(e);
+    all.set_next_page_token(page.next_page_token());
+    if (!args.all || page.next_page_token().empty()) break;
+    if (page.next_page_token() == request.page().page_token()) {
+      return MarkOrigin(absl::InternalError("the broker returned the same page token twice"),
+                        ErrorOrigin::kServer);
+    }
+    request.mutable_page()->set_page_token(page.next_page_token());
+  }
+  if (session.json()) return PrintJson(session, all);
+  if (all.entries().empty()) {
+    session.err() << "no matching audit entries\n";
+  } else {
+    session.out() << RenderAuditEntries(all.entries());
+  }
+  if (!all.next_page_token().empty()) {
+    session.err() << "more entries match: pass --all, or --page-token " << all.next_page_token()
+                  << "\n";
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AuditVerify(Session& session, absl::Duration timeout) {
+  v1::ExportAuditLogRequest request;
+  request.set_after_seq(0);
+  ASSIGN_OR_RETURN(*request.mutable_purpose(), session.purpose(kAuditPurpose));
+  ASSIGN_OR_RETURN(const Connection* connection, session.connection());
+  auto stub = v1::AuditService::NewStub(connection->channel());
+  ASSIGN_OR_RETURN(std::unique_ptr<grpc::ClientContext> context, connection->NewContext(timeout));
+
+  audit::ChainVerifier verifier;
+  std::unique_ptr<grpc::ClientReader<v1::AuditEntry>> reader =
+      stub->ExportAuditLog(context.get(), request);
+  v1::AuditEntry proto;
+  absl::Status chain;
+  while (chain.ok() && reader->Read(&proto)) {
+    absl::StatusOr<AuditEntry> entry = FromProto(proto);
+    chain = entry.ok() ? verifier.Add(*entry) : entry.status();
+    if (chain.ok() && verifier.verified() % kVerifyProgressEvery == 0) {
+      session.err() << "verified " << verifier.verified() << " entries\n";
+    }
+  }
+  if (!chain.ok()) {
+    context->TryCancel();
+    reader->Finish().IgnoreError();
+    return MarkOrigin(chain, ErrorOrigin::kVerification);
+  }
+  RETURN_IF_ERROR(connection->Finish(*context, reader->Finish()));
+
+  if (session.json()) {
+    session.out() << "{\n  \"verified_entries\": " << verifier.verified()
+                  << ",\n  \"head_hash\": \"" << verifier.head_hash() << "\"\n}\n";
+  } else {
+    session.out() << "audit log verified: " << verifier.verified() << " entries, head "
+                  << verifier.head_hash() << "\n";
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Health(Session& session) {
+  ASSIGN_OR_RETURN(const Connection* connection,
+                   session.connection(/*require_practitioner=*/false));
+  ASSIGN_OR_RETURN(std::unique_ptr<grpc::ClientContext> context, connection->NewContext());
+  grpc::GenericStub stub(connection->channel());
+  // HealthCheckRequest{service: ""} (the whole server) serializes to no bytes.
+  const grpc::Slice empty(std::string{});
+  const grpc::ByteBuffer request(&empty, 1);
+  grpc::ByteBuffer response;
+  grpc::Status status;
+  absl::Notification done;
+  stub.UnaryCall(context.get(), "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
+                 &response, [&](grpc::Status s) {
+                   status = std::move(s);
+                   done.Notify();
+                 });
+  done.WaitForNotification();
+  RETURN_IF_ERROR(connection->Finish(*context, status));
+  ASSIGN_OR_RETURN(int serving, ParseServingStatus(response));
+  const char* name = ServingStatusName(serving);
+  if (session.json()) {
+    session.out() << "{\n  \"status\": \"" << name << "\"\n}\n";
+  } else {
+    session.out() << name << "\n";
+  }
+  if (serving != 1) {
+    return MarkOrigin(absl::UnavailableError(absl::StrCat("the broker reports ", name)),
+                      ErrorOrigin::kServer);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace throughcare::client

@@ -1,0 +1,123 @@
+// The CLI's subcommands, one function each: build the request from parsed arguments, call the
+// broker through a Connection, print the response. main.cc only parses and dispatches.
+//
+// Every function returns OK or an error whose origin (see connection.h) decides the exit code.
+#ifndef THROUGHCARE_CLIENT_COMMANDS_H_
+#define THROUGHCARE_CLIENT_COMMANDS_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "client/connection.h"
+#include "throughcare/v1/common.pb.h"
+
+namespace throughcare::client {
+
+// Options that apply to every subcommand.
+struct GlobalOptions {
+  SettingInputs settings;
+  std::string purpose;
+  bool json = false;
+};
+
+// What the commands share: the options, resolved settings and a connection opened on first use.
+// Not thread-safe.
+class Session final {
+ public:
+  // `out` receives responses, `err` progress and notes; both must outlive the session.
+  Session(GlobalOptions options, std::ostream& out, std::ostream& err);
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  absl::StatusOr<const ConnectionSettings*> settings();
+  // Opens the connection once; `require_practitioner` is as in Connection::Options and only
+  // matters on the first call.
+  absl::StatusOr<const Connection*> connection(bool require_practitioner = true);
+  // The purpose of use, or `fallback` if none was given; FailedPrecondition if both are empty.
+  absl::StatusOr<std::string> purpose(absl::string_view fallback = "") const;
+
+  bool json() const { return options_.json; }
+  std::ostream& out() { return out_; }
+  std::ostream& err() { return err_; }
+
+ private:
+  GlobalOptions options_;
+  std::ostream& out_;
+  std::ostream& err_;
+  std::optional<ConnectionSettings> settings_;
+  std::unique_ptr<Connection> connection_;
+};
+
+// --pnc, --noms, --crn, --nhs, --la-ref as given (empty: not given).
+struct IdentifierFlags {
+  std::string pnc;
+  std::string noms;
+  std::string crn;
+  std::string nhs;
+  std::string la_ref;
+
+  // The given identifiers in the order above.
+  std::vector<v1::Identifier> ToIdentifiers() const;
+};
+
+absl::Status TokenMint(Session& session, absl::Duration ttl);
+
+absl::Status SubjectRegister(Session& session, const IdentifierFlags& ids,
+                             const std::string& home_area);
+absl::Status SubjectGet(Session& session, const std::string& subject_id);
+absl::Status SubjectResolve(Session& session, const IdentifierFlags& ids);
+absl::Status SubjectLink(Session& session, const std::string& subject_id,
+                         const IdentifierFlags& ids);
+absl::Status SubjectUnlink(Session& session, const std::string& subject_id,
+                           const IdentifierFlags& ids);
+absl::Status SubjectSetHomeArea(Session& session, const std::string& subject_id,
+                                const std::string& home_area);
+
+// The record types `record put --type` accepts: the field names of RecordBody's oneof.
+std::vector<std::string> RecordTypes();
+
+struct RecordPutArgs {
+  std::string subject_id;
+  std::string type;
+  std::string data_class;
+  std::vector<std::string> labels;
+  std::string body_json;  // --body
+  std::string body_file;  // --body-file ("-" for standard input)
+  std::string record_id;
+  int64_t expected_version = 0;
+};
+absl::Status RecordPut(Session& session, const RecordPutArgs& args);
+absl::Status RecordGet(Session& session, const std::string& record_id, int64_t version);
+absl::Status RecordList(Session& session, const std::string& subject_id);
+
+struct AuditQueryArgs {
+  std::string subject_id;
+  std::string agency_id;
+  std::string user_id;
+  std::string action;
+  std::string decision;  // "", "allow" or "deny"
+  std::string from;      // RFC 3339, inclusive
+  std::string until;     // RFC 3339, exclusive
+  int limit = 0;         // page size; 0: the broker's default
+  std::string page_token;
+  bool all = false;  // follow next_page_token to the end
+};
+absl::Status AuditQuery(Session& session, const AuditQueryArgs& args);
+// Streams the whole log and checks its hash chain. Errors from the chain are kVerification.
+absl::Status AuditVerify(Session& session, absl::Duration timeout);
+
+// grpc.health.v1.Health/Check for the whole server. NOT_SERVING (or any answer other than
+// SERVING) is printed and returned as a server error.
+absl::Status Health(Session& session);
+
+}  // namespace throughcare::client
+
+#endif  // THROUGHCARE_CLIENT_COMMANDS_H_

@@ -1,0 +1,345 @@
+// throughcare: the command-line client of the Throughcare broker. This file only declares the
+// command line and dispatches to commands.h; exit codes are in connection.h.
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <iostream>
+#include <string>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "client/commands.h"
+#include "client/connection.h"
+
+namespace throughcare::client {
+namespace {
+
+constexpr char kTopFooter[] =
+    R"(Settings (a flag wins over its environment variable, which wins over the profile):
+  --profile FILE, or --dev-dir DIR with --agency (profile DIR/profiles/<agency>.yaml, as
+  written by `throughcared --dev`) supplies server, ca, certificate, private_key, agency and
+  identity_key. The practitioner is --token, or an assertion minted for each call from
+  --identity-key with --agency, --user and --role (valid for 10 minutes).
+
+Exit codes:
+  0  success
+  1  the broker answered with an error ("error: <CODE>: <message>" on stderr)
+  2  bad usage or local configuration: a bad flag, an unreadable file, a missing setting
+  3  audit verification failed (`audit verify`)
+  4  could not reach the broker (UNAVAILABLE or DEADLINE_EXCEEDED while connecting)
+
+Examples:
+  throughcare --dev-dir ./dev --agency probation --user jsmith --role probation_officer \
+      --purpose offender_management subject resolve --crn X123456
+  export THROUGHCARE_PROFILE=~/throughcare/prison.yaml THROUGHCARE_PURPOSE=resettlement
+  throughcare record list 0f8b2c6e --json)";
+
+std::string Example(const std::string& text) { return absl::StrCat("Example:\n  ", text); }
+
+// Footer of every subcommand: its example, any notes, and where the global options are.
+std::string Footer(const std::string& example, const std::string& notes = "") {
+  return absl::StrCat(
+      Example(example), notes.empty() ? "" : "\n\n", notes,
+      "\n\nConnection, practitioner, --purpose and --json: see throughcare --help.");
+}
+
+// Whole numbers from 1 up (CLI::PositiveNumber prints an unreadable range).
+const CLI::Validator kAtLeastOne(
+    [](std::string& value) {
+      int64_t n = 0;
+      return absl::SimpleAtoi(value, &n) && n >= 1
+                 ? std::string()
+                 : std::string("must be a whole number, 1 or more");
+    },
+    "N>=1");
+
+// Parses a duration flag such as "15m" or "1h30m".
+absl::StatusOr<absl::Duration> ParseDurationFlag(const std::string& flag, const std::string& text) {
+  absl::Duration d;
+  if (!absl::ParseDuration(text, &d) || d <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, ": '", text, "' is not a positive duration such as 15m or 1h"));
+  }
+  return d;
+}
+
+void AddIdentifierFlags(CLI::App& cmd, IdentifierFlags& ids) {
+  cmd.add_option("--pnc", ids.pnc, "Police National Computer number, e.g. 12/1234567A");
+  cmd.add_option("--noms", ids.noms, "prison (NOMS) number, e.g. A1234BC");
+  cmd.add_option("--crn", ids.crn, "probation case reference number, e.g. X123456");
+  cmd.add_option("--nhs", ids.nhs, "NHS number (10 digits; spaces allowed)");
+  cmd.add_option("--la-ref", ids.la_ref,
+                 "local authority reference: <GSS code>/<reference>, e.g. E06000018/HN-2041");
+}
+
+int Run(int argc, char** argv) {
+  GlobalOptions global;
+  SettingInputs& in = global.settings;
+  // The chosen subcommand; set by its callback, run after parsing.
+  std::function<absl::Status(Session&)> action;
+
+  CLI::App app(
+      "Throughcare: continuity-of-care records shared between criminal justice, health "
+      "and local authority agencies.",
+      "throughcare");
+  app.fallthrough();  // global options may follow the subcommand
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Print help for every subcommand and exit");
+  app.footer(kTopFooter);
+  app.get_formatter()->column_width(34);
+
+  const char* kConn = "Connection";
+  const char* kWho = "Practitioner";
+  const char* kOut = "Request and output";
+  app.add_option("--server", in.server, "broker address, host:port")
+      ->type_name("HOST:PORT")
+      ->envname("THROUGHCARE_SERVER")
+      ->group(kConn);
+  app.add_option("--ca", in.ca, "PEM file of the CA that issued the broker's certificate")
+      ->type_name("FILE")
+      ->envname("THROUGHCARE_CA")
+      ->group(kConn);
+  app.add_option("--cert", in.cert, "PEM client certificate of this agency system")
+      ->type_name("FILE")
+      ->envname("THROUGHCARE_CERT")
+      ->group(kConn);
+  app.add_option("--key", in.key, "PEM private key of the client certificate")
+      ->type_name("FILE")
+      ->envname("THROUGHCARE_KEY")
+      ->group(kConn);
+  app.add_option("--profile", in.profile, "profile file (YAML) with the settings above")
+      ->type_name("FILE")
+      ->envname("THROUGHCARE_PROFILE")
+      ->group(kConn);
+  app.add_option("--dev-dir", in.dev_dir,
+                 "a `throughcared --dev` directory; uses DIR/profiles/<agency>.yaml")
+      ->type_name("DIR")
+      ->envname("THROUGHCARE_DEV_DIR")
+      ->group(kConn);
+  app.add_option("--token", in.token, "a ready-made practitioner assertion (JWT)")
+      ->type_name("JWT")
+      ->envname("THROUGHCARE_TOKEN")
+      ->group(kWho);
+  app.add_option("--identity-key", in.identity_key,
+                 "PEM private key of the agency's identity provider, to mint assertions")
+      ->type_name("FILE")
+      ->envname("THROUGHCARE_IDENTITY_KEY")
+      ->group(kWho);
+  app.add_option("--agency", in.agency, "agency id (assertion issuer; picks the dev profile)")
+      ->type_name("ID")
+      ->envname("THROUGHCARE_AGENCY")
+      ->group(kWho);
+  app.add_option("--user", in.user, "practitioner's user id")
+      ->type_name("ID")
+      ->envname("THROUGHCARE_USER")
+      ->group(kWho);
+  app.add_option("--role", in.role, "practitioner's role, e.g. probation_officer")
+      ->type_name("ROLE")
+      ->envname("THROUGHCARE_ROLE")
+      ->group(kWho);
+  app.add_option("--purpose", global.purpose,
+                 "purpose of use, e.g. direct_care (audit commands default to audit)")
+      ->type_name("PURPOSE")
+      ->envname("THROUGHCARE_PURPOSE")
+      ->group(kOut);
+  app.add_option("--request-id", in.request_id,
+                 "x-request-id for the call(s), 1-64 of [A-Za-z0-9._-]")
+      ->type_name("ID")
+      ->group(kOut);
+  app.add_flag("--json", global.json, "print responses as JSON (proto field names)")->group(kOut);
+
+  // token
+  CLI::App* token = app.add_subcommand("token", "Practitioner assertions");
+  token->require_subcommand(1);
+  token->footer(Footer("throughcare token mint --ttl 1h"));
+  std::string ttl = "15m";
+  CLI::App* mint = token->add_subcommand(
+      "mint", "Print a practitioner assertion signed with the agency's identity key");
+  mint->add_option("--ttl", ttl, "how long it is valid, e.g. 15m or 8h")->capture_default_str();
+  mint->footer(Footer(
+      "export THROUGHCARE_TOKEN=$(throughcare --dev-dir ./dev --agency prison --user a.jones "
+      "--role carat_worker token mint --ttl 1h)"));
+  mint->callback([&] {
+    action = [&](Session& s) -> absl::Status {
+      absl::StatusOr<absl::Duration> d = ParseDurationFlag("--ttl", ttl);
+      if (!d.ok()) return d.status();
+      return TokenMint(s, *d);
+    };
+  });
+
+  // subject
+  CLI::App* subject = app.add_subcommand("subject", "Register people and link their identifiers");
+  subject->require_subcommand(1);
+  subject->footer(Footer("throughcare subject resolve --noms A1234BC"));
+  IdentifierFlags ids;
+  std::string subject_id;
+  std::string home_area;
+
+  CLI::App* reg =
+      subject->add_subcommand("register", "Register a person with one or more identifiers");
+  AddIdentifierFlags(*reg, ids);
+  reg->add_option("--home-area", home_area, "GSS code of the person's home area, e.g. E06000018");
+  reg->footer(Footer(
+      "throughcare subject register --noms A1234BC --pnc 12/1234567A --home-area E06000018"));
+  reg->callback([&] { action = [&](Session& s) { return SubjectRegister(s, ids, home_area); }; });
+
+  CLI::App* get = subject->add_subcommand("get", "Show a person's identifiers and home area");
+  get->add_option("SUBJECT_ID", subject_id, "the broker's subject id")->required();
+  get->footer(Footer("throughcare subject get sub_3f9a0c1d2e"));
+  get->callback([&] { action = [&](Session& s) { return SubjectGet(s, subject_id); }; });
+
+  CLI::App* resolve = subject->add_subcommand(
+      "resolve", "Find the person an identifier is linked to (give exactly one identifier)");
+  AddIdentifierFlags(*resolve, ids);
+  resolve->footer(Footer("throughcare subject resolve --crn X123456"));
+  resolve->callback([&] { action = [&](Session& s) { return SubjectResolve(s, ids); }; });
+
+  CLI::App* link = subject->add_subcommand(
+      "link", "Link one more identifier to a person (give exactly one identifier)");
+  link->add_option("SUBJECT_ID", subject_id, "the broker's subject id")->required();
+  AddIdentifierFlags(*link, ids);
+  link->footer(Footer("throughcare subject link sub_3f9a0c1d2e --nhs '943 476 5919'"));
+  link->callback([&] { action = [&](Session& s) { return SubjectLink(s, subject_id, ids); }; });
+
+  CLI::App* unlink = subject->add_subcommand(
+      "unlink", "Remove an identifier from a person (give exactly one identifier)");
+  unlink->add_option("SUBJECT_ID", subject_id, "the broker's subject id")->required();
+  AddIdentifierFlags(*unlink, ids);
+  unlink->footer(Footer("throughcare subject unlink sub_3f9a0c1d2e --pnc 12/1234567A"));
+  unlink->callback([&] { action = [&](Session& s) { return SubjectUnlink(s, subject_id, ids); }; });
+
+  CLI::App* area = subject->add_subcommand("set-home-area", "Set a person's home area");
+  area->add_option("SUBJECT_ID", subject_id, "the broker's subject id")->required();
+  area->add_option("CODE", home_area, "GSS code of the local authority, e.g. E06000018")
+      ->required();
+  area->footer(Footer("throughcare subject set-home-area sub_3f9a0c1d2e E06000018"));
+  area->callback(
+      [&] { action = [&](Session& s) { return SubjectSetHomeArea(s, subject_id, home_area); }; });
+
+  // record
+  CLI::App* record = app.add_subcommand("record", "Put, get and list a person's records");
+  record->require_subcommand(1);
+  record->footer(Footer("throughcare record list sub_3f9a0c1d2e"));
+  RecordPutArgs put_args;
+  std::string record_id;
+  int64_t version = 0;
+
+  const std::vector<std::string> types = RecordTypes();
+  CLI::App* put =
+      record->add_subcommand("put", "Create a record, or add a version to one your agency owns");
+  put->add_option("--subject", put_args.subject_id, "subject id of the person")->required();
+  put->add_option("--type", put_args.type, "record type, i.e. which message the body is")
+      ->required()
+      ->check(CLI::IsMember(types));
+  put->add_option("--data-class", put_args.data_class,
+                  "data class allowed for the type, e.g. health or mental_health for "
+                  "health_summary")
+      ->required();
+  put->add_option("--label", put_args.labels,
+                  "a label (repeatable): sealed, mappa, victim_related, not_convicted");
+  CLI::Option* body = put->add_option("--body", put_args.body_json,
+                                      "the contents: the record type's message as JSON");
+  CLI::Option* body_file = put->add_option("--body-file", put_args.body_file,
+                                           "file holding the contents as JSON ('-': stdin)");
+  body->excludes(body_file);
+  put->add_option("--record-id", put_args.record_id,
+                  "add a version to this record (with --expected-version)");
+  put->add_option("--expected-version", put_args.expected_version,
+                  "the latest version you read; ABORTED if it is no longer the latest")
+      ->check(kAtLeastOne);
+  put->footer(Footer(
+      "throughcare record put --subject sub_3f9a0c1d2e --type health_summary "
+      "--data-class health \\\n      --body "
+      "'{\"conditions\": [{\"name\": \"asthma\"}], \"gp\": {\"ods_code\": \"A81001\"}}'",
+      "Data classes by type: drug_interventions_record and care_plan: drugs; health_summary:\n"
+      "health, mental_health; release_notification: custody; accommodation_need: accommodation;\n"
+      "risk_summary: risk. The JSON uses the proto field names of the type's message."));
+  put->callback([&] { action = [&](Session& s) { return RecordPut(s, put_args); }; });
+
+  CLI::App* rget = record->add_subcommand("get", "Show a record's header and contents");
+  rget->add_option("RECORD_ID", record_id, "the record id")->required();
+  rget->add_option("--version", version, "a version (default: the latest)")->check(kAtLeastOne);
+  rget->footer(Footer("throughcare record get rec_8d41b7 --version 2"));
+  rget->callback([&] { action = [&](Session& s) { return RecordGet(s, record_id, version); }; });
+
+  CLI::App* list = record->add_subcommand(
+      "list", "List the latest version of each of a person's records you may read");
+  list->add_option("SUBJECT_ID", subject_id, "the broker's subject id")->required();
+  list->footer(Footer("throughcare record list sub_3f9a0c1d2e"));
+  list->callback([&] { action = [&](Session& s) { return RecordList(s, subject_id); }; });
+
+  // audit
+  CLI::App* audit = app.add_subcommand("audit", "Query and verify the audit log");
+  audit->require_subcommand(1);
+  audit->footer(Footer("throughcare audit query --subject sub_3f9a0c1d2e --all"));
+  AuditQueryArgs query;
+  CLI::App* q = audit->add_subcommand("query", "Show audit entries matching all given filters");
+  q->add_option("--subject", query.subject_id, "subject id");
+  q->add_option("--agency", query.agency_id, "agency id of the caller");
+  q->add_option("--user", query.user_id, "user id of the caller");
+  q->add_option("--action", query.action, "e.g. record.read, subject.register, audit.read");
+  q->add_option("--decision", query.decision, "allow or deny")
+      ->check(CLI::IsMember({"allow", "deny"}));
+  q->add_option("--from", query.from, "RFC 3339 time, inclusive, e.g. 2024-05-01T00:00:00Z");
+  q->add_option("--until", query.until, "RFC 3339 time, exclusive");
+  q->add_option("--limit", query.limit, "entries per page, 1-1000 (default 100)")
+      ->check(CLI::Range(1, 1000));
+  q->add_option("--page-token", query.page_token, "continue from a previous page");
+  q->add_flag("--all", query.all, "fetch every page");
+  q->footer(Footer(
+      "throughcare audit query --subject sub_3f9a0c1d2e --decision deny --all",
+      "Here --agency and --user are filters; give the practitioner's with THROUGHCARE_AGENCY\n"
+      "and THROUGHCARE_USER, or before the subcommand: throughcare --agency A audit query ..."));
+  q->callback([&] { action = [&](Session& s) { return AuditQuery(s, query); }; });
+
+  std::string timeout = "10m";
+  CLI::App* verify =
+      audit->add_subcommand("verify", "Download the whole audit log and check its hash chain");
+  verify->add_option("--timeout", timeout, "deadline for the whole download")
+      ->capture_default_str();
+  verify->footer(Footer("throughcare audit verify",
+                        "Prints \"audit log verified: N entries, head <hash>\"; exits 3 naming "
+                        "the first entry\nthat does not verify. Progress goes to stderr."));
+  verify->callback([&] {
+    action = [&](Session& s) -> absl::Status {
+      absl::StatusOr<absl::Duration> d = ParseDurationFlag("--timeout", timeout);
+      if (!d.ok()) return d.status();
+      return AuditVerify(s, *d);
+    };
+  });
+
+  // health
+  CLI::App* health =
+      app.add_subcommand("health", "Ask the broker whether it is serving (grpc.health.v1 Check)");
+  health->footer(Footer("throughcare --profile prison.yaml health",
+                        "Prints SERVING (exit 0) or NOT_SERVING (exit 1)."));
+  health->callback([&] { action = [&](Session& s) { return Health(s); }; });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);  // prints help, or the error with a hint
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+  if (!action) {
+    std::cerr << "error: no command given (see throughcare --help)\n";
+    return kExitUsage;
+  }
+
+  Session session(std::move(global), std::cout, std::cerr);
+  const absl::Status status = action(session);
+  std::cout.flush();
+  if (!status.ok()) {
+    std::cerr << DescribeError(status) << "\n";
+    const std::string request_id = RequestIdOf(status);
+    if (!request_id.empty()) std::cerr << "request id: " << request_id << "\n";
+  }
+  return ExitCodeFor(status);
+}
+
+}  // namespace
+}  // namespace throughcare::client
+
+int main(int argc, char** argv) { return throughcare::client::Run(argc, argv); }

@@ -1,0 +1,259 @@
+#include "client/output.h"
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/util/json_util.h>
+
+#include <algorithm>
+#include <cstdint>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+
+namespace throughcare::client {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+
+bool IsTimestamp(const FieldDescriptor& f) {
+  return f.cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE &&
+         f.message_type()->full_name() == google::protobuf::Timestamp::descriptor()->full_name();
+}
+
+// Fields shown on one line: scalars, lists of scalars, and timestamps.
+bool IsOneLine(const FieldDescriptor& f) {
+  return f.cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE || IsTimestamp(f);
+}
+
+// The value of a one-line field; `index` is the element of a repeated field, or -1.
+std::string ValueText(const Message& m, const FieldDescriptor& f, int index) {
+  const Reflection& r = *m.GetReflection();
+  const bool rep = f.is_repeated();
+  switch (f.cpp_type()) {
+    case FieldDescriptor::CPPTYPE_INT32:
+      return absl::StrCat(rep ? r.GetRepeatedInt32(m, &f, index) : r.GetInt32(m, &f));
+    case FieldDescriptor::CPPTYPE_INT64:
+      return absl::StrCat(rep ? r.GetRepeatedInt64(m, &f, index) : r.GetInt64(m, &f));
+    case FieldDescriptor::CPPTYPE_UINT32:
+      return absl::StrCat(rep ? r.GetRepeatedUInt32(m, &f, index) : r.GetUInt32(m, &f));
+    case FieldDescriptor::CPPTYPE_UINT64:
+      return absl::StrCat(rep ? r.GetRepeatedUInt64(m, &f, index) : r.GetUInt64(m, &f));
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+      return absl::StrCat(rep ? r.GetRepeatedDouble(m, &f, index) : r.GetDouble(m, &f));
+    case FieldDescriptor::CPPTYPE_FLOAT:
+      return absl::StrCat(rep ? r.GetRepeatedFloat(m, &f, index) : r.GetFloat(m, &f));
+    case FieldDescriptor::CPPTYPE_BOOL:
+      return (rep ? r.GetRepeatedBool(m, &f, index) : r.GetBool(m, &f)) ? "true" : "false";
+    case FieldDescriptor::CPPTYPE_ENUM: {
+      const int number = rep ? r.GetRepeatedEnumValue(m, &f, index) : r.GetEnumValue(m, &f);
+      const auto* value = f.enum_type()->FindValueByNumber(number);
+      return value != nullptr ? value->name() : absl::StrCat(number);
+    }
+    case FieldDescriptor::CPPTYPE_STRING:
+      return rep ? r.GetRepeatedString(m, &f, index) : r.GetString(m, &f);
+    case FieldDescriptor::CPPTYPE_MESSAGE: {
+      const Message& sub = rep ? r.GetRepeatedMessage(m, &f, index) : r.GetMessage(m, &f);
+      const auto* ts = google::protobuf::DynamicCastToGenerated<google::protobuf::Timestamp>(&sub);
+      return ts != nullptr ? FormatTimestamp(*ts) : std::string("...");
+    }
+  }
+  return "";
+}
+
+void AppendMessage(const Message& m, int indent, std::string& out) {
+  const Reflection& r = *m.GetReflection();
+  std::vector<const FieldDescriptor*> fields;
+  r.ListFields(m, &fields);
+  size_t width = 0;
+  for (const FieldDescriptor* f : fields) {
+    if (IsOneLine(*f)) width = std::max(width, f->name().size());
+  }
+  const std::string pad(indent, ' ');
+  for (const FieldDescriptor* f : fields) {
+    if (IsOneLine(*f)) {
+      std::string value;
+      if (f->is_repeated()) {
+        std::vector<std::string> items;
+        for (int i = 0; i < r.FieldSize(m, f); ++i) items.push_back(ValueText(m, *f, i));
+        value = absl::StrJoin(items, ", ");
+      } else {
+        value = ValueText(m, *f, -1);
+      }
+      // Continuation lines of multi-line text start under the value column.
+      value = absl::StrReplaceAll(value, {{"\n", "\n" + std::string(indent + width + 2, ' ')}});
+      absl::StrAppend(&out, pad, f->name(), std::string(width - f->name().size() + 2, ' '), value,
+                      "\n");
+    } else if (f->is_repeated()) {
+      absl::StrAppend(&out, pad, f->name(), ":\n");
+      for (int i = 0; i < r.FieldSize(m, f); ++i) {
+        std::string item;
+        AppendMessage(r.GetRepeatedMessage(m, f, i), 0, item);
+        if (item.empty()) {
+          absl::StrAppend(&out, pad, "  -\n");
+          continue;
+        }
+        bool first = true;
+        for (absl::string_view line : absl::StrSplit(item, '\n', absl::SkipEmpty())) {
+          absl::StrAppend(&out, pad, first ? "  - " : "    ", line, "\n");
+          first = false;
+        }
+      }
+    } else {
+      absl::StrAppend(&out, pad, f->name(), ":\n");
+      AppendMessage(r.GetMessage(m, f), indent + 2, out);
+    }
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  options.add_whitespace = true;
+  std::string json;
+  const auto status = google::protobuf::util::MessageToJsonString(message, &json, options);
+  if (!status.ok()) {
+    return absl::InternalError(
+        absl::StrCat("cannot print the response as JSON: ",
+                     absl::string_view(status.message().data(), status.message().size())));
+  }
+  if (json.empty() || json.back() != '\n') json.push_back('\n');
+  return json;
+}
+
+std::string FormatTimestamp(const google::protobuf::Timestamp& t) {
+  if (t.seconds() == 0 && t.nanos() == 0) return "-";
+  const absl::Time time = absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone());
+}
+
+std::string OrDash(absl::string_view s) { return s.empty() ? "-" : std::string(s); }
+
+std::string IdentifierKindName(v1::IdentifierKind kind) {
+  switch (kind) {
+    case v1::IDENTIFIER_KIND_PNC:
+      return "pnc";
+    case v1::IDENTIFIER_KIND_NOMS:
+      return "noms";
+    case v1::IDENTIFIER_KIND_CRN:
+      return "crn";
+    case v1::IDENTIFIER_KIND_NHS_NUMBER:
+      return "nhs";
+    case v1::IDENTIFIER_KIND_LOCAL_AUTHORITY_REF:
+      return "la-ref";
+    default:
+      break;
+  }
+  return absl::StrCat("kind-", static_cast<int>(kind));
+}
+
+std::string Table::Render() const {
+  std::vector<size_t> widths;
+  for (const auto& row : rows_) {
+    if (widths.size() < row.size()) widths.resize(row.size(), 0);
+    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  std::string out;
+  for (const auto& row : rows_) {
+    std::string line(indent_, ' ');
+    for (size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    absl::StrAppend(&out, line, "\n");
+  }
+  return out;
+}
+
+std::string RenderMessage(const google::protobuf::Message& message, int indent) {
+  std::string out;
+  AppendMessage(message, indent, out);
+  return out;
+}
+
+std::string RenderSubject(const v1::Subject& subject) {
+  Table fields;
+  fields.AddRow({"subject_id", OrDash(subject.subject_id())});
+  fields.AddRow({"home_area", OrDash(subject.home_area())});
+  fields.AddRow({"registered_by", OrDash(subject.registered_by_agency())});
+  fields.AddRow({"registered_at", FormatTimestamp(subject.registered_at())});
+  std::string out = fields.Render();
+  absl::StrAppend(&out, "identifiers:\n");
+  Table ids(2);
+  for (const v1::Identifier& id : subject.identifiers()) {
+    ids.AddRow({IdentifierKindName(id.kind()), id.value(),
+                absl::StrCat("linked by ", OrDash(id.linked_by_agency())),
+                FormatTimestamp(id.linked_at())});
+  }
+  absl::StrAppend(&out, ids.empty() ? "  -\n" : ids.Render());
+  return out;
+}
+
+std::string RenderRecord(const v1::Record& record) {
+  Table fields;
+  fields.AddRow({"record_id", OrDash(record.record_id())});
+  fields.AddRow({"subject_id", OrDash(record.subject_id())});
+  fields.AddRow({"version", absl::StrCat(record.version())});
+  fields.AddRow({"record_type", OrDash(record.record_type())});
+  fields.AddRow({"data_class", OrDash(record.data_class())});
+  fields.AddRow({"collected_for", OrDash(record.collected_for())});
+  fields.AddRow({"labels", OrDash(absl::StrJoin(record.labels(), ", "))});
+  fields.AddRow({"owner_agency", OrDash(record.owner_agency())});
+  fields.AddRow({"author_user", OrDash(record.author_user())});
+  fields.AddRow({"created_at", FormatTimestamp(record.created_at())});
+  std::string out = fields.Render();
+  if (record.has_body()) {
+    const v1::RecordBody& body = record.body();
+    const FieldDescriptor* type = body.GetReflection()->GetOneofFieldDescriptor(
+        body, v1::RecordBody::descriptor()->FindOneofByName("body"));
+    if (type != nullptr) {
+      absl::StrAppend(&out, "\n", type->name(), ":\n",
+                      RenderMessage(body.GetReflection()->GetMessage(body, type), 2));
+    }
+  }
+  return out;
+}
+
+std::string RenderRecordList(const google::protobuf::RepeatedPtrField<v1::Record>& records) {
+  if (records.empty()) return "";
+  Table table;
+  table.AddRow(
+      {"RECORD_ID", "VERSION", "TYPE", "DATA_CLASS", "OWNER", "AUTHOR", "CREATED", "LABELS"});
+  for (const v1::Record& r : records) {
+    table.AddRow({OrDash(r.record_id()), absl::StrCat(r.version()), OrDash(r.record_type()),
+                  OrDash(r.data_class()), OrDash(r.owner_agency()), OrDash(r.author_user()),
+                  FormatTimestamp(r.created_at()), OrDash(absl::StrJoin(r.labels(), ","))});
+  }
+  return table.Render();
+}
+
+std::string RenderAuditEntries(const google::protobuf::RepeatedPtrField<v1::AuditEntry>& entries) {
+  if (entries.empty()) return "";
+  Table table;
+  table.AddRow({"SEQ", "TIME", "WHO", "ACTION", "SUBJECT", "RECORD", "PURPOSE", "DECISION",
+                "OUTCOME", "REASON"});
+  for (const v1::AuditEntry& e : entries) {
+    std::string who = OrDash(e.agency_id());
+    if (!e.user_id().empty()) absl::StrAppend(&who, "/", e.user_id());
+    if (!e.role().empty()) absl::StrAppend(&who, " (", e.role(), ")");
+    std::string record = OrDash(e.record_id());
+    if (!e.record_id().empty() && e.record_version() != 0) {
+      absl::StrAppend(&record, "@v", e.record_version());
+    }
+    const char* decision = e.decision() == v1::DECISION_ALLOW  ? "allow"
+                           : e.decision() == v1::DECISION_DENY ? "deny"
+                                                               : "-";
+    table.AddRow({absl::StrCat(e.seq()), FormatTimestamp(e.time()), who, OrDash(e.action()),
+                  OrDash(e.subject_id()), record, OrDash(e.purpose()), decision,
+                  OrDash(e.outcome()), OrDash(e.reason())});
+  }
+  return table.Render();
+}
+
+}  // namespace throughcare::client

@@ -1,0 +1,61 @@
+// How the CLI prints responses: proto JSON (--json) or aligned text for people.
+#ifndef THROUGHCARE_CLIENT_OUTPUT_H_
+#define THROUGHCARE_CLIENT_OUTPUT_H_
+
+#include <google/protobuf/message.h>
+#include <google/protobuf/repeated_field.h>
+#include <google/protobuf/timestamp.pb.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "throughcare/v1/audit.pb.h"
+#include "throughcare/v1/common.pb.h"
+#include "throughcare/v1/records.pb.h"
+
+namespace throughcare::client {
+
+// Proto3 JSON with the .proto field names (not lowerCamelCase), indented, ending in a newline.
+absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message);
+
+// RFC 3339 in UTC to the second, e.g. "2024-05-01T09:30:00Z"; "-" if unset.
+std::string FormatTimestamp(const google::protobuf::Timestamp& t);
+
+// `s`, or "-" if it is empty, so that columns never collapse.
+std::string OrDash(absl::string_view s);
+
+// The CLI's name for an identifier kind: "pnc", "noms", "crn", "nhs", "la-ref".
+std::string IdentifierKindName(v1::IdentifierKind kind);
+
+// Rows of cells printed as left-aligned columns two spaces apart.
+class Table final {
+ public:
+  explicit Table(int indent = 0) : indent_(indent) {}
+  void AddRow(std::vector<std::string> cells) { rows_.push_back(std::move(cells)); }
+  bool empty() const { return rows_.empty(); }
+  // One line per row, each ending in a newline, without trailing spaces.
+  std::string Render() const;
+
+ private:
+  int indent_;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+// Any message as indented "name  value" lines (nested messages and lists indented below their
+// field name). Only fields that are set are shown.
+std::string RenderMessage(const google::protobuf::Message& message, int indent = 0);
+
+std::string RenderSubject(const v1::Subject& subject);
+// The record's header fields; the body (if any) as RenderMessage under its type's name.
+std::string RenderRecord(const v1::Record& record);
+// One line per record with a header line; "" when there are none.
+std::string RenderRecordList(const google::protobuf::RepeatedPtrField<v1::Record>& records);
+// One line per entry with a header line; "" when there are none.
+std::string RenderAuditEntries(const google::protobuf::RepeatedPtrField<v1::AuditEntry>& entries);
+
+}  // namespace throughcare::client
+
+#endif  // THROUGHCARE_CLIENT_OUTPUT_H_

@@ -1,0 +1,66 @@
+// RecordService (domain): versioned continuity-of-care records, encrypted at rest.
+//
+// Contents are sealed with AES-256-GCM under a per-subject data key, created on the subject's
+// first record and stored wrapped (sealed) by the master key. The record header is bound to the
+// ciphertext as associated data, so a sealed body cannot be moved to another record or version.
+// Thread-safe; every method replies after the call's audit entry is durable.
+#ifndef THROUGHCARE_SERVICES_RECORDS_RECORD_SERVICE_H_
+#define THROUGHCARE_SERVICES_RECORDS_RECORD_SERVICE_H_
+
+#include <string>
+#include <vector>
+
+#include "services/audit/audit_log.h"
+#include "services/policy/policy_store.h"
+#include "throughcare/clock.h"
+#include "throughcare/principal.h"
+#include "throughcare/record.h"
+#include "throughcare/storage.h"
+
+namespace throughcare::records {
+
+struct PutRecordParams {
+  std::string subject_id;
+  std::string record_id;      // empty: create a new record
+  int64_t expected_version;   // 0 to create; else the latest version the caller saw
+  std::string record_type;
+  std::string data_class;
+  std::vector<std::string> labels;
+  std::string body;  // serialized typed payload
+};
+
+class RecordService {
+ public:
+  // `master_key` is 32 bytes. All references must outlive the service.
+  RecordService(Storage& storage, const audit::AuditLog& audit_log,
+                const policy::PolicyStore& policies, const Clock& clock, std::string master_key)
+      : storage_(storage),
+        audit_log_(audit_log),
+        policies_(policies),
+        clock_(clock),
+        master_key_(std::move(master_key)) {}
+
+  // Returns the new version's header. NOT_FOUND for an unknown subject or record;
+  // PERMISSION_DENIED if the policy refuses or another agency owns the record; ABORTED if
+  // expected_version is not the latest; FAILED_PRECONDITION if the type would change.
+  void Put(const CallContext& ctx, PutRecordParams params, audit::Reply<RecordHeader> reply);
+  // Version 0 is the latest.
+  void Get(const CallContext& ctx, std::string record_id, int64_t version,
+           audit::Reply<Record> reply);
+  // Headers of the latest versions the caller may read; the others are left out.
+  void List(const CallContext& ctx, std::string subject_id,
+            audit::Reply<std::vector<RecordHeader>> reply);
+
+ private:
+  absl::StatusOr<std::string> SubjectKey(WriteTx& tx, absl::string_view subject_id) const;
+
+  Storage& storage_;
+  const audit::AuditLog& audit_log_;
+  const policy::PolicyStore& policies_;
+  const Clock& clock_;
+  const std::string master_key_;
+};
+
+}  // namespace throughcare::records
+
+#endif  // THROUGHCARE_SERVICES_RECORDS_RECORD_SERVICE_H_

@@ -1,0 +1,167 @@
+#include "services/server/broker.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include <filesystem>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "services/audit/audit_service.h"
+#include "services/crypto/aead.h"
+#include "services/policy/policy_store.h"
+#include "services/records/record_service.h"
+#include "services/server/edge.h"
+#include "services/server/handlers.h"
+#include "services/server/identity.h"
+#include "services/server/log.h"
+#include "services/storage/sqlite_storage.h"
+#include "services/subjects/subject_service.h"
+#include "throughcare/status_macros.h"
+
+namespace throughcare::server {
+namespace {
+
+absl::StatusOr<std::string> LoadMasterKey(const std::string& path) {
+  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  std::string hex(absl::StripAsciiWhitespace(text));
+  if (hex.size() != 2 * crypto::kAesKeySize ||
+      hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "master key ", path, ": expected ", 2 * crypto::kAesKeySize,
+        " hex digits (32 random bytes), e.g. from `openssl rand -hex 32`"));
+  }
+  return absl::HexStringToBytes(hex);
+}
+
+absl::Status CheckAgenciesAgainstPolicy(const BrokerConfig& config, const policy::Policy& policy) {
+  for (const AgencyConfig& a : config.agencies) {
+    for (const std::string& role : a.roles) {
+      if (!policy.HasRole(role)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "agency '", a.id, "' may grant role '", role, "', which the policy ",
+            config.policy_file, " does not declare (declared: ",
+            absl::StrJoin(policy.roles(), ", "), ")"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+class BrokerImpl final : public Broker {
+ public:
+  BrokerImpl(const BrokerConfig& config, const Clock& clock, std::unique_ptr<Storage> storage,
+             std::shared_ptr<const policy::Policy> policy,
+             std::unique_ptr<Authenticator> authenticator, std::string master_key, bool plaintext)
+      : config_(config),
+        storage_(std::move(storage)),
+        policies_(std::move(policy)),
+        authenticator_(std::move(authenticator)),
+        audit_log_(clock),
+        edge_(*authenticator_, policies_, clock, plaintext),
+        subject_service_(*storage_, audit_log_, policies_, clock),
+        record_service_(*storage_, audit_log_, policies_, clock, std::move(master_key)),
+        audit_service_(*storage_, audit_log_, policies_),
+        subject_handlers_(edge_, subject_service_),
+        record_handlers_(edge_, record_service_),
+        audit_handlers_(edge_, audit_service_) {}
+
+  absl::Status Serve(std::shared_ptr<grpc::ServerCredentials> credentials) {
+    grpc::EnableDefaultHealthCheckService(true);
+    grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort(config_.listen, std::move(credentials), &port_);
+    builder.SetMaxReceiveMessageSize(4 << 20);
+    builder.RegisterService(&subject_handlers_);
+    builder.RegisterService(&record_handlers_);
+    builder.RegisterService(&audit_handlers_);
+    server_ = builder.BuildAndStart();
+    if (server_ == nullptr || port_ == 0) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot listen on ", config_.listen, " (address in use or not local?)"));
+    }
+    return absl::OkStatus();
+  }
+
+  int port() const override { return port_; }
+
+  absl::Status ReloadPolicy() override {
+    ASSIGN_OR_RETURN(std::shared_ptr<const policy::Policy> next,
+                     policy::Policy::LoadFile(config_.policy_file));
+    RETURN_IF_ERROR(CheckAgenciesAgainstPolicy(config_, *next));
+    policies_.Replace(std::move(next));
+    return absl::OkStatus();
+  }
+
+  void Shutdown(absl::Duration grace) override {
+    if (server_ == nullptr) return;
+    server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoSeconds(grace));
+    server_->Wait();
+    server_.reset();
+    storage_->Close();
+  }
+
+  ~BrokerImpl() override { Shutdown(absl::Seconds(5)); }
+
+ private:
+  const BrokerConfig config_;
+  std::unique_ptr<Storage> storage_;
+  policy::PolicyStore policies_;
+  std::unique_ptr<Authenticator> authenticator_;
+  audit::AuditLog audit_log_;
+  Edge edge_;
+  subjects::SubjectService subject_service_;
+  records::RecordService record_service_;
+  audit::AuditService audit_service_;
+  SubjectHandlers subject_handlers_;
+  RecordHandlers record_handlers_;
+  AuditHandlers audit_handlers_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(const BrokerConfig& config,
+                                                      const Clock& clock, BrokerOptions options) {
+  ASSIGN_OR_RETURN(std::string master_key, LoadMasterKey(config.master_key_file));
+  // Checked at start so a deployment finds a missing key now; signed audit checkpoints use it.
+  RETURN_IF_ERROR(ReadFile(config.audit_signing_key_file).status());
+  ASSIGN_OR_RETURN(std::shared_ptr<const policy::Policy> policy,
+                   policy::Policy::LoadFile(config.policy_file));
+  RETURN_IF_ERROR(CheckAgenciesAgainstPolicy(config, *policy));
+  ASSIGN_OR_RETURN(std::unique_ptr<Authenticator> authenticator,
+                   Authenticator::Create(config.agencies));
+
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+  if (options.insecure_plaintext) {
+    credentials = grpc::InsecureServerCredentials();
+  } else {
+    grpc::SslServerCredentialsOptions tls(
+        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    ASSIGN_OR_RETURN(tls.pem_root_certs, ReadFile(config.tls_ca_file));
+    grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+    ASSIGN_OR_RETURN(pair.cert_chain, ReadFile(config.tls_certificate_file));
+    ASSIGN_OR_RETURN(pair.private_key, ReadFile(config.tls_private_key_file));
+    tls.pem_key_cert_pairs.push_back(std::move(pair));
+    credentials = grpc::SslServerCredentials(tls);
+  }
+
+  std::filesystem::path db(config.sqlite_path);
+  std::error_code ec;
+  std::filesystem::create_directories(db.parent_path(), ec);
+  storage::SqliteOptions sqlite;
+  sqlite.path = config.sqlite_path;
+  ASSIGN_OR_RETURN(std::unique_ptr<Storage> storage, storage::OpenSqliteStorage(sqlite));
+
+  auto broker = std::make_unique<BrokerImpl>(config, clock, std::move(storage), std::move(policy),
+                                             std::move(authenticator), std::move(master_key),
+                                             options.insecure_plaintext);
+  RETURN_IF_ERROR(broker->Serve(std::move(credentials)));
+  return broker;
+}
+
+}  // namespace throughcare::server

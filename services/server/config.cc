@@ -1,0 +1,205 @@
+#include "services/server/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "throughcare/status_macros.h"
+
+namespace throughcare::server {
+namespace {
+
+// Walks the YAML tree, producing errors with the file name and line.
+class Reader {
+ public:
+  Reader(std::string path, std::filesystem::path base) : path_(std::move(path)), base_(base) {}
+
+  absl::Status Error(const YAML::Node& node, absl::string_view what) const {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path_, ":", node.Mark().line + 1, ": ", what));
+  }
+
+  // Fails on keys other than `allowed`, so a typo is not silently ignored.
+  absl::Status Keys(const YAML::Node& map, absl::string_view where,
+                    std::initializer_list<absl::string_view> allowed) const {
+    if (!map.IsMap()) return Error(map, absl::StrCat(where, " must be a mapping"));
+    for (const auto& kv : map) {
+      std::string key = kv.first.as<std::string>();
+      bool known = false;
+      for (absl::string_view a : allowed) known = known || a == key;
+      if (!known) {
+        return Error(kv.first, absl::StrCat("unknown key '", key, "' in ", where, " (expected: ",
+                                            absl::StrJoin(allowed, ", "), ")"));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::string> String(const YAML::Node& map, absl::string_view key,
+                                     bool required) const {
+    YAML::Node n = map[std::string(key)];
+    if (!n) {
+      if (required) return Error(map, absl::StrCat("missing key '", key, "'"));
+      return std::string();
+    }
+    if (!n.IsScalar() || n.as<std::string>().empty()) {
+      return Error(n, absl::StrCat("'", key, "' must be a non-empty string"));
+    }
+    return n.as<std::string>();
+  }
+
+  absl::StatusOr<std::string> Path(const YAML::Node& map, absl::string_view key) const {
+    ASSIGN_OR_RETURN(std::string p, String(map, key, true));
+    std::filesystem::path fp(p);
+    return (fp.is_absolute() ? fp : base_ / fp).lexically_normal().string();
+  }
+
+  absl::StatusOr<std::vector<std::string>> Strings(const YAML::Node& map, absl::string_view key,
+                                                   bool required) const {
+    YAML::Node n = map[std::string(key)];
+    std::vector<std::string> out;
+    if (!n) {
+      if (required) return Error(map, absl::StrCat("missing key '", key, "'"));
+      return out;
+    }
+    if (!n.IsSequence()) return Error(n, absl::StrCat("'", key, "' must be a list"));
+    for (const auto& item : n) {
+      if (!item.IsScalar()) return Error(item, absl::StrCat("'", key, "' items must be strings"));
+      out.push_back(item.as<std::string>());
+    }
+    if (required && out.empty()) return Error(n, absl::StrCat("'", key, "' must not be empty"));
+    return out;
+  }
+
+ private:
+  std::string path_;
+  std::filesystem::path base_;
+};
+
+bool IsSlug(absl::string_view s) {
+  if (s.empty() || !(s[0] >= 'a' && s[0] <= 'z')) return false;
+  for (char c : s) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  }
+  return true;
+}
+
+absl::StatusOr<AgencyConfig> ParseAgency(const Reader& r, const YAML::Node& n) {
+  RETURN_IF_ERROR(r.Keys(n, "agency",
+                         {"id", "kind", "name", "home_areas", "roles", "identity_key",
+                          "systems"}));
+  AgencyConfig a;
+  ASSIGN_OR_RETURN(a.id, r.String(n, "id", true));
+  if (!IsSlug(a.id)) {
+    return r.Error(n["id"], "agency id must be lower-case letters, digits and '-', "
+                            "starting with a letter");
+  }
+  ASSIGN_OR_RETURN(a.kind, r.String(n, "kind", true));
+  const auto& kinds = AgencyKinds();
+  if (std::find(kinds.begin(), kinds.end(), a.kind) == kinds.end()) {
+    return r.Error(n["kind"], absl::StrCat("unknown agency kind '", a.kind,
+                                           "' (expected one of: ", absl::StrJoin(kinds, ", "),
+                                           ")"));
+  }
+  ASSIGN_OR_RETURN(a.name, r.String(n, "name", true));
+  ASSIGN_OR_RETURN(a.home_areas, r.Strings(n, "home_areas", false));
+  ASSIGN_OR_RETURN(a.roles, r.Strings(n, "roles", true));
+  ASSIGN_OR_RETURN(a.identity_key_file, r.Path(n, "identity_key"));
+  YAML::Node systems = n["systems"];
+  if (!systems || !systems.IsSequence() || systems.size() == 0) {
+    return r.Error(systems ? systems : n, "'systems' must be a non-empty list");
+  }
+  for (const auto& s : systems) {
+    RETURN_IF_ERROR(r.Keys(s, "system", {"id", "certificate_cn"}));
+    SystemConfig sys;
+    ASSIGN_OR_RETURN(sys.id, r.String(s, "id", true));
+    ASSIGN_OR_RETURN(sys.certificate_cn, r.String(s, "certificate_cn", true));
+    a.systems.push_back(std::move(sys));
+  }
+  return a;
+}
+
+}  // namespace
+
+const std::vector<std::string>& AgencyKinds() {
+  static const auto* kinds = new std::vector<std::string>{
+      "prison",    "prison_healthcare", "probation", "cjit",      "housing",
+      "police",    "health",            "court",     "oversight", "voluntary_sector",
+      "youth_justice", "social_care",   "employment"};
+  return *kinds;
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    int err = errno;
+    std::string message = absl::StrCat("cannot read ", path, ": ", std::strerror(err));
+    return err == EACCES ? absl::PermissionDeniedError(message) : absl::NotFoundError(message);
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+absl::StatusOr<BrokerConfig> LoadConfig(const std::string& path) {
+  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ":", e.mark.line + 1, ": ", e.msg));
+  }
+  Reader r(path, std::filesystem::absolute(path).parent_path());
+  BrokerConfig c;
+  try {
+    RETURN_IF_ERROR(r.Keys(root, "the top level",
+                           {"listen", "tls", "storage", "master_key_file",
+                            "audit_signing_key_file", "policy_file", "agencies"}));
+    ASSIGN_OR_RETURN(c.listen, r.String(root, "listen", true));
+    YAML::Node tls = root["tls"];
+    if (!tls) return r.Error(root, "missing key 'tls'");
+    RETURN_IF_ERROR(r.Keys(tls, "tls", {"ca", "certificate", "private_key"}));
+    ASSIGN_OR_RETURN(c.tls_ca_file, r.Path(tls, "ca"));
+    ASSIGN_OR_RETURN(c.tls_certificate_file, r.Path(tls, "certificate"));
+    ASSIGN_OR_RETURN(c.tls_private_key_file, r.Path(tls, "private_key"));
+    YAML::Node storage = root["storage"];
+    if (!storage) return r.Error(root, "missing key 'storage'");
+    RETURN_IF_ERROR(r.Keys(storage, "storage", {"sqlite_path"}));
+    ASSIGN_OR_RETURN(c.sqlite_path, r.Path(storage, "sqlite_path"));
+    ASSIGN_OR_RETURN(c.master_key_file, r.Path(root, "master_key_file"));
+    ASSIGN_OR_RETURN(c.audit_signing_key_file, r.Path(root, "audit_signing_key_file"));
+    ASSIGN_OR_RETURN(c.policy_file, r.Path(root, "policy_file"));
+    YAML::Node agencies = root["agencies"];
+    if (!agencies || !agencies.IsSequence() || agencies.size() == 0) {
+      return r.Error(agencies ? agencies : root, "'agencies' must be a non-empty list");
+    }
+    absl::flat_hash_set<std::string> agency_ids, cns;
+    for (const auto& n : agencies) {
+      ASSIGN_OR_RETURN(AgencyConfig a, ParseAgency(r, n));
+      if (!agency_ids.insert(a.id).second) {
+        return r.Error(n, absl::StrCat("duplicate agency id '", a.id, "'"));
+      }
+      for (const auto& s : a.systems) {
+        if (!cns.insert(s.certificate_cn).second) {
+          return r.Error(n, absl::StrCat("certificate_cn '", s.certificate_cn,
+                                         "' is given to more than one system"));
+        }
+      }
+      c.agencies.push_back(std::move(a));
+    }
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ":", e.mark.line + 1, ": ", e.msg));
+  }
+  return c;
+}
+
+}  // namespace throughcare::server

@@ -1,0 +1,54 @@
+// The broker's configuration: the one loader of throughcared.yaml.
+//
+// The file is YAML; deploy/throughcared.example.yaml documents every key. Relative paths are
+// resolved against the directory of the config file.
+#ifndef THROUGHCARE_SERVICES_SERVER_CONFIG_H_
+#define THROUGHCARE_SERVICES_SERVER_CONFIG_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace throughcare::server {
+
+struct SystemConfig {
+  std::string id;              // e.g. "hmp-northgate-nomis"
+  std::string certificate_cn;  // subject CN of the system's client certificate
+};
+
+struct AgencyConfig {
+  std::string id;    // e.g. "hmp-northgate"; [a-z][a-z0-9-]*
+  std::string kind;  // prison, prison_healthcare, probation, cjit, housing, police, health, ...
+  std::string name;  // human-readable
+  std::vector<std::string> home_areas;  // GSS codes served
+  std::vector<std::string> roles;       // roles this agency may grant its practitioners
+  std::string identity_key_file;        // PEM public key that verifies its assertions
+  std::vector<SystemConfig> systems;
+};
+
+struct BrokerConfig {
+  std::string listen = "127.0.0.1:7443";
+  std::string tls_ca_file;           // CA that issues agency system certificates
+  std::string tls_certificate_file;  // the broker's certificate
+  std::string tls_private_key_file;
+  std::string sqlite_path;
+  std::string master_key_file;         // 32 random bytes, hex-encoded (64 characters)
+  std::string audit_signing_key_file;  // PEM private key that signs audit checkpoints
+  std::string policy_file;
+  std::vector<AgencyConfig> agencies;
+};
+
+// Every error is InvalidArgument "<path>:<line>: <what>" (or NotFound if the file is missing).
+absl::StatusOr<BrokerConfig> LoadConfig(const std::string& path);
+
+// The known agency kinds, for validation and for --help.
+const std::vector<std::string>& AgencyKinds();
+
+// Reads a whole file. NotFound / PermissionDenied with the path in the message.
+absl::StatusOr<std::string> ReadFile(const std::string& path);
+
+}  // namespace throughcare::server
+
+#endif  // THROUGHCARE_SERVICES_SERVER_CONFIG_H_

@@ -1,0 +1,151 @@
+#include "services/server/dev_setup.h"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "services/crypto/aead.h"
+#include "services/crypto/pki.h"
+#include "throughcare/status_macros.h"
+
+namespace throughcare::server {
+namespace {
+
+struct DemoAgency {
+  const char* id;
+  const char* kind;
+  const char* name;
+  std::vector<std::string> home_areas;
+  std::vector<std::string> roles;
+};
+
+// Plainly synthetic agencies; area codes in the unused E999999xx range.
+const std::vector<DemoAgency>& DemoAgencies() {
+  static const auto* agencies = new std::vector<DemoAgency>{
+      {"hmp-northgate", "prison", "HMP Northgate (demo prison)", {},
+       {"prison_reception", "carat_worker", "resettlement_officer"}},
+      {"hmp-northgate-healthcare", "prison_healthcare", "HMP Northgate Healthcare (demo)", {},
+       {"prison_healthcare"}},
+      {"probation-east", "probation", "East Area Probation Service (demo)", {"E99999001"},
+       {"offender_manager"}},
+      {"cjit-east", "cjit", "East Area CJIT drug team (demo)", {"E99999001"}, {"cjit_worker"}},
+      {"housing-east", "housing", "East District Council Housing (demo)", {"E99999001"},
+       {"housing_officer"}},
+      {"police-east", "police", "East Area Police (demo)", {"E99999001"}, {"custody_officer"}},
+      {"ig-office", "oversight", "Information Governance Office (demo)", {}, {"auditor"}},
+  };
+  return *agencies;
+}
+
+absl::Status WriteFile(const std::filesystem::path& path, const std::string& contents,
+                       bool secret) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << contents;
+  out.close();
+  if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", path.string()));
+  if (secret && chmod(path.c_str(), 0600) != 0) {
+    return absl::UnavailableError(absl::StrCat("cannot restrict permissions of ", path.string()));
+  }
+  return absl::OkStatus();
+}
+
+std::string YamlList(const std::vector<std::string>& items) {
+  return absl::StrCat("[", absl::StrJoin(items, ", "), "]");
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> PrepareDevEnvironment(const std::string& dir_name,
+                                                  const std::string& listen, absl::Time now) {
+  const std::filesystem::path dir = std::filesystem::absolute(dir_name);
+  const std::filesystem::path config = dir / "throughcared.yaml";
+  if (std::filesystem::exists(config)) return config.string();
+
+  std::error_code ec;
+  for (const char* sub : {"pki", "keys", "profiles", "data"}) {
+    std::filesystem::create_directories(dir / sub, ec);
+    if (ec) return absl::UnavailableError(absl::StrCat("cannot create ", (dir / sub).string()));
+  }
+  chmod((dir / "keys").c_str(), 0700);
+  chmod((dir / "pki").c_str(), 0700);
+
+  const absl::Time not_after = now + absl::Hours(24 * 365);
+  ASSIGN_OR_RETURN(crypto::IssuedCertificate ca,
+                   crypto::CreateCertificateAuthority("Throughcare development CA", now, not_after));
+  RETURN_IF_ERROR(WriteFile(dir / "pki/ca.pem", ca.certificate_pem, false));
+  RETURN_IF_ERROR(WriteFile(dir / "pki/ca.key", ca.private_key_pem, true));
+
+  crypto::CertificateRequest server_req;
+  server_req.common_name = "throughcared";
+  server_req.dns_names = {"localhost"};
+  server_req.ip_addresses = {"127.0.0.1"};
+  server_req.server = true;
+  server_req.not_before = now;
+  server_req.not_after = not_after;
+  ASSIGN_OR_RETURN(crypto::IssuedCertificate server, crypto::IssueCertificate(ca, server_req));
+  RETURN_IF_ERROR(WriteFile(dir / "pki/server.pem", server.certificate_pem, false));
+  RETURN_IF_ERROR(WriteFile(dir / "pki/server.key", server.private_key_pem, true));
+
+  ASSIGN_OR_RETURN(std::string master_key, crypto::RandomBytes(crypto::kAesKeySize));
+  RETURN_IF_ERROR(WriteFile(dir / "keys/master.key", absl::BytesToHexString(master_key) + "\n",
+                            true));
+  ASSIGN_OR_RETURN(crypto::KeyPair signing, crypto::GenerateEd25519KeyPair());
+  RETURN_IF_ERROR(WriteFile(dir / "keys/audit-signing.pem", signing.private_key_pem, true));
+  RETURN_IF_ERROR(WriteFile(dir / "policy.yaml", kDemoPolicy, false));
+
+  std::string agencies;
+  for (const DemoAgency& a : DemoAgencies()) {
+    const std::string system_cn = absl::StrCat(a.id, "-system");
+    crypto::CertificateRequest req;
+    req.common_name = system_cn;
+    req.not_before = now;
+    req.not_after = not_after;
+    ASSIGN_OR_RETURN(crypto::IssuedCertificate cert, crypto::IssueCertificate(ca, req));
+    const std::filesystem::path cert_path = dir / "pki" / absl::StrCat(a.id, ".pem");
+    const std::filesystem::path key_path = dir / "pki" / absl::StrCat(a.id, ".key");
+    RETURN_IF_ERROR(WriteFile(cert_path, cert.certificate_pem, false));
+    RETURN_IF_ERROR(WriteFile(key_path, cert.private_key_pem, true));
+
+    ASSIGN_OR_RETURN(crypto::KeyPair identity, crypto::GenerateEd25519KeyPair());
+    const std::filesystem::path id_private = dir / "keys" / absl::StrCat(a.id, "-identity.pem");
+    const std::string id_public = absl::StrCat("keys/", a.id, "-identity.pub.pem");
+    RETURN_IF_ERROR(WriteFile(id_private, identity.private_key_pem, true));
+    RETURN_IF_ERROR(WriteFile(dir / id_public, identity.public_key_pem, false));
+
+    absl::StrAppend(&agencies, "  - id: ", a.id, "\n    kind: ", a.kind, "\n    name: \"", a.name,
+                    "\"\n    home_areas: ", YamlList(a.home_areas),
+                    "\n    roles: ", YamlList(a.roles), "\n    identity_key: ", id_public,
+                    "\n    systems:\n      - id: ", system_cn, "\n        certificate_cn: ",
+                    system_cn, "\n");
+
+    RETURN_IF_ERROR(WriteFile(
+        dir / "profiles" / absl::StrCat(a.id, ".yaml"),
+        absl::StrCat("# CLI profile for the demo agency ", a.id, " (throughcare --profile FILE)\n",
+                     "server: ", listen, "\nca: ", (dir / "pki/ca.pem").string(),
+                     "\ncertificate: ", cert_path.string(), "\nprivate_key: ", key_path.string(),
+                     "\nagency: ", a.id, "\nidentity_key: ", id_private.string(), "\n"),
+        false));
+  }
+
+  RETURN_IF_ERROR(WriteFile(
+      config,
+      absl::StrCat(
+          "# throughcared development configuration, made by `throughcared --dev`.\n"
+          "# Every key is documented in deploy/throughcared.example.yaml.\n"
+          "listen: \"", listen, "\"\n"
+          "tls:\n  ca: pki/ca.pem\n  certificate: pki/server.pem\n  private_key: pki/server.key\n"
+          "storage:\n  sqlite_path: data/throughcare.db\n"
+          "master_key_file: keys/master.key\n"
+          "audit_signing_key_file: keys/audit-signing.pem\n"
+          "policy_file: policy.yaml\n"
+          "agencies:\n",
+          agencies),
+      false));
+  return config.string();
+}
+
+}  // namespace throughcare::server

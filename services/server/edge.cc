@@ -1,0 +1,87 @@
+#include "services/server/edge.h"
+
+#include "absl/strings/str_cat.h"
+#include "services/crypto/ids.h"
+#include "services/server/log.h"
+#include "services/server/status.h"
+#include "services/server/validate.h"
+#include "throughcare/status_macros.h"
+
+namespace throughcare::server {
+namespace {
+
+bool ValidRequestId(absl::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string Metadata(grpc::CallbackServerContext* ctx, const char* key) {
+  auto it = ctx->client_metadata().find(key);
+  if (it == ctx->client_metadata().end()) return "";
+  return std::string(it->second.data(), it->second.size());
+}
+
+}  // namespace
+
+absl::StatusOr<CallContext> Edge::Begin(grpc::CallbackServerContext* ctx,
+                                        const std::string& purpose) {
+  CallContext call;
+  std::string request_id = Metadata(ctx, "x-request-id");
+  call.request_id = ValidRequestId(request_id) ? request_id : crypto::NewOpaqueId("req");
+  ctx->AddInitialMetadata("x-request-id", call.request_id);
+
+  std::vector<std::string> cns;
+  if (plaintext_dev_mode_) {
+    if (std::string cn = Metadata(ctx, "x-throughcare-dev-system"); !cn.empty()) cns.push_back(cn);
+  } else if (auto auth = ctx->auth_context(); auth != nullptr && auth->IsPeerAuthenticated()) {
+    for (const auto& cn : auth->FindPropertyValues("x509_common_name")) {
+      cns.emplace_back(cn.data(), cn.size());
+    }
+  }
+  ASSIGN_OR_RETURN(call.principal, authenticator_.Authenticate(
+                                       cns, Metadata(ctx, "authorization"), clock_.Now()));
+  RETURN_IF_ERROR(ValidatePurpose(purpose, *policies_.Current()));
+  call.purpose = purpose;
+  return call;
+}
+
+grpc::ServerUnaryReactor* Edge::Unary(
+    grpc::CallbackServerContext* ctx, absl::string_view method, const std::string& purpose,
+    absl::AnyInvocable<void(const CallContext&, Finish)> handle) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  absl::Time start = clock_.Now();
+  absl::StatusOr<CallContext> call = Begin(ctx, purpose);
+  if (!call.ok()) {
+    LogCall(ctx, method, nullptr, start, call.status());
+    reactor->Finish(ToGrpcStatus(call.status()));
+    return reactor;
+  }
+  auto shared = std::make_shared<CallContext>(*std::move(call));
+  handle(*shared, [this, ctx, method, reactor, shared, start](absl::Status status) {
+    LogCall(ctx, method, shared.get(), start, status);
+    reactor->Finish(ToGrpcStatus(status));
+  });
+  return reactor;
+}
+
+void Edge::LogCall(grpc::CallbackServerContext* ctx, absl::string_view method,
+                   const CallContext* call, absl::Time start, const absl::Status& status) const {
+  Log(status.ok() ? LogLevel::kInfo : LogLevel::kWarning, "rpc",
+      {{"method", std::string(method)},
+       {"peer", ctx->peer()},
+       {"code", absl::StatusCodeToString(status.code())},
+       {"agency", call ? call->principal.agency_id : ""},
+       {"user", call ? call->principal.user_id : ""},
+       {"role", call ? call->principal.role : ""},
+       {"purpose", call ? call->purpose : ""},
+       {"request_id", call ? call->request_id : ""},
+       {"duration_ms", absl::StrCat(absl::ToDoubleMilliseconds(clock_.Now() - start))},
+       {"message", std::string(status.message())}});
+}
+
+}  // namespace throughcare::server

@@ -1,0 +1,70 @@
+// What every RPC does before and after its domain call, in one place: authenticate the system
+// and practitioner, check the declared purpose, assign the request id, then (after the domain
+// replies) convert the status, log the call and finish the reactor.
+#ifndef THROUGHCARE_SERVICES_SERVER_EDGE_H_
+#define THROUGHCARE_SERVICES_SERVER_EDGE_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <string>
+#include <utility>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "services/audit/audit_log.h"
+#include "services/policy/policy_store.h"
+#include "services/server/convert.h"
+#include "services/server/identity.h"
+#include "throughcare/clock.h"
+#include "throughcare/principal.h"
+
+namespace throughcare::server {
+
+// Ends a unary call with a status. Call exactly once.
+using Finish = absl::AnyInvocable<void(absl::Status)>;
+
+class Edge {
+ public:
+  // `plaintext_dev_mode`: no TLS; the system's certificate CN is taken from the metadata
+  // "x-throughcare-dev-system" instead (development only).
+  Edge(const Authenticator& authenticator, const policy::PolicyStore& policies, const Clock& clock,
+       bool plaintext_dev_mode)
+      : authenticator_(authenticator),
+        policies_(policies),
+        clock_(clock),
+        plaintext_dev_mode_(plaintext_dev_mode) {}
+
+  // Authenticates the call, validates `purpose` against the policy and sets the request id
+  // (echoed in the response metadata "x-request-id").
+  absl::StatusOr<CallContext> Begin(grpc::CallbackServerContext* ctx, const std::string& purpose);
+
+  // A unary call: Begin, then `handle`, which must eventually call the Finish it is given.
+  grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx, absl::string_view method,
+                                  const std::string& purpose,
+                                  absl::AnyInvocable<void(const CallContext&, Finish)> handle);
+
+  // Logs the end of a call (method, code, who, duration).
+  void LogCall(grpc::CallbackServerContext* ctx, absl::string_view method,
+               const CallContext* call, absl::Time start, const absl::Status& status) const;
+
+  const policy::PolicyStore& policies() const { return policies_; }
+
+ private:
+  const Authenticator& authenticator_;
+  const policy::PolicyStore& policies_;
+  const Clock& clock_;
+  const bool plaintext_dev_mode_;
+};
+
+// A domain reply that fills `out` on success and finishes the call.
+template <typename T, typename Proto>
+audit::Reply<T> ReplyInto(Proto* out, Finish finish) {
+  return [out, finish = std::move(finish)](absl::StatusOr<T> result) mutable {
+    if (result.ok()) ToProto(*result, out);
+    finish(result.status());
+  };
+}
+
+}  // namespace throughcare::server
+
+#endif  // THROUGHCARE_SERVICES_SERVER_EDGE_H_

@@ -1,0 +1,78 @@
+// The gRPC handlers: thin translators. Each method validates the request (validate.h), calls one
+// domain service and converts the reply (convert.h); Edge does authentication and finishing.
+#ifndef THROUGHCARE_SERVICES_SERVER_HANDLERS_H_
+#define THROUGHCARE_SERVICES_SERVER_HANDLERS_H_
+
+#include "services/audit/audit_service.h"
+#include "services/records/record_service.h"
+#include "services/server/edge.h"
+#include "services/subjects/subject_service.h"
+#include "throughcare/v1/audit.grpc.pb.h"
+#include "throughcare/v1/records.grpc.pb.h"
+#include "throughcare/v1/subjects.grpc.pb.h"
+
+namespace throughcare::server {
+
+class SubjectHandlers final : public v1::SubjectService::CallbackService {
+ public:
+  SubjectHandlers(Edge& edge, subjects::SubjectService& service) : edge_(edge), service_(service) {}
+
+  grpc::ServerUnaryReactor* RegisterSubject(grpc::CallbackServerContext* ctx,
+                                            const v1::RegisterSubjectRequest* req,
+                                            v1::Subject* resp) override;
+  grpc::ServerUnaryReactor* GetSubject(grpc::CallbackServerContext* ctx,
+                                       const v1::GetSubjectRequest* req,
+                                       v1::Subject* resp) override;
+  grpc::ServerUnaryReactor* ResolveIdentifier(grpc::CallbackServerContext* ctx,
+                                              const v1::ResolveIdentifierRequest* req,
+                                              v1::Subject* resp) override;
+  grpc::ServerUnaryReactor* LinkIdentifier(grpc::CallbackServerContext* ctx,
+                                           const v1::LinkIdentifierRequest* req,
+                                           v1::Subject* resp) override;
+  grpc::ServerUnaryReactor* UnlinkIdentifier(grpc::CallbackServerContext* ctx,
+                                             const v1::UnlinkIdentifierRequest* req,
+                                             v1::Subject* resp) override;
+  grpc::ServerUnaryReactor* SetHomeArea(grpc::CallbackServerContext* ctx,
+                                        const v1::SetHomeAreaRequest* req,
+                                        v1::Subject* resp) override;
+
+ private:
+  Edge& edge_;
+  subjects::SubjectService& service_;
+};
+
+class RecordHandlers final : public v1::RecordService::CallbackService {
+ public:
+  RecordHandlers(Edge& edge, records::RecordService& service) : edge_(edge), service_(service) {}
+
+  grpc::ServerUnaryReactor* PutRecord(grpc::CallbackServerContext* ctx,
+                                      const v1::PutRecordRequest* req, v1::Record* resp) override;
+  grpc::ServerUnaryReactor* GetRecord(grpc::CallbackServerContext* ctx,
+                                      const v1::GetRecordRequest* req, v1::Record* resp) override;
+  grpc::ServerUnaryReactor* ListRecords(grpc::CallbackServerContext* ctx,
+                                        const v1::ListRecordsRequest* req,
+                                        v1::ListRecordsResponse* resp) override;
+
+ private:
+  Edge& edge_;
+  records::RecordService& service_;
+};
+
+class AuditHandlers final : public v1::AuditService::CallbackService {
+ public:
+  AuditHandlers(Edge& edge, audit::AuditService& service) : edge_(edge), service_(service) {}
+
+  grpc::ServerUnaryReactor* QueryAuditLog(grpc::CallbackServerContext* ctx,
+                                          const v1::QueryAuditLogRequest* req,
+                                          v1::QueryAuditLogResponse* resp) override;
+  grpc::ServerWriteReactor<v1::AuditEntry>* ExportAuditLog(
+      grpc::CallbackServerContext* ctx, const v1::ExportAuditLogRequest* req) override;
+
+ private:
+  Edge& edge_;
+  audit::AuditService& service_;
+};
+
+}  // namespace throughcare::server
+
+#endif  // THROUGHCARE_SERVICES_SERVER_HANDLERS_H_

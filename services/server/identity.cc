@@ -1,0 +1,72 @@
+#include "services/server/identity.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "throughcare/status_macros.h"
+
+namespace throughcare::server {
+
+absl::StatusOr<std::unique_ptr<Authenticator>> Authenticator::Create(
+    const std::vector<AgencyConfig>& agencies) {
+  auto auth = std::unique_ptr<Authenticator>(new Authenticator());
+  for (const AgencyConfig& a : agencies) {
+    ASSIGN_OR_RETURN(std::string pem, ReadFile(a.identity_key_file));
+    absl::StatusOr<std::unique_ptr<crypto::AssertionVerifier>> verifier =
+        crypto::AssertionVerifier::FromPublicKeyPem(pem);
+    if (!verifier.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("agency '", a.id, "': identity key ",
+                                                     a.identity_key_file, ": ",
+                                                     verifier.status().message()));
+    }
+    Agency& agency = auth->agencies_[a.id];
+    agency.verifier = std::move(verifier).value();
+    agency.roles.insert(a.roles.begin(), a.roles.end());
+    for (const SystemConfig& s : a.systems) {
+      auth->systems_by_cn_[s.certificate_cn] = System{a.id, s.id};
+    }
+  }
+  return auth;
+}
+
+absl::StatusOr<Principal> Authenticator::Authenticate(
+    const std::vector<std::string>& certificate_cns, absl::string_view authorization,
+    absl::Time now) const {
+  const System* system = nullptr;
+  for (const std::string& cn : certificate_cns) {
+    auto it = systems_by_cn_.find(cn);
+    if (it != systems_by_cn_.end()) system = &it->second;
+  }
+  if (certificate_cns.empty()) {
+    return absl::UnauthenticatedError("no client certificate: agency systems must use mutual TLS");
+  }
+  if (system == nullptr) {
+    return absl::UnauthenticatedError(absl::StrCat(
+        "client certificate '", certificate_cns.front(), "' is not registered to any agency system"));
+  }
+  if (authorization.empty()) {
+    return absl::UnauthenticatedError(
+        "missing practitioner assertion: send metadata 'authorization: Bearer <assertion>'");
+  }
+  absl::string_view token = authorization;
+  if (!absl::ConsumePrefix(&token, "Bearer ") || token.empty()) {
+    return absl::UnauthenticatedError(
+        "malformed authorization metadata: expected 'Bearer <assertion>'");
+  }
+  ASSIGN_OR_RETURN(std::string issuer, crypto::PeekIssuer(token));
+  if (issuer != system->agency_id) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "practitioner assertion was issued for agency '", issuer,
+        "' but the client certificate belongs to agency '", system->agency_id, "'"));
+  }
+  const Agency& agency = agencies_.at(system->agency_id);
+  ASSIGN_OR_RETURN(crypto::Assertion assertion, agency.verifier->Verify(token, now));
+  if (!agency.roles.contains(assertion.role)) {
+    return absl::PermissionDeniedError(absl::StrCat("agency '", system->agency_id,
+                                                    "' may not grant role '", assertion.role,
+                                                    "'"));
+  }
+  return Principal{system->agency_id, system->system_id, assertion.user_id, assertion.role};
+}
+
+}  // namespace throughcare::server

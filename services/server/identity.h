@@ -1,0 +1,54 @@
+// Who is calling: maps the client certificate to an agency system, and verifies the
+// practitioner assertion the agency signed. Independent of gRPC types so it is tested directly.
+#ifndef THROUGHCARE_SERVICES_SERVER_IDENTITY_H_
+#define THROUGHCARE_SERVICES_SERVER_IDENTITY_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "services/crypto/assertion.h"
+#include "services/server/config.h"
+#include "throughcare/principal.h"
+
+namespace throughcare::server {
+
+// Immutable after Create; thread-safe.
+class Authenticator {
+ public:
+  // Reads each agency's identity key. InvalidArgument naming the agency if a key is unusable.
+  static absl::StatusOr<std::unique_ptr<Authenticator>> Create(
+      const std::vector<AgencyConfig>& agencies);
+
+  // `certificate_cns`: the verified client certificate's subject CNs (empty without one).
+  // `authorization`: the "authorization" metadata value, "Bearer <assertion>" (may be empty).
+  //  - no certificate, or one no system is registered for: Unauthenticated
+  //  - missing, malformed, forged or expired assertion: Unauthenticated saying which
+  //  - assertion issued for another agency than the certificate's: PermissionDenied
+  //  - a role the agency may not grant: PermissionDenied
+  absl::StatusOr<Principal> Authenticate(const std::vector<std::string>& certificate_cns,
+                                         absl::string_view authorization, absl::Time now) const;
+
+ private:
+  struct Agency {
+    std::unique_ptr<crypto::AssertionVerifier> verifier;
+    absl::flat_hash_set<std::string> roles;
+  };
+  struct System {
+    std::string agency_id;
+    std::string system_id;
+  };
+  Authenticator() = default;
+
+  absl::flat_hash_map<std::string, Agency> agencies_;
+  absl::flat_hash_map<std::string, System> systems_by_cn_;
+};
+
+}  // namespace throughcare::server
+
+#endif  // THROUGHCARE_SERVICES_SERVER_IDENTITY_H_

@@ -1,0 +1,63 @@
+#include "services/server/log.h"
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "absl/strings/str_cat.h"
+
+namespace throughcare::server {
+namespace {
+
+spdlog::level::level_enum ToSpd(LogLevel level) {
+  switch (level) {
+    case LogLevel::kDebug:
+      return spdlog::level::debug;
+    case LogLevel::kInfo:
+      return spdlog::level::info;
+    case LogLevel::kWarning:
+      return spdlog::level::warn;
+    case LogLevel::kError:
+      return spdlog::level::err;
+  }
+  return spdlog::level::info;
+}
+
+void AppendValue(std::string& out, absl::string_view v) {
+  bool quote = v.empty() || v.find_first_of(" \"=\t\n") != absl::string_view::npos;
+  if (!quote) {
+    out.append(v.data(), v.size());
+    return;
+  }
+  out.push_back('"');
+  for (char c : v) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    if (c == '\n') {
+      out.append("\\n");
+      continue;
+    }
+    out.push_back(c);
+  }
+  out.push_back('"');
+}
+
+}  // namespace
+
+void InitLogging(LogLevel min_level) {
+  auto logger = spdlog::stderr_logger_mt("throughcare");
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%fZ level=%l %v", spdlog::pattern_time_type::utc);
+  logger->set_level(ToSpd(min_level));
+  logger->flush_on(spdlog::level::info);
+  spdlog::set_default_logger(logger);
+}
+
+void Log(LogLevel level, absl::string_view event, std::initializer_list<LogField> fields) {
+  if (!spdlog::default_logger_raw()->should_log(ToSpd(level))) return;
+  std::string line = absl::StrCat("event=", event);
+  for (const auto& [key, value] : fields) {
+    absl::StrAppend(&line, " ", key, "=");
+    AppendValue(line, value);
+  }
+  spdlog::default_logger_raw()->log(ToSpd(level), line);
+}
+
+}  // namespace throughcare::server

@@ -1,0 +1,135 @@
+// throughcared: the Throughcare broker daemon. Only wiring: flags, config, signals.
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "services/server/broker.h"
+#include "services/server/config.h"
+#include "services/server/dev_setup.h"
+#include "services/server/log.h"
+
+namespace {
+
+// sysexits.h-style exit codes, documented in --help.
+constexpr int kExitOk = 0;
+constexpr int kExitUsage = 64;
+constexpr int kExitUnavailable = 69;
+constexpr int kExitConfig = 78;
+
+using throughcare::server::Log;
+using throughcare::server::LogLevel;
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "throughcared: the Throughcare broker. Agencies (prisons, probation, police, health, housing\n"
+      "and drug teams) exchange consented continuity-of-care records through it over gRPC with\n"
+      "mutual TLS; every access is checked against the policy and written to a tamper-evident\n"
+      "audit log before it is answered."};
+  std::string config_path;
+  bool dev = false;
+  std::string data_dir = ".run/dev";
+  std::string listen;
+  bool plaintext = false;
+  std::string log_level = "info";
+  app.add_option("-c,--config", config_path, "Configuration file (YAML); see "
+                                             "deploy/throughcared.example.yaml")
+      ->envname("THROUGHCARED_CONFIG");
+  app.add_flag("--dev", dev,
+               "Development mode: create (once) a development CA, certificates, keys, the demo "
+               "policy and demo agencies in --data-dir, then serve from there");
+  app.add_option("--data-dir", data_dir, "Directory for --dev")->capture_default_str();
+  app.add_option("--listen", listen, "Listen address, overriding the config (e.g. 127.0.0.1:7443; "
+                                     "port 0 picks a free port)");
+  app.add_flag("--insecure-plaintext-for-development", plaintext,
+               "DANGEROUS: serve without TLS; systems are named by the metadata "
+               "x-throughcare-dev-system. Never use with real data");
+  app.add_option("--log-level", log_level, "debug, info, warning or error")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"debug", "info", "warning", "error"}));
+  app.footer(
+      "Signals: SIGTERM or SIGINT shut down gracefully (calls in flight finish); SIGHUP reloads the\n"
+      "policy file (a bad file is rejected and the old policy stays).\n"
+      "Exit codes: 0 clean shutdown; 64 bad command line; 69 cannot listen or open storage;\n"
+      "78 bad configuration, key or policy file.\n"
+      "Examples:\n"
+      "  throughcared --dev --data-dir .run/dev          development broker on 127.0.0.1:7443\n"
+      "  throughcared --config /etc/throughcare/throughcared.yaml");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+  throughcare::server::InitLogging(log_level == "debug"     ? LogLevel::kDebug
+                                   : log_level == "warning" ? LogLevel::kWarning
+                                   : log_level == "error"   ? LogLevel::kError
+                                                            : LogLevel::kInfo);
+
+  if (dev == !config_path.empty()) {
+    std::cerr << "throughcared: give either --config FILE or --dev (see --help)\n";
+    return kExitUsage;
+  }
+  if (dev) {
+    auto prepared = throughcare::server::PrepareDevEnvironment(
+        data_dir, listen.empty() ? "127.0.0.1:7443" : listen, absl::Now());
+    if (!prepared.ok()) {
+      Log(LogLevel::kError, "dev_setup_failed", {{"error", prepared.status().ToString()}});
+      return kExitConfig;
+    }
+    config_path = *prepared;
+    Log(LogLevel::kInfo, "dev_environment", {{"config", config_path}});
+  }
+  auto config = throughcare::server::LoadConfig(config_path);
+  if (!config.ok()) {
+    Log(LogLevel::kError, "config_invalid", {{"error", std::string(config.status().message())}});
+    return kExitConfig;
+  }
+  if (!listen.empty()) config->listen = listen;
+
+  // Signals are taken by sigwait below, never by async handlers; block them before any thread.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  if (plaintext) {
+    Log(LogLevel::kWarning, "INSECURE_PLAINTEXT",
+        {{"message", "serving WITHOUT TLS: any local process can claim any agency system. "
+                     "Development only; never with real data"}});
+  }
+  throughcare::server::BrokerOptions options;
+  options.insecure_plaintext = plaintext;
+  auto broker = throughcare::server::Broker::Start(*config, throughcare::Clock::Real(), options);
+  if (!broker.ok()) {
+    Log(LogLevel::kError, "start_failed", {{"error", broker.status().ToString()}});
+    return broker.status().code() == absl::StatusCode::kUnavailable ? kExitUnavailable
+                                                                    : kExitConfig;
+  }
+  Log(LogLevel::kInfo, "serving",
+      {{"listen", config->listen},
+       {"port", absl::StrCat((*broker)->port())},
+       {"tls", plaintext ? "off" : "mutual"},
+       {"storage", config->sqlite_path},
+       {"agencies", absl::StrCat(config->agencies.size())}});
+
+  while (true) {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    if (sig == SIGHUP) {
+      absl::Status reloaded = (*broker)->ReloadPolicy();
+      Log(reloaded.ok() ? LogLevel::kInfo : LogLevel::kError, "policy_reload",
+          {{"result", reloaded.ok() ? "ok" : std::string(reloaded.message())}});
+      continue;
+    }
+    Log(LogLevel::kInfo, "shutting_down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    (*broker)->Shutdown(absl::Seconds(10));
+    Log(LogLevel::kInfo, "stopped");
+    return kExitOk;
+  }
+}

@@ -1,0 +1,42 @@
+#include "services/server/handlers.h"
+#include "services/server/validate.h"
+
+namespace throughcare::server {
+
+grpc::ServerUnaryReactor* RecordHandlers::PutRecord(grpc::CallbackServerContext* ctx,
+                                                    const v1::PutRecordRequest* req,
+                                                    v1::Record* resp) {
+  return edge_.Unary(ctx, "PutRecord", req->purpose(),
+                     [this, req, resp](const CallContext& call, Finish finish) {
+    auto p = ValidatePutRecord(*req, *edge_.policies().Current());
+    if (!p.ok()) return finish(p.status());
+    service_.Put(call, *std::move(p), ReplyInto<RecordHeader>(resp, std::move(finish)));
+  });
+}
+
+grpc::ServerUnaryReactor* RecordHandlers::GetRecord(grpc::CallbackServerContext* ctx,
+                                                    const v1::GetRecordRequest* req,
+                                                    v1::Record* resp) {
+  return edge_.Unary(ctx, "GetRecord", req->purpose(),
+                     [this, req, resp](const CallContext& call, Finish finish) {
+    if (auto s = ValidateRecordId(req->record_id(), "record_id"); !s.ok()) return finish(s);
+    if (req->version() < 0) {
+      return finish(absl::InvalidArgumentError("version: must be 0 (latest) or a version number"));
+    }
+    service_.Get(call, req->record_id(), req->version(),
+                 ReplyInto<Record>(resp, std::move(finish)));
+  });
+}
+
+grpc::ServerUnaryReactor* RecordHandlers::ListRecords(grpc::CallbackServerContext* ctx,
+                                                      const v1::ListRecordsRequest* req,
+                                                      v1::ListRecordsResponse* resp) {
+  return edge_.Unary(ctx, "ListRecords", req->purpose(),
+                     [this, req, resp](const CallContext& call, Finish finish) {
+    if (auto s = ValidateSubjectId(req->subject_id(), "subject_id"); !s.ok()) return finish(s);
+    service_.List(call, req->subject_id(),
+                  ReplyInto<std::vector<RecordHeader>>(resp, std::move(finish)));
+  });
+}
+
+}  // namespace throughcare::server

@@ -1,0 +1,77 @@
+#include "services/server/handlers.h"
+#include "services/server/validate.h"
+
+namespace throughcare::server {
+
+grpc::ServerUnaryReactor* SubjectHandlers::RegisterSubject(grpc::CallbackServerContext* ctx,
+                                                           const v1::RegisterSubjectRequest* req,
+                                                           v1::Subject* resp) {
+  return edge_.Unary(ctx, "RegisterSubject", req->purpose(),
+                     [this, req, resp](const CallContext& call, Finish finish) {
+    absl::StatusOr<RegisterParams> p = ValidateRegisterSubject(*req);
+    if (!p.ok()) return finish(p.status());
+    service_.Register(call, std::move(p->identifiers), std::move(p->home_area),
+                      ReplyInto<Subject>(resp, std::move(finish)));
+  });
+}
+
+grpc::ServerUnaryReactor* SubjectHandlers::GetSubject(grpc::CallbackServerContext* ctx,
+                                                      const v1::GetSubjectRequest* req,
+                                                      v1::Subject* resp) {
+  return edge_.Unary(ctx, "GetSubject", req->purpose(),
+                     [this, req, resp](const CallContext& call, Finish finish) {
+    if (auto s = ValidateSubjectId(req->subject_id(), "subject_id"); !s.ok()) return finish(s);
+    service_.Get(call, req->subject_id(), ReplyInto<Subject>(resp, std::move(finish)));
+  });
+}
+
+grpc::ServerUnaryReactor* SubjectHandlers::ResolveIdentifier(
+    grpc::CallbackServerContext* ctx, const v1::ResolveIdentifierRequest* req, v1::Subject* resp) {
+  return edge_.Unary(ctx, "ResolveIdentifier", req->purpose(),
+                     [this, req, resp](const CallContext& call, Finish finish) {
+    auto id = ValidateIdentifier(req->identifier(), "identifier");
+    if (!id.ok()) return finish(id.status());
+    service_.Resolve(call, *std::move(id), ReplyInto<Subject>(resp, std::move(finish)));
+  });
+}
+
+grpc::ServerUnaryReactor* SubjectHandlers::LinkIdentifier(grpc::CallbackServerContext* ctx,
+                                                          const v1::LinkIdentifierRequest* req,
+                                                          v1::Subject* resp) {
+  return edge_.Unary(ctx, "LinkIdentifier", req->purpose(),
+                     [this, req, resp](const CallContext& call, Finish finish) {
+    if (auto s = ValidateSubjectId(req->subject_id(), "subject_id"); !s.ok()) return finish(s);
+    auto id = ValidateIdentifier(req->identifier(), "identifier");
+    if (!id.ok()) return finish(id.status());
+    service_.Link(call, req->subject_id(), *std::move(id),
+                  ReplyInto<Subject>(resp, std::move(finish)));
+  });
+}
+
+grpc::ServerUnaryReactor* SubjectHandlers::UnlinkIdentifier(grpc::CallbackServerContext* ctx,
+                                                            const v1::UnlinkIdentifierRequest* req,
+                                                            v1::Subject* resp) {
+  return edge_.Unary(ctx, "UnlinkIdentifier", req->purpose(),
+                     [this, req, resp](const CallContext& call, Finish finish) {
+    if (auto s = ValidateSubjectId(req->subject_id(), "subject_id"); !s.ok()) return finish(s);
+    auto id = ValidateIdentifier(req->identifier(), "identifier");
+    if (!id.ok()) return finish(id.status());
+    service_.Unlink(call, req->subject_id(), *std::move(id),
+                    ReplyInto<Subject>(resp, std::move(finish)));
+  });
+}
+
+grpc::ServerUnaryReactor* SubjectHandlers::SetHomeArea(grpc::CallbackServerContext* ctx,
+                                                       const v1::SetHomeAreaRequest* req,
+                                                       v1::Subject* resp) {
+  return edge_.Unary(ctx, "SetHomeArea", req->purpose(),
+                     [this, req, resp](const CallContext& call, Finish finish) {
+    if (auto s = ValidateSubjectId(req->subject_id(), "subject_id"); !s.ok()) return finish(s);
+    auto area = ValidateHomeArea(req->home_area(), "home_area", /*required=*/true);
+    if (!area.ok()) return finish(area.status());
+    service_.SetHomeArea(call, req->subject_id(), *std::move(area),
+                         ReplyInto<Subject>(resp, std::move(finish)));
+  });
+}
+
+}  // namespace throughcare::server

@@ -1,0 +1,59 @@
+// SubjectService (domain): registering people, linking identifiers, resolving them.
+//
+// Inputs are validated and normalised at the edge (services/subjects/identifiers.h); this layer
+// decides (policy), changes storage and audits, in one transaction per call. Every method answers
+// through `reply` after the call's audit entry is durable. Thread-safe.
+#ifndef THROUGHCARE_SERVICES_SUBJECTS_SUBJECT_SERVICE_H_
+#define THROUGHCARE_SERVICES_SUBJECTS_SUBJECT_SERVICE_H_
+
+#include <string>
+#include <vector>
+
+#include "services/audit/audit_log.h"
+#include "services/policy/policy_store.h"
+#include "throughcare/clock.h"
+#include "throughcare/principal.h"
+#include "throughcare/storage.h"
+#include "throughcare/subject.h"
+
+namespace throughcare::subjects {
+
+class SubjectService {
+ public:
+  // All references must outlive the service.
+  SubjectService(Storage& storage, const audit::AuditLog& audit_log,
+                 const policy::PolicyStore& policies, const Clock& clock)
+      : storage_(storage), audit_log_(audit_log), policies_(policies), clock_(clock) {}
+
+  struct IdentifierValue {
+    IdentifierKind kind;
+    std::string value;  // normalised
+  };
+
+  // ALREADY_EXISTS if any identifier is linked to anyone; nothing is registered then.
+  void Register(const CallContext& ctx, std::vector<IdentifierValue> identifiers,
+                std::string home_area, audit::Reply<Subject> reply);
+  void Get(const CallContext& ctx, std::string subject_id, audit::Reply<Subject> reply);
+  void Resolve(const CallContext& ctx, IdentifierValue identifier, audit::Reply<Subject> reply);
+  void Link(const CallContext& ctx, std::string subject_id, IdentifierValue identifier,
+            audit::Reply<Subject> reply);
+  void Unlink(const CallContext& ctx, std::string subject_id, IdentifierValue identifier,
+              audit::Reply<Subject> reply);
+  void SetHomeArea(const CallContext& ctx, std::string subject_id, std::string home_area,
+                   audit::Reply<Subject> reply);
+
+ private:
+  // Runs `op` audited as `action` on the identity data class, after the policy allows it.
+  void Run(const CallContext& ctx, absl::string_view action,
+           absl::AnyInvocable<absl::StatusOr<Subject>(WriteTx&, AuditEntry&)> op,
+           audit::Reply<Subject> reply);
+
+  Storage& storage_;
+  const audit::AuditLog& audit_log_;
+  const policy::PolicyStore& policies_;
+  const Clock& clock_;
+};
+
+}  // namespace throughcare::subjects
+
+#endif  // THROUGHCARE_SERVICES_SUBJECTS_SUBJECT_SERVICE_H_

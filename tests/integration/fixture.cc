@@ -1,0 +1,101 @@
+#include "tests/integration/fixture.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "services/crypto/assertion.h"
+#include "services/server/dev_setup.h"
+#include "tests/testing/status_matchers.h"
+
+namespace throughcare::testing {
+
+const Actor BrokerTest::kReception{"hmp-northgate", "reception-officer-1", "prison_reception"};
+const Actor BrokerTest::kHealthcare{"hmp-northgate-healthcare", "nurse-1", "prison_healthcare"};
+const Actor BrokerTest::kOffenderManager{"probation-east", "om-1", "offender_manager"};
+const Actor BrokerTest::kHousing{"housing-east", "housing-officer-1", "housing_officer"};
+const Actor BrokerTest::kCarat{"hmp-northgate", "carat-worker-1", "carat_worker"};
+const Actor BrokerTest::kAuditor{"ig-office", "auditor-1", "auditor"};
+
+void BrokerTest::SetUp() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  dir_ = (std::filesystem::temp_directory_path() /
+          absl::StrCat("tc-it-", getpid(), "-", info->test_suite_name(), "-", info->name()))
+             .string();
+  std::filesystem::remove_all(dir_);
+  ASSERT_OK_AND_ASSIGN(std::string config_path,
+                       server::PrepareDevEnvironment(dir_, "127.0.0.1:0", absl::Now()));
+  ASSERT_OK_AND_ASSIGN(config_, server::LoadConfig(config_path));
+  StartBroker();
+}
+
+void BrokerTest::StartBroker() {
+  ASSERT_OK_AND_ASSIGN(broker_, server::Broker::Start(config_, clock_));
+  target_ = absl::StrCat("localhost:", broker_->port());
+}
+
+void BrokerTest::StopBroker() {
+  broker_->Shutdown(absl::Seconds(5));
+  broker_.reset();
+}
+
+void BrokerTest::TearDown() {
+  if (broker_ != nullptr) StopBroker();
+  std::filesystem::remove_all(dir_);
+}
+
+std::string BrokerTest::ReadDevFile(const std::string& relative) const {
+  auto contents = server::ReadFile(absl::StrCat(dir_, "/", relative));
+  EXPECT_TRUE(contents.ok()) << contents.status();
+  return contents.ok() ? *contents : "";
+}
+
+std::shared_ptr<grpc::Channel> BrokerTest::ChannelWith(const std::string& cert_pem,
+                                                       const std::string& key_pem) {
+  grpc::SslCredentialsOptions options;
+  options.pem_root_certs = ReadDevFile("pki/ca.pem");
+  options.pem_cert_chain = cert_pem;
+  options.pem_private_key = key_pem;
+  // A fresh channel per call site: tests must not share connections across identities.
+  grpc::ChannelArguments args;
+  args.SetInt("grpc.use_local_subchannel_pool", 1);
+  return grpc::CreateCustomChannel(target_, grpc::SslCredentials(options), args);
+}
+
+std::shared_ptr<grpc::Channel> BrokerTest::ChannelFor(const std::string& agency) {
+  return ChannelWith(ReadDevFile(absl::StrCat("pki/", agency, ".pem")),
+                     ReadDevFile(absl::StrCat("pki/", agency, ".key")));
+}
+
+std::string BrokerTest::AssertionFor(const Actor& actor, absl::Duration valid_for) {
+  crypto::Assertion a;
+  a.agency_id = actor.agency;
+  a.user_id = actor.user;
+  a.role = actor.role;
+  a.issued_at = clock_.Now() - absl::Seconds(1);
+  a.expires_at = clock_.Now() + valid_for;
+  auto token =
+      crypto::MintAssertion(a, ReadDevFile(absl::StrCat("keys/", actor.agency, "-identity.pem")));
+  EXPECT_TRUE(token.ok()) << token.status();
+  return token.ok() ? *token : "";
+}
+
+std::unique_ptr<grpc::ClientContext> BrokerTest::ContextFor(const Actor& actor) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->AddMetadata("authorization", "Bearer " + AssertionFor(actor));
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  return ctx;
+}
+
+std::unique_ptr<v1::SubjectService::Stub> BrokerTest::Subjects(const std::string& agency) {
+  return v1::SubjectService::NewStub(ChannelFor(agency));
+}
+std::unique_ptr<v1::RecordService::Stub> BrokerTest::Records(const std::string& agency) {
+  return v1::RecordService::NewStub(ChannelFor(agency));
+}
+std::unique_ptr<v1::AuditService::Stub> BrokerTest::Audit(const std::string& agency) {
+  return v1::AuditService::NewStub(ChannelFor(agency));
+}
+
+}  // namespace throughcare::testing

@@ -1,0 +1,70 @@
+// A real broker on a loopback port with the development PKI, and real clients per demo agency.
+#ifndef THROUGHCARE_TESTS_INTEGRATION_FIXTURE_H_
+#define THROUGHCARE_TESTS_INTEGRATION_FIXTURE_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "services/server/broker.h"
+#include "services/server/config.h"
+#include "throughcare/clock.h"
+#include "throughcare/v1/audit.grpc.pb.h"
+#include "throughcare/v1/records.grpc.pb.h"
+#include "throughcare/v1/subjects.grpc.pb.h"
+
+namespace throughcare::testing {
+
+// Who a test client acts as.
+struct Actor {
+  std::string agency;   // demo agency id, e.g. "probation-east"
+  std::string user;     // practitioner id
+  std::string role;
+};
+
+class BrokerTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  // Stops the broker (keeping its files), e.g. before editing the database directly.
+  void StopBroker();
+  void StartBroker();
+
+  // A channel with the agency's own system certificate.
+  std::shared_ptr<grpc::Channel> ChannelFor(const std::string& agency);
+  // A channel with any client certificate and key (PEM), trusting the development CA.
+  std::shared_ptr<grpc::Channel> ChannelWith(const std::string& cert_pem,
+                                             const std::string& key_pem);
+  // A signed practitioner assertion from the agency's identity key, valid for 10 minutes from
+  // the broker's clock unless told otherwise.
+  std::string AssertionFor(const Actor& actor, absl::Duration valid_for = absl::Minutes(10));
+  // A client context carrying the actor's assertion and a 10 s deadline.
+  std::unique_ptr<grpc::ClientContext> ContextFor(const Actor& actor);
+
+  std::unique_ptr<v1::SubjectService::Stub> Subjects(const std::string& agency);
+  std::unique_ptr<v1::RecordService::Stub> Records(const std::string& agency);
+  std::unique_ptr<v1::AuditService::Stub> Audit(const std::string& agency);
+
+  std::string ReadDevFile(const std::string& relative) const;
+
+  // Demo actors.
+  static const Actor kReception;      // hmp-northgate, prison_reception
+  static const Actor kHealthcare;     // hmp-northgate-healthcare, prison_healthcare
+  static const Actor kOffenderManager;  // probation-east, offender_manager
+  static const Actor kHousing;        // housing-east, housing_officer
+  static const Actor kCarat;          // hmp-northgate, carat_worker
+  static const Actor kAuditor;        // ig-office, auditor
+
+  std::string dir_;
+  server::BrokerConfig config_;
+  FakeClock clock_{absl::Now()};
+  std::unique_ptr<server::Broker> broker_;
+  std::string target_;
+};
+
+}  // namespace throughcare::testing
+
+#endif  // THROUGHCARE_TESTS_INTEGRATION_FIXTURE_H_
