@@ -1,21 +1,15 @@
 #include "client/commands.h"
 
 #include <google/protobuf/descriptor.h>
-#include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/util/json_util.h>
-#include <google/protobuf/wire_format_lite.h>
-#include <grpcpp/generic/generic_stub.h>
-#include <grpcpp/support/byte_buffer.h>
-#include <grpcpp/support/slice.h>
-#include <grpcpp/support/stub_options.h>
 
 #include <iostream>
 #include <iterator>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "client/output.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "services/audit/chain.h"
 #include "throughcare/audit.h"
 #include "throughcare/status_macros.h"
@@ -119,7 +113,7 @@ absl::StatusOr<v1::RecordBody> ParseBody(const std::string& type, const std::str
   const auto status = google::protobuf::util::JsonStringToMessage(json, typed, options);
   if (!status.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "body is not a valid ", field->message_type()->name(),
+        "record body: not a valid ", field->message_type()->name(),
         " in JSON: ", absl::string_view(status.message().data(), status.message().size())));
   }
   return body;
@@ -156,30 +150,6 @@ absl::StatusOr<AuditEntry> FromProto(const v1::AuditEntry& p) {
   e.prev_hash = p.prev_hash();
   e.hash = p.hash();
   return e;
-}
-
-// grpc.health.v1.HealthCheckResponse.ServingStatus, read from field 1 of the serialized response.
-absl::StatusOr<int> ParseServingStatus(const grpc::ByteBuffer& buffer) {
-  std::vector<grpc::Slice> slices;
-  std::string bytes;
-  if (buffer.Valid()) {
-    if (!buffer.Dump(&slices).ok()) return absl::InternalError("cannot read the health response");
-    for (const grpc::Slice& s : slices) {
-      bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-    }
-  }
-  using google::protobuf::internal::WireFormatLite;
-  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
-                                            static_cast<int>(bytes.size()));
-  uint32_t status = 0;  // UNKNOWN when absent
-  while (const uint32_t tag = in.ReadTag()) {
-    if (tag == WireFormatLite::MakeTag(1, WireFormatLite::WIRETYPE_VARINT)) {
-      if (!in.ReadVarint32(&status)) break;
-    } else if (!WireFormatLite::SkipField(&in, tag)) {
-      return absl::DataLossError("malformed health check response");
-    }
-  }
-  return static_cast<int>(status);
 }
 
 const char* ServingStatusName(int status) {
@@ -506,21 +476,12 @@ absl::Status Health(Session& session) {
   ASSIGN_OR_RETURN(const Connection* connection,
                    session.connection(/*require_practitioner=*/false));
   ASSIGN_OR_RETURN(std::unique_ptr<grpc::ClientContext> context, connection->NewContext());
-  grpc::GenericStub stub(connection->channel());
-  // HealthCheckRequest{service: ""} (the whole server) serializes to no bytes.
-  const grpc::Slice empty(std::string{});
-  const grpc::ByteBuffer request(&empty, 1);
-  grpc::ByteBuffer response;
-  grpc::Status status;
-  absl::Notification done;
-  stub.UnaryCall(context.get(), "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
-                 &response, [&](grpc::Status s) {
-                   status = std::move(s);
-                   done.Notify();
-                 });
-  done.WaitForNotification();
+  auto stub = grpc::health::v1::Health::NewStub(connection->channel());
+  grpc::health::v1::HealthCheckRequest request;  // empty service: the whole broker
+  grpc::health::v1::HealthCheckResponse response;
+  grpc::Status status = stub->Check(context.get(), request, &response);
   RETURN_IF_ERROR(connection->Finish(*context, status));
-  ASSIGN_OR_RETURN(int serving, ParseServingStatus(response));
+  const int serving = response.status();
   const char* name = ServingStatusName(serving);
   if (session.json()) {
     session.out() << "{\n  \"status\": \"" << name << "\"\n}\n";

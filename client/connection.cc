@@ -113,8 +113,7 @@ absl::StatusOr<Profile> LoadProfile(const std::string& path) {
   try {
     const YAML::Node root = YAML::Load(text);
     if (!root.IsMap()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("profile ", path, ": expected a mapping of settings"));
+      return absl::InvalidArgumentError(absl::StrCat(path, ": expected a mapping of settings"));
     }
     for (const auto& item : root) {
       const std::string key = item.first.as<std::string>();
@@ -138,8 +137,8 @@ absl::StatusOr<Profile> LoadProfile(const std::string& path) {
         continue;
       }
       if (!item.second.IsScalar()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "profile ", path, ":", item.second.Mark().line + 1, ": ", key, " must be a string"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(path, ":", item.second.Mark().line + 1, ": ", key, " must be a string"));
       }
       *field = item.second.as<std::string>();
       if (is_path && !field->empty() && std::filesystem::path(*field).is_relative()) {
@@ -147,8 +146,7 @@ absl::StatusOr<Profile> LoadProfile(const std::string& path) {
       }
     }
   } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("profile ", path, ":", e.mark.line + 1, ": ", e.msg));
+    return absl::InvalidArgumentError(absl::StrCat(path, ":", e.mark.line + 1, ": ", e.msg));
   }
   return profile;
 }
@@ -181,7 +179,12 @@ absl::StatusOr<ConnectionSettings> ResolveSettings(const SettingInputs& in) {
         (std::filesystem::path(in.dev_dir) / "profiles" / (in.agency + ".yaml")).string();
   }
   if (!profile_path.empty()) {
-    ASSIGN_OR_RETURN(Profile p, LoadProfile(profile_path));
+    absl::StatusOr<Profile> profile = LoadProfile(profile_path);
+    if (!profile.ok()) {
+      return absl::Status(profile.status().code(),
+                          absl::StrCat("profile: ", profile.status().message()));
+    }
+    const Profile& p = *profile;
     FillFrom(s.server, p.server);
     FillFrom(s.ca_file, p.ca);
     FillFrom(s.cert_file, p.certificate);
@@ -219,9 +222,12 @@ absl::StatusOr<std::string> MintPractitionerToken(const ConnectionSettings& sett
   return token;
 }
 
-Connection::Connection(ConnectionSettings settings, Options options,
+Connection::Connection(ConnectionSettings settings, Options options, bool mint,
                        std::shared_ptr<grpc::Channel> channel)
-    : settings_(std::move(settings)), options_(std::move(options)), channel_(std::move(channel)) {}
+    : settings_(std::move(settings)),
+      options_(std::move(options)),
+      mint_(mint),
+      channel_(std::move(channel)) {}
 
 absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const ConnectionSettings& settings,
                                                              Options options) {
@@ -230,16 +236,20 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const ConnectionSet
   RETURN_IF_ERROR(Require(settings.cert_file, kCert));
   RETURN_IF_ERROR(Require(settings.key_file, kKey));
 
-  // Check the practitioner settings now, by minting once, so that a missing or unusable setting
-  // is reported before anything is sent.
+  // Decide now how calls are authenticated, and check it by minting once, so that a missing or
+  // unusable setting is reported before anything is sent.
+  bool mint = false;
   if (settings.token.empty()) {
-    if (!settings.identity_key_file.empty() || options.require_practitioner) {
-      if (settings.identity_key_file.empty()) {
-        return absl::FailedPreconditionError(
-            "missing setting: practitioner credentials: give --token or set THROUGHCARE_TOKEN, "
-            "or give --identity-key (or THROUGHCARE_IDENTITY_KEY, or 'identity_key:' in a "
-            "profile) with --agency, --user and --role to mint an assertion for each call");
-      }
+    const bool can_mint = !settings.identity_key_file.empty() && !settings.agency.empty() &&
+                          !settings.user.empty() && !settings.role.empty();
+    if (options.require_practitioner && settings.identity_key_file.empty()) {
+      return absl::FailedPreconditionError(
+          "missing setting: practitioner credentials: give --token or set THROUGHCARE_TOKEN, "
+          "or give --identity-key (or THROUGHCARE_IDENTITY_KEY, or 'identity_key:' in a "
+          "profile) with --agency, --user and --role to mint an assertion for each call");
+    }
+    mint = options.require_practitioner || can_mint;
+    if (mint) {
       RETURN_IF_ERROR(
           MintPractitionerToken(settings, options.now(), kMintedTokenLifetime).status());
     }
@@ -255,14 +265,15 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const ConnectionSet
     return absl::InvalidArgumentError(
         absl::StrCat("--server: cannot make a channel to '", settings.server, "'"));
   }
-  return std::unique_ptr<Connection>(new Connection(settings, std::move(options), channel));
+  return std::unique_ptr<Connection>(
+      new Connection(settings, std::move(options), mint, std::move(channel)));
 }
 
 absl::StatusOr<std::unique_ptr<grpc::ClientContext>> Connection::NewContext(
     absl::Duration deadline) const {
   auto context = std::make_unique<grpc::ClientContext>();
   std::string token = settings_.token;
-  if (token.empty() && !settings_.identity_key_file.empty()) {
+  if (mint_) {
     ASSIGN_OR_RETURN(token, MintPractitionerToken(settings_, options_.now(), kMintedTokenLifetime));
   }
   if (!token.empty()) context->AddMetadata("authorization", absl::StrCat("Bearer ", token));

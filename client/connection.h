@@ -96,7 +96,8 @@ class Connection final {
  public:
   struct Options {
     // If true, Open fails unless a token or the settings to mint one are given. If false, calls
-    // carry an assertion only when one can be had (e.g. for the health check).
+    // carry an assertion only when one can be had: a token, or an identity key with agency, user
+    // and role (e.g. for the health check).
     bool require_practitioner = true;
     // The clock used to mint assertions.
     std::function<absl::Time()> now = [] { return absl::Now(); };
@@ -123,10 +124,12 @@ class Connection final {
   absl::Status Finish(const grpc::ClientContext& context, const grpc::Status& status) const;
 
  private:
-  Connection(ConnectionSettings settings, Options options, std::shared_ptr<grpc::Channel> channel);
+  Connection(ConnectionSettings settings, Options options, bool mint,
+             std::shared_ptr<grpc::Channel> channel);
 
-  ConnectionSettings settings_;
-  Options options_;
+  const ConnectionSettings settings_;
+  const Options options_;
+  const bool mint_;  // mint an assertion per call (else settings_.token, possibly empty)
   std::shared_ptr<grpc::Channel> channel_;
 };
 

@@ -1,6 +1,9 @@
 // throughcare: the command-line client of the Throughcare broker. This file only declares the
 // command line and dispatches to commands.h; exit codes are in connection.h.
+#include <grpc/support/log.h>
+
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <functional>
 #include <iostream>
 #include <string>
@@ -66,15 +69,26 @@ absl::StatusOr<absl::Duration> ParseDurationFlag(const std::string& flag, const 
 }
 
 void AddIdentifierFlags(CLI::App& cmd, IdentifierFlags& ids) {
-  cmd.add_option("--pnc", ids.pnc, "Police National Computer number, e.g. 12/1234567A");
-  cmd.add_option("--noms", ids.noms, "prison (NOMS) number, e.g. A1234BC");
-  cmd.add_option("--crn", ids.crn, "probation case reference number, e.g. X123456");
-  cmd.add_option("--nhs", ids.nhs, "NHS number (10 digits; spaces allowed)");
+  cmd.add_option("--pnc", ids.pnc, "Police National Computer number, e.g. 12/1234567A")
+      ->type_name("VALUE");
+  cmd.add_option("--noms", ids.noms, "prison (NOMS) number, e.g. A1234BC")->type_name("VALUE");
+  cmd.add_option("--crn", ids.crn, "probation case reference number, e.g. X123456")
+      ->type_name("VALUE");
+  cmd.add_option("--nhs", ids.nhs, "NHS number (10 digits; spaces allowed)")->type_name("VALUE");
   cmd.add_option("--la-ref", ids.la_ref,
-                 "local authority reference: <GSS code>/<reference>, e.g. E06000018/HN-2041");
+                 "local authority reference: <GSS code>/<reference>, e.g. E06000018/HN-2041")
+      ->type_name("VALUE");
+}
+
+// gRPC's own log lines repeat what the error message says; keep them only when asked for.
+void QuietGrpcLogs() {
+  if (std::getenv("GRPC_VERBOSITY") == nullptr && std::getenv("GRPC_TRACE") == nullptr) {
+    gpr_set_log_function([](gpr_log_func_args*) {});
+  }
 }
 
 int Run(int argc, char** argv) {
+  QuietGrpcLogs();
   GlobalOptions global;
   SettingInputs& in = global.settings;
   // The chosen subcommand; set by its callback, run after parsing.
@@ -157,7 +171,9 @@ int Run(int argc, char** argv) {
   std::string ttl = "15m";
   CLI::App* mint = token->add_subcommand(
       "mint", "Print a practitioner assertion signed with the agency's identity key");
-  mint->add_option("--ttl", ttl, "how long it is valid, e.g. 15m or 8h")->capture_default_str();
+  mint->add_option("--ttl", ttl, "how long it is valid, e.g. 15m or 8h")
+      ->type_name("DURATION")
+      ->capture_default_str();
   mint->footer(Footer(
       "export THROUGHCARE_TOKEN=$(throughcare --dev-dir ./dev --agency prison --user a.jones "
       "--role carat_worker token mint --ttl 1h)"));
@@ -180,7 +196,8 @@ int Run(int argc, char** argv) {
   CLI::App* reg =
       subject->add_subcommand("register", "Register a person with one or more identifiers");
   AddIdentifierFlags(*reg, ids);
-  reg->add_option("--home-area", home_area, "GSS code of the person's home area, e.g. E06000018");
+  reg->add_option("--home-area", home_area, "GSS code of the person's home area, e.g. E06000018")
+      ->type_name("CODE");
   reg->footer(Footer(
       "throughcare subject register --noms A1234BC --pnc 12/1234567A --home-area E06000018"));
   reg->callback([&] { action = [&](Session& s) { return SubjectRegister(s, ids, home_area); }; });
@@ -229,25 +246,34 @@ int Run(int argc, char** argv) {
   const std::vector<std::string> types = RecordTypes();
   CLI::App* put =
       record->add_subcommand("put", "Create a record, or add a version to one your agency owns");
-  put->add_option("--subject", put_args.subject_id, "subject id of the person")->required();
+  put->add_option("--subject", put_args.subject_id, "subject id of the person")
+      ->type_name("ID")
+      ->required();
   put->add_option("--type", put_args.type, "record type, i.e. which message the body is")
+      ->type_name("TYPE")
       ->required()
       ->check(CLI::IsMember(types));
   put->add_option("--data-class", put_args.data_class,
                   "data class allowed for the type, e.g. health or mental_health for "
                   "health_summary")
+      ->type_name("CLASS")
       ->required();
   put->add_option("--label", put_args.labels,
-                  "a label (repeatable): sealed, mappa, victim_related, not_convicted");
+                  "a label (repeatable): sealed, mappa, victim_related, not_convicted")
+      ->type_name("LABEL");
   CLI::Option* body = put->add_option("--body", put_args.body_json,
-                                      "the contents: the record type's message as JSON");
+                                      "the contents: the record type's message as JSON")
+                          ->type_name("JSON");
   CLI::Option* body_file = put->add_option("--body-file", put_args.body_file,
-                                           "file holding the contents as JSON ('-': stdin)");
+                                           "file holding the contents as JSON ('-': stdin)")
+                               ->type_name("FILE");
   body->excludes(body_file);
   put->add_option("--record-id", put_args.record_id,
-                  "add a version to this record (with --expected-version)");
+                  "add a version to this record (with --expected-version)")
+      ->type_name("ID");
   put->add_option("--expected-version", put_args.expected_version,
                   "the latest version you read; ABORTED if it is no longer the latest")
+      ->type_name("N")
       ->check(kAtLeastOne);
   put->footer(Footer(
       "throughcare record put --subject sub_3f9a0c1d2e --type health_summary "
@@ -260,7 +286,9 @@ int Run(int argc, char** argv) {
 
   CLI::App* rget = record->add_subcommand("get", "Show a record's header and contents");
   rget->add_option("RECORD_ID", record_id, "the record id")->required();
-  rget->add_option("--version", version, "a version (default: the latest)")->check(kAtLeastOne);
+  rget->add_option("--version", version, "a version (default: the latest)")
+      ->type_name("N")
+      ->check(kAtLeastOne);
   rget->footer(Footer("throughcare record get rec_8d41b7 --version 2"));
   rget->callback([&] { action = [&](Session& s) { return RecordGet(s, record_id, version); }; });
 
@@ -276,28 +304,32 @@ int Run(int argc, char** argv) {
   audit->footer(Footer("throughcare audit query --subject sub_3f9a0c1d2e --all"));
   AuditQueryArgs query;
   CLI::App* q = audit->add_subcommand("query", "Show audit entries matching all given filters");
-  q->add_option("--subject", query.subject_id, "subject id");
-  q->add_option("--agency", query.agency_id, "agency id of the caller");
-  q->add_option("--user", query.user_id, "user id of the caller");
-  q->add_option("--action", query.action, "e.g. record.read, subject.register, audit.read");
+  q->add_option("--subject", query.subject_id, "subject id")->type_name("ID");
+  q->add_option("--by-agency", query.agency_id, "only accesses by this agency")->type_name("ID");
+  q->add_option("--by-user", query.user_id, "only accesses by this practitioner")->type_name("ID");
+  q->add_option("--action", query.action, "e.g. record.read, subject.register, audit.read")
+      ->type_name("ACTION");
   q->add_option("--decision", query.decision, "allow or deny")
+      ->type_name("DECISION")
       ->check(CLI::IsMember({"allow", "deny"}));
-  q->add_option("--from", query.from, "RFC 3339 time, inclusive, e.g. 2024-05-01T00:00:00Z");
-  q->add_option("--until", query.until, "RFC 3339 time, exclusive");
+  q->add_option("--from", query.from, "RFC 3339 time, inclusive, e.g. 2024-05-01T00:00:00Z")
+      ->type_name("TIME");
+  q->add_option("--until", query.until, "RFC 3339 time, exclusive")->type_name("TIME");
   q->add_option("--limit", query.limit, "entries per page, 1-1000 (default 100)")
+      ->type_name("N")
       ->check(CLI::Range(1, 1000));
-  q->add_option("--page-token", query.page_token, "continue from a previous page");
+  q->add_option("--page-token", query.page_token, "continue from a previous page")
+      ->type_name("TOKEN");
   q->add_flag("--all", query.all, "fetch every page");
   q->footer(Footer(
-      "throughcare audit query --subject sub_3f9a0c1d2e --decision deny --all",
-      "Here --agency and --user are filters; give the practitioner's with THROUGHCARE_AGENCY\n"
-      "and THROUGHCARE_USER, or before the subcommand: throughcare --agency A audit query ..."));
+      "throughcare audit query --subject sub_3f9a0c1d2e --decision deny --all"));
   q->callback([&] { action = [&](Session& s) { return AuditQuery(s, query); }; });
 
   std::string timeout = "10m";
   CLI::App* verify =
       audit->add_subcommand("verify", "Download the whole audit log and check its hash chain");
   verify->add_option("--timeout", timeout, "deadline for the whole download")
+      ->type_name("DURATION")
       ->capture_default_str();
   verify->footer(Footer("throughcare audit verify",
                         "Prints \"audit log verified: N entries, head <hash>\"; exits 3 naming "

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -121,6 +122,12 @@ absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message) {
     return absl::InternalError(
         absl::StrCat("cannot print the response as JSON: ",
                      absl::string_view(status.message().data(), status.message().size())));
+  }
+  // Re-indent protobuf's one-space layout to two spaces, keeping the field order.
+  const nlohmann::ordered_json parsed =
+      nlohmann::ordered_json::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (!parsed.is_discarded()) {
+    json = parsed.dump(2, ' ', /*ensure_ascii=*/false, nlohmann::json::error_handler_t::replace);
   }
   if (json.empty() || json.back() != '\n') json.push_back('\n');
   return json;

@@ -3,6 +3,7 @@
 #   tc_cc_library(NAME name SRCS ... DEPS ...)   a static library under the project's warning flags
 #   tc_cc_binary(NAME name SRCS ... DEPS ...)    an executable
 #   tc_cc_test(NAME name SRCS ... DEPS ... [LABELS ...])  a GoogleTest binary registered with CTest
+#                                                          (label "unit" unless told otherwise)
 
 set(TC_WARNINGS -Wall -Wextra -Werror -Wno-unused-parameter)
 
@@ -30,6 +31,9 @@ endfunction()
 
 function(tc_cc_test)
   cmake_parse_arguments(TC "" "NAME" "SRCS;DEPS;LABELS" ${ARGN})
+  if(NOT TC_LABELS)
+    set(TC_LABELS unit)
+  endif()
   add_executable(${TC_NAME} ${TC_SRCS})
   _tc_common(${TC_NAME})
   target_link_libraries(${TC_NAME} PRIVATE ${TC_DEPS} tc_testing GTest::gmock GTest::gtest_main)

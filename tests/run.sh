@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Sets up and runs every test: installs the Debian packages, builds into build/, runs ctest.
+#   tests/run.sh                 everything
+#   tests/run.sh -L integration  only tests with a ctest label (unit, integration, demo)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+deploy/install-deps.sh
+echo "== configure"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+echo "== build"
+cmake --build build -j"$(nproc)"
+echo "== test"
+ctest --test-dir build --output-on-failure -j"$(nproc)" "$@"
