@@ -6,7 +6,7 @@ packages=(
   cmake ninja-build g++ pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libssl-dev libsqlite3-dev sqlite3
-  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev
+  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev jq
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 
