@@ -54,6 +54,21 @@ absl::Status PrintSubject(Session& session, const v1::Subject& subject) {
   return Print(session, subject, RenderSubject);
 }
 
+// Sets the request's purpose, makes one SubjectService call and prints the person it returns.
+template <typename Request>
+absl::Status CallSubjectService(Session& session, Request& request,
+                                grpc::Status (v1::SubjectService::Stub::*method)(
+                                    grpc::ClientContext*, const Request&, v1::Subject*)) {
+  ASSIGN_OR_RETURN(*request.mutable_purpose(), session.purpose());
+  ASSIGN_OR_RETURN(const Connection* connection, session.connection());
+  auto stub = v1::SubjectService::NewStub(connection->channel());
+  ASSIGN_OR_RETURN(v1::Subject subject,
+                   Unary<v1::Subject>(*connection, [&](auto* context, auto* response) {
+                     return ((*stub).*method)(context, request, response);
+                   }));
+  return PrintSubject(session, subject);
+}
+
 absl::StatusOr<v1::Identifier> ExactlyOneIdentifier(const IdentifierFlags& ids) {
   std::vector<v1::Identifier> list = ids.ToIdentifiers();
   if (list.size() != 1) {
@@ -233,40 +248,19 @@ absl::Status SubjectRegister(Session& session, const IdentifierFlags& ids,
         "give at least one identifier: --pnc, --noms, --crn, --nhs or --la-ref");
   }
   request.set_home_area(home_area);
-  ASSIGN_OR_RETURN(*request.mutable_purpose(), session.purpose());
-  ASSIGN_OR_RETURN(const Connection* connection, session.connection());
-  auto stub = v1::SubjectService::NewStub(connection->channel());
-  ASSIGN_OR_RETURN(v1::Subject subject,
-                   Unary<v1::Subject>(*connection, [&](auto* context, auto* response) {
-                     return stub->RegisterSubject(context, request, response);
-                   }));
-  return PrintSubject(session, subject);
+  return CallSubjectService(session, request, &v1::SubjectService::Stub::RegisterSubject);
 }
 
 absl::Status SubjectGet(Session& session, const std::string& subject_id) {
   v1::GetSubjectRequest request;
   request.set_subject_id(subject_id);
-  ASSIGN_OR_RETURN(*request.mutable_purpose(), session.purpose());
-  ASSIGN_OR_RETURN(const Connection* connection, session.connection());
-  auto stub = v1::SubjectService::NewStub(connection->channel());
-  ASSIGN_OR_RETURN(v1::Subject subject,
-                   Unary<v1::Subject>(*connection, [&](auto* context, auto* response) {
-                     return stub->GetSubject(context, request, response);
-                   }));
-  return PrintSubject(session, subject);
+  return CallSubjectService(session, request, &v1::SubjectService::Stub::GetSubject);
 }
 
 absl::Status SubjectResolve(Session& session, const IdentifierFlags& ids) {
   v1::ResolveIdentifierRequest request;
   ASSIGN_OR_RETURN(*request.mutable_identifier(), ExactlyOneIdentifier(ids));
-  ASSIGN_OR_RETURN(*request.mutable_purpose(), session.purpose());
-  ASSIGN_OR_RETURN(const Connection* connection, session.connection());
-  auto stub = v1::SubjectService::NewStub(connection->channel());
-  ASSIGN_OR_RETURN(v1::Subject subject,
-                   Unary<v1::Subject>(*connection, [&](auto* context, auto* response) {
-                     return stub->ResolveIdentifier(context, request, response);
-                   }));
-  return PrintSubject(session, subject);
+  return CallSubjectService(session, request, &v1::SubjectService::Stub::ResolveIdentifier);
 }
 
 absl::Status SubjectLink(Session& session, const std::string& subject_id,
@@ -274,14 +268,7 @@ absl::Status SubjectLink(Session& session, const std::string& subject_id,
   v1::LinkIdentifierRequest request;
   request.set_subject_id(subject_id);
   ASSIGN_OR_RETURN(*request.mutable_identifier(), ExactlyOneIdentifier(ids));
-  ASSIGN_OR_RETURN(*request.mutable_purpose(), session.purpose());
-  ASSIGN_OR_RETURN(const Connection* connection, session.connection());
-  auto stub = v1::SubjectService::NewStub(connection->channel());
-  ASSIGN_OR_RETURN(v1::Subject subject,
-                   Unary<v1::Subject>(*connection, [&](auto* context, auto* response) {
-                     return stub->LinkIdentifier(context, request, response);
-                   }));
-  return PrintSubject(session, subject);
+  return CallSubjectService(session, request, &v1::SubjectService::Stub::LinkIdentifier);
 }
 
 absl::Status SubjectUnlink(Session& session, const std::string& subject_id,
@@ -289,14 +276,7 @@ absl::Status SubjectUnlink(Session& session, const std::string& subject_id,
   v1::UnlinkIdentifierRequest request;
   request.set_subject_id(subject_id);
   ASSIGN_OR_RETURN(*request.mutable_identifier(), ExactlyOneIdentifier(ids));
-  ASSIGN_OR_RETURN(*request.mutable_purpose(), session.purpose());
-  ASSIGN_OR_RETURN(const Connection* connection, session.connection());
-  auto stub = v1::SubjectService::NewStub(connection->channel());
-  ASSIGN_OR_RETURN(v1::Subject subject,
-                   Unary<v1::Subject>(*connection, [&](auto* context, auto* response) {
-                     return stub->UnlinkIdentifier(context, request, response);
-                   }));
-  return PrintSubject(session, subject);
+  return CallSubjectService(session, request, &v1::SubjectService::Stub::UnlinkIdentifier);
 }
 
 absl::Status SubjectSetHomeArea(Session& session, const std::string& subject_id,
@@ -304,14 +284,7 @@ absl::Status SubjectSetHomeArea(Session& session, const std::string& subject_id,
   v1::SetHomeAreaRequest request;
   request.set_subject_id(subject_id);
   request.set_home_area(home_area);
-  ASSIGN_OR_RETURN(*request.mutable_purpose(), session.purpose());
-  ASSIGN_OR_RETURN(const Connection* connection, session.connection());
-  auto stub = v1::SubjectService::NewStub(connection->channel());
-  ASSIGN_OR_RETURN(v1::Subject subject,
-                   Unary<v1::Subject>(*connection, [&](auto* context, auto* response) {
-                     return stub->SetHomeArea(context, request, response);
-                   }));
-  return PrintSubject(session, subject);
+  return CallSubjectService(session, request, &v1::SubjectService::Stub::SetHomeArea);
 }
 
 std::vector<std::string> RecordTypes() {

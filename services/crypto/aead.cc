@@ -13,32 +13,16 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "services/crypto/internal/openssl.h"
 #include "throughcare/status_macros.h"
 
 namespace throughcare::crypto {
 namespace {
 
-struct CipherCtxDeleter {
-  void operator()(EVP_CIPHER_CTX* ctx) const { EVP_CIPHER_CTX_free(ctx); }
-};
-using CipherCtxPtr = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxDeleter>;
+using namespace internal;  // NOLINT: the module's own helpers
 
 // EVP update calls take int lengths; larger inputs are fed in chunks of this size.
 constexpr size_t kMaxChunk = size_t{1} << 30;
-
-// Drains OpenSSL's thread-local error queue into `what: <first error>`.
-std::string OpenSslError(absl::string_view what) {
-  const unsigned long code = ERR_get_error();
-  ERR_clear_error();
-  if (code == 0) return std::string(what);
-  char buf[256];
-  ERR_error_string_n(code, buf, sizeof(buf));
-  return absl::StrCat(what, ": ", buf);
-}
-
-const unsigned char* Bytes(absl::string_view s) {
-  return reinterpret_cast<const unsigned char*>(s.data());
-}
 
 absl::Status CheckKey(absl::string_view key) {
   if (key.size() != kAesKeySize) {

@@ -22,33 +22,15 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "services/crypto/internal/openssl.h"
 #include "throughcare/status_macros.h"
 
 namespace throughcare::crypto {
 namespace {
 
-using Json = nlohmann::json;
+using namespace internal;  // NOLINT: the module's own helpers
 
-struct BioDeleter {
-  void operator()(BIO* p) const { BIO_free(p); }
-};
-struct PkeyDeleter {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct MdCtxDeleter {
-  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
-};
-struct EcdsaSigDeleter {
-  void operator()(ECDSA_SIG* p) const { ECDSA_SIG_free(p); }
-};
-struct BignumDeleter {
-  void operator()(BIGNUM* p) const { BN_free(p); }
-};
-using BioPtr = std::unique_ptr<BIO, BioDeleter>;
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxDeleter>;
-using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, EcdsaSigDeleter>;
-using BignumPtr = std::unique_ptr<BIGNUM, BignumDeleter>;
+using Json = nlohmann::json;
 
 // Tokens larger than this are rejected before any decoding work.
 constexpr size_t kMaxTokenSize = 16 * 1024;
@@ -60,19 +42,6 @@ constexpr size_t kP256ScalarSize = 32;
 enum class KeyType { kEd25519, kP256 };
 
 const char* AlgFor(KeyType type) { return type == KeyType::kEd25519 ? "EdDSA" : "ES256"; }
-
-std::string OpenSslError(absl::string_view what) {
-  const unsigned long code = ERR_get_error();
-  ERR_clear_error();
-  if (code == 0) return std::string(what);
-  char buf[256];
-  ERR_error_string_n(code, buf, sizeof(buf));
-  return absl::StrCat(what, ": ", buf);
-}
-
-const unsigned char* Bytes(absl::string_view s) {
-  return reinterpret_cast<const unsigned char*>(s.data());
-}
 
 absl::Status Unauthenticated(absl::string_view what) {
   return absl::UnauthenticatedError(absl::StrCat("assertion rejected: ", what));

@@ -21,58 +21,15 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "services/crypto/aead.h"
+#include "services/crypto/internal/openssl.h"
 #include "throughcare/status_macros.h"
 
 namespace throughcare::crypto {
 namespace {
 
-struct BioDeleter {
-  void operator()(BIO* p) const { BIO_free(p); }
-};
-struct PkeyDeleter {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct PkeyCtxDeleter {
-  void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
-};
-struct X509Deleter {
-  void operator()(X509* p) const { X509_free(p); }
-};
-struct X509ExtensionDeleter {
-  void operator()(X509_EXTENSION* p) const { X509_EXTENSION_free(p); }
-};
-struct GeneralNamesDeleter {
-  void operator()(GENERAL_NAMES* p) const { GENERAL_NAMES_free(p); }
-};
-struct GeneralNameDeleter {
-  void operator()(GENERAL_NAME* p) const { GENERAL_NAME_free(p); }
-};
-struct Asn1StringDeleter {
-  void operator()(ASN1_STRING* p) const { ASN1_STRING_free(p); }
-};
-struct BignumDeleter {
-  void operator()(BIGNUM* p) const { BN_free(p); }
-};
-using BioPtr = std::unique_ptr<BIO, BioDeleter>;
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
-using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxDeleter>;
-using X509Ptr = std::unique_ptr<X509, X509Deleter>;
-using X509ExtensionPtr = std::unique_ptr<X509_EXTENSION, X509ExtensionDeleter>;
-using GeneralNamesPtr = std::unique_ptr<GENERAL_NAMES, GeneralNamesDeleter>;
-using GeneralNamePtr = std::unique_ptr<GENERAL_NAME, GeneralNameDeleter>;
-using Asn1StringPtr = std::unique_ptr<ASN1_STRING, Asn1StringDeleter>;
-using BignumPtr = std::unique_ptr<BIGNUM, BignumDeleter>;
+using namespace internal;  // NOLINT: the module's own helpers
 
 constexpr size_t kSerialSize = 16;
-
-std::string OpenSslError(absl::string_view what) {
-  const unsigned long code = ERR_get_error();
-  ERR_clear_error();
-  if (code == 0) return std::string(what);
-  char buf[256];
-  ERR_error_string_n(code, buf, sizeof(buf));
-  return absl::StrCat(what, ": ", buf);
-}
 
 absl::Status Internal(absl::string_view what) { return absl::InternalError(OpenSslError(what)); }
 

@@ -174,6 +174,49 @@ TEST_F(SubjectsTest, UnknownSubjectIsNotFound) {
   EXPECT_THAT(s.error_message(), HasSubstr("subject_id"));
 }
 
+TEST_F(SubjectsTest, LinkUnlinkAndHomeAreaValidateTheirFields) {
+  v1::Subject registered;
+  ASSERT_TRUE(Register(kReception, {Id(v1::IDENTIFIER_KIND_NOMS, kNoms)}, "", &registered).ok());
+  auto stub = Subjects("probation-east");
+  v1::Subject out;
+
+  v1::LinkIdentifierRequest link;
+  link.set_purpose("offender_management");
+  link.set_subject_id(registered.subject_id());
+  grpc::Status s = stub->LinkIdentifier(ContextFor(kOffenderManager).get(), link, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), StartsWith("identifier.kind: required"));
+  *link.mutable_identifier() = Id(v1::IDENTIFIER_KIND_CRN, "123456");
+  s = stub->LinkIdentifier(ContextFor(kOffenderManager).get(), link, &out);
+  EXPECT_THAT(s.error_message(), StartsWith("identifier.value:"));
+  link.set_subject_id("sub_aaaaaaaaaaaaaaaaaaaaaaaaaa");
+  *link.mutable_identifier() = Id(v1::IDENTIFIER_KIND_CRN, kCrn);
+  s = stub->LinkIdentifier(ContextFor(kOffenderManager).get(), link, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+
+  v1::UnlinkIdentifierRequest unlink;
+  unlink.set_purpose("offender_management");
+  unlink.set_subject_id("");
+  *unlink.mutable_identifier() = Id(v1::IDENTIFIER_KIND_NOMS, kNoms);
+  s = stub->UnlinkIdentifier(ContextFor(kOffenderManager).get(), unlink, &out);
+  EXPECT_THAT(s.error_message(), StartsWith("subject_id: required"));
+
+  v1::SetHomeAreaRequest area;
+  area.set_purpose("offender_management");
+  area.set_subject_id(registered.subject_id());
+  s = stub->SetHomeArea(ContextFor(kOffenderManager).get(), area, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), StartsWith("home_area: required"));
+  area.set_home_area("X12345678");
+  s = stub->SetHomeArea(ContextFor(kOffenderManager).get(), area, &out);
+  EXPECT_THAT(s.error_message(), StartsWith("home_area:"));
+  EXPECT_THAT(s.error_message(), HasSubstr("expected"));
+  area.set_subject_id("sub_aaaaaaaaaaaaaaaaaaaaaaaaaa");
+  area.set_home_area("E99999001");
+  s = stub->SetHomeArea(ContextFor(kOffenderManager).get(), area, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
 TEST_F(SubjectsTest, RoleWithoutPermissionIsDeniedWithTheReason) {
   // The auditor may read the audit log but not register people.
   v1::Subject out;

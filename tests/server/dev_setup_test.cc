@@ -1,0 +1,46 @@
+#include "services/server/dev_setup.h"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "gmock/gmock.h"
+#include "services/policy/policy.h"
+#include "services/server/config.h"
+#include "tests/testing/status_matchers.h"
+
+namespace throughcare::server {
+namespace {
+
+using ::throughcare::testing::IsOk;
+
+TEST(DevSetupTest, CreatesAWorkingEnvironmentOnceWithPrivateKeys) {
+  std::string dir = ::testing::TempDir() + "/tc-dev-setup-test";
+  std::filesystem::remove_all(dir);
+  ASSERT_OK_AND_ASSIGN(std::string config_path,
+                       PrepareDevEnvironment(dir, "127.0.0.1:7443", absl::Now()));
+  ASSERT_OK_AND_ASSIGN(BrokerConfig config, LoadConfig(config_path));
+  EXPECT_EQ(config.agencies.size(), 7u);
+  EXPECT_THAT(policy::Policy::LoadFile(config.policy_file), IsOk());
+  for (const AgencyConfig& a : config.agencies) {
+    EXPECT_TRUE(std::filesystem::exists(dir + "/profiles/" + a.id + ".yaml")) << a.id;
+    EXPECT_TRUE(std::filesystem::exists(a.identity_key_file)) << a.id;
+    struct stat st;
+    ASSERT_EQ(stat((dir + "/pki/" + a.id + ".key").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 077, 0u) << "private keys are readable by the owner only";
+  }
+  ASSERT_OK_AND_ASSIGN(std::string master, ReadFile(config.master_key_file));
+  EXPECT_EQ(master.size(), 65u);  // 64 hex digits and a newline
+
+  // A second run keeps everything, keys included.
+  ASSERT_OK_AND_ASSIGN(std::string again, PrepareDevEnvironment(dir, "127.0.0.1:9999", absl::Now()));
+  EXPECT_EQ(again, config_path);
+  ASSERT_OK_AND_ASSIGN(std::string master_again, ReadFile(config.master_key_file));
+  EXPECT_EQ(master_again, master);
+  ASSERT_OK_AND_ASSIGN(BrokerConfig reloaded, LoadConfig(config_path));
+  EXPECT_EQ(reloaded.listen, "127.0.0.1:7443");
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace throughcare::server
