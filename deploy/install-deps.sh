@@ -7,6 +7,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libssl-dev libsqlite3-dev sqlite3
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev jq
+  prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 

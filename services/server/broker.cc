@@ -54,14 +54,15 @@ absl::Status CheckAgenciesAgainstPolicy(const BrokerConfig& config, const policy
 class BrokerImpl final : public Broker {
  public:
   BrokerImpl(const BrokerConfig& config, const Clock& clock, std::unique_ptr<Storage> storage,
-             std::shared_ptr<const policy::Policy> policy,
+             std::unique_ptr<Metrics> metrics, std::shared_ptr<const policy::Policy> policy,
              std::unique_ptr<Authenticator> authenticator, std::string master_key, bool plaintext)
       : config_(config),
         storage_(std::move(storage)),
+        metrics_(std::move(metrics)),
         policies_(std::move(policy)),
         authenticator_(std::move(authenticator)),
         audit_log_(clock),
-        edge_(*authenticator_, policies_, clock, plaintext),
+        edge_(*authenticator_, policies_, clock, *metrics_, plaintext),
         subject_service_(*storage_, audit_log_, policies_, clock),
         record_service_(*storage_, audit_log_, policies_, clock, std::move(master_key)),
         audit_service_(*storage_, audit_log_, policies_),
@@ -87,6 +88,7 @@ class BrokerImpl final : public Broker {
   }
 
   int port() const override { return port_; }
+  int metrics_port() const override { return metrics_->port(); }
 
   absl::Status ReloadPolicy() override {
     ASSIGN_OR_RETURN(std::shared_ptr<const policy::Policy> next,
@@ -109,6 +111,7 @@ class BrokerImpl final : public Broker {
  private:
   const BrokerConfig config_;
   std::unique_ptr<Storage> storage_;
+  std::unique_ptr<Metrics> metrics_;  // reads storage_ when scraped
   policy::PolicyStore policies_;
   std::unique_ptr<Authenticator> authenticator_;
   audit::AuditLog audit_log_;
@@ -157,7 +160,10 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(const BrokerConfig& config
   sqlite.path = config.sqlite_path;
   ASSIGN_OR_RETURN(std::unique_ptr<Storage> storage, storage::OpenSqliteStorage(sqlite));
 
-  auto broker = std::make_unique<BrokerImpl>(config, clock, std::move(storage), std::move(policy),
+  ASSIGN_OR_RETURN(std::unique_ptr<Metrics> metrics,
+                   Metrics::Start(config.metrics_listen, *storage));
+  auto broker = std::make_unique<BrokerImpl>(config, clock, std::move(storage), std::move(metrics),
+                                             std::move(policy),
                                              std::move(authenticator), std::move(master_key),
                                              options.insecure_plaintext);
   RETURN_IF_ERROR(broker->Serve(std::move(credentials)));

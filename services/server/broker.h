@@ -28,6 +28,8 @@ class Broker {
 
   // The port actually listened on.
   virtual int port() const = 0;
+  // The metrics HTTP port, or 0 when metrics_listen is not configured.
+  virtual int metrics_port() const = 0;
   // Re-reads the policy file; on error the current policy stays and the error is returned.
   virtual absl::Status ReloadPolicy() = 0;
   // Stops accepting calls, lets calls in flight finish (up to `grace`), then closes storage.

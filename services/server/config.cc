@@ -162,9 +162,10 @@ absl::StatusOr<BrokerConfig> LoadConfig(const std::string& path) {
   BrokerConfig c;
   try {
     RETURN_IF_ERROR(r.Keys(root, "the top level",
-                           {"listen", "tls", "storage", "master_key_file",
+                           {"listen", "metrics_listen", "tls", "storage", "master_key_file",
                             "audit_signing_key_file", "policy_file", "agencies"}));
     ASSIGN_OR_RETURN(c.listen, r.String(root, "listen", true));
+    ASSIGN_OR_RETURN(c.metrics_listen, r.String(root, "metrics_listen", false));
     YAML::Node tls = root["tls"];
     if (!tls) return r.Error(root, "missing key 'tls'");
     RETURN_IF_ERROR(r.Keys(tls, "tls", {"ca", "certificate", "private_key"}));

@@ -30,6 +30,7 @@ struct AgencyConfig {
 
 struct BrokerConfig {
   std::string listen = "127.0.0.1:7443";
+  std::string metrics_listen;        // Prometheus /metrics over HTTP; empty: not served
   std::string tls_ca_file;           // CA that issues agency system certificates
   std::string tls_certificate_file;  // the broker's certificate
   std::string tls_private_key_file;

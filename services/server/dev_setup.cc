@@ -137,6 +137,7 @@ absl::StatusOr<std::string> PrepareDevEnvironment(const std::string& dir_name,
           "# throughcared development configuration, made by `throughcared --dev`.\n"
           "# Every key is documented in deploy/throughcared.example.yaml.\n"
           "listen: \"", listen, "\"\n"
+          "metrics_listen: \"127.0.0.1:9464\"\n"
           "tls:\n  ca: pki/ca.pem\n  certificate: pki/server.pem\n  private_key: pki/server.key\n"
           "storage:\n  sqlite_path: data/throughcare.db\n"
           "master_key_file: keys/master.key\n"

@@ -71,6 +71,8 @@ grpc::ServerUnaryReactor* Edge::Unary(
 
 void Edge::LogCall(grpc::CallbackServerContext* ctx, absl::string_view method,
                    const CallContext* call, absl::Time start, const absl::Status& status) const {
+  const absl::Duration duration = clock_.Now() - start;
+  metrics_.RecordCall(method, status.code(), duration);
   Log(status.ok() ? LogLevel::kInfo : LogLevel::kWarning, "rpc",
       {{"method", std::string(method)},
        {"peer", ctx->peer()},
@@ -80,7 +82,7 @@ void Edge::LogCall(grpc::CallbackServerContext* ctx, absl::string_view method,
        {"role", call ? call->principal.role : ""},
        {"purpose", call ? call->purpose : ""},
        {"request_id", call ? call->request_id : ""},
-       {"duration_ms", absl::StrCat(absl::ToDoubleMilliseconds(clock_.Now() - start))},
+       {"duration_ms", absl::StrCat(absl::ToDoubleMilliseconds(duration))},
        {"message", std::string(status.message())}});
 }
 

@@ -15,6 +15,7 @@
 #include "services/policy/policy_store.h"
 #include "services/server/convert.h"
 #include "services/server/identity.h"
+#include "services/server/metrics.h"
 #include "throughcare/clock.h"
 #include "throughcare/principal.h"
 
@@ -28,10 +29,11 @@ class Edge {
   // `plaintext_dev_mode`: no TLS; the system's certificate CN is taken from the metadata
   // "x-throughcare-dev-system" instead (development only).
   Edge(const Authenticator& authenticator, const policy::PolicyStore& policies, const Clock& clock,
-       bool plaintext_dev_mode)
+       Metrics& metrics, bool plaintext_dev_mode)
       : authenticator_(authenticator),
         policies_(policies),
         clock_(clock),
+        metrics_(metrics),
         plaintext_dev_mode_(plaintext_dev_mode) {}
 
   // Authenticates the call, validates `purpose` against the policy and sets the request id
@@ -43,7 +45,7 @@ class Edge {
                                   const std::string& purpose,
                                   absl::AnyInvocable<void(const CallContext&, Finish)> handle);
 
-  // Logs the end of a call (method, code, who, duration).
+  // Logs the end of a call (method, code, who, duration) and counts it in the metrics.
   void LogCall(grpc::CallbackServerContext* ctx, absl::string_view method,
                const CallContext* call, absl::Time start, const absl::Status& status) const;
 
@@ -53,6 +55,7 @@ class Edge {
   const Authenticator& authenticator_;
   const policy::PolicyStore& policies_;
   const Clock& clock_;
+  Metrics& metrics_;
   const bool plaintext_dev_mode_;
 };
 

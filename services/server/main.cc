@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   bool dev = false;
   std::string data_dir = ".run/dev";
   std::string listen;
+  std::string metrics_listen;
   bool plaintext = false;
   std::string log_level = "info";
   app.add_option("-c,--config", config_path, "Configuration file (YAML); see "
@@ -44,6 +45,8 @@ int main(int argc, char** argv) {
   app.add_option("--data-dir", data_dir, "Directory for --dev")->capture_default_str();
   app.add_option("--listen", listen, "Listen address, overriding the config (e.g. 127.0.0.1:7443; "
                                      "port 0 picks a free port)");
+  app.add_option("--metrics-listen", metrics_listen,
+                 "Prometheus metrics address, overriding the config (e.g. 127.0.0.1:9464)");
   app.add_flag("--insecure-plaintext-for-development", plaintext,
                "DANGEROUS: serve without TLS; systems are named by the metadata "
                "x-throughcare-dev-system. Never use with real data");
@@ -89,6 +92,7 @@ int main(int argc, char** argv) {
     return kExitConfig;
   }
   if (!listen.empty()) config->listen = listen;
+  if (!metrics_listen.empty()) config->metrics_listen = metrics_listen;
 
   // Signals are taken by sigwait below, never by async handlers; block them before any thread.
   sigset_t signals;
@@ -115,6 +119,7 @@ int main(int argc, char** argv) {
       {{"listen", config->listen},
        {"port", absl::StrCat((*broker)->port())},
        {"tls", plaintext ? "off" : "mutual"},
+       {"metrics_port", absl::StrCat((*broker)->metrics_port())},
        {"storage", config->sqlite_path},
        {"agencies", absl::StrCat(config->agencies.size())}});
 

@@ -18,7 +18,8 @@ check() {  # check DESCRIPTION COMMAND...
 
 start() {
   : >"$work/log"
-  "$daemon" --dev --data-dir "$work/dev" --listen 127.0.0.1:0 >>"$work/log" 2>&1 &
+  "$daemon" --dev --data-dir "$work/dev" --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 \
+    >>"$work/log" 2>&1 &
   pid=$!
   for _ in $(seq 100); do grep -q "event=serving" "$work/log" && break; sleep 0.1; done
   port=$(sed -n 's/.*event=serving.* port=\([0-9]*\).*/\1/p' "$work/log")

@@ -1,4 +1,9 @@
 // The broker's own behaviour beyond single RPCs: policy reload and the development plaintext mode.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
@@ -23,7 +28,44 @@ class BrokerBehaviourTest : public BrokerTest {
   }
 
   void WritePolicy(const std::string& text) { std::ofstream(config_.policy_file) << text; }
+
+  // A plain HTTP/1.0 GET of /metrics from the broker's metrics port.
+  std::string ScrapeMetrics() {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(broker_->metrics_port()));
+    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+    std::string response;
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
+      const std::string request = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+      if (write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
+        char buf[4096];
+        for (ssize_t n; (n = read(fd, buf, sizeof(buf))) > 0;) response.append(buf, n);
+      }
+    }
+    close(fd);
+    return response;
+  }
 };
+
+TEST_F(BrokerBehaviourTest, MetricsCountCallsAndCommits) {
+  EXPECT_EQ(broker_->metrics_port(), 0) << "not served unless configured";
+  StopBroker();
+  config_.metrics_listen = "127.0.0.1:0";
+  StartBroker();
+  ASSERT_GT(broker_->metrics_port(), 0);
+  ASSERT_EQ(ResolveAsHousing().error_code(), grpc::StatusCode::NOT_FOUND);
+  ASSERT_EQ(ResolveAsHousing().error_code(), grpc::StatusCode::NOT_FOUND);
+  std::string text = ScrapeMetrics();
+  EXPECT_THAT(text, HasSubstr("200 OK"));
+  EXPECT_THAT(text, HasSubstr(
+      "throughcare_rpcs_total{code=\"NOT_FOUND\",method=\"ResolveIdentifier\"} 2"));
+  EXPECT_THAT(text, HasSubstr("throughcare_rpc_duration_seconds_count{method=\"ResolveIdentifier\"} 2"));
+  // Each audited call commits: at least the two above.
+  EXPECT_THAT(text, ::testing::ContainsRegex("throughcare_storage_commits_total [1-9][0-9]*"));
+  EXPECT_THAT(text, ::testing::ContainsRegex("throughcare_storage_transactions_total [1-9]"));
+}
 
 TEST_F(BrokerBehaviourTest, PolicyReloadChangesDecisionsAndABadFileKeepsTheOldPolicy) {
   const std::string original = ReadDevFile("policy.yaml");
