@@ -7,13 +7,18 @@
 #include <iterator>
 #include <utility>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "client/output.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "services/audit/chain.h"
 #include "throughcare/audit.h"
 #include "throughcare/status_macros.h"
+#include "throughcare/v1/admin.grpc.pb.h"
 #include "throughcare/v1/audit.grpc.pb.h"
+#include "throughcare/v1/consent.grpc.pb.h"
 #include "throughcare/v1/records.grpc.pb.h"
 #include "throughcare/v1/subjects.grpc.pb.h"
 
@@ -50,23 +55,30 @@ absl::Status Print(Session& session, const Message& message, Render render) {
   return absl::OkStatus();
 }
 
-absl::Status PrintSubject(Session& session, const v1::Subject& subject) {
-  return Print(session, subject, RenderSubject);
+// Sets the request's purpose of use (or `purpose_fallback` if none was given), makes one unary
+// call of `Service` and returns its response. The service is named explicitly:
+// CallService<v1::RecordService>(session, request, &v1::RecordService::Stub::GetRecord).
+template <typename Service, typename Request, typename Response>
+absl::StatusOr<Response> CallService(
+    Session& session, Request& request,
+    grpc::Status (Service::Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+    absl::string_view purpose_fallback = "") {
+  ASSIGN_OR_RETURN(*request.mutable_purpose(), session.purpose(purpose_fallback));
+  ASSIGN_OR_RETURN(const Connection* connection, session.connection());
+  auto stub = Service::NewStub(connection->channel());
+  return Unary<Response>(*connection, [&](auto* context, auto* response) {
+    return ((*stub).*method)(context, request, response);
+  });
 }
 
-// Sets the request's purpose, makes one SubjectService call and prints the person it returns.
+// Makes one SubjectService call and prints the person it returns.
 template <typename Request>
 absl::Status CallSubjectService(Session& session, Request& request,
                                 grpc::Status (v1::SubjectService::Stub::*method)(
                                     grpc::ClientContext*, const Request&, v1::Subject*)) {
-  ASSIGN_OR_RETURN(*request.mutable_purpose(), session.purpose());
-  ASSIGN_OR_RETURN(const Connection* connection, session.connection());
-  auto stub = v1::SubjectService::NewStub(connection->channel());
   ASSIGN_OR_RETURN(v1::Subject subject,
-                   Unary<v1::Subject>(*connection, [&](auto* context, auto* response) {
-                     return ((*stub).*method)(context, request, response);
-                   }));
-  return PrintSubject(session, subject);
+                   CallService<v1::SubjectService>(session, request, method));
+  return Print(session, subject, RenderSubject);
 }
 
 absl::StatusOr<v1::Identifier> ExactlyOneIdentifier(const IdentifierFlags& ids) {
@@ -78,6 +90,18 @@ absl::StatusOr<v1::Identifier> ExactlyOneIdentifier(const IdentifierFlags& ids) 
   return list.front();
 }
 
+google::protobuf::Timestamp ToTimestamp(absl::Time t) {
+  google::protobuf::Timestamp ts;
+  const int64_t seconds = absl::ToUnixSeconds(t);
+  ts.set_seconds(seconds);
+  ts.set_nanos(static_cast<int32_t>((t - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1)));
+  return ts;
+}
+
+absl::Time FromTimestamp(const google::protobuf::Timestamp& ts) {
+  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+}
+
 absl::StatusOr<google::protobuf::Timestamp> ParseTimestampFlag(absl::string_view flag,
                                                                const std::string& text) {
   absl::Time t;
@@ -86,11 +110,44 @@ absl::StatusOr<google::protobuf::Timestamp> ParseTimestampFlag(absl::string_view
     return absl::InvalidArgumentError(absl::StrCat(
         flag, ": '", text, "' is not an RFC 3339 time such as 2024-05-01T09:00:00Z (", error, ")"));
   }
-  google::protobuf::Timestamp ts;
-  const int64_t seconds = absl::ToUnixSeconds(t);
-  ts.set_seconds(seconds);
-  ts.set_nanos(static_cast<int32_t>((t - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1)));
-  return ts;
+  return ToTimestamp(t);
+}
+
+// A positive duration such as "90d", "36h", "1d12h" or "90m": whole days, then anything
+// absl::ParseDuration accepts.
+bool ParsePositiveDuration(absl::string_view text, absl::Duration* out) {
+  absl::Duration total = absl::ZeroDuration();
+  const size_t d = text.find('d');
+  if (d != absl::string_view::npos) {
+    int64_t days = 0;
+    if (d == 0 || !absl::SimpleAtoi(text.substr(0, d), &days) || days < 0) return false;
+    total += absl::Hours(24 * days);
+    text.remove_prefix(d + 1);
+  }
+  if (!text.empty()) {
+    absl::Duration rest;
+    if (!absl::ParseDuration(text, &rest)) return false;
+    total += rest;
+  }
+  if (total <= absl::ZeroDuration() || total == absl::InfiniteDuration()) return false;
+  *out = total;
+  return true;
+}
+
+// --until: an RFC 3339 time, or a duration counted from `from`.
+absl::StatusOr<google::protobuf::Timestamp> ParseUntilFlag(const std::string& text,
+                                                           absl::Time from) {
+  absl::Duration duration;
+  if (ParsePositiveDuration(text, &duration)) return ToTimestamp(from + duration);
+  absl::Time t;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, text, &t, &error)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--until: '", text,
+                     "' is neither an RFC 3339 time such as 2025-01-31T00:00:00Z nor a duration "
+                     "such as 90d or 36h"));
+  }
+  return ToTimestamp(t);
 }
 
 absl::StatusOr<std::string> ReadBody(const RecordPutArgs& args) {
@@ -162,6 +219,8 @@ absl::StatusOr<AuditEntry> FromProto(const v1::AuditEntry& p) {
   e.policy_version = p.policy_version();
   e.request_id = p.request_id();
   e.outcome = p.outcome();
+  e.basis = p.basis();
+  e.break_glass_reason = p.break_glass_reason();
   e.prev_hash = p.prev_hash();
   e.hash = p.hash();
   return e;
@@ -311,41 +370,31 @@ absl::Status RecordPut(Session& session, const RecordPutArgs& args) {
   request.set_expected_version(args.expected_version);
   request.set_data_class(args.data_class);
   for (const std::string& label : args.labels) request.add_labels(label);
-  ASSIGN_OR_RETURN(*request.mutable_purpose(), session.purpose());
-  ASSIGN_OR_RETURN(const Connection* connection, session.connection());
-  auto stub = v1::RecordService::NewStub(connection->channel());
-  ASSIGN_OR_RETURN(v1::Record record,
-                   Unary<v1::Record>(*connection, [&](auto* context, auto* response) {
-                     return stub->PutRecord(context, request, response);
-                   }));
+  ASSIGN_OR_RETURN(v1::Record record, CallService<v1::RecordService>(
+                                          session, request, &v1::RecordService::Stub::PutRecord));
   return Print(session, record, RenderRecord);
 }
 
-absl::Status RecordGet(Session& session, const std::string& record_id, int64_t version) {
+absl::Status RecordGet(Session& session, const std::string& record_id, int64_t version,
+                       const std::string& break_glass_reason) {
   if (version < 0) return absl::InvalidArgumentError("--version: must be 1 or more");
   v1::GetRecordRequest request;
   request.set_record_id(record_id);
   request.set_version(version);
-  ASSIGN_OR_RETURN(*request.mutable_purpose(), session.purpose());
-  ASSIGN_OR_RETURN(const Connection* connection, session.connection());
-  auto stub = v1::RecordService::NewStub(connection->channel());
-  ASSIGN_OR_RETURN(v1::Record record,
-                   Unary<v1::Record>(*connection, [&](auto* context, auto* response) {
-                     return stub->GetRecord(context, request, response);
-                   }));
+  request.set_break_glass_reason(break_glass_reason);
+  ASSIGN_OR_RETURN(v1::Record record, CallService<v1::RecordService>(
+                                          session, request, &v1::RecordService::Stub::GetRecord));
   return Print(session, record, RenderRecord);
 }
 
-absl::Status RecordList(Session& session, const std::string& subject_id) {
+absl::Status RecordList(Session& session, const std::string& subject_id,
+                        const std::string& break_glass_reason) {
   v1::ListRecordsRequest request;
   request.set_subject_id(subject_id);
-  ASSIGN_OR_RETURN(*request.mutable_purpose(), session.purpose());
-  ASSIGN_OR_RETURN(const Connection* connection, session.connection());
-  auto stub = v1::RecordService::NewStub(connection->channel());
+  request.set_break_glass_reason(break_glass_reason);
   ASSIGN_OR_RETURN(v1::ListRecordsResponse response,
-                   Unary<v1::ListRecordsResponse>(*connection, [&](auto* context, auto* out) {
-                     return stub->ListRecords(context, request, out);
-                   }));
+                   CallService<v1::RecordService>(session, request,
+                                                  &v1::RecordService::Stub::ListRecords));
   if (!session.json() && response.records().empty()) {
     session.err() << "no records that you may read\n";
     return absl::OkStatus();
@@ -408,7 +457,26 @@ absl::Status AuditQuery(Session& session, const AuditQueryArgs& args) {
   return absl::OkStatus();
 }
 
-absl::Status AuditVerify(Session& session, absl::Duration timeout) {
+absl::StatusOr<AuditHead> ParseAuditHead(absl::string_view text) {
+  const std::vector<absl::string_view> parts = absl::StrSplit(text, absl::MaxSplits(':', 1));
+  AuditHead head;
+  bool ok = parts.size() == 2 && absl::SimpleAtoi(parts[0], &head.seq) && head.seq >= 0 &&
+            parts[1].size() == 64;
+  if (ok) {
+    head.hash = absl::AsciiStrToLower(parts[1]);
+    for (char c : head.hash) ok = ok && absl::ascii_isxdigit(static_cast<unsigned char>(c));
+  }
+  if (!ok) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--expect-head: '", text,
+        "' is not SEQ:HASH (an entry number and its 64 hex digit hash, as printed by an earlier "
+        "`audit verify` in its \"head SEQ:HASH\" line)"));
+  }
+  return head;
+}
+
+absl::Status AuditVerify(Session& session, absl::Duration timeout,
+                         const std::optional<AuditHead>& expect_head) {
   v1::ExportAuditLogRequest request;
   request.set_after_seq(0);
   ASSIGN_OR_RETURN(*request.mutable_purpose(), session.purpose(kAuditPurpose));
@@ -417,6 +485,9 @@ absl::Status AuditVerify(Session& session, absl::Duration timeout) {
   ASSIGN_OR_RETURN(std::unique_ptr<grpc::ClientContext> context, connection->NewContext(timeout));
 
   audit::ChainVerifier verifier;
+  // The hash the log holds for the kept head's entry, once streamed past it.
+  std::optional<std::string> kept_entry_hash;
+  if (expect_head.has_value() && expect_head->seq == 0) kept_entry_hash = audit::kGenesisHash;
   std::unique_ptr<grpc::ClientReader<v1::AuditEntry>> reader =
       stub->ExportAuditLog(context.get(), request);
   v1::AuditEntry proto;
@@ -424,6 +495,9 @@ absl::Status AuditVerify(Session& session, absl::Duration timeout) {
   while (chain.ok() && reader->Read(&proto)) {
     absl::StatusOr<AuditEntry> entry = FromProto(proto);
     chain = entry.ok() ? verifier.Add(*entry) : entry.status();
+    if (chain.ok() && expect_head.has_value() && proto.seq() == expect_head->seq) {
+      kept_entry_hash = proto.hash();
+    }
     if (chain.ok() && verifier.verified() % kVerifyProgressEvery == 0) {
       session.err() << "verified " << verifier.verified() << " entries\n";
     }
@@ -435,14 +509,267 @@ absl::Status AuditVerify(Session& session, absl::Duration timeout) {
   }
   RETURN_IF_ERROR(connection->Finish(*context, reader->Finish()));
 
+  // The chain holds together; now it must still reach the kept head, unchanged. Seqs have no
+  // gaps (the verifier checks), so the last seq is the number of entries.
+  const int64_t head_seq = verifier.verified();
+  if (expect_head.has_value()) {
+    const std::string kept = absl::StrCat(expect_head->seq, ":", expect_head->hash);
+    if (!kept_entry_hash.has_value()) {
+      return MarkOrigin(
+          absl::DataLossError(absl::StrCat(
+              "audit entry ", expect_head->seq, ": missing; the log ends at entry ", head_seq,
+              " but the kept head is ", kept, " (the newest entries were deleted)")),
+          ErrorOrigin::kVerification);
+    }
+    if (*kept_entry_hash != expect_head->hash) {
+      return MarkOrigin(
+          absl::DataLossError(absl::StrCat(
+              "audit entry ", expect_head->seq, ": hash is ", *kept_entry_hash,
+              " but the kept head is ", kept,
+              " (the log was rewritten at or before this entry)")),
+          ErrorOrigin::kVerification);
+    }
+  }
+
+  const std::string head = absl::StrCat(head_seq, ":", verifier.head_hash());
   if (session.json()) {
     session.out() << "{\n  \"verified_entries\": " << verifier.verified()
-                  << ",\n  \"head_hash\": \"" << verifier.head_hash() << "\"\n}\n";
+                  << ",\n  \"head_hash\": \"" << verifier.head_hash() << "\",\n  \"head\": \""
+                  << head << "\"";
+    if (expect_head.has_value()) {
+      session.out() << ",\n  \"expected_head\": \"" << expect_head->seq << ":"
+                    << expect_head->hash << "\"";
+    }
+    session.out() << "\n}\n";
   } else {
     session.out() << "audit log verified: " << verifier.verified() << " entries, head "
                   << verifier.head_hash() << "\n";
+    if (expect_head.has_value()) {
+      session.out() << "kept head " << expect_head->seq << ":" << expect_head->hash
+                    << " is still in the log\n";
+    }
+    session.out() << "head " << head << "\n";
   }
   return absl::OkStatus();
+}
+
+absl::Status ReviewList(Session& session, bool include_closed) {
+  v1::ListReviewItemsRequest request;
+  request.set_include_closed(include_closed);
+  v1::ListReviewItemsResponse all;
+  while (true) {
+    ASSIGN_OR_RETURN(v1::ListReviewItemsResponse page,
+                     CallService<v1::AuditService>(session, request,
+                                                   &v1::AuditService::Stub::ListReviewItems,
+                                                   kAuditPurpose));
+    for (v1::ReviewItem& item : *page.mutable_items()) *all.add_items() = std::move(item);
+    if (page.next_page_token().empty()) break;
+    if (page.next_page_token() == request.page().page_token()) {
+      return MarkOrigin(absl::InternalError("the broker returned the same page token twice"),
+                        ErrorOrigin::kServer);
+    }
+    request.mutable_page()->set_page_token(page.next_page_token());
+  }
+  if (session.json()) return PrintJson(session, all);
+  if (all.items().empty()) {
+    session.err() << (include_closed ? "no break-glass review items\n"
+                                     : "no open break-glass review items\n");
+    return absl::OkStatus();
+  }
+  session.out() << RenderReviewItems(all.items());
+  return absl::OkStatus();
+}
+
+absl::Status ReviewClose(Session& session, const std::string& review_id,
+                         const std::string& outcome, const std::string& note) {
+  v1::CloseReviewItemRequest request;
+  request.set_review_id(review_id);
+  if (outcome == "justified") {
+    request.set_outcome(v1::REVIEW_OUTCOME_JUSTIFIED);
+  } else if (outcome == "not-justified") {
+    request.set_outcome(v1::REVIEW_OUTCOME_NOT_JUSTIFIED);
+  } else if (outcome == "referred") {
+    request.set_outcome(v1::REVIEW_OUTCOME_REFERRED);
+  } else {
+    return absl::InvalidArgumentError("--outcome: must be justified, not-justified or referred");
+  }
+  if (absl::StripAsciiWhitespace(note).empty()) {
+    return absl::InvalidArgumentError("--note: required; say why you reached the outcome");
+  }
+  request.set_note(note);
+  ASSIGN_OR_RETURN(v1::ReviewItem item,
+                   CallService<v1::AuditService>(session, request,
+                                                 &v1::AuditService::Stub::CloseReviewItem,
+                                                 kAuditPurpose));
+  return Print(session, item, RenderReviewItem);
+}
+
+std::vector<std::string> ConsentEvidenceNames() {
+  return {"signed-form", "verbal-witnessed", "representative"};
+}
+
+absl::Status ConsentRecord(Session& session, const ConsentRecordArgs& args) {
+  v1::RecordConsentRequest request;
+  request.set_subject_id(args.subject_id);
+  for (const std::string& c : args.data_classes) request.add_data_classes(c);
+  for (const std::string& a : args.recipient_agencies) request.add_recipient_agencies(a);
+  for (const std::string& k : args.recipient_kinds) request.add_recipient_kinds(k);
+  for (const std::string& p : args.purposes) request.add_purposes(p);
+  if (args.recipient_agencies.empty() && args.recipient_kinds.empty()) {
+    return absl::InvalidArgumentError(
+        "give at least one recipient: --recipient-agency or --recipient-kind");
+  }
+  absl::Time from = absl::Now();
+  if (!args.from.empty()) {
+    ASSIGN_OR_RETURN(*request.mutable_valid_from(), ParseTimestampFlag("--from", args.from));
+    from = FromTimestamp(request.valid_from());
+  }
+  ASSIGN_OR_RETURN(*request.mutable_valid_until(), ParseUntilFlag(args.until, from));
+  const std::vector<std::string> evidence = ConsentEvidenceNames();
+  const v1::ConsentEvidence kinds[] = {v1::CONSENT_EVIDENCE_SIGNED_FORM,
+                                       v1::CONSENT_EVIDENCE_VERBAL_WITNESSED,
+                                       v1::CONSENT_EVIDENCE_REPRESENTATIVE};
+  for (size_t i = 0; i < evidence.size(); ++i) {
+    if (args.evidence == evidence[i]) request.set_evidence(kinds[i]);
+  }
+  if (request.evidence() == v1::CONSENT_EVIDENCE_UNSPECIFIED) {
+    return absl::InvalidArgumentError(
+        "--evidence: must be signed-form, verbal-witnessed or representative");
+  }
+  if (request.evidence() == v1::CONSENT_EVIDENCE_SIGNED_FORM && args.evidence_reference.empty()) {
+    return absl::InvalidArgumentError(
+        "--evidence-reference: required with --evidence signed-form (where the form is kept)");
+  }
+  if (request.evidence() != v1::CONSENT_EVIDENCE_SIGNED_FORM && args.evidence_detail.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--evidence-detail: required with --evidence ", args.evidence,
+        request.evidence() == v1::CONSENT_EVIDENCE_VERBAL_WITNESSED
+            ? " (who witnessed it)"
+            : " (who the representative is, and their standing)"));
+  }
+  request.set_evidence_reference(args.evidence_reference);
+  request.set_evidence_detail(args.evidence_detail);
+  ASSIGN_OR_RETURN(v1::Consent consent,
+                   CallService<v1::ConsentService>(session, request,
+                                                   &v1::ConsentService::Stub::RecordConsent));
+  return Print(session, consent, RenderConsent);
+}
+
+absl::Status ConsentWithdraw(Session& session, const std::string& consent_id,
+                             const std::string& reason) {
+  if (absl::StripAsciiWhitespace(reason).empty()) {
+    return absl::InvalidArgumentError("--reason: required; say why the consent is withdrawn");
+  }
+  v1::WithdrawConsentRequest request;
+  request.set_consent_id(consent_id);
+  request.set_reason(reason);
+  ASSIGN_OR_RETURN(v1::Consent consent,
+                   CallService<v1::ConsentService>(session, request,
+                                                   &v1::ConsentService::Stub::WithdrawConsent));
+  return Print(session, consent, RenderConsent);
+}
+
+absl::Status ConsentList(Session& session, const std::string& subject_id, bool history) {
+  v1::ListConsentsRequest request;
+  request.set_subject_id(subject_id);
+  request.set_include_history(history);
+  ASSIGN_OR_RETURN(v1::ListConsentsResponse response,
+                   CallService<v1::ConsentService>(session, request,
+                                                   &v1::ConsentService::Stub::ListConsents));
+  if (!session.json() && response.consents().empty()) {
+    session.err() << "no consents recorded for this person that you may read\n";
+    return absl::OkStatus();
+  }
+  return Print(session, response, [](const v1::ListConsentsResponse& r) {
+    return RenderConsentList(r.consents());
+  });
+}
+
+absl::Status RelationshipStart(Session& session, const std::string& subject_id,
+                               const std::string& kind, bool for_me, const std::string& note) {
+  v1::StartRelationshipRequest request;
+  request.set_subject_id(subject_id);
+  if (kind == "allocation") {
+    request.set_kind(v1::RELATIONSHIP_KIND_ALLOCATION);
+  } else if (kind == "custody") {
+    request.set_kind(v1::RELATIONSHIP_KIND_CUSTODY);
+  } else {
+    return absl::InvalidArgumentError("--kind: must be allocation or custody");
+  }
+  request.set_for_me(for_me);
+  request.set_note(note);
+  ASSIGN_OR_RETURN(v1::Relationship relationship,
+                   CallService<v1::SubjectService>(session, request,
+                                                   &v1::SubjectService::Stub::StartRelationship));
+  return Print(session, relationship, RenderRelationship);
+}
+
+absl::Status RelationshipEnd(Session& session, const std::string& relationship_id) {
+  v1::EndRelationshipRequest request;
+  request.set_relationship_id(relationship_id);
+  ASSIGN_OR_RETURN(v1::Relationship relationship,
+                   CallService<v1::SubjectService>(session, request,
+                                                   &v1::SubjectService::Stub::EndRelationship));
+  return Print(session, relationship, RenderRelationship);
+}
+
+absl::Status RelationshipList(Session& session, const std::string& subject_id) {
+  v1::ListRelationshipsRequest request;
+  request.set_subject_id(subject_id);
+  ASSIGN_OR_RETURN(v1::ListRelationshipsResponse response,
+                   CallService<v1::SubjectService>(session, request,
+                                                   &v1::SubjectService::Stub::ListRelationships));
+  if (!session.json() && response.relationships().empty()) {
+    session.err() << "no relationships with this person\n";
+    return absl::OkStatus();
+  }
+  return Print(session, response, [](const v1::ListRelationshipsResponse& r) {
+    return RenderRelationshipList(r.relationships());
+  });
+}
+
+absl::Status Check(Session& session, const CheckArgs& args) {
+  if (args.record_id.empty() == args.data_class.empty()) {
+    return absl::InvalidArgumentError(
+        "give either --record RECORD_ID (a decision about that record) or --data-class CLASS "
+        "(about the person's data of that class)");
+  }
+  const int as_given =
+      !args.as_agency.empty() + !args.as_user.empty() + !args.as_role.empty();
+  if (as_given != 0 && as_given != 3) {
+    return absl::InvalidArgumentError("--as-agency, --as-user and --as-role go together");
+  }
+  v1::CheckAccessRequest request;
+  request.set_subject_id(args.subject_id);
+  request.set_record_id(args.record_id);
+  request.set_data_class(args.data_class);
+  request.set_action(args.action);
+  request.set_break_glass_reason(args.break_glass_reason);
+  request.set_as_agency(args.as_agency);
+  request.set_as_user(args.as_user);
+  request.set_as_role(args.as_role);
+  ASSIGN_OR_RETURN(v1::CheckAccessResponse response,
+                   CallService<v1::ConsentService>(session, request,
+                                                   &v1::ConsentService::Stub::CheckAccess));
+  return Print(session, response, RenderCheckAccess);
+}
+
+absl::Status PolicyReload(Session& session) {
+  v1::ReloadPolicyRequest request;
+  ASSIGN_OR_RETURN(v1::ReloadPolicyResponse response,
+                   CallService<v1::AdminService>(session, request,
+                                                 &v1::AdminService::Stub::ReloadPolicy,
+                                                 kAuditPurpose));
+  return Print(session, response, [](const v1::ReloadPolicyResponse& r) {
+    Table table;
+    table.AddRow({"previous_version", OrDash(r.previous_version())});
+    table.AddRow({"version", OrDash(r.version())});
+    std::string out = table.Render();
+    if (r.previous_version() == r.version()) {
+      absl::StrAppend(&out, "(the policy file is unchanged)\n");
+    }
+    return out;
+  });
 }
 
 absl::Status Health(Session& session) {

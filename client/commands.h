@@ -95,8 +95,11 @@ struct RecordPutArgs {
   int64_t expected_version = 0;
 };
 absl::Status RecordPut(Session& session, const RecordPutArgs& args);
-absl::Status RecordGet(Session& session, const std::string& record_id, int64_t version);
-absl::Status RecordList(Session& session, const std::string& subject_id);
+// `break_glass_reason` non-empty: ask to override a refusal (see records.proto).
+absl::Status RecordGet(Session& session, const std::string& record_id, int64_t version,
+                       const std::string& break_glass_reason);
+absl::Status RecordList(Session& session, const std::string& subject_id,
+                        const std::string& break_glass_reason);
 
 struct AuditQueryArgs {
   std::string subject_id;
@@ -111,8 +114,72 @@ struct AuditQueryArgs {
   bool all = false;  // follow next_page_token to the end
 };
 absl::Status AuditQuery(Session& session, const AuditQueryArgs& args);
-// Streams the whole log and checks its hash chain. Errors from the chain are kVerification.
-absl::Status AuditVerify(Session& session, absl::Duration timeout);
+
+// An audit log head an auditor kept from an earlier verification: entry `seq` had hash `hash`.
+struct AuditHead {
+  int64_t seq = 0;
+  std::string hash;  // 64 lowercase hex digits
+};
+// Parses "SEQ:HASH" as printed by `audit verify` ("head SEQ:HASH"). InvalidArgument naming
+// --expect-head otherwise.
+absl::StatusOr<AuditHead> ParseAuditHead(absl::string_view text);
+
+// Streams the whole log and checks its hash chain; with `expect_head`, also that the log still
+// holds that entry with that hash (a chain alone cannot show that its newest entries were cut
+// off or rewritten). Errors from either check are kVerification.
+absl::Status AuditVerify(Session& session, absl::Duration timeout,
+                         const std::optional<AuditHead>& expect_head);
+
+// Break-glass review: open items (or, with `include_closed`, all of them), and an auditor's
+// outcome for one. `outcome` is "justified", "not-justified" or "referred".
+absl::Status ReviewList(Session& session, bool include_closed);
+absl::Status ReviewClose(Session& session, const std::string& review_id,
+                         const std::string& outcome, const std::string& note);
+
+// The `consent record` flags. `until` is an RFC 3339 time or a duration from `from` (or from
+// now) such as 90d or 36h; `evidence` is "signed-form", "verbal-witnessed" or "representative".
+struct ConsentRecordArgs {
+  std::string subject_id;
+  std::vector<std::string> data_classes;
+  std::vector<std::string> recipient_agencies;
+  std::vector<std::string> recipient_kinds;
+  std::vector<std::string> purposes;
+  std::string from;  // RFC 3339; empty: now (the broker's clock)
+  std::string until;
+  std::string evidence;
+  std::string evidence_reference;
+  std::string evidence_detail;
+};
+// The --evidence values, in ConsentEvidence order.
+std::vector<std::string> ConsentEvidenceNames();
+absl::Status ConsentRecord(Session& session, const ConsentRecordArgs& args);
+absl::Status ConsentWithdraw(Session& session, const std::string& consent_id,
+                             const std::string& reason);
+absl::Status ConsentList(Session& session, const std::string& subject_id, bool history);
+
+// `kind` is "allocation" or "custody".
+absl::Status RelationshipStart(Session& session, const std::string& subject_id,
+                               const std::string& kind, bool for_me, const std::string& note);
+absl::Status RelationshipEnd(Session& session, const std::string& relationship_id);
+absl::Status RelationshipList(Session& session, const std::string& subject_id);
+
+// The `check` flags: explain a decision about a record, or about a data class of a person.
+struct CheckArgs {
+  std::string subject_id;
+  std::string record_id;
+  std::string data_class;
+  std::string action;  // empty: the broker's default, record.read
+  std::string break_glass_reason;
+  std::string as_agency;
+  std::string as_user;
+  std::string as_role;
+};
+// Prints the explanation. OK whether the access would be allowed or not: only a failed call is
+// an error.
+absl::Status Check(Session& session, const CheckArgs& args);
+
+// AdminService.ReloadPolicy; prints the previous and the new policy version.
+absl::Status PolicyReload(Session& session);
 
 // grpc.health.v1.Health/Check for the whole server. NOT_SERVING (or any answer other than
 // SERVING) is printed and returned as a server error.

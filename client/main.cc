@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <functional>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -30,7 +31,7 @@ Exit codes:
   0  success
   1  the broker answered with an error ("error: <CODE>: <message>" on stderr)
   2  bad usage or local configuration: a bad flag, an unreadable file, a missing setting
-  3  audit verification failed (`audit verify`)
+  3  audit verification failed (`audit verify`: a broken chain, or --expect-head not found)
   4  could not reach the broker (UNAVAILABLE or DEADLINE_EXCEEDED while connecting)
 
 Examples:
@@ -154,7 +155,7 @@ int Run(int argc, char** argv) {
       ->envname("THROUGHCARE_ROLE")
       ->group(kWho);
   app.add_option("--purpose", global.purpose,
-                 "purpose of use, e.g. direct_care (audit commands default to audit)")
+                 "purpose of use, e.g. direct_care (audit, review, policy: default audit)")
       ->type_name("PURPOSE")
       ->envname("THROUGHCARE_PURPOSE")
       ->group(kOut);
@@ -289,14 +290,29 @@ int Run(int argc, char** argv) {
   rget->add_option("--version", version, "a version (default: the latest)")
       ->type_name("N")
       ->check(kAtLeastOne);
-  rget->footer(Footer("throughcare record get rec_8d41b7 --version 2"));
-  rget->callback([&] { action = [&](Session& s) { return RecordGet(s, record_id, version); }; });
+  std::string break_glass;
+  const char* kBreakGlassHelp =
+      "override a refusal, giving your reason (a sentence); audited as break-glass and "
+      "reviewed";
+  rget->add_option("--break-glass", break_glass, kBreakGlassHelp)->type_name("REASON");
+  rget->footer(Footer(
+      "throughcare record get rec_8d41b7 --version 2",
+      "Prints \"(victim-related fields redacted)\" when the broker removed victim-related fields\n"
+      "for your role. --break-glass works only for roles the policy names, and never makes up\n"
+      "for a role that lacks the permission; e.g.\n"
+      "  throughcare record get rec_8d41b7 --break-glass 'Risk to a child reported out of hours; "
+      "OM unavailable'"));
+  rget->callback([&] {
+    action = [&](Session& s) { return RecordGet(s, record_id, version, break_glass); };
+  });
 
   CLI::App* list = record->add_subcommand(
       "list", "List the latest version of each of a person's records you may read");
   list->add_option("SUBJECT_ID", subject_id, "the broker's subject id")->required();
+  list->add_option("--break-glass", break_glass, kBreakGlassHelp)->type_name("REASON");
   list->footer(Footer("throughcare record list sub_3f9a0c1d2e"));
-  list->callback([&] { action = [&](Session& s) { return RecordList(s, subject_id); }; });
+  list->callback(
+      [&] { action = [&](Session& s) { return RecordList(s, subject_id, break_glass); }; });
 
   // audit
   CLI::App* audit = app.add_subcommand("audit", "Query and verify the audit log");
@@ -331,16 +347,236 @@ int Run(int argc, char** argv) {
   verify->add_option("--timeout", timeout, "deadline for the whole download")
       ->type_name("DURATION")
       ->capture_default_str();
-  verify->footer(Footer("throughcare audit verify",
-                        "Prints \"audit log verified: N entries, head <hash>\"; exits 3 naming "
-                        "the first entry\nthat does not verify. Progress goes to stderr."));
+  std::string expect_head;
+  verify->add_option("--expect-head", expect_head,
+                     "also require entry SEQ with exactly this hash (a head kept from an "
+                     "earlier run)")
+      ->type_name("SEQ:HASH");
+  verify->footer(Footer(
+      "throughcare audit verify --expect-head \"$(cat last-head)\"",
+      "Prints \"audit log verified: N entries, head <hash>\" and then \"head SEQ:HASH\"; exits 3\n"
+      "naming the first entry that does not verify. Progress goes to stderr.\n\n"
+      "A hash chain shows that no entry was changed, removed or reordered, but not that the\n"
+      "newest entries were cut off or that the whole log was rewritten. Keep the head line of\n"
+      "each run somewhere the broker's operators cannot change, and give it next time:\n"
+      "  throughcare audit verify --expect-head 1042:9f86d081884c7d65...\n"
+      "verification then also fails (exit 3, naming SEQ) unless the log still holds entry SEQ\n"
+      "with exactly that hash. To keep the new head:\n"
+      "  throughcare audit verify | sed -n 's/^head //p' > last-head"));
   verify->callback([&] {
     action = [&](Session& s) -> absl::Status {
       absl::StatusOr<absl::Duration> d = ParseDurationFlag("--timeout", timeout);
       if (!d.ok()) return d.status();
-      return AuditVerify(s, *d);
+      std::optional<AuditHead> head;
+      if (!expect_head.empty()) {
+        absl::StatusOr<AuditHead> parsed = ParseAuditHead(expect_head);
+        if (!parsed.ok()) return parsed.status();
+        head = *std::move(parsed);
+      }
+      return AuditVerify(s, *d, head);
     };
   });
+
+  // review (break-glass)
+  CLI::App* review =
+      app.add_subcommand("review", "Review break-glass accesses (auditors; purpose audit)");
+  review->require_subcommand(1);
+  review->footer(Footer("throughcare review list"));
+  bool review_all = false;
+  CLI::App* rlist = review->add_subcommand("list", "List break-glass accesses awaiting review");
+  rlist->add_flag("--all", review_all, "include closed items");
+  rlist->footer(Footer("throughcare --agency ig-office --user auditor-1 --role auditor review "
+                       "list --all"));
+  rlist->callback([&] { action = [&](Session& s) { return ReviewList(s, review_all); }; });
+
+  std::string review_id;
+  std::string outcome;
+  std::string review_note;
+  CLI::App* rclose =
+      review->add_subcommand("close", "Record the outcome of a break-glass review");
+  rclose->add_option("REVIEW_ID", review_id, "the review item's id")->required();
+  rclose->add_option("--outcome", outcome, "justified, not-justified or referred")
+      ->type_name("OUTCOME")
+      ->required()
+      ->check(CLI::IsMember({"justified", "not-justified", "referred"}));
+  rclose->add_option("--note", review_note, "why (required)")->type_name("TEXT")->required();
+  rclose->footer(Footer(
+      "throughcare review close rev_51c2 --outcome justified --note 'Out-of-hours risk to a "
+      "child; confirmed with the OM'"));
+  rclose->callback([&] {
+    action = [&](Session& s) { return ReviewClose(s, review_id, outcome, review_note); };
+  });
+
+  // consent
+  CLI::App* consent =
+      app.add_subcommand("consent", "Record, withdraw and list a person's consents to share");
+  consent->require_subcommand(1);
+  consent->footer(Footer("throughcare consent list sub_3f9a0c1d2e --history"));
+  ConsentRecordArgs consent_args;
+  CLI::App* crecord = consent->add_subcommand(
+      "record", "Record a person's consent to share data classes with recipients for purposes");
+  crecord->add_option("--subject", consent_args.subject_id, "subject id of the person")
+      ->type_name("ID")
+      ->required();
+  crecord->add_option("--data-class", consent_args.data_classes,
+                      "data class(es) the consent covers, e.g. health drugs")
+      ->type_name("CLASS")
+      ->delimiter(',')
+      ->required();
+  crecord->add_option("--recipient-agency", consent_args.recipient_agencies,
+                      "agency id(s) that may receive them, e.g. probation-east")
+      ->type_name("AGENCY")
+      ->delimiter(',');
+  crecord->add_option("--recipient-kind", consent_args.recipient_kinds,
+                      "agency kind(s) whose every agency may receive them, e.g. cjit")
+      ->type_name("KIND")
+      ->delimiter(',');
+  crecord->add_option("--consent-purpose", consent_args.purposes,
+                      "purpose(s) of use the consent covers, e.g. offender_management")
+      ->type_name("PURPOSE")
+      ->delimiter(',')
+      ->required();
+  crecord->add_option("--from", consent_args.from, "valid from, RFC 3339 (default: now)")
+      ->type_name("TIME");
+  crecord->add_option("--until", consent_args.until,
+                      "valid until (exclusive): RFC 3339, or a duration from --from such as 90d")
+      ->type_name("TIME|DURATION")
+      ->required();
+  crecord->add_option("--evidence", consent_args.evidence,
+                      "signed-form, verbal-witnessed or representative")
+      ->type_name("KIND")
+      ->required()
+      ->check(CLI::IsMember(ConsentEvidenceNames()));
+  crecord->add_option("--evidence-reference", consent_args.evidence_reference,
+                      "where the signed form is kept (required for signed-form)")
+      ->type_name("REF");
+  crecord->add_option("--evidence-detail", consent_args.evidence_detail,
+                      "the witness, or the representative and their standing")
+      ->type_name("TEXT");
+  crecord->footer(Footer(
+      "throughcare --purpose direct_care consent record --subject sub_3f9a0c1d2e \\\n"
+      "      --data-class health --recipient-agency probation-east \\\n"
+      "      --consent-purpose offender_management --until 90d \\\n"
+      "      --evidence signed-form --evidence-reference 'HMP Northgate HC file 2024/117'",
+      "--purpose is the purpose of this call (your own work, e.g. direct_care); the purposes the\n"
+      "consent covers are --consent-purpose. List flags take several values, repeated or\n"
+      "comma-separated. Give at least one --recipient-agency or --recipient-kind."));
+  crecord->callback([&] { action = [&](Session& s) { return ConsentRecord(s, consent_args); }; });
+
+  std::string consent_id;
+  std::string withdraw_reason;
+  CLI::App* cwithdraw = consent->add_subcommand(
+      "withdraw", "Withdraw a consent (takes effect on the very next access)");
+  cwithdraw->add_option("CONSENT_ID", consent_id, "the consent's id")->required();
+  cwithdraw->add_option("--reason", withdraw_reason, "why it is withdrawn (required)")
+      ->type_name("TEXT")
+      ->required();
+  cwithdraw->footer(Footer(
+      "throughcare consent withdraw con_7e21 --reason 'Withdrawn by the person at review'"));
+  cwithdraw->callback([&] {
+    action = [&](Session& s) { return ConsentWithdraw(s, consent_id, withdraw_reason); };
+  });
+
+  bool consent_history = false;
+  CLI::App* clist = consent->add_subcommand(
+      "list", "List a person's consents with their state (ACTIVE, EXPIRED, WITHDRAWN, ...)");
+  clist->add_option("SUBJECT_ID", subject_id, "the broker's subject id")->required();
+  clist->add_flag("--history", consent_history, "every version, not only the latest of each");
+  clist->footer(Footer("throughcare consent list sub_3f9a0c1d2e --history"));
+  clist->callback(
+      [&] { action = [&](Session& s) { return ConsentList(s, subject_id, consent_history); }; });
+
+  // relationship
+  CLI::App* relationship = app.add_subcommand(
+      "relationship", "Start, end and list legitimate relationships (allocations, custody)");
+  relationship->require_subcommand(1);
+  relationship->footer(Footer("throughcare relationship list sub_3f9a0c1d2e"));
+  std::string kind;
+  bool for_me = false;
+  std::string relationship_note;
+  CLI::App* rstart = relationship->add_subcommand(
+      "start", "Start working with a person: your agency's (or, with --for-me, your) relationship");
+  rstart->add_option("SUBJECT_ID", subject_id, "the broker's subject id")->required();
+  rstart->add_option("--kind", kind, "allocation (a case allocated) or custody (held in prison)")
+      ->type_name("KIND")
+      ->required()
+      ->check(CLI::IsMember({"allocation", "custody"}));
+  rstart->add_flag("--for-me", for_me, "only you, not your whole agency");
+  rstart->add_option("--note", relationship_note, "a note, e.g. the team")->type_name("TEXT");
+  rstart->footer(Footer("throughcare relationship start sub_3f9a0c1d2e --kind allocation --for-me",
+                        "Without a relationship the broker answers NOT_FOUND about the person."));
+  rstart->callback([&] {
+    action = [&](Session& s) {
+      return RelationshipStart(s, subject_id, kind, for_me, relationship_note);
+    };
+  });
+
+  std::string relationship_id;
+  CLI::App* rend =
+      relationship->add_subcommand("end", "End one of your agency's relationships");
+  rend->add_option("RELATIONSHIP_ID", relationship_id, "the relationship's id")->required();
+  rend->footer(Footer("throughcare relationship end rel_0c4d"));
+  rend->callback([&] { action = [&](Session& s) { return RelationshipEnd(s, relationship_id); }; });
+
+  CLI::App* rlist2 = relationship->add_subcommand(
+      "list", "List who works with a person (needs a relationship yourself)");
+  rlist2->add_option("SUBJECT_ID", subject_id, "the broker's subject id")->required();
+  rlist2->footer(Footer("throughcare relationship list sub_3f9a0c1d2e --json"));
+  rlist2->callback([&] { action = [&](Session& s) { return RelationshipList(s, subject_id); }; });
+
+  // check
+  CheckArgs check_args;
+  CLI::App* check = app.add_subcommand(
+      "check", "Explain an access decision without performing the access");
+  check->add_option("--subject", check_args.subject_id, "subject id of the person")
+      ->type_name("ID")
+      ->required();
+  CLI::Option* check_record =
+      check->add_option("--record", check_args.record_id, "the record to ask about")
+          ->type_name("ID");
+  CLI::Option* check_class =
+      check->add_option("--data-class", check_args.data_class,
+                        "or a data class of the person's data, e.g. drugs")
+          ->type_name("CLASS");
+  check_record->excludes(check_class);
+  check->add_option("--action", check_args.action, "the action (default record.read)")
+      ->type_name("ACTION");
+  check->add_option("--break-glass", check_args.break_glass_reason,
+                    "as if breaking glass with this reason")
+      ->type_name("REASON");
+  CLI::Option* as_agency =
+      check->add_option("--as-agency", check_args.as_agency,
+                        "auditors: explain for this practitioner's agency ...")
+          ->type_name("ID");
+  CLI::Option* as_user =
+      check->add_option("--as-user", check_args.as_user, "... user ...")->type_name("ID");
+  CLI::Option* as_role =
+      check->add_option("--as-role", check_args.as_role, "... and role")->type_name("ROLE");
+  as_agency->needs(as_user)->needs(as_role);
+  as_user->needs(as_agency)->needs(as_role);
+  as_role->needs(as_agency)->needs(as_user);
+  check->footer(Footer(
+      "throughcare --purpose resettlement check --subject sub_3f9a0c1d2e --record rec_8d41b7",
+      "Prints allowed or denied, the deciding rule, the reason, the lawful basis, the\n"
+      "obligations and each check (role_permission, relationship, lawful_basis, purpose,\n"
+      "labels, break_glass) with the policy version. Exits 0 whether the access would be\n"
+      "allowed or denied; 1 only if the broker refuses to explain. --purpose is the purpose\n"
+      "of use asked about. An auditor explains a practitioner's decision with\n"
+      "  --as-agency housing-east --as-user housing-officer-1 --as-role housing_officer"));
+  check->callback([&] { action = [&](Session& s) { return Check(s, check_args); }; });
+
+  // policy
+  CLI::App* policy = app.add_subcommand("policy", "Operate the broker's access policy");
+  policy->require_subcommand(1);
+  policy->footer(Footer("throughcare policy reload"));
+  CLI::App* reload = policy->add_subcommand(
+      "reload", "Make the broker re-read its policy file (a bad file is rejected)");
+  reload->footer(Footer("throughcare --dev-dir ./dev --agency ig-office --user admin-1 "
+                        "--role policy_admin policy reload",
+                        "Prints the previous and the new policy version. On a bad file the\n"
+                        "broker answers INVALID_ARGUMENT with the file and line, and keeps the\n"
+                        "policy in force. --purpose defaults to audit."));
+  reload->callback([&] { action = [&](Session& s) { return PolicyReload(s); }; });
 
   // health
   CLI::App* health =

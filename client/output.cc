@@ -215,6 +215,7 @@ std::string RenderRecord(const v1::Record& record) {
   fields.AddRow({"author_user", OrDash(record.author_user())});
   fields.AddRow({"created_at", FormatTimestamp(record.created_at())});
   std::string out = fields.Render();
+  if (record.redacted()) absl::StrAppend(&out, "(victim-related fields redacted)\n");
   if (record.has_body()) {
     const v1::RecordBody& body = record.body();
     const FieldDescriptor* type = body.GetReflection()->GetOneofFieldDescriptor(
@@ -244,7 +245,8 @@ std::string RenderAuditEntries(const google::protobuf::RepeatedPtrField<v1::Audi
   if (entries.empty()) return "";
   Table table;
   table.AddRow({"SEQ", "TIME", "WHO", "ACTION", "SUBJECT", "RECORD", "PURPOSE", "DECISION",
-                "OUTCOME", "REASON"});
+                "OUTCOME", "BASIS", "REASON"});
+  Table break_glass(2);
   for (const v1::AuditEntry& e : entries) {
     std::string who = OrDash(e.agency_id());
     if (!e.user_id().empty()) absl::StrAppend(&who, "/", e.user_id());
@@ -253,14 +255,224 @@ std::string RenderAuditEntries(const google::protobuf::RepeatedPtrField<v1::Audi
     if (!e.record_id().empty() && e.record_version() != 0) {
       absl::StrAppend(&record, "@v", e.record_version());
     }
-    const char* decision = e.decision() == v1::DECISION_ALLOW  ? "allow"
+    std::string decision = e.decision() == v1::DECISION_ALLOW  ? "allow"
                            : e.decision() == v1::DECISION_DENY ? "deny"
                                                                : "-";
+    if (!e.break_glass_reason().empty()) {
+      absl::StrAppend(&decision, " (break-glass)");
+      break_glass.AddRow({absl::StrCat(e.seq()), e.break_glass_reason()});
+    }
     table.AddRow({absl::StrCat(e.seq()), FormatTimestamp(e.time()), who, OrDash(e.action()),
                   OrDash(e.subject_id()), record, OrDash(e.purpose()), decision,
-                  OrDash(e.outcome()), OrDash(e.reason())});
+                  OrDash(e.outcome()), OrDash(e.basis()), OrDash(e.reason())});
+  }
+  std::string out = table.Render();
+  if (!break_glass.empty()) {
+    absl::StrAppend(&out, "\nbreak-glass reasons (each opened a review item), by SEQ:\n",
+                    break_glass.Render());
+  }
+  return out;
+}
+
+std::string RelationshipKindName(v1::RelationshipKind kind) {
+  switch (kind) {
+    case v1::RELATIONSHIP_KIND_ALLOCATION:
+      return "allocation";
+    case v1::RELATIONSHIP_KIND_CUSTODY:
+      return "custody";
+    case v1::RELATIONSHIP_KIND_REFERRAL:
+      return "referral";
+    default:
+      break;
+  }
+  return absl::StrCat("kind-", static_cast<int>(kind));
+}
+
+std::string ConsentEvidenceName(v1::ConsentEvidence evidence) {
+  switch (evidence) {
+    case v1::CONSENT_EVIDENCE_SIGNED_FORM:
+      return "signed-form";
+    case v1::CONSENT_EVIDENCE_VERBAL_WITNESSED:
+      return "verbal-witnessed";
+    case v1::CONSENT_EVIDENCE_REPRESENTATIVE:
+      return "representative";
+    default:
+      break;
+  }
+  return absl::StrCat("evidence-", static_cast<int>(evidence));
+}
+
+std::string ReviewOutcomeName(v1::ReviewOutcome outcome) {
+  switch (outcome) {
+    case v1::REVIEW_OUTCOME_OPEN:
+      return "open";
+    case v1::REVIEW_OUTCOME_JUSTIFIED:
+      return "justified";
+    case v1::REVIEW_OUTCOME_NOT_JUSTIFIED:
+      return "not-justified";
+    case v1::REVIEW_OUTCOME_REFERRED:
+      return "referred";
+    default:
+      break;
+  }
+  return absl::StrCat("outcome-", static_cast<int>(outcome));
+}
+
+namespace {
+
+std::string JoinOrDash(const google::protobuf::RepeatedPtrField<std::string>& items) {
+  return OrDash(absl::StrJoin(items, ","));
+}
+
+// "agency probation-east, kind cjit".
+std::string Recipients(const v1::Consent& c) {
+  std::vector<std::string> out;
+  for (const std::string& a : c.recipient_agencies()) out.push_back(a);
+  for (const std::string& k : c.recipient_kinds()) out.push_back(absl::StrCat("kind:", k));
+  return OrDash(absl::StrJoin(out, ","));
+}
+
+std::string Who(absl::string_view agency, absl::string_view user) {
+  std::string who = OrDash(agency);
+  if (!user.empty()) absl::StrAppend(&who, "/", user);
+  return who;
+}
+
+}  // namespace
+
+std::string RenderConsent(const v1::Consent& c) {
+  Table fields;
+  fields.AddRow({"consent_id", OrDash(c.consent_id())});
+  fields.AddRow({"version", absl::StrCat(c.version())});
+  fields.AddRow({"state", OrDash(c.state())});
+  fields.AddRow({"subject_id", OrDash(c.subject_id())});
+  fields.AddRow({"data_classes", OrDash(absl::StrJoin(c.data_classes(), ", "))});
+  fields.AddRow({"recipient_agencies", OrDash(absl::StrJoin(c.recipient_agencies(), ", "))});
+  fields.AddRow({"recipient_kinds", OrDash(absl::StrJoin(c.recipient_kinds(), ", "))});
+  fields.AddRow({"purposes", OrDash(absl::StrJoin(c.purposes(), ", "))});
+  fields.AddRow({"valid_from", FormatTimestamp(c.valid_from())});
+  fields.AddRow({"valid_until", FormatTimestamp(c.valid_until())});
+  fields.AddRow({"evidence", ConsentEvidenceName(c.evidence())});
+  if (!c.evidence_reference().empty()) {
+    fields.AddRow({"evidence_reference", c.evidence_reference()});
+  }
+  if (!c.evidence_detail().empty()) fields.AddRow({"evidence_detail", c.evidence_detail()});
+  fields.AddRow({"recorded_by", Who(c.recorded_by_agency(), c.recorded_by_user())});
+  fields.AddRow({"recorded_at", FormatTimestamp(c.recorded_at())});
+  if (c.has_withdrawn_at()) {
+    fields.AddRow({"withdrawn_by", Who(c.withdrawn_by_agency(), c.withdrawn_by_user())});
+    fields.AddRow({"withdrawn_at", FormatTimestamp(c.withdrawn_at())});
+    fields.AddRow({"withdrawal_reason", OrDash(c.withdrawal_reason())});
+  }
+  return fields.Render();
+}
+
+std::string RenderConsentList(const google::protobuf::RepeatedPtrField<v1::Consent>& consents) {
+  if (consents.empty()) return "";
+  Table table;
+  table.AddRow({"CONSENT_ID", "VERSION", "STATE", "DATA_CLASSES", "RECIPIENTS", "PURPOSES",
+                "VALID_FROM", "VALID_UNTIL", "EVIDENCE", "RECORDED_BY"});
+  for (const v1::Consent& c : consents) {
+    table.AddRow({OrDash(c.consent_id()), absl::StrCat(c.version()), OrDash(c.state()),
+                  JoinOrDash(c.data_classes()), Recipients(c), JoinOrDash(c.purposes()),
+                  FormatTimestamp(c.valid_from()), FormatTimestamp(c.valid_until()),
+                  ConsentEvidenceName(c.evidence()),
+                  Who(c.recorded_by_agency(), c.recorded_by_user())});
   }
   return table.Render();
+}
+
+std::string RenderRelationship(const v1::Relationship& r) {
+  Table fields;
+  fields.AddRow({"relationship_id", OrDash(r.relationship_id())});
+  fields.AddRow({"subject_id", OrDash(r.subject_id())});
+  fields.AddRow({"kind", RelationshipKindName(r.kind())});
+  fields.AddRow({"agency", OrDash(r.agency_id())});
+  fields.AddRow({"user", r.user_id().empty() ? "- (the whole agency)" : r.user_id()});
+  fields.AddRow({"state", r.has_ended_at() ? "ended" : "active"});
+  fields.AddRow({"started", absl::StrCat(FormatTimestamp(r.started_at()), " by ",
+                                         OrDash(r.started_by_user()))});
+  if (r.has_ended_at()) {
+    fields.AddRow({"ended", absl::StrCat(FormatTimestamp(r.ended_at()), " by ",
+                                         OrDash(r.ended_by_user()))});
+  }
+  if (!r.note().empty()) fields.AddRow({"note", r.note()});
+  return fields.Render();
+}
+
+std::string RenderRelationshipList(
+    const google::protobuf::RepeatedPtrField<v1::Relationship>& relationships) {
+  if (relationships.empty()) return "";
+  Table table;
+  table.AddRow({"RELATIONSHIP_ID", "KIND", "AGENCY", "USER", "STATE", "STARTED", "ENDED",
+                "NOTE"});
+  for (const v1::Relationship& r : relationships) {
+    table.AddRow({OrDash(r.relationship_id()), RelationshipKindName(r.kind()),
+                  OrDash(r.agency_id()), OrDash(r.user_id()),
+                  r.has_ended_at() ? "ended" : "active", FormatTimestamp(r.started_at()),
+                  FormatTimestamp(r.ended_at()), OrDash(r.note())});
+  }
+  return table.Render();
+}
+
+std::string RenderReviewItem(const v1::ReviewItem& item) {
+  Table fields;
+  fields.AddRow({"review_id", OrDash(item.review_id())});
+  fields.AddRow({"outcome", ReviewOutcomeName(item.outcome())});
+  fields.AddRow({"audit_seq", absl::StrCat(item.audit_seq())});
+  fields.AddRow({"subject_id", OrDash(item.subject_id())});
+  fields.AddRow({"who", absl::StrCat(Who(item.agency_id(), item.user_id()), " (",
+                                     OrDash(item.role()), ")")});
+  fields.AddRow({"reason", OrDash(item.reason())});
+  fields.AddRow({"opened_at", FormatTimestamp(item.opened_at())});
+  if (item.has_closed_at()) {
+    fields.AddRow({"closed_by", Who(item.closed_by_agency(), item.closed_by_user())});
+    fields.AddRow({"closed_at", FormatTimestamp(item.closed_at())});
+    fields.AddRow({"note", OrDash(item.note())});
+  }
+  return fields.Render();
+}
+
+std::string RenderReviewItems(const google::protobuf::RepeatedPtrField<v1::ReviewItem>& items) {
+  if (items.empty()) return "";
+  Table table;
+  table.AddRow({"REVIEW_ID", "OUTCOME", "AUDIT_SEQ", "OPENED", "WHO", "SUBJECT", "REASON",
+                "CLOSED_BY", "NOTE"});
+  for (const v1::ReviewItem& item : items) {
+    table.AddRow({OrDash(item.review_id()), ReviewOutcomeName(item.outcome()),
+                  absl::StrCat(item.audit_seq()), FormatTimestamp(item.opened_at()),
+                  absl::StrCat(Who(item.agency_id(), item.user_id()), " (", OrDash(item.role()),
+                               ")"),
+                  OrDash(item.subject_id()), OrDash(item.reason()),
+                  item.has_closed_at() ? Who(item.closed_by_agency(), item.closed_by_user())
+                                       : "-",
+                  OrDash(item.note())});
+  }
+  return table.Render();
+}
+
+std::string RenderCheckAccess(const v1::CheckAccessResponse& r) {
+  std::vector<std::string> obligations;
+  if (r.answer_not_found()) obligations.push_back("answer NOT_FOUND (no relationship)");
+  if (r.break_glass()) obligations.push_back("break-glass: audited and queued for review");
+  if (r.redact_victim_fields()) obligations.push_back("redact victim-related fields");
+  Table fields;
+  fields.AddRow({"decision", r.allowed() ? "allowed" : "denied"});
+  fields.AddRow({"rule", OrDash(r.rule_id())});
+  fields.AddRow({"reason", OrDash(r.reason())});
+  fields.AddRow({"basis", OrDash(r.basis())});
+  fields.AddRow({"obligations", obligations.empty() ? "none" : absl::StrJoin(obligations, "; ")});
+  fields.AddRow({"policy_version", OrDash(r.policy_version())});
+  std::string out = fields.Render();
+  if (!r.checks().empty()) {
+    Table checks;
+    checks.AddRow({"CHECK", "PASSED", "DETAIL"});
+    for (const v1::AccessCheck& c : r.checks()) {
+      checks.AddRow({OrDash(c.name()), c.passed() ? "yes" : "no", OrDash(c.detail())});
+    }
+    absl::StrAppend(&out, "\n", checks.Render());
+  }
+  return out;
 }
 
 }  // namespace throughcare::client

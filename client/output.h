@@ -14,7 +14,9 @@
 #include "absl/strings/string_view.h"
 #include "throughcare/v1/audit.pb.h"
 #include "throughcare/v1/common.pb.h"
+#include "throughcare/v1/consent.pb.h"
 #include "throughcare/v1/records.pb.h"
+#include "throughcare/v1/subjects.pb.h"
 
 namespace throughcare::client {
 
@@ -49,12 +51,37 @@ class Table final {
 std::string RenderMessage(const google::protobuf::Message& message, int indent = 0);
 
 std::string RenderSubject(const v1::Subject& subject);
-// The record's header fields; the body (if any) as RenderMessage under its type's name.
+// The record's header fields; "(victim-related fields redacted)" when the broker redacted the
+// body; the body (if any) as RenderMessage under its type's name.
 std::string RenderRecord(const v1::Record& record);
 // One line per record with a header line; "" when there are none.
 std::string RenderRecordList(const google::protobuf::RepeatedPtrField<v1::Record>& records);
-// One line per entry with a header line; "" when there are none.
+// One line per entry with a header line, with the basis of each decision; break-glass entries
+// are marked in the decision column and their reasons listed below the table. "" when there are
+// none.
 std::string RenderAuditEntries(const google::protobuf::RepeatedPtrField<v1::AuditEntry>& entries);
+
+// The CLI's names for enum values: "allocation", "signed-form", "not-justified", ...
+std::string RelationshipKindName(v1::RelationshipKind kind);
+std::string ConsentEvidenceName(v1::ConsentEvidence evidence);
+std::string ReviewOutcomeName(v1::ReviewOutcome outcome);
+
+std::string RenderConsent(const v1::Consent& consent);
+// One line per consent (version) with its state; "" when there are none.
+std::string RenderConsentList(const google::protobuf::RepeatedPtrField<v1::Consent>& consents);
+
+std::string RenderRelationship(const v1::Relationship& relationship);
+// One line per relationship, active or ended; "" when there are none.
+std::string RenderRelationshipList(
+    const google::protobuf::RepeatedPtrField<v1::Relationship>& relationships);
+
+std::string RenderReviewItem(const v1::ReviewItem& item);
+// One line per item; "" when there are none.
+std::string RenderReviewItems(const google::protobuf::RepeatedPtrField<v1::ReviewItem>& items);
+
+// The decision (allowed or denied), rule, reason, basis, obligations and policy version, then
+// one line per check: name, passed, detail.
+std::string RenderCheckAccess(const v1::CheckAccessResponse& response);
 
 }  // namespace throughcare::client
 

@@ -3,11 +3,18 @@
 #   deploy/demo.sh DEV_DIR [HOST:PORT]
 # DEV_DIR is a `throughcared --dev` data directory (profiles, keys); HOST:PORT overrides the
 # address in its profiles. Uses the CLI at $THROUGHCARE_CLI (default build/client/throughcare).
-# Safe to run again: the person is registered only if not known yet.
+#
+# The story follows the demo policy (deploy/policy.yaml): a practitioner sees a person only while
+# their agency has a relationship with them (otherwise the broker answers NOT_FOUND), and health,
+# drugs and mental health data leave the agency that owns them only under the person's consent.
+#
+# Safe to run again: the person, relationships, the health summary and the consent are looked up
+# first and only created when missing.
 set -euo pipefail
 dev_dir="${1:?usage: deploy/demo.sh DEV_DIR [HOST:PORT]}"
 server="${2:-}"
 cli="${THROUGHCARE_CLI:-build/client/throughcare}"
+noms=A1234BC
 
 # as AGENCY USER ROLE PURPOSE ARGS...: run the CLI as a practitioner of a demo agency.
 as() {
@@ -16,46 +23,100 @@ as() {
   "$cli" --dev-dir "$dev_dir" ${server:+--server "$server"} --agency "$agency" --user "$user" \
     --role "$role" --purpose "$purpose" "$@"
 }
+reception() { as hmp-northgate reception-officer-1 prison_reception offender_management "$@"; }
+nurse() { as hmp-northgate-healthcare nurse-1 prison_healthcare direct_care "$@"; }
+om() { as probation-east om-1 offender_manager offender_management "$@"; }
+housing() { as housing-east housing-officer-1 housing_officer resettlement "$@"; }
+auditor() { as ig-office auditor-1 auditor audit "$@"; }
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 show() { printf '$ throughcare %s\n' "$*"; }
 
-step "1. HMP Northgate reception registers a person by NOMS number (home area E99999001)"
-if subject=$(as hmp-northgate reception-officer-1 prison_reception offender_management --json \
-    subject resolve --noms A1234BC 2>/dev/null | jq -r .subject_id); then
+# ensure_relationship AS_FUNCTION AGENCY KIND: starts the agency's relationship of KIND with the
+# person unless an active one exists. Without any relationship the list itself is NOT_FOUND.
+ensure_relationship() {
+  local who=$1 agency=$2 kind=$3 existing
+  existing=$("$who" --json relationship list "$subject" 2>/dev/null |
+    jq -r --arg a "$agency" --arg k "RELATIONSHIP_KIND_${kind^^}" \
+      '[.relationships[]? | select(.agency_id == $a and .kind == $k and (.ended_at | not))]
+       | first | .relationship_id // empty') || true
+  if [ -n "$existing" ]; then
+    echo "$agency already has an active $kind relationship ($existing)"
+  else
+    show "relationship start $subject --kind $kind"
+    "$who" relationship start "$subject" --kind "$kind"
+  fi
+}
+
+step "1. HMP Northgate reception registers a person by NOMS number and records custody"
+# Reception may look up and register new arrivals without a relationship (policy rule
+# identity-reception), so that it can tell whether someone is already known.
+show "subject resolve --noms $noms"
+if subject=$(reception --json subject resolve --noms "$noms" 2>/dev/null | jq -er .subject_id); then
   echo "already registered as $subject"
 else
-  show "subject register --noms A1234BC --home-area E99999001"
-  subject=$(as hmp-northgate reception-officer-1 prison_reception offender_management --json \
-    subject register --noms A1234BC --home-area E99999001 | jq -r .subject_id)
+  show "subject register --noms $noms --home-area E99999001"
+  subject=$(reception --json subject register --noms "$noms" --home-area E99999001 |
+    jq -er .subject_id)
   echo "registered as $subject"
 fi
+ensure_relationship reception hmp-northgate custody
 
-step "2. Prison healthcare stores a health summary (conditions, prescriptions, GP)"
-show "record put --subject $subject --type health_summary --data-class health --body '{...}'"
-record=$(as hmp-northgate-healthcare nurse-1 prison_healthcare direct_care --json \
-  record put --subject "$subject" --type health_summary --data-class health \
-  --body '{"conditions": [{"name": "opioid dependence", "since": "2019-04-01"}],
-           "prescriptions": [{"medicine": "methadone oral solution", "dose": "60 ml",
-                              "frequency": "daily", "prescriber": "prison healthcare"}],
-           "gp": {"practice_name": "Synthetic Street Surgery (demo)", "ods_code": "Y99999"}}' \
-  | jq -r .record_id)
-echo "stored record $record"
+step "2. Prison healthcare takes the person on, records a health summary and their consent"
+ensure_relationship nurse hmp-northgate-healthcare allocation
+record=$(nurse --json record list "$subject" 2>/dev/null | jq -r '[.records[]? |
+  select(.record_type == "health_summary" and .owner_agency == "hmp-northgate-healthcare")]
+  | first | .record_id // empty')
+if [ -n "$record" ]; then
+  echo "health summary already stored as $record"
+else
+  show "record put --subject $subject --type health_summary --data-class health --body '{...}'"
+  record=$(nurse --json \
+    record put --subject "$subject" --type health_summary --data-class health \
+    --body '{"conditions": [{"name": "opioid dependence", "since": "2019-04-01"}],
+             "prescriptions": [{"medicine": "methadone oral solution", "dose": "60 ml",
+                                "frequency": "daily", "prescriber": "prison healthcare"}],
+             "gp": {"practice_name": "Synthetic Street Surgery (demo)", "ods_code": "Y99999"}}' |
+    jq -er .record_id)
+  echo "stored record $record"
+fi
+consent=$(nurse --json consent list "$subject" 2>/dev/null | jq -r '[.consents[]? |
+  select(.state == "ACTIVE" and (.data_classes | index("health"))
+         and (.recipient_agencies | index("probation-east"))
+         and (.purposes | index("offender_management")))] | first | .consent_id // empty')
+if [ -n "$consent" ]; then
+  echo "the person's consent is already recorded as $consent"
+else
+  show "consent record --subject $subject --data-class health --recipient-agency probation-east" \
+    "--consent-purpose offender_management --until 90d --evidence signed-form" \
+    "--evidence-reference 'HMP Northgate healthcare file, consent form 1'"
+  nurse consent record --subject "$subject" --data-class health \
+    --recipient-agency probation-east --consent-purpose offender_management --until 90d \
+    --evidence signed-form --evidence-reference "HMP Northgate healthcare file, consent form 1"
+fi
+show "consent list $subject"
+nurse consent list "$subject"
 
-step "3. A probation offender manager finds the person and reads the summary"
-show "subject resolve --noms A1234BC"
-as probation-east om-1 offender_manager offender_management subject resolve --noms A1234BC
+step "3. The probation offender manager takes on the case and reads the summary (by consent)"
+ensure_relationship om probation-east allocation
+show "subject resolve --noms $noms"
+om subject resolve --noms "$noms"
 show "record get $record"
-as probation-east om-1 offender_manager offender_management record get "$record"
+om record get "$record"
 
-step "4. A local-authority housing officer tries to read it, and is refused"
+step "4. The housing officer also works with the person, but is refused the health summary"
+# The consent names probation-east for offender management only, so it cannot cover housing;
+# `check` explains the decision check by check without performing the access.
+ensure_relationship housing housing-east allocation
 show "record get $record"
-if as housing-east housing-officer-1 housing_officer resettlement record get "$record" 2>&1; then
+if housing record get "$record" 2>&1; then
   echo "demo: the housing officer should have been refused" >&2
   exit 1
 fi
+show "check --subject $subject --record $record"
+housing check --subject "$subject" --record "$record"
 
-step "5. An auditor lists the accesses to this person and verifies the log"
-show "audit query --subject $subject"
-as ig-office auditor-1 auditor audit audit query --subject "$subject" --all
+step "5. An auditor lists the accesses to this person with their bases and verifies the log"
+show "audit query --subject $subject --all"
+auditor audit query --subject "$subject" --all
 show "audit verify"
-as ig-office auditor-1 auditor audit audit verify
+auditor audit verify

@@ -2,21 +2,50 @@
 # One command to set up and run Throughcare with its embedded defaults on Debian 12:
 #   deploy/quickstart.sh          install packages, build, start the development broker in the
 #                                 background (data, certificates and log in .run/), run the demo
-#   deploy/quickstart.sh stop     stop the broker
+#   deploy/quickstart.sh stop     stop the broker (exit 1 if it does not stop within 10 seconds)
+#
+# Overrides by environment, e.g. for CI (defaults in brackets):
+#   QUICKSTART_RUN_DIR             data, certificates, pid file and log [.run]
+#   QUICKSTART_LISTEN              the broker's gRPC address [127.0.0.1:7443]
+#   QUICKSTART_METRICS_LISTEN      its Prometheus metrics address [127.0.0.1:9464]
+#   QUICKSTART_BUILD_DIR           the CMake build tree; configured only if it has no
+#                                  CMakeCache.txt yet [build]
+# Relative paths are relative to the repository root. Give `stop` the same QUICKSTART_RUN_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-run_dir=.run
+run_dir=${QUICKSTART_RUN_DIR:-.run}
+listen=${QUICKSTART_LISTEN:-127.0.0.1:7443}
+metrics_listen=${QUICKSTART_METRICS_LISTEN:-127.0.0.1:9464}
+build_dir=${QUICKSTART_BUILD_DIR:-build}
 pid_file=$run_dir/throughcared.pid
 log_file=$run_dir/throughcared.log
 dev_dir=$run_dir/dev
-listen=127.0.0.1:7443
+daemon=$build_dir/services/server/throughcared
+cli=$build_dir/client/throughcare
+stop_timeout_s=10
 
-running() { [ -f "$pid_file" ] && kill -0 "$(cat "$pid_file")" 2>/dev/null; }
+# Whether the broker in the pid file is alive. A zombie (exited, not yet reaped, as under a
+# container init that does not reap) counts as stopped.
+running() {
+  [ -f "$pid_file" ] || return 1
+  local pid state
+  pid=$(cat "$pid_file")
+  kill -0 "$pid" 2>/dev/null || return 1
+  state=$(sed -n 's/^[0-9]* (.*) \([A-Za-z]\).*/\1/p' "/proc/$pid/stat" 2>/dev/null) || true
+  [ "$state" != "Z" ]
+}
 
 if [ "${1:-}" = "stop" ]; then
   if running; then
-    kill -TERM "$(cat "$pid_file")"
-    for _ in $(seq 50); do running || break; sleep 0.2; done
+    pid=$(cat "$pid_file")
+    kill -TERM "$pid"
+    for _ in $(seq $((stop_timeout_s * 5))); do running || break; sleep 0.2; done
+    if running; then
+      # Keep the pid file so that a second `stop` (or the operator) can deal with it.
+      echo "throughcared (pid $pid) did not stop within ${stop_timeout_s}s; its log is" \
+        "$log_file" >&2
+      exit 1
+    fi
     echo "throughcared stopped"
   else
     echo "throughcared is not running"
@@ -32,40 +61,48 @@ fi
 echo "== 1/4 Debian packages"
 deploy/install-deps.sh
 echo "== 2/4 build (first time: a few minutes)"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc)" --target throughcared throughcare
+if [ ! -f "$build_dir/CMakeCache.txt" ]; then
+  cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+fi
+cmake --build "$build_dir" -j"$(nproc)" --target throughcared throughcare
 
 echo "== 3/4 start throughcared --dev"
 mkdir -p "$run_dir"
 if running; then
   echo "already running (pid $(cat "$pid_file"))"
 else
-  nohup build/services/server/throughcared --dev --data-dir "$dev_dir" --listen "$listen" \
-    >>"$log_file" 2>&1 &
+  nohup "$daemon" --dev --data-dir "$dev_dir" --listen "$listen" \
+    --metrics-listen "$metrics_listen" >>"$log_file" 2>&1 &
   echo $! >"$pid_file"
+  started=""
   for _ in $(seq 100); do
-    build/client/throughcare --dev-dir "$dev_dir" --agency ig-office health >/dev/null 2>&1 && break
-    if ! running; then
-      echo "throughcared did not start; its log ($log_file) ends:" >&2
-      tail -n 20 "$log_file" >&2
-      exit 1
+    if "$cli" --dev-dir "$dev_dir" --server "$listen" --agency ig-office health >/dev/null 2>&1; then
+      started=yes
+      break
     fi
+    if ! running; then break; fi
     sleep 0.2
   done
+  if [ -z "$started" ]; then
+    echo "throughcared did not start; its log ($log_file) ends:" >&2
+    tail -n 20 "$log_file" >&2
+    exit 1
+  fi
   echo "serving on $listen (pid $(cat "$pid_file"), log $log_file)"
 fi
 
 echo "== 4/4 demo"
-deploy/demo.sh "$dev_dir"
+THROUGHCARE_CLI=$cli deploy/demo.sh "$dev_dir" "$listen"
 
+case $dev_dir in /*) abs_dev_dir=$dev_dir ;; *) abs_dev_dir=$PWD/$dev_dir ;; esac
 cat <<EOT
 
 throughcared is serving on $listen with development certificates and demo agencies.
 Point the CLI at it, acting as any demo practitioner:
 
-  export THROUGHCARE_DEV_DIR=$PWD/$dev_dir
-  build/client/throughcare --agency probation-east --user om-1 --role offender_manager \\
+  export THROUGHCARE_DEV_DIR=$abs_dev_dir THROUGHCARE_SERVER=$listen
+  $cli --agency probation-east --user om-1 --role offender_manager \\
       --purpose offender_management subject resolve --noms A1234BC
 
-Stop it with: deploy/quickstart.sh stop
+Stop it with: ${QUICKSTART_RUN_DIR:+QUICKSTART_RUN_DIR=$run_dir }deploy/quickstart.sh stop
 EOT

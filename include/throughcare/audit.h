@@ -32,6 +32,12 @@ struct AuditEntry {
   std::string policy_version;
   std::string request_id;
   std::string outcome;         // status code name of the reply, e.g. "OK", "NOT_FOUND"
+  // The lawful basis an allowed access relied on: "own agency's record", "consent con_... v1",
+  // "statutory basis '...'", "role rule '<rule id>'" (data that needs no consent),
+  // "break-glass by role '...'". Empty when denied.
+  std::string basis;
+  // Non-empty when the access was allowed only by break-glass: the practitioner's reason.
+  std::string break_glass_reason;
   std::string prev_hash;       // hex; the previous entry's hash, 64 zeros for the first entry
   std::string hash;            // hex; SHA-256 over prev_hash and this entry's fields
 };

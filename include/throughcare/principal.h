@@ -11,6 +11,7 @@ namespace throughcare {
 // edge has authenticated the call.
 struct Principal {
   std::string agency_id;  // the agency the certificate maps to, e.g. "hmp-northgate"
+  std::string agency_kind;  // its kind from the config, e.g. "prison", "cjit"
   std::string system_id;  // the agency system the certificate identifies
   std::string user_id;    // the practitioner, as the agency's identity provider names them
   std::string role;       // a role the agency may grant, e.g. "carat_worker"

@@ -29,10 +29,12 @@ struct RecordHeader {
 struct Record {
   RecordHeader header;
   std::string body;  // the serialized typed payload, opaque below the RPC edge
+  // The policy's obligation: victim-related fields must be removed before the body leaves.
+  bool redact_victim_fields = false;
 };
 
 // A record version as stored: contents sealed with the subject's data key (AES-256-GCM), with
-// the header as associated data.
+// every header field as associated data (a changed header makes the body fail to open).
 struct StoredRecord {
   RecordHeader header;
   std::string sealed_body;

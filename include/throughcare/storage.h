@@ -20,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "throughcare/audit.h"
+#include "throughcare/consent.h"
 #include "throughcare/record.h"
 #include "throughcare/subject.h"
 
@@ -46,14 +47,32 @@ class ReadTx {
   virtual absl::StatusOr<std::vector<StoredRecord>> ListLatestRecords(
       absl::string_view subject_id) = 0;
 
+  // Latest version of one consent. NotFound if absent.
+  virtual absl::StatusOr<Consent> GetConsent(absl::string_view consent_id) = 0;
+  // The latest version of each of a subject's consents (active, expired and withdrawn), ordered
+  // by when each consent was first recorded.
+  virtual absl::StatusOr<std::vector<Consent>> ListConsents(absl::string_view subject_id) = 0;
+  // Every version of one consent, oldest first. NotFound if absent.
+  virtual absl::StatusOr<std::vector<Consent>> ConsentHistory(absl::string_view consent_id) = 0;
+
+  // NotFound if absent.
+  virtual absl::StatusOr<Relationship> GetRelationship(absl::string_view relationship_id) = 0;
+  // All of a subject's relationships, ended ones included, ordered by start.
+  virtual absl::StatusOr<std::vector<Relationship>> ListRelationships(
+      absl::string_view subject_id) = 0;
+
+  // NotFound if absent.
+  virtual absl::StatusOr<ReviewItem> GetReviewItem(absl::string_view review_id) = 0;
+  // Review items ordered by the audit seq of their access; only open ones if `open_only`. At most
+  // `limit`, starting after `after_audit_seq` (pagination by the audit seq they refer to).
+  virtual absl::StatusOr<std::vector<ReviewItem>> ListReviewItems(bool open_only,
+                                                                  int64_t after_audit_seq,
+                                                                  int limit) = 0;
+
   // The entry with the highest seq. NotFound when the log is empty.
   virtual absl::StatusOr<AuditEntry> LastAuditEntry() = 0;
   // Entries matching `query`, ascending seq, at most query.limit of them.
   virtual absl::StatusOr<AuditPage> QueryAudit(const AuditQuery& query) = 0;
-  // Calls `visit` for every entry with seq > after_seq in ascending seq order, until it returns
-  // false or the log ends.
-  virtual absl::Status ScanAudit(int64_t after_seq,
-                                 absl::FunctionRef<bool(const AuditEntry&)> visit) = 0;
 };
 
 class WriteTx : public ReadTx {
@@ -73,8 +92,25 @@ class WriteTx : public ReadTx {
                                             absl::string_view wrapped_key) = 0;
 
   // Adds a version. Version 1 creates the record (AlreadyExists if the id is taken); version
-  // n > 1 requires version n-1 to be the latest (Aborted otherwise).
+  // n > 1 requires version n-1 to be the latest (Aborted otherwise). Labels are policy ids and
+  // may not contain ',' (InvalidArgument).
   virtual absl::Status InsertRecordVersion(const StoredRecord& record) = 0;
+
+  // Adds a consent version: version 1 creates it (AlreadyExists if the id is taken); version
+  // n > 1 requires n-1 to be the latest (Aborted otherwise). NotFound for an unknown subject.
+  virtual absl::Status InsertConsentVersion(const Consent& consent) = 0;
+
+  // AlreadyExists if the id is taken; NotFound for an unknown subject.
+  virtual absl::Status InsertRelationship(const Relationship& relationship) = 0;
+  // Sets ended_at and ended_by_user. NotFound if absent; FailedPrecondition if already ended.
+  virtual absl::Status EndRelationship(absl::string_view relationship_id, absl::Time ended_at,
+                                       absl::string_view ended_by_user) = 0;
+
+  // AlreadyExists if the id is taken.
+  virtual absl::Status InsertReviewItem(const ReviewItem& item) = 0;
+  // Records the outcome (not kOpen), closer, time and note. NotFound if absent;
+  // FailedPrecondition if already closed.
+  virtual absl::Status CloseReviewItem(const ReviewItem& closed) = 0;
 
   // Appends an entry whose seq is exactly the last seq + 1 (FailedPrecondition otherwise).
   virtual absl::Status AppendAudit(const AuditEntry& entry) = 0;
@@ -102,7 +138,8 @@ class Storage {
   // Queues `fn` for the writer. `done` is called exactly once, on the writer thread, after the
   // commit that holds `fn`'s writes is durable (OK), or with the error `fn` returned (its writes
   // undone), or with the error that made the commit fail. `fn` and `done` must not block and
-  // must not call Write or WriteAndWait. After Close, `done` gets Unavailable at once.
+  // must not call Write or WriteAndWait. After Close, `done` gets Unavailable at once; when too
+  // many writes are waiting, ResourceExhausted at once.
   virtual void Write(WriteFn fn, DoneFn done) = 0;
 
   // Runs `fn` on a consistent snapshot on the calling thread. May run concurrently with writes.

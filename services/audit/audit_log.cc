@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/audit/chain.h"
+#include "services/crypto/ids.h"
 
 namespace throughcare::audit {
 
@@ -24,25 +25,31 @@ absl::Status AuditLog::Append(WriteTx& tx, AuditEntry entry) const {
     entry.seq = last.ok() ? last->seq + 1 : 1;
     entry.prev_hash = last.ok() ? last->hash : kGenesisHash;
     entry.time = clock_.Now();
+    if (entry.policy_version.empty()) entry.policy_version = policies_.Current()->version();
+    if (entry.reason.empty()) {
+      entry.reason = absl::StrCat("no policy decision: the call ended with ", entry.outcome,
+                                  " before one was needed");
+    }
     entry.hash = ComputeEntryHash(entry);
     status = tx.AppendAudit(entry);
   }
+  if (status.ok() && !entry.break_glass_reason.empty()) {
+    ReviewItem item;
+    item.review_id = crypto::NewOpaqueId("rev");
+    item.audit_seq = entry.seq;
+    item.subject_id = entry.subject_id;
+    item.agency_id = entry.agency_id;
+    item.user_id = entry.user_id;
+    item.role = entry.role;
+    item.reason = entry.break_glass_reason;
+    item.opened_at = entry.time;
+    status = tx.InsertReviewItem(item);
+  }
   if (status.ok()) return status;
-  return absl::UnavailableError(
+  return absl::Status(
+      absl::IsDataLoss(status) ? absl::StatusCode::kDataLoss : absl::StatusCode::kUnavailable,
       absl::StrCat("audit log unavailable, so the request was not carried out: ",
                    status.message()));
-}
-
-absl::Status Authorize(const policy::Policy& policy, const CallContext& ctx,
-                       absl::string_view action, absl::string_view data_class,
-                       AuditEntry& entry) {
-  policy::Decision d = policy.Decide(policy::AccessRequest{
-      ctx.principal.role, std::string(action), std::string(data_class), ctx.purpose});
-  entry.decision = d.allowed ? AuditDecision::kAllow : AuditDecision::kDeny;
-  entry.reason = d.reason;
-  entry.policy_version = policy.version();
-  if (d.allowed) return absl::OkStatus();
-  return absl::PermissionDeniedError(d.reason);
 }
 
 }  // namespace throughcare::audit

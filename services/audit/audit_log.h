@@ -10,7 +10,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "services/policy/policy.h"
+#include "services/policy/policy_store.h"
 #include "throughcare/audit.h"
 #include "throughcare/clock.h"
 #include "throughcare/principal.h"
@@ -25,24 +25,23 @@ using Reply = absl::AnyInvocable<void(absl::StatusOr<T>)>;
 
 class AuditLog {
  public:
-  explicit AuditLog(const Clock& clock) : clock_(clock) {}
+  // `policies` supplies the policy version for entries that ended before any decision.
+  AuditLog(const Clock& clock, const policy::PolicyStore& policies)
+      : clock_(clock), policies_(policies) {}
 
   // A new entry for an access by `ctx` to `action`, with who, why and the request id filled in.
   AuditEntry Begin(const CallContext& ctx, absl::string_view action) const;
 
-  // Sets seq, time, prev_hash and hash, and appends `entry` within `tx`. Any failure is
-  // Unavailable ("audit log unavailable: ..."), so that the whole access fails with it.
+  // Sets seq, time, prev_hash and hash (and the policy version and a reason where the call ended
+  // before a decision), and appends `entry` within `tx`; a break-glass access (break_glass_reason
+  // set) also opens its review item. A failure fails the whole access: DataLoss stays DataLoss,
+  // anything else becomes Unavailable ("audit log unavailable ...").
   absl::Status Append(WriteTx& tx, AuditEntry entry) const;
 
  private:
   const Clock& clock_;
+  const policy::PolicyStore& policies_;
 };
-
-// Asks `policy` and records its decision, reason and version in `entry`. OK if allowed, else
-// PermissionDenied with the decision's reason.
-absl::Status Authorize(const policy::Policy& policy, const CallContext& ctx,
-                       absl::string_view action, absl::string_view data_class,
-                       AuditEntry& entry);
 
 // Runs `op` in one write transaction together with the append of its audit entry, then replies.
 //  - `op` fills in the entry (subject, record, decision, reason) as it learns them and returns the

@@ -35,6 +35,11 @@ std::string ComputeEntryHash(const AuditEntry& e) {
   AppendField(buf, e.policy_version);
   AppendField(buf, e.request_id);
   AppendField(buf, e.outcome);
+  // Added fields are hashed only when set, so entries written before they existed still verify.
+  if (!e.basis.empty() || !e.break_glass_reason.empty()) {
+    AppendField(buf, e.basis);
+    AppendField(buf, e.break_glass_reason);
+  }
   return crypto::Sha256Hex(buf);
 }
 

@@ -6,7 +6,8 @@
 // 8-byte big-endian length followed by its UTF-8 bytes, in this order: prev_hash, seq, time
 // (unix microseconds), agency_id, system_id, user_id, role, action, subject_id, record_id,
 // record_version, purpose, decision ("allow" or "deny"), reason, policy_version, request_id,
-// outcome. Integers are written in decimal. Hashes are lowercase hex.
+// outcome, and then, only when either is non-empty, basis and break_glass_reason. Integers are
+// written in decimal. Hashes are lowercase hex.
 #ifndef THROUGHCARE_SERVICES_AUDIT_CHAIN_H_
 #define THROUGHCARE_SERVICES_AUDIT_CHAIN_H_
 

@@ -128,20 +128,8 @@ absl::StatusOr<KeyType> ClassifyKey(EVP_PKEY* pkey) {
   return absl::InvalidArgumentError("key is neither Ed25519 nor P-256");
 }
 
-// Never prompts on the terminal for an encrypted PEM (OpenSSL's default callback would).
-int NoPassword(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*u*/) { return 0; }
-
-absl::StatusOr<BioPtr> MemBio(absl::string_view pem) {
-  if (pem.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
-    return absl::InvalidArgumentError("PEM too large");
-  }
-  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  if (bio == nullptr) return absl::InternalError(OpenSslError("BIO_new_mem_buf failed"));
-  return bio;
-}
-
 absl::StatusOr<PkeyPtr> ParsePrivateKey(absl::string_view pem) {
-  ASSIGN_OR_RETURN(BioPtr bio, MemBio(pem));
+  ASSIGN_OR_RETURN(BioPtr bio, MemBioOf(pem));
   PkeyPtr pkey(PEM_read_bio_PrivateKey(bio.get(), nullptr, NoPassword, nullptr));
   if (pkey == nullptr) {
     return absl::InvalidArgumentError(OpenSslError("cannot parse PEM private key"));
@@ -150,7 +138,7 @@ absl::StatusOr<PkeyPtr> ParsePrivateKey(absl::string_view pem) {
 }
 
 absl::StatusOr<PkeyPtr> ParsePublicKey(absl::string_view pem) {
-  ASSIGN_OR_RETURN(BioPtr bio, MemBio(pem));
+  ASSIGN_OR_RETURN(BioPtr bio, MemBioOf(pem));
   PkeyPtr pkey(PEM_read_bio_PUBKEY(bio.get(), nullptr, NoPassword, nullptr));
   if (pkey == nullptr) {
     return absl::InvalidArgumentError(OpenSslError("cannot parse PEM public key"));

@@ -55,15 +55,6 @@ absl::StatusOr<BioPtr> NewMemBio() {
   return bio;
 }
 
-absl::StatusOr<BioPtr> MemBioOf(absl::string_view pem) {
-  if (pem.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
-    return absl::InvalidArgumentError("PEM too large");
-  }
-  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  if (bio == nullptr) return Internal("BIO_new_mem_buf failed");
-  return bio;
-}
-
 std::string BioContents(BIO* bio) {
   char* data = nullptr;
   const long len = BIO_get_mem_data(bio, &data);
@@ -97,9 +88,6 @@ absl::StatusOr<KeyPair> KeyPairOf(EVP_PKEY* pkey) {
   ASSIGN_OR_RETURN(pair.public_key_pem, PublicKeyPem(pkey));
   return pair;
 }
-
-// Never prompts on the terminal for an encrypted PEM (OpenSSL's default callback would).
-int NoPassword(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*u*/) { return 0; }
 
 // --- certificate building ---
 

@@ -1,9 +1,22 @@
 // The policy decision point: the one place that decides whether a principal may perform an action
-// on a class of data for a declared purpose. Pure: no I/O after loading, no clock, no storage.
+// on a person's data for a declared purpose. Pure: no I/O after loading, no clock, no storage.
+// Callers pass the context (time, the person's relationships and consents) in the request.
 //
-// First version (role-based): a decision depends on the caller's role, the action, the data class
-// and the purpose of use. Later versions add consent, relationships, labels and break-glass; they
-// extend AccessRequest and Decision rather than adding a second decision point.
+// A decision on a person's data checks, in order:
+//  1. role permission: a rule grants (role, action, data class, purpose);
+//  2. relationship: the caller's agency (or the caller) has an active relationship with the
+//     person, unless the granting rule says `relationship: not_required`; without one the
+//     answer must be NOT_FOUND, so the API cannot reveal who is known to which agency;
+//  3. lawful basis to share: the caller's own agency's record needs none; a consent-based data
+//     class needs an active consent covering recipient, class and purpose, or a statutory basis
+//     naming (role, class, purpose); other classes are shared under the role rule;
+//  4. purpose limitation: a purpose of use incompatible with the purpose of collection needs a
+//     consent covering the purpose of use or a statutory basis;
+//  5. labels: "break-glass only" labels (sealed) deny unless break-glass by a named role;
+//     "consent only" labels (not convicted) refuse statutory bases; "redact" labels (victim
+//     related) allow with an obligation to redact, for the roles named.
+// Break-glass: a role the policy names may override a denial from checks 2-5 (never 1) by giving
+// a reason of at least the policy's minimum length; the decision is allowed and flagged.
 //
 // The policy file format is documented in deploy/policy.yaml (the demo policy).
 #ifndef THROUGHCARE_SERVICES_POLICY_POLICY_H_
@@ -15,6 +28,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "throughcare/consent.h"
 
 namespace throughcare::policy {
 
@@ -25,25 +41,67 @@ inline constexpr absl::string_view kSubjectUpdate = "subject.update";
 inline constexpr absl::string_view kRecordWrite = "record.write";
 inline constexpr absl::string_view kRecordRead = "record.read";
 inline constexpr absl::string_view kAuditRead = "audit.read";
+inline constexpr absl::string_view kConsentWrite = "consent.write";
+inline constexpr absl::string_view kConsentRead = "consent.read";
+inline constexpr absl::string_view kRelationshipWrite = "relationship.write";
+inline constexpr absl::string_view kRelationshipRead = "relationship.read";
+inline constexpr absl::string_view kPolicyReload = "policy.reload";
 
 // The data classes the broker itself uses for subject and audit actions; every policy file must
 // declare them.
 inline constexpr absl::string_view kIdentityDataClass = "identity";
 inline constexpr absl::string_view kAuditDataClass = "audit";
 
+// What the caller wants to do, and everything the decision depends on. Spans and pointers are
+// borrowed for the duration of Decide.
 struct AccessRequest {
+  // Who.
   std::string role;
+  std::string agency_id;
+  std::string agency_kind;  // e.g. "cjit", for consents that name recipient kinds
+  std::string user_id;
+  // What and why.
   std::string action;
   std::string data_class;
   std::string purpose;
+  // The person's data: when false (registering a new person, reading the audit log) only the
+  // role permission is checked.
+  bool person_scoped = false;
+  // The record, for record actions (empty otherwise): its owner, purpose of collection, labels.
+  std::string owner_agency;
+  std::string collected_for;
+  absl::Span<const std::string> labels;
+  // Context.
+  absl::Time now;
+  absl::Span<const Relationship> relationships;  // the person's, ended ones included
+  absl::Span<const Consent> consents;            // latest versions of the person's consents
+  std::string break_glass_reason;                // empty: no break-glass
+};
+
+// One check's result, for explanations (CheckAccess) and tests.
+struct Check {
+  std::string name;  // "role_permission", "relationship", "lawful_basis", "purpose", "labels",
+                     // "break_glass"
+  bool passed = false;
+  std::string detail;  // what was found: the rule, the relationship, the consent, or what is missing
 };
 
 struct Decision {
   bool allowed = false;
-  std::string rule_id;  // the rule that allowed; empty when denied
-  // Why: "rule 'healthcare-health' permits ..." or the missing permission, e.g. "no rule permits
-  // role 'housing_officer' to record.read data class 'health' (for any purpose)". Never empty.
+  std::string rule_id;  // the role rule that granted the action; empty if none did
+  // Why, in one line: the rule that allowed, or the first check that failed, e.g. "no rule
+  // permits role 'housing_officer' to record.read data class 'health' (for any purpose)" or
+  // "no active consent covers data class 'drugs' for agency 'cjit-east' and purpose 'direct_care'".
+  // Never empty.
   std::string reason;
+  // The lawful basis an allowed decision relies on (see AuditEntry::basis); empty when denied.
+  std::string basis;
+  // Obligations.
+  bool answer_not_found = false;     // denied for lack of a relationship: answer NOT_FOUND
+  bool break_glass = false;          // allowed only by break-glass: audit it and open a review
+  bool redact_victim_fields = false; // allowed, but victim-related fields must be removed
+  // Every check in order, with its result. Filled only when Decide is asked to explain.
+  std::vector<Check> checks;
 };
 
 // An immutable, validated policy. Thread-safe: share it as std::shared_ptr<const Policy>.
@@ -59,9 +117,14 @@ class Policy {
   // A content hash of the policy text: "sha256:" followed by the first 16 hex digits.
   const std::string& version() const { return version_; }
 
-  // Default deny: allowed only if a rule names the role, the action, the data class and the
-  // purpose. Unknown roles, actions, classes or purposes are simply denied (with a reason).
-  Decision Decide(const AccessRequest& request) const;
+  // Default deny; see the checks at the top of this file. Unknown roles, actions, classes or
+  // purposes are simply denied (with a reason). With `explain`, fills Decision::checks with
+  // every check (otherwise it stops at the first failure and builds no explanation).
+  Decision Decide(const AccessRequest& request, bool explain = false) const;
+
+  // The break-glass reason's minimum length, and whether `role` may use break-glass at all.
+  size_t break_glass_min_reason_length() const;
+  bool MayBreakGlass(absl::string_view role) const;
 
   bool HasRole(absl::string_view id) const;
   bool HasDataClass(absl::string_view id) const;

@@ -3,34 +3,70 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "services/crypto/aead.h"
 #include "services/crypto/ids.h"
+#include "services/policy/authorize.h"
 #include "throughcare/status_macros.h"
 
 namespace throughcare::records {
 namespace {
 
-// What a sealed body is bound to: it opens only as this version of this record of this person.
+// What a sealed body is bound to: the whole header, so that a body opens only as this version
+// of this record of this person, and a header changed in the database (owner, labels, purpose of
+// collection, ...) makes the body unreadable instead of silently changing access decisions.
 std::string BodyAad(const RecordHeader& h) {
-  return absl::StrCat("throughcare.record.v1|", h.subject_id, "|", h.record_id, "|", h.version,
-                      "|", h.record_type, "|", h.data_class);
+  std::string aad = "throughcare.record.v2";
+  for (absl::string_view field :
+       {absl::string_view(h.subject_id), absl::string_view(h.record_id),
+        absl::string_view(h.record_type), absl::string_view(h.data_class),
+        absl::string_view(h.collected_for), absl::string_view(h.owner_agency),
+        absl::string_view(h.author_user)}) {
+    absl::StrAppend(&aad, "|", field.size(), ":", field);
+  }
+  absl::StrAppend(&aad, "|", h.version, "|", absl::ToUnixMicros(h.created_at), "|",
+                  h.labels.size());
+  for (const std::string& label : h.labels) absl::StrAppend(&aad, "|", label.size(), ":", label);
+  return aad;
 }
 
 std::string KeyAad(absl::string_view subject_id) {
   return absl::StrCat("throughcare.subject-key.v1|", subject_id);
 }
 
-absl::StatusOr<StoredRecord> LoadRecord(ReadTx& tx, absl::string_view record_id,
-                                        int64_t version) {
-  absl::StatusOr<StoredRecord> record = tx.GetRecord(record_id, version);
-  if (absl::IsNotFound(record.status())) {
-    return absl::NotFoundError(absl::StrCat("record_id: ", record.status().message()));
-  }
-  return record;
+std::string NoSuchRecord(absl::string_view record_id) {
+  return absl::StrCat("record_id: no record ", record_id);
+}
+
+std::string NoSuchSubject(absl::string_view subject_id) {
+  return absl::StrCat("subject_id: no subject ", subject_id);
+}
+
+policy::Target RecordTarget(absl::string_view action, const RecordHeader& header,
+                            std::string break_glass_reason) {
+  policy::Target target;
+  target.action = std::string(action);
+  target.data_class = header.data_class;
+  target.record = &header;
+  target.break_glass_reason = std::move(break_glass_reason);
+  return target;
 }
 
 }  // namespace
+
+const std::vector<std::string>* DataClassesFor(absl::string_view record_type) {
+  static const auto* table = new std::vector<std::pair<std::string, std::vector<std::string>>>{
+      {"drug_interventions_record", {"drugs"}},
+      {"care_plan", {"drugs"}},
+      {"release_notification", {"custody"}},
+      {"health_summary", {"health", "mental_health"}},
+      {"accommodation_need", {"accommodation"}},
+      {"risk_summary", {"risk"}},
+  };
+  for (const auto& [type, classes] : *table) {
+    if (type == record_type) return &classes;
+  }
+  return nullptr;
+}
 
 absl::StatusOr<std::string> RecordService::SubjectKey(WriteTx& tx,
                                                       absl::string_view subject_id) const {
@@ -51,41 +87,10 @@ void RecordService::Put(const CallContext& ctx, PutRecordParams p,
           WriteTx& tx, AuditEntry& entry) -> absl::StatusOr<RecordHeader> {
         entry.subject_id = p.subject_id;
         entry.record_id = p.record_id;
-        RETURN_IF_ERROR(
-            audit::Authorize(*policy, ctx, policy::kRecordWrite, p.data_class, entry));
-        absl::StatusOr<Subject> subject = tx.GetSubject(p.subject_id);
-        if (absl::IsNotFound(subject.status())) {
-          return absl::NotFoundError(absl::StrCat("subject_id: no subject ", p.subject_id));
-        }
-        RETURN_IF_ERROR(subject.status());
-
+        const absl::Time now = clock_.Now();
         RecordHeader h;
         h.record_id = p.record_id.empty() ? crypto::NewOpaqueId("rec") : p.record_id;
         h.version = 1;
-        if (!p.record_id.empty()) {
-          ASSIGN_OR_RETURN(StoredRecord latest, LoadRecord(tx, p.record_id, 0));
-          if (latest.header.subject_id != p.subject_id) {
-            return absl::InvalidArgumentError(absl::StrCat(
-                "record_id: record ", p.record_id, " is not about subject ", p.subject_id));
-          }
-          if (latest.header.owner_agency != ctx.principal.agency_id) {
-            entry.decision = AuditDecision::kDeny;
-            entry.reason = absl::StrCat("record is owned by agency '", latest.header.owner_agency,
-                                        "'; only the owner may put new versions");
-            return absl::PermissionDeniedError(entry.reason);
-          }
-          if (latest.header.record_type != p.record_type) {
-            return absl::FailedPreconditionError(
-                absl::StrCat("body: record ", p.record_id, " is a ", latest.header.record_type,
-                             "; a new version cannot change it to ", p.record_type));
-          }
-          if (latest.header.version != p.expected_version) {
-            return absl::AbortedError(absl::StrCat(
-                "expected_version: ", p.expected_version, " is stale; record ", p.record_id,
-                " is at version ", latest.header.version, " (re-read it and retry)"));
-          }
-          h.version = latest.header.version + 1;
-        }
         h.subject_id = p.subject_id;
         h.record_type = p.record_type;
         h.data_class = p.data_class;
@@ -93,7 +98,48 @@ void RecordService::Put(const CallContext& ctx, PutRecordParams p,
         h.labels = p.labels;
         h.owner_agency = ctx.principal.agency_id;
         h.author_user = ctx.principal.user_id;
-        h.created_at = clock_.Now();
+        h.created_at = now;
+
+        // Labels say who may see a record; they do not stop its owner writing it.
+        RecordHeader decided = h;
+        decided.labels.clear();
+        absl::StatusOr<StoredRecord> latest = absl::NotFoundError("new record");
+        if (!p.record_id.empty()) {
+          latest = tx.GetRecord(p.record_id, 0);
+          if (!latest.ok() && !absl::IsNotFound(latest.status())) return latest.status();
+          // A record about someone else, or unknown: NOT_FOUND as for any unknown record.
+          if (!latest.ok() || latest->header.subject_id != p.subject_id) {
+            RETURN_IF_ERROR(policy::AuthorizeAbout(*policy, ctx, tx, p.subject_id, false,
+                                                   RecordTarget(policy::kRecordWrite, decided, ""),
+                                                   now, entry, NoSuchRecord(p.record_id))
+                                .status());
+          }
+        }
+        const bool exists = tx.GetSubject(p.subject_id).ok();
+        RETURN_IF_ERROR(policy::AuthorizeAbout(*policy, ctx, tx, p.subject_id, exists,
+                                               RecordTarget(policy::kRecordWrite, decided, ""),
+                                               now, entry, NoSuchSubject(p.subject_id))
+                            .status());
+        if (latest.ok()) {
+          if (latest->header.owner_agency != ctx.principal.agency_id) {
+            entry.decision = AuditDecision::kDeny;
+            entry.basis.clear();
+            entry.reason = absl::StrCat("record is owned by agency '", latest->header.owner_agency,
+                                        "'; only the owner may put new versions");
+            return absl::PermissionDeniedError(entry.reason);
+          }
+          if (latest->header.record_type != p.record_type) {
+            return absl::FailedPreconditionError(
+                absl::StrCat("body: record ", p.record_id, " is a ", latest->header.record_type,
+                             "; a new version cannot change it to ", p.record_type));
+          }
+          if (latest->header.version != p.expected_version) {
+            return absl::AbortedError(absl::StrCat(
+                "expected_version: ", p.expected_version, " is stale; record ", p.record_id,
+                " is at version ", latest->header.version, " (re-read it and retry)"));
+          }
+          h.version = latest->header.version + 1;
+        }
         entry.record_id = h.record_id;
         entry.record_version = h.version;
 
@@ -108,57 +154,78 @@ void RecordService::Put(const CallContext& ctx, PutRecordParams p,
 }
 
 void RecordService::Get(const CallContext& ctx, std::string record_id, int64_t version,
-                        audit::Reply<Record> reply) {
+                        std::string break_glass_reason, audit::Reply<Record> reply) {
   audit::RunAudited<Record>(
       storage_, audit_log_, audit_log_.Begin(ctx, policy::kRecordRead),
-      [this, policy = policies_.Current(), ctx, record_id = std::move(record_id), version](
+      [this, policy = policies_.Current(), ctx, record_id = std::move(record_id), version,
+       break_glass_reason = std::move(break_glass_reason)](
           WriteTx& tx, AuditEntry& entry) -> absl::StatusOr<Record> {
         entry.record_id = record_id;
-        ASSIGN_OR_RETURN(StoredRecord stored, LoadRecord(tx, record_id, version));
-        entry.subject_id = stored.header.subject_id;
-        entry.record_version = stored.header.version;
-        RETURN_IF_ERROR(audit::Authorize(*policy, ctx, policy::kRecordRead,
-                                         stored.header.data_class, entry));
-        ASSIGN_OR_RETURN(std::string key, SubjectKey(tx, stored.header.subject_id));
+        absl::StatusOr<StoredRecord> stored = tx.GetRecord(record_id, version);
+        if (absl::IsNotFound(stored.status())) {
+          entry.reason = "no such record";
+          return absl::NotFoundError(NoSuchRecord(record_id));
+        }
+        RETURN_IF_ERROR(stored.status());
+        entry.subject_id = stored->header.subject_id;
+        entry.record_version = stored->header.version;
+        ASSIGN_OR_RETURN(
+            policy::Decision decision,
+            policy::AuthorizeAbout(*policy, ctx, tx, stored->header.subject_id, true,
+                                   RecordTarget(policy::kRecordRead, stored->header,
+                                                break_glass_reason),
+                                   clock_.Now(), entry, NoSuchRecord(record_id)));
+        ASSIGN_OR_RETURN(std::string key, SubjectKey(tx, stored->header.subject_id));
         Record record;
-        ASSIGN_OR_RETURN(record.body, crypto::Open(key, stored.sealed_body,
-                                                   BodyAad(stored.header)));
-        record.header = std::move(stored.header);
+        ASSIGN_OR_RETURN(record.body,
+                         crypto::Open(key, stored->sealed_body, BodyAad(stored->header)));
+        record.header = std::move(stored->header);
+        record.redact_victim_fields = decision.redact_victim_fields;
         return record;
       },
       std::move(reply));
 }
 
 void RecordService::List(const CallContext& ctx, std::string subject_id,
+                         std::string break_glass_reason,
                          audit::Reply<std::vector<RecordHeader>> reply) {
   audit::RunAudited<std::vector<RecordHeader>>(
       storage_, audit_log_, audit_log_.Begin(ctx, "record.list"),
-      [policy = policies_.Current(), ctx, subject_id = std::move(subject_id)](
+      [this, policy = policies_.Current(), ctx, subject_id = std::move(subject_id),
+       break_glass_reason = std::move(break_glass_reason)](
           WriteTx& tx, AuditEntry& entry) -> absl::StatusOr<std::vector<RecordHeader>> {
         entry.subject_id = subject_id;
-        entry.policy_version = policy->version();
-        absl::StatusOr<Subject> subject = tx.GetSubject(subject_id);
-        if (absl::IsNotFound(subject.status())) {
-          return absl::NotFoundError(absl::StrCat("subject_id: no subject ", subject_id));
-        }
-        RETURN_IF_ERROR(subject.status());
+        const absl::Time now = clock_.Now();
+        // Seeing that the person exists at all is seeing their identity.
+        policy::Target identity;
+        identity.action = std::string(policy::kSubjectRead);
+        identity.data_class = std::string(policy::kIdentityDataClass);
+        RETURN_IF_ERROR(policy::AuthorizeAbout(*policy, ctx, tx, subject_id,
+                                               tx.GetSubject(subject_id).ok(), identity, now,
+                                               entry, NoSuchSubject(subject_id))
+                            .status());
+        ASSIGN_OR_RETURN(policy::PersonContext person, policy::LoadPersonContext(tx, subject_id));
         ASSIGN_OR_RETURN(std::vector<StoredRecord> all, tx.ListLatestRecords(subject_id));
         std::vector<RecordHeader> visible;
         std::string first_refusal;
+        bool broke_glass = false;
         for (StoredRecord& r : all) {
-          policy::Decision d = policy->Decide(policy::AccessRequest{
-              ctx.principal.role, std::string(policy::kRecordRead), r.header.data_class,
-              ctx.purpose});
+          policy::Target target = RecordTarget(policy::kRecordRead, r.header, break_glass_reason);
+          target.person = &person;
+          policy::Decision d = policy->Decide(policy::MakeRequest(ctx, target, now));
           if (d.allowed) {
+            broke_glass = broke_glass || d.break_glass;
             visible.push_back(std::move(r.header));
           } else if (first_refusal.empty()) {
             first_refusal = d.reason;
           }
         }
-        // The listing itself is answered; it is "allow" if it discloses anything or there was
-        // nothing to withhold, "deny" if every record was withheld.
+        // The listing is answered; it is "allow" if it discloses anything or nothing was
+        // withheld, "deny" if every record was withheld.
         entry.decision = visible.empty() && !all.empty() ? AuditDecision::kDeny
                                                          : AuditDecision::kAllow;
+        entry.basis.clear();
+        entry.break_glass_reason = broke_glass ? break_glass_reason : "";
         entry.reason = absl::StrCat("listed ", visible.size(), " of ", all.size(),
                                     " records readable by role '", ctx.principal.role,
                                     "' for purpose '", ctx.purpose, "'");

@@ -29,6 +29,9 @@ struct PutRecordParams {
   std::string body;  // serialized typed payload
 };
 
+// The data classes a record type may be filed under, or null for an unknown type.
+const std::vector<std::string>* DataClassesFor(absl::string_view record_type);
+
 class RecordService {
  public:
   // `master_key` is 32 bytes. All references must outlive the service.
@@ -44,11 +47,14 @@ class RecordService {
   // PERMISSION_DENIED if the policy refuses or another agency owns the record; ABORTED if
   // expected_version is not the latest; FAILED_PRECONDITION if the type would change.
   void Put(const CallContext& ctx, PutRecordParams params, audit::Reply<RecordHeader> reply);
-  // Version 0 is the latest.
+  // Version 0 is the latest. NOT_FOUND for an unknown record and for one about a person the
+  // caller has no relationship with. A non-empty `break_glass_reason` asks to override a
+  // refusal (see services/policy/policy.h).
   void Get(const CallContext& ctx, std::string record_id, int64_t version,
-           audit::Reply<Record> reply);
-  // Headers of the latest versions the caller may read; the others are left out.
-  void List(const CallContext& ctx, std::string subject_id,
+           std::string break_glass_reason, audit::Reply<Record> reply);
+  // Headers of the latest versions the caller may read; the others are left out. NOT_FOUND as
+  // for Get when the caller may not see the person at all.
+  void List(const CallContext& ctx, std::string subject_id, std::string break_glass_reason,
             audit::Reply<std::vector<RecordHeader>> reply);
 
  private:

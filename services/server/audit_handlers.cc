@@ -10,7 +10,11 @@ class ExportReactor final : public grpc::ServerWriteReactor<v1::AuditEntry> {
  public:
   ExportReactor(Edge& edge, audit::AuditService& service, grpc::CallbackServerContext* ctx,
                 int64_t after_seq)
-      : edge_(edge), service_(service), ctx_(ctx), last_seq_(after_seq), start_(absl::Now()) {}
+      : edge_(edge),
+        service_(service),
+        ctx_(ctx),
+        last_seq_(after_seq),
+        start_(edge.clock().Now()) {}
 
   void Start(const std::string& purpose) {
     absl::StatusOr<CallContext> call = edge_.Begin(ctx_, purpose);
@@ -52,7 +56,7 @@ class ExportReactor final : public grpc::ServerWriteReactor<v1::AuditEntry> {
   void End(const absl::Status& status) {
     edge_.LogCall(ctx_, "ExportAuditLog", call_.request_id.empty() ? nullptr : &call_, start_,
                   status);
-    Finish(ToGrpcStatus(status));
+    Finish(ToGrpcStatus(status, call_.request_id));
   }
 
   Edge& edge_;
@@ -77,6 +81,40 @@ grpc::ServerUnaryReactor* AuditHandlers::QueryAuditLog(grpc::CallbackServerConte
     auto query = ValidateQueryAuditLog(*req);
     if (!query.ok()) return finish(query.status());
     service_.Query(call, *std::move(query), ReplyInto<AuditPage>(resp, std::move(finish)));
+  });
+}
+
+grpc::ServerUnaryReactor* AuditHandlers::ListReviewItems(grpc::CallbackServerContext* ctx,
+                                                         const v1::ListReviewItemsRequest* req,
+                                                         v1::ListReviewItemsResponse* resp) {
+  return edge_.Unary(ctx, "ListReviewItems", req->purpose(),
+                     [this, req, resp](const CallContext& call, Finish finish) {
+    auto page = ValidateListReviewItems(*req);
+    if (!page.ok()) return finish(page.status());
+    service_.ListReviewItems(
+        call, req->include_closed(), page->after_seq, page->limit,
+        [resp, limit = page->limit, finish = std::move(finish)](
+            absl::StatusOr<std::vector<ReviewItem>> items) mutable {
+          if (items.ok()) {
+            for (const ReviewItem& item : *items) ToProto(item, resp->add_items());
+            if (static_cast<int>(items->size()) == limit) {
+              resp->set_next_page_token(absl::StrCat(items->back().audit_seq));
+            }
+          }
+          finish(items.status());
+        });
+  });
+}
+
+grpc::ServerUnaryReactor* AuditHandlers::CloseReviewItem(grpc::CallbackServerContext* ctx,
+                                                         const v1::CloseReviewItemRequest* req,
+                                                         v1::ReviewItem* resp) {
+  return edge_.Unary(ctx, "CloseReviewItem", req->purpose(),
+                     [this, req, resp](const CallContext& call, Finish finish) {
+    auto outcome = ValidateCloseReviewItem(*req);
+    if (!outcome.ok()) return finish(outcome.status());
+    service_.CloseReviewItem(call, req->review_id(), *outcome, req->note(),
+                             ReplyInto<ReviewItem>(resp, std::move(finish)));
   });
 }
 

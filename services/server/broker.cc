@@ -1,3 +1,4 @@
+#include "services/core/files.h"
 #include "services/server/broker.h"
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
@@ -11,6 +12,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/audit/audit_service.h"
+#include "services/consent/consent_service.h"
+#include "services/policy/policy_admin.h"
 #include "services/crypto/aead.h"
 #include "services/policy/policy_store.h"
 #include "services/records/record_service.h"
@@ -61,14 +64,21 @@ class BrokerImpl final : public Broker {
         metrics_(std::move(metrics)),
         policies_(std::move(policy)),
         authenticator_(std::move(authenticator)),
-        audit_log_(clock),
+        audit_log_(clock, policies_),
         edge_(*authenticator_, policies_, clock, *metrics_, plaintext),
         subject_service_(*storage_, audit_log_, policies_, clock),
         record_service_(*storage_, audit_log_, policies_, clock, std::move(master_key)),
-        audit_service_(*storage_, audit_log_, policies_),
+        audit_service_(*storage_, audit_log_, policies_, clock),
+        consent_service_(*storage_, audit_log_, policies_, clock),
+        policy_admin_(*storage_, audit_log_, policies_, clock, config_.policy_file,
+                      [this](const policy::Policy& p) {
+                        return CheckAgenciesAgainstPolicy(config_, p);
+                      }),
         subject_handlers_(edge_, subject_service_),
         record_handlers_(edge_, record_service_),
-        audit_handlers_(edge_, audit_service_) {}
+        audit_handlers_(edge_, audit_service_),
+        consent_handlers_(edge_, consent_service_),
+        admin_handlers_(edge_, policy_admin_) {}
 
   absl::Status Serve(std::shared_ptr<grpc::ServerCredentials> credentials) {
     grpc::EnableDefaultHealthCheckService(true);
@@ -79,6 +89,8 @@ class BrokerImpl final : public Broker {
     builder.RegisterService(&subject_handlers_);
     builder.RegisterService(&record_handlers_);
     builder.RegisterService(&audit_handlers_);
+    builder.RegisterService(&consent_handlers_);
+    builder.RegisterService(&admin_handlers_);
     server_ = builder.BuildAndStart();
     if (server_ == nullptr || port_ == 0) {
       return absl::UnavailableError(
@@ -90,13 +102,7 @@ class BrokerImpl final : public Broker {
   int port() const override { return port_; }
   int metrics_port() const override { return metrics_->port(); }
 
-  absl::Status ReloadPolicy() override {
-    ASSIGN_OR_RETURN(std::shared_ptr<const policy::Policy> next,
-                     policy::Policy::LoadFile(config_.policy_file));
-    RETURN_IF_ERROR(CheckAgenciesAgainstPolicy(config_, *next));
-    policies_.Replace(std::move(next));
-    return absl::OkStatus();
-  }
+  absl::Status ReloadPolicy() override { return policy_admin_.Reload().status(); }
 
   void Shutdown(absl::Duration grace) override {
     if (server_ == nullptr) return;
@@ -119,9 +125,13 @@ class BrokerImpl final : public Broker {
   subjects::SubjectService subject_service_;
   records::RecordService record_service_;
   audit::AuditService audit_service_;
+  consent::ConsentService consent_service_;
+  policy::PolicyAdmin policy_admin_;
   SubjectHandlers subject_handlers_;
   RecordHandlers record_handlers_;
   AuditHandlers audit_handlers_;
+  ConsentHandlers consent_handlers_;
+  AdminHandlers admin_handlers_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
 };

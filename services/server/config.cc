@@ -12,6 +12,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "services/core/files.h"
+#include "services/subjects/identifiers.h"
 #include "throughcare/status_macros.h"
 
 namespace throughcare::server {
@@ -111,6 +113,11 @@ absl::StatusOr<AgencyConfig> ParseAgency(const Reader& r, const YAML::Node& n) {
   }
   ASSIGN_OR_RETURN(a.name, r.String(n, "name", true));
   ASSIGN_OR_RETURN(a.home_areas, r.Strings(n, "home_areas", false));
+  for (std::string& area : a.home_areas) {
+    absl::StatusOr<std::string> code = subjects::NormalizeHomeArea(area, "home_areas");
+    if (!code.ok()) return r.Error(n["home_areas"], code.status().message());
+    area = *code;
+  }
   ASSIGN_OR_RETURN(a.roles, r.Strings(n, "roles", true));
   ASSIGN_OR_RETURN(a.identity_key_file, r.Path(n, "identity_key"));
   YAML::Node systems = n["systems"];
@@ -135,18 +142,6 @@ const std::vector<std::string>& AgencyKinds() {
       "police",    "health",            "court",     "oversight", "voluntary_sector",
       "youth_justice", "social_care",   "employment"};
   return *kinds;
-}
-
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    int err = errno;
-    std::string message = absl::StrCat("cannot read ", path, ": ", std::strerror(err));
-    return err == EACCES ? absl::PermissionDeniedError(message) : absl::NotFoundError(message);
-  }
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
 }
 
 absl::StatusOr<BrokerConfig> LoadConfig(const std::string& path) {

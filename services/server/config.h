@@ -47,9 +47,6 @@ absl::StatusOr<BrokerConfig> LoadConfig(const std::string& path);
 // The known agency kinds, for validation and for --help.
 const std::vector<std::string>& AgencyKinds();
 
-// Reads a whole file. NotFound / PermissionDenied with the path in the message.
-absl::StatusOr<std::string> ReadFile(const std::string& path);
-
 }  // namespace throughcare::server
 
 #endif  // THROUGHCARE_SERVICES_SERVER_CONFIG_H_

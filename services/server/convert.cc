@@ -43,10 +43,130 @@ void ToProto(const Record& r, v1::Record* out) {
   // The body was validated and serialized by this broker; a parse failure means corruption,
   // which AES-GCM authentication already rules out.
   out->mutable_body()->ParseFromString(r.body);
+  if (r.redact_victim_fields) {
+    RedactVictimRelated(out->mutable_body());
+    out->set_redacted(true);
+  }
+}
+
+void RedactVictimRelated(google::protobuf::Message* message) {
+  const google::protobuf::Reflection* reflection = message->GetReflection();
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  reflection->ListFields(*message, &fields);
+  for (const google::protobuf::FieldDescriptor* field : fields) {
+    if (field->options().GetExtension(v1::victim_related)) {
+      reflection->ClearField(message, field);
+    } else if (field->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
+      if (field->is_repeated()) {
+        for (int i = 0; i < reflection->FieldSize(*message, field); ++i) {
+          RedactVictimRelated(reflection->MutableRepeatedMessage(message, field, i));
+        }
+      } else {
+        RedactVictimRelated(reflection->MutableMessage(message, field));
+      }
+    }
+  }
 }
 
 void ToProto(const std::vector<RecordHeader>& headers, v1::ListRecordsResponse* out) {
   for (const RecordHeader& h : headers) ToProto(h, out->add_records());
+}
+
+void ToProto(const Consent& c, absl::Time now, v1::Consent* out) {
+  out->set_consent_id(c.consent_id);
+  out->set_version(c.version);
+  out->set_subject_id(c.subject_id);
+  for (const auto& v : c.data_classes) out->add_data_classes(v);
+  for (const auto& v : c.recipient_agencies) out->add_recipient_agencies(v);
+  for (const auto& v : c.recipient_kinds) out->add_recipient_kinds(v);
+  for (const auto& v : c.purposes) out->add_purposes(v);
+  ToProto(c.valid_from, out->mutable_valid_from());
+  ToProto(c.valid_until, out->mutable_valid_until());
+  out->set_evidence(static_cast<v1::ConsentEvidence>(c.evidence));  // same numbering
+  out->set_evidence_reference(c.evidence_reference);
+  out->set_evidence_detail(c.evidence_detail);
+  out->set_recorded_by_agency(c.recorded_by_agency);
+  out->set_recorded_by_user(c.recorded_by_user);
+  ToProto(c.recorded_at, out->mutable_recorded_at());
+  if (c.withdrawn_at.has_value()) {
+    ToProto(*c.withdrawn_at, out->mutable_withdrawn_at());
+    out->set_withdrawn_by_agency(c.withdrawn_by_agency);
+    out->set_withdrawn_by_user(c.withdrawn_by_user);
+    out->set_withdrawal_reason(c.withdrawal_reason);
+  }
+  out->set_state(c.withdrawn_at.has_value() ? "WITHDRAWN"
+                 : now < c.valid_from       ? "NOT_YET_VALID"
+                 : now >= c.valid_until     ? "EXPIRED"
+                                            : "ACTIVE");
+}
+
+void ToProto(const Relationship& r, v1::Relationship* out) {
+  out->set_relationship_id(r.relationship_id);
+  out->set_subject_id(r.subject_id);
+  out->set_kind(static_cast<v1::RelationshipKind>(r.kind));  // same numbering
+  out->set_agency_id(r.agency_id);
+  out->set_user_id(r.user_id);
+  ToProto(r.started_at, out->mutable_started_at());
+  if (r.ended_at.has_value()) ToProto(*r.ended_at, out->mutable_ended_at());
+  out->set_started_by_user(r.started_by_user);
+  out->set_ended_by_user(r.ended_by_user);
+  out->set_note(r.note);
+}
+
+void ToProto(const std::vector<Relationship>& rs, v1::ListRelationshipsResponse* out) {
+  for (const Relationship& r : rs) ToProto(r, out->add_relationships());
+}
+
+void ToProto(const ReviewItem& item, v1::ReviewItem* out) {
+  out->set_review_id(item.review_id);
+  out->set_audit_seq(item.audit_seq);
+  out->set_subject_id(item.subject_id);
+  out->set_agency_id(item.agency_id);
+  out->set_user_id(item.user_id);
+  out->set_role(item.role);
+  out->set_reason(item.reason);
+  ToProto(item.opened_at, out->mutable_opened_at());
+  switch (item.outcome) {
+    case ReviewOutcome::kOpen:
+      out->set_outcome(v1::REVIEW_OUTCOME_OPEN);
+      break;
+    case ReviewOutcome::kJustified:
+      out->set_outcome(v1::REVIEW_OUTCOME_JUSTIFIED);
+      break;
+    case ReviewOutcome::kNotJustified:
+      out->set_outcome(v1::REVIEW_OUTCOME_NOT_JUSTIFIED);
+      break;
+    case ReviewOutcome::kReferred:
+      out->set_outcome(v1::REVIEW_OUTCOME_REFERRED);
+      break;
+  }
+  out->set_closed_by_agency(item.closed_by_agency);
+  out->set_closed_by_user(item.closed_by_user);
+  if (item.closed_at.has_value()) ToProto(*item.closed_at, out->mutable_closed_at());
+  out->set_note(item.note);
+}
+
+void ToProto(const consent::AccessExplanation& e, v1::CheckAccessResponse* out) {
+  const policy::Decision& d = e.decision;
+  out->set_allowed(d.allowed);
+  out->set_rule_id(d.rule_id);
+  out->set_reason(d.reason);
+  out->set_basis(d.basis);
+  out->set_answer_not_found(d.answer_not_found);
+  out->set_break_glass(d.break_glass);
+  out->set_redact_victim_fields(d.redact_victim_fields);
+  for (const policy::Check& c : d.checks) {
+    v1::AccessCheck* check = out->add_checks();
+    check->set_name(c.name);
+    check->set_passed(c.passed);
+    check->set_detail(c.detail);
+  }
+  out->set_policy_version(e.policy_version);
+}
+
+void ToProto(const policy::ReloadResult& r, v1::ReloadPolicyResponse* out) {
+  out->set_previous_version(r.previous_version);
+  out->set_version(r.version);
 }
 
 void ToProto(const AuditEntry& e, v1::AuditEntry* out) {
@@ -68,6 +188,8 @@ void ToProto(const AuditEntry& e, v1::AuditEntry* out) {
   out->set_outcome(e.outcome);
   out->set_prev_hash(e.prev_hash);
   out->set_hash(e.hash);
+  out->set_basis(e.basis);
+  out->set_break_glass_reason(e.break_glass_reason);
 }
 
 void ToProto(const AuditPage& page, v1::QueryAuditLogResponse* out) {

@@ -6,10 +6,15 @@
 
 #include "absl/time/time.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "services/consent/consent_service.h"
+#include "services/policy/policy_admin.h"
 #include "throughcare/audit.h"
+#include "throughcare/consent.h"
 #include "throughcare/record.h"
 #include "throughcare/subject.h"
+#include "throughcare/v1/admin.pb.h"
 #include "throughcare/v1/audit.pb.h"
+#include "throughcare/v1/consent.pb.h"
 #include "throughcare/v1/records.pb.h"
 #include "throughcare/v1/subjects.pb.h"
 
@@ -22,6 +27,16 @@ void ToProto(const Record& r, v1::Record* out);  // header and body
 void ToProto(const std::vector<RecordHeader>& headers, v1::ListRecordsResponse* out);
 void ToProto(const AuditEntry& e, v1::AuditEntry* out);
 void ToProto(const AuditPage& page, v1::QueryAuditLogResponse* out);
+// Consents carry their state at `now` (ACTIVE, NOT_YET_VALID, EXPIRED, WITHDRAWN).
+void ToProto(const Consent& c, absl::Time now, v1::Consent* out);
+void ToProto(const Relationship& r, v1::Relationship* out);
+void ToProto(const std::vector<Relationship>& rs, v1::ListRelationshipsResponse* out);
+void ToProto(const ReviewItem& item, v1::ReviewItem* out);
+void ToProto(const consent::AccessExplanation& e, v1::CheckAccessResponse* out);
+void ToProto(const policy::ReloadResult& r, v1::ReloadPolicyResponse* out);
+
+// Clears every field marked [(victim_related) = true], recursively.
+void RedactVictimRelated(google::protobuf::Message* message);
 
 }  // namespace throughcare::server
 

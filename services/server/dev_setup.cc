@@ -36,7 +36,8 @@ const std::vector<DemoAgency>& DemoAgencies() {
       {"housing-east", "housing", "East District Council Housing (demo)", {"E99999001"},
        {"housing_officer"}},
       {"police-east", "police", "East Area Police (demo)", {"E99999001"}, {"custody_officer"}},
-      {"ig-office", "oversight", "Information Governance Office (demo)", {}, {"auditor"}},
+      {"ig-office", "oversight", "Information Governance Office (demo)", {},
+       {"auditor", "policy_admin"}},
   };
   return *agencies;
 }

@@ -20,6 +20,21 @@ bool ValidRequestId(absl::string_view id) {
   return true;
 }
 
+// Messages of refusals about people can name them (an identifier, a subject id); operators'
+// logs keep only the code for those, and the full message for the broker's own failures.
+std::string LoggableMessage(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kAborted:
+      return "";
+    default:
+      return std::string(status.message());
+  }
+}
+
 std::string Metadata(grpc::CallbackServerContext* ctx, const char* key) {
   auto it = ctx->client_metadata().find(key);
   if (it == ctx->client_metadata().end()) return "";
@@ -64,7 +79,7 @@ grpc::ServerUnaryReactor* Edge::Unary(
   auto shared = std::make_shared<CallContext>(*std::move(call));
   handle(*shared, [this, ctx, method, reactor, shared, start](absl::Status status) {
     LogCall(ctx, method, shared.get(), start, status);
-    reactor->Finish(ToGrpcStatus(status));
+    reactor->Finish(ToGrpcStatus(status, shared->request_id));
   });
   return reactor;
 }
@@ -83,7 +98,7 @@ void Edge::LogCall(grpc::CallbackServerContext* ctx, absl::string_view method,
        {"purpose", call ? call->purpose : ""},
        {"request_id", call ? call->request_id : ""},
        {"duration_ms", absl::StrCat(absl::ToDoubleMilliseconds(duration))},
-       {"message", std::string(status.message())}});
+       {"message", LoggableMessage(status)}});
 }
 
 }  // namespace throughcare::server

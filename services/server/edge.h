@@ -50,6 +50,8 @@ class Edge {
                const CallContext* call, absl::Time start, const absl::Status& status) const;
 
   const policy::PolicyStore& policies() const { return policies_; }
+  const Authenticator& authenticator() const { return authenticator_; }
+  const Clock& clock() const { return clock_; }
 
  private:
   const Authenticator& authenticator_;

@@ -4,10 +4,14 @@
 #define THROUGHCARE_SERVICES_SERVER_HANDLERS_H_
 
 #include "services/audit/audit_service.h"
+#include "services/consent/consent_service.h"
+#include "services/policy/policy_admin.h"
 #include "services/records/record_service.h"
 #include "services/server/edge.h"
 #include "services/subjects/subject_service.h"
+#include "throughcare/v1/admin.grpc.pb.h"
 #include "throughcare/v1/audit.grpc.pb.h"
+#include "throughcare/v1/consent.grpc.pb.h"
 #include "throughcare/v1/records.grpc.pb.h"
 #include "throughcare/v1/subjects.grpc.pb.h"
 
@@ -35,6 +39,15 @@ class SubjectHandlers final : public v1::SubjectService::CallbackService {
   grpc::ServerUnaryReactor* SetHomeArea(grpc::CallbackServerContext* ctx,
                                         const v1::SetHomeAreaRequest* req,
                                         v1::Subject* resp) override;
+  grpc::ServerUnaryReactor* StartRelationship(grpc::CallbackServerContext* ctx,
+                                              const v1::StartRelationshipRequest* req,
+                                              v1::Relationship* resp) override;
+  grpc::ServerUnaryReactor* EndRelationship(grpc::CallbackServerContext* ctx,
+                                            const v1::EndRelationshipRequest* req,
+                                            v1::Relationship* resp) override;
+  grpc::ServerUnaryReactor* ListRelationships(grpc::CallbackServerContext* ctx,
+                                              const v1::ListRelationshipsRequest* req,
+                                              v1::ListRelationshipsResponse* resp) override;
 
  private:
   Edge& edge_;
@@ -67,10 +80,51 @@ class AuditHandlers final : public v1::AuditService::CallbackService {
                                           v1::QueryAuditLogResponse* resp) override;
   grpc::ServerWriteReactor<v1::AuditEntry>* ExportAuditLog(
       grpc::CallbackServerContext* ctx, const v1::ExportAuditLogRequest* req) override;
+  grpc::ServerUnaryReactor* ListReviewItems(grpc::CallbackServerContext* ctx,
+                                            const v1::ListReviewItemsRequest* req,
+                                            v1::ListReviewItemsResponse* resp) override;
+  grpc::ServerUnaryReactor* CloseReviewItem(grpc::CallbackServerContext* ctx,
+                                            const v1::CloseReviewItemRequest* req,
+                                            v1::ReviewItem* resp) override;
 
  private:
   Edge& edge_;
   audit::AuditService& service_;
+};
+
+class ConsentHandlers final : public v1::ConsentService::CallbackService {
+ public:
+  ConsentHandlers(Edge& edge, consent::ConsentService& service) : edge_(edge), service_(service) {}
+
+  grpc::ServerUnaryReactor* RecordConsent(grpc::CallbackServerContext* ctx,
+                                          const v1::RecordConsentRequest* req,
+                                          v1::Consent* resp) override;
+  grpc::ServerUnaryReactor* WithdrawConsent(grpc::CallbackServerContext* ctx,
+                                            const v1::WithdrawConsentRequest* req,
+                                            v1::Consent* resp) override;
+  grpc::ServerUnaryReactor* ListConsents(grpc::CallbackServerContext* ctx,
+                                         const v1::ListConsentsRequest* req,
+                                         v1::ListConsentsResponse* resp) override;
+  grpc::ServerUnaryReactor* CheckAccess(grpc::CallbackServerContext* ctx,
+                                        const v1::CheckAccessRequest* req,
+                                        v1::CheckAccessResponse* resp) override;
+
+ private:
+  Edge& edge_;
+  consent::ConsentService& service_;
+};
+
+class AdminHandlers final : public v1::AdminService::CallbackService {
+ public:
+  AdminHandlers(Edge& edge, policy::PolicyAdmin& admin) : edge_(edge), admin_(admin) {}
+
+  grpc::ServerUnaryReactor* ReloadPolicy(grpc::CallbackServerContext* ctx,
+                                         const v1::ReloadPolicyRequest* req,
+                                         v1::ReloadPolicyResponse* resp) override;
+
+ private:
+  Edge& edge_;
+  policy::PolicyAdmin& admin_;
 };
 
 }  // namespace throughcare::server

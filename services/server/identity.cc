@@ -1,3 +1,4 @@
+#include "services/core/files.h"
 #include "services/server/identity.h"
 
 #include "absl/strings/match.h"
@@ -20,6 +21,7 @@ absl::StatusOr<std::unique_ptr<Authenticator>> Authenticator::Create(
                                                      verifier.status().message()));
     }
     Agency& agency = auth->agencies_[a.id];
+    agency.kind = a.kind;
     agency.verifier = std::move(verifier).value();
     agency.roles.insert(a.roles.begin(), a.roles.end());
     for (const SystemConfig& s : a.systems) {
@@ -29,13 +31,24 @@ absl::StatusOr<std::unique_ptr<Authenticator>> Authenticator::Create(
   return auth;
 }
 
+absl::StatusOr<std::string> Authenticator::AgencyKind(const std::string& agency_id) const {
+  auto it = agencies_.find(agency_id);
+  if (it == agencies_.end()) return absl::NotFoundError(absl::StrCat("no agency ", agency_id));
+  return it->second.kind;
+}
+
 absl::StatusOr<Principal> Authenticator::Authenticate(
     const std::vector<std::string>& certificate_cns, absl::string_view authorization,
     absl::Time now) const {
   const System* system = nullptr;
   for (const std::string& cn : certificate_cns) {
     auto it = systems_by_cn_.find(cn);
-    if (it != systems_by_cn_.end()) system = &it->second;
+    if (it == systems_by_cn_.end()) continue;
+    if (system != nullptr && system != &it->second) {
+      return absl::UnauthenticatedError(
+          "client certificate names more than one registered system; issue one per system");
+    }
+    system = &it->second;
   }
   if (certificate_cns.empty()) {
     return absl::UnauthenticatedError("no client certificate: agency systems must use mutual TLS");
@@ -61,12 +74,18 @@ absl::StatusOr<Principal> Authenticator::Authenticate(
   }
   const Agency& agency = agencies_.at(system->agency_id);
   ASSIGN_OR_RETURN(crypto::Assertion assertion, agency.verifier->Verify(token, now));
+  if (assertion.expires_at - assertion.issued_at > kMaxAssertionLifetime) {
+    return absl::UnauthenticatedError(absl::StrCat(
+        "assertion rejected: valid for longer than ", absl::FormatDuration(kMaxAssertionLifetime),
+        " (iat to exp); agencies must issue short-lived assertions"));
+  }
   if (!agency.roles.contains(assertion.role)) {
     return absl::PermissionDeniedError(absl::StrCat("agency '", system->agency_id,
                                                     "' may not grant role '", assertion.role,
                                                     "'"));
   }
-  return Principal{system->agency_id, system->system_id, assertion.user_id, assertion.role};
+  return Principal{system->agency_id, agency.kind, system->system_id, assertion.user_id,
+                   assertion.role};
 }
 
 }  // namespace throughcare::server

@@ -18,6 +18,9 @@
 
 namespace throughcare::server {
 
+// The longest validity (iat to exp) of a practitioner assertion the broker accepts.
+inline constexpr absl::Duration kMaxAssertionLifetime = absl::Hours(12);
+
 // Immutable after Create; thread-safe.
 class Authenticator {
  public:
@@ -28,14 +31,19 @@ class Authenticator {
   // `certificate_cns`: the verified client certificate's subject CNs (empty without one).
   // `authorization`: the "authorization" metadata value, "Bearer <assertion>" (may be empty).
   //  - no certificate, or one no system is registered for: Unauthenticated
-  //  - missing, malformed, forged or expired assertion: Unauthenticated saying which
+  //  - missing, malformed, forged or expired assertion, or one valid for longer than
+  //    kMaxAssertionLifetime: Unauthenticated saying which
   //  - assertion issued for another agency than the certificate's: PermissionDenied
   //  - a role the agency may not grant: PermissionDenied
   absl::StatusOr<Principal> Authenticate(const std::vector<std::string>& certificate_cns,
                                          absl::string_view authorization, absl::Time now) const;
 
+  // The configured kind of an agency. NotFound for an unknown agency.
+  absl::StatusOr<std::string> AgencyKind(const std::string& agency_id) const;
+
  private:
   struct Agency {
+    std::string kind;
     std::unique_ptr<crypto::AssertionVerifier> verifier;
     absl::flat_hash_set<std::string> roles;
   };

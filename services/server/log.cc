@@ -22,21 +22,32 @@ spdlog::level::level_enum ToSpd(LogLevel level) {
   return spdlog::level::info;
 }
 
+// A value as logfmt: quoted when it holds spaces, quotes, '=' or control characters, which are
+// escaped so that nothing a caller sends can forge a log line; cut at 512 bytes.
 void AppendValue(std::string& out, absl::string_view v) {
-  bool quote = v.empty() || v.find_first_of(" \"=\t\n") != absl::string_view::npos;
+  constexpr size_t kMaxValue = 512;
+  const bool cut = v.size() > kMaxValue;
+  v = v.substr(0, kMaxValue);
+  bool quote = v.empty() || cut;
+  for (unsigned char c : v) quote = quote || c <= ' ' || c == '"' || c == '=' || c == 0x7f;
   if (!quote) {
     out.append(v.data(), v.size());
     return;
   }
   out.push_back('"');
-  for (char c : v) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    if (c == '\n') {
+  for (unsigned char c : v) {
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(static_cast<char>(c));
+    } else if (c == '\n') {
       out.append("\\n");
-      continue;
+    } else if (c < ' ' || c == 0x7f) {
+      absl::StrAppend(&out, "\\x", absl::Hex(c, absl::kZeroPad2));
+    } else {
+      out.push_back(static_cast<char>(c));
     }
-    out.push_back(c);
   }
+  if (cut) out.append("...");
   out.push_back('"');
 }
 

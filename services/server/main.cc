@@ -1,10 +1,13 @@
 // throughcared: the Throughcare broker daemon. Only wiring: flags, config, signals.
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "throughcare/clock.h"
 #include "services/server/broker.h"
 #include "services/server/config.h"
 #include "services/server/dev_setup.h"
@@ -67,6 +70,8 @@ int main(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? kExitOk : kExitUsage;
   }
+  // Everything the broker creates (database, development keys and certificates) is private.
+  umask(077);
   throughcare::server::InitLogging(log_level == "debug"     ? LogLevel::kDebug
                                    : log_level == "warning" ? LogLevel::kWarning
                                    : log_level == "error"   ? LogLevel::kError
@@ -78,7 +83,7 @@ int main(int argc, char** argv) {
   }
   if (dev) {
     auto prepared = throughcare::server::PrepareDevEnvironment(
-        data_dir, listen.empty() ? "127.0.0.1:7443" : listen, absl::Now());
+        data_dir, listen.empty() ? "127.0.0.1:7443" : listen, throughcare::Clock::Real().Now());
     if (!prepared.ok()) {
       Log(LogLevel::kError, "dev_setup_failed", {{"error", prepared.status().ToString()}});
       return kExitConfig;
@@ -102,6 +107,13 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  if (plaintext && !absl::StartsWith(config->listen, "127.") &&
+      !absl::StartsWith(config->listen, "localhost:") && !absl::StartsWith(config->listen, "[::1]:")) {
+    std::cerr << "throughcared: --insecure-plaintext-for-development listens only on a loopback "
+                 "address (127.0.0.1, localhost or [::1]), not "
+              << config->listen << "\n";
+    return kExitUsage;
+  }
   if (plaintext) {
     Log(LogLevel::kWarning, "INSECURE_PLAINTEXT",
         {{"message", "serving WITHOUT TLS: any local process can claim any agency system. "

@@ -23,7 +23,8 @@ grpc::ServerUnaryReactor* RecordHandlers::GetRecord(grpc::CallbackServerContext*
     if (req->version() < 0) {
       return finish(absl::InvalidArgumentError("version: must be 0 (latest) or a version number"));
     }
-    service_.Get(call, req->record_id(), req->version(),
+    if (auto s = ValidateBreakGlassReason(req->break_glass_reason()); !s.ok()) return finish(s);
+    service_.Get(call, req->record_id(), req->version(), req->break_glass_reason(),
                  ReplyInto<Record>(resp, std::move(finish)));
   });
 }
@@ -34,7 +35,8 @@ grpc::ServerUnaryReactor* RecordHandlers::ListRecords(grpc::CallbackServerContex
   return edge_.Unary(ctx, "ListRecords", req->purpose(),
                      [this, req, resp](const CallContext& call, Finish finish) {
     if (auto s = ValidateSubjectId(req->subject_id(), "subject_id"); !s.ok()) return finish(s);
-    service_.List(call, req->subject_id(),
+    if (auto s = ValidateBreakGlassReason(req->break_glass_reason()); !s.ok()) return finish(s);
+    service_.List(call, req->subject_id(), req->break_glass_reason(),
                   ReplyInto<std::vector<RecordHeader>>(resp, std::move(finish)));
   });
 }

@@ -1,14 +1,19 @@
-// The one place where absl::Status becomes grpc::Status.
+// The one place where absl::Status becomes grpc::Status, and where an error's details are kept
+// from callers when they are the broker's business rather than theirs.
 #ifndef THROUGHCARE_SERVICES_SERVER_STATUS_H_
 #define THROUGHCARE_SERVICES_SERVER_STATUS_H_
 
 #include <grpcpp/support/status.h>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 
 namespace throughcare::server {
 
-grpc::Status ToGrpcStatus(const absl::Status& status);
+// Errors a caller can act on keep their message. Internal failures (INTERNAL, UNKNOWN,
+// DATA_LOSS, UNAVAILABLE) say only what failed, in the words before the first ": ", and the
+// request id to quote; the full message goes to the broker's log.
+grpc::Status ToGrpcStatus(const absl::Status& status, absl::string_view request_id = "");
 
 }  // namespace throughcare::server
 

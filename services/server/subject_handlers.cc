@@ -74,4 +74,40 @@ grpc::ServerUnaryReactor* SubjectHandlers::SetHomeArea(grpc::CallbackServerConte
   });
 }
 
+grpc::ServerUnaryReactor* SubjectHandlers::StartRelationship(
+    grpc::CallbackServerContext* ctx, const v1::StartRelationshipRequest* req,
+    v1::Relationship* resp) {
+  return edge_.Unary(ctx, "StartRelationship", req->purpose(),
+                     [this, req, resp](const CallContext& call, Finish finish) {
+    auto kind = ValidateStartRelationship(*req);
+    if (!kind.ok()) return finish(kind.status());
+    service_.StartRelationship(call, req->subject_id(), *kind, req->for_me(), req->note(),
+                               ReplyInto<Relationship>(resp, std::move(finish)));
+  });
+}
+
+grpc::ServerUnaryReactor* SubjectHandlers::EndRelationship(grpc::CallbackServerContext* ctx,
+                                                           const v1::EndRelationshipRequest* req,
+                                                           v1::Relationship* resp) {
+  return edge_.Unary(ctx, "EndRelationship", req->purpose(),
+                     [this, req, resp](const CallContext& call, Finish finish) {
+    if (auto s = ValidateOpaqueId(req->relationship_id(), "rel", "relationship_id"); !s.ok()) {
+      return finish(s);
+    }
+    service_.EndRelationship(call, req->relationship_id(),
+                             ReplyInto<Relationship>(resp, std::move(finish)));
+  });
+}
+
+grpc::ServerUnaryReactor* SubjectHandlers::ListRelationships(
+    grpc::CallbackServerContext* ctx, const v1::ListRelationshipsRequest* req,
+    v1::ListRelationshipsResponse* resp) {
+  return edge_.Unary(ctx, "ListRelationships", req->purpose(),
+                     [this, req, resp](const CallContext& call, Finish finish) {
+    if (auto s = ValidateSubjectId(req->subject_id(), "subject_id"); !s.ok()) return finish(s);
+    service_.ListRelationships(call, req->subject_id(),
+                               ReplyInto<std::vector<Relationship>>(resp, std::move(finish)));
+  });
+}
+
 }  // namespace throughcare::server

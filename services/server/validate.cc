@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
+#include "services/server/config.h"
 #include "services/subjects/identifiers.h"
 #include "throughcare/status_macros.h"
 
@@ -24,7 +25,10 @@ absl::Status MaxLength(const std::string& value, size_t max, absl::string_view f
   return absl::OkStatus();
 }
 
-absl::Status OpaqueId(const std::string& id, absl::string_view prefix, absl::string_view field) {
+}  // namespace
+
+absl::Status ValidateOpaqueId(const std::string& id, absl::string_view prefix,
+                              absl::string_view field) {
   if (id.empty()) return Required(field);
   bool ok = id.size() == prefix.size() + 1 + 26 && absl::string_view(id).substr(0, prefix.size()) == prefix &&
             id[prefix.size()] == '_';
@@ -37,6 +41,33 @@ absl::Status OpaqueId(const std::string& id, absl::string_view prefix, absl::str
                                        "_' and 26 base32 characters)"));
   }
   return absl::OkStatus();
+}
+
+namespace {
+
+absl::Status OpaqueId(const std::string& id, absl::string_view prefix, absl::string_view field) {
+  return ValidateOpaqueId(id, prefix, field);
+}
+
+// A list of ids each declared by `known`, at least one, none twice.
+absl::Status DeclaredIds(const google::protobuf::RepeatedPtrField<std::string>& ids,
+                         absl::string_view field, absl::string_view what,
+                         const std::vector<std::string>& declared, bool required) {
+  if (ids.empty() && required) return Invalid(field, "at least one is required");
+  absl::flat_hash_set<std::string> seen;
+  for (int i = 0; i < ids.size(); ++i) {
+    std::string f = absl::StrCat(field, "[", i, "]");
+    if (std::find(declared.begin(), declared.end(), ids[i]) == declared.end()) {
+      return Invalid(f, absl::StrCat("unknown ", what, " '", ids[i], "' (expected one of: ",
+                                     absl::StrJoin(declared, ", "), ")"));
+    }
+    if (!seen.insert(ids[i]).second) return Invalid(f, "given twice");
+  }
+  return absl::OkStatus();
+}
+
+absl::Time TimeOf(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
 }
 
 // ISO 8601 calendar date "YYYY-MM-DD".
@@ -54,22 +85,6 @@ absl::Status Text(const std::string& value, absl::string_view field, bool requir
                   size_t max = 4000) {
   if (value.empty() && required) return Required(field);
   return MaxLength(value, max, field);
-}
-
-// The data classes each record type may carry.
-const std::vector<std::string>* AllowedClasses(const std::string& type) {
-  static const auto* table = new std::vector<std::pair<std::string, std::vector<std::string>>>{
-      {"drug_interventions_record", {"drugs"}},
-      {"care_plan", {"drugs"}},
-      {"release_notification", {"custody"}},
-      {"health_summary", {"health", "mental_health"}},
-      {"accommodation_need", {"accommodation"}},
-      {"risk_summary", {"risk"}},
-  };
-  for (const auto& [t, classes] : *table) {
-    if (t == type) return &classes;
-  }
-  return nullptr;
 }
 
 absl::Status ValidateBody(const v1::RecordBody& body) {
@@ -281,7 +296,7 @@ absl::StatusOr<records::PutRecordParams> ValidatePutRecord(const v1::PutRecordRe
                                               "' (expected one of: ",
                                               absl::StrJoin(policy.data_classes(), ", "), ")"));
   }
-  const std::vector<std::string>* allowed = AllowedClasses(p.record_type);
+  const std::vector<std::string>* allowed = records::DataClassesFor(p.record_type);
   if (allowed == nullptr ||
       std::find(allowed->begin(), allowed->end(), req.data_class()) == allowed->end()) {
     return Invalid("data_class",
@@ -304,6 +319,170 @@ absl::StatusOr<records::PutRecordParams> ValidatePutRecord(const v1::PutRecordRe
   if (!req.body().SerializeToString(&p.body)) return Invalid("body", "cannot be serialized");
   if (p.body.size() > 1 << 20) return Invalid("body", "larger than 1 MiB");
   return p;
+}
+
+absl::StatusOr<consent::RecordConsentParams> ValidateRecordConsent(
+    const v1::RecordConsentRequest& req, const policy::Policy& policy) {
+  consent::RecordConsentParams p;
+  RETURN_IF_ERROR(ValidateSubjectId(req.subject_id(), "subject_id"));
+  p.subject_id = req.subject_id();
+  RETURN_IF_ERROR(
+      DeclaredIds(req.data_classes(), "data_classes", "data class", policy.data_classes(), true));
+  p.data_classes.assign(req.data_classes().begin(), req.data_classes().end());
+  RETURN_IF_ERROR(DeclaredIds(req.purposes(), "purposes", "purpose", policy.purposes(), true));
+  p.purposes.assign(req.purposes().begin(), req.purposes().end());
+  if (req.recipient_agencies().empty() && req.recipient_kinds().empty()) {
+    return Invalid("recipient_agencies", "name at least one recipient agency or agency kind");
+  }
+  for (int i = 0; i < req.recipient_agencies_size(); ++i) {
+    RETURN_IF_ERROR(MaxLength(req.recipient_agencies(i), 64,
+                              absl::StrCat("recipient_agencies[", i, "]")));
+    if (req.recipient_agencies(i).empty()) {
+      return Required(absl::StrCat("recipient_agencies[", i, "]"));
+    }
+  }
+  p.recipient_agencies.assign(req.recipient_agencies().begin(), req.recipient_agencies().end());
+  RETURN_IF_ERROR(DeclaredIds(req.recipient_kinds(), "recipient_kinds", "agency kind",
+                              AgencyKinds(), false));
+  p.recipient_kinds.assign(req.recipient_kinds().begin(), req.recipient_kinds().end());
+  if (req.has_valid_from()) p.valid_from = TimeOf(req.valid_from());
+  if (!req.has_valid_until()) return Required("valid_until");
+  p.valid_until = TimeOf(req.valid_until());
+  if (p.valid_from.has_value() && p.valid_until <= *p.valid_from) {
+    return Invalid("valid_until", "must be after valid_from");
+  }
+  switch (req.evidence()) {
+    case v1::CONSENT_EVIDENCE_SIGNED_FORM:
+      p.evidence = ConsentEvidence::kSignedForm;
+      if (req.evidence_reference().empty()) {
+        return Invalid("evidence_reference", "required for a signed form: where it is kept");
+      }
+      break;
+    case v1::CONSENT_EVIDENCE_VERBAL_WITNESSED:
+      p.evidence = ConsentEvidence::kVerbalWitnessed;
+      if (req.evidence_detail().empty()) {
+        return Invalid("evidence_detail", "required for verbal consent: the witness");
+      }
+      break;
+    case v1::CONSENT_EVIDENCE_REPRESENTATIVE:
+      p.evidence = ConsentEvidence::kRepresentative;
+      if (req.evidence_detail().empty()) {
+        return Invalid("evidence_detail",
+                       "required for consent by a representative: who, and their standing");
+      }
+      break;
+    default:
+      return Invalid("evidence", "required (SIGNED_FORM, VERBAL_WITNESSED or REPRESENTATIVE)");
+  }
+  RETURN_IF_ERROR(Text(req.evidence_reference(), "evidence_reference", false, 500));
+  RETURN_IF_ERROR(Text(req.evidence_detail(), "evidence_detail", false, 1000));
+  p.evidence_reference = req.evidence_reference();
+  p.evidence_detail = req.evidence_detail();
+  return p;
+}
+
+absl::Status ValidateWithdrawConsent(const v1::WithdrawConsentRequest& req) {
+  RETURN_IF_ERROR(OpaqueId(req.consent_id(), "con", "consent_id"));
+  return Text(req.reason(), "reason", true, 1000);
+}
+
+absl::StatusOr<consent::CheckAccessParams> ValidateCheckAccess(
+    const v1::CheckAccessRequest& req, const policy::Policy& policy,
+    const std::function<absl::StatusOr<std::string>(const std::string&)>& agency_kind) {
+  consent::CheckAccessParams p;
+  if (req.record_id().empty() == req.data_class().empty()) {
+    return Invalid("record_id", "give either a record_id or a data_class");
+  }
+  if (!req.record_id().empty()) {
+    RETURN_IF_ERROR(ValidateRecordId(req.record_id(), "record_id"));
+    if (!req.subject_id().empty()) RETURN_IF_ERROR(ValidateSubjectId(req.subject_id(), "subject_id"));
+  } else {
+    RETURN_IF_ERROR(ValidateSubjectId(req.subject_id(), "subject_id"));
+    if (!policy.HasDataClass(req.data_class())) {
+      return Invalid("data_class", absl::StrCat("unknown data class '", req.data_class(), "'"));
+    }
+  }
+  p.subject_id = req.subject_id();
+  p.record_id = req.record_id();
+  p.data_class = req.data_class();
+  p.action = req.action().empty() ? std::string(policy::kRecordRead) : req.action();
+  RETURN_IF_ERROR(MaxLength(p.action, 64, "action"));
+  RETURN_IF_ERROR(ValidateBreakGlassReason(req.break_glass_reason()));
+  p.break_glass_reason = req.break_glass_reason();
+  if (!req.access_purpose().empty() && !policy.HasPurpose(req.access_purpose())) {
+    return Invalid("access_purpose",
+                   absl::StrCat("unknown purpose '", req.access_purpose(), "'"));
+  }
+  p.access_purpose = req.access_purpose();
+  const int given = !req.as_agency().empty() + !req.as_user().empty() + !req.as_role().empty();
+  if (given != 0 && given != 3) {
+    return Invalid("as_agency", "as_agency, as_user and as_role go together");
+  }
+  if (given == 3) {
+    Principal as;
+    as.agency_id = req.as_agency();
+    absl::StatusOr<std::string> kind = agency_kind(req.as_agency());
+    if (!kind.ok()) {
+      return Invalid("as_agency", absl::StrCat("unknown agency '", req.as_agency(), "'"));
+    }
+    as.agency_kind = *kind;
+    if (!policy.HasRole(req.as_role())) {
+      return Invalid("as_role", absl::StrCat("unknown role '", req.as_role(), "'"));
+    }
+    as.role = req.as_role();
+    RETURN_IF_ERROR(MaxLength(req.as_user(), 256, "as_user"));
+    as.user_id = req.as_user();
+    as.system_id = "(explanation)";
+    p.as = std::move(as);
+  }
+  return p;
+}
+
+absl::StatusOr<RelationshipKind> ValidateStartRelationship(
+    const v1::StartRelationshipRequest& req) {
+  RETURN_IF_ERROR(ValidateSubjectId(req.subject_id(), "subject_id"));
+  RETURN_IF_ERROR(Text(req.note(), "note", false, 1000));
+  switch (req.kind()) {
+    case v1::RELATIONSHIP_KIND_ALLOCATION:
+      return RelationshipKind::kAllocation;
+    case v1::RELATIONSHIP_KIND_CUSTODY:
+      return RelationshipKind::kCustody;
+    case v1::RELATIONSHIP_KIND_REFERRAL:
+      return Invalid("kind", "referral relationships are started by referrals themselves");
+    default:
+      return Invalid("kind", "required (ALLOCATION or CUSTODY)");
+  }
+}
+
+absl::Status ValidateBreakGlassReason(const std::string& reason) {
+  return MaxLength(reason, 2000, "break_glass_reason");
+}
+
+absl::StatusOr<ReviewPage> ValidateListReviewItems(const v1::ListReviewItemsRequest& req) {
+  ReviewPage page;
+  int size = req.page().page_size();
+  if (size < 0 || size > 1000) return Invalid("page.page_size", "must be between 0 and 1000");
+  page.limit = size == 0 ? 100 : size;
+  if (!req.page().page_token().empty() &&
+      (!absl::SimpleAtoi(req.page().page_token(), &page.after_seq) || page.after_seq < 0)) {
+    return Invalid("page.page_token", "not a token returned by this call");
+  }
+  return page;
+}
+
+absl::StatusOr<ReviewOutcome> ValidateCloseReviewItem(const v1::CloseReviewItemRequest& req) {
+  RETURN_IF_ERROR(OpaqueId(req.review_id(), "rev", "review_id"));
+  RETURN_IF_ERROR(Text(req.note(), "note", true, 2000));
+  switch (req.outcome()) {
+    case v1::REVIEW_OUTCOME_JUSTIFIED:
+      return ReviewOutcome::kJustified;
+    case v1::REVIEW_OUTCOME_NOT_JUSTIFIED:
+      return ReviewOutcome::kNotJustified;
+    case v1::REVIEW_OUTCOME_REFERRED:
+      return ReviewOutcome::kReferred;
+    default:
+      return Invalid("outcome", "required (JUSTIFIED, NOT_JUSTIFIED or REFERRED)");
+  }
 }
 
 absl::StatusOr<AuditQuery> ValidateQueryAuditLog(const v1::QueryAuditLogRequest& req) {

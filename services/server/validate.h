@@ -4,15 +4,18 @@
 #ifndef THROUGHCARE_SERVICES_SERVER_VALIDATE_H_
 #define THROUGHCARE_SERVICES_SERVER_VALIDATE_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "services/consent/consent_service.h"
 #include "services/policy/policy.h"
 #include "services/records/record_service.h"
 #include "services/subjects/subject_service.h"
 #include "throughcare/audit.h"
 #include "throughcare/v1/audit.pb.h"
+#include "throughcare/v1/consent.pb.h"
 #include "throughcare/v1/records.pb.h"
 #include "throughcare/v1/subjects.pb.h"
 
@@ -38,6 +41,27 @@ absl::StatusOr<records::PutRecordParams> ValidatePutRecord(const v1::PutRecordRe
 absl::Status ValidateRecordId(const std::string& id, absl::string_view field);
 
 absl::StatusOr<AuditQuery> ValidateQueryAuditLog(const v1::QueryAuditLogRequest& req);
+
+absl::StatusOr<consent::RecordConsentParams> ValidateRecordConsent(
+    const v1::RecordConsentRequest& req, const policy::Policy& policy);
+absl::Status ValidateWithdrawConsent(const v1::WithdrawConsentRequest& req);
+// `agency_kind` maps a configured agency id to its kind (NotFound for an unknown agency).
+absl::StatusOr<consent::CheckAccessParams> ValidateCheckAccess(
+    const v1::CheckAccessRequest& req, const policy::Policy& policy,
+    const std::function<absl::StatusOr<std::string>(const std::string&)>& agency_kind);
+
+absl::StatusOr<RelationshipKind> ValidateStartRelationship(const v1::StartRelationshipRequest& req);
+absl::Status ValidateOpaqueId(const std::string& id, absl::string_view prefix,
+                              absl::string_view field);
+// A break-glass reason, when given: at most 2000 characters (its minimum is the policy's).
+absl::Status ValidateBreakGlassReason(const std::string& reason);
+
+struct ReviewPage {
+  int64_t after_seq = 0;
+  int limit = 100;
+};
+absl::StatusOr<ReviewPage> ValidateListReviewItems(const v1::ListReviewItemsRequest& req);
+absl::StatusOr<ReviewOutcome> ValidateCloseReviewItem(const v1::CloseReviewItemRequest& req);
 
 // The record type name of a body ("health_summary", ...), or "" if none is set.
 std::string RecordTypeOf(const v1::RecordBody& body);

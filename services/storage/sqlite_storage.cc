@@ -2,7 +2,10 @@
 
 #include <sqlite3.h>
 
+#include <cstdint>
 #include <deque>
+#include <optional>
+#include <string>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -80,12 +83,93 @@ CREATE INDEX audit_by_agency ON audit_log(agency_id, seq);
 CREATE INDEX audit_by_user ON audit_log(user_id, seq);
 CREATE INDEX audit_by_time ON audit_log(time);
 )sql",
+    // 2: consents, legitimate relationships, break-glass review items; audit basis.
+    R"sql(
+CREATE TABLE consents (
+  consent_id          TEXT NOT NULL,
+  version             INTEGER NOT NULL,
+  subject_id          TEXT NOT NULL REFERENCES subjects(id),
+  data_classes        TEXT NOT NULL,
+  recipient_agencies  TEXT NOT NULL,
+  recipient_kinds     TEXT NOT NULL,
+  purposes            TEXT NOT NULL,
+  valid_from          INTEGER NOT NULL,
+  valid_until         INTEGER NOT NULL,
+  evidence            INTEGER NOT NULL,
+  evidence_reference  TEXT NOT NULL,
+  evidence_detail     TEXT NOT NULL,
+  recorded_by_agency  TEXT NOT NULL,
+  recorded_by_user    TEXT NOT NULL,
+  recorded_at         INTEGER NOT NULL,
+  withdrawn_at        INTEGER,
+  withdrawn_by_agency TEXT NOT NULL,
+  withdrawn_by_user   TEXT NOT NULL,
+  withdrawal_reason   TEXT NOT NULL,
+  PRIMARY KEY (consent_id, version)
+);
+CREATE INDEX consents_by_subject ON consents(subject_id);
+CREATE TABLE relationships (
+  relationship_id   TEXT PRIMARY KEY,
+  subject_id        TEXT NOT NULL REFERENCES subjects(id),
+  kind              INTEGER NOT NULL,
+  agency_id         TEXT NOT NULL,
+  user_id           TEXT NOT NULL,
+  started_at        INTEGER NOT NULL,
+  ended_at          INTEGER,
+  started_by_agency TEXT NOT NULL,
+  started_by_user   TEXT NOT NULL,
+  ended_by_user     TEXT NOT NULL,
+  note              TEXT NOT NULL
+);
+CREATE INDEX relationships_by_subject ON relationships(subject_id, started_at);
+CREATE TABLE review_items (
+  review_id        TEXT PRIMARY KEY,
+  audit_seq        INTEGER NOT NULL,
+  subject_id       TEXT NOT NULL,
+  agency_id        TEXT NOT NULL,
+  user_id          TEXT NOT NULL,
+  role             TEXT NOT NULL,
+  reason           TEXT NOT NULL,
+  opened_at        INTEGER NOT NULL,
+  outcome          INTEGER NOT NULL,
+  closed_by_agency TEXT NOT NULL,
+  closed_by_user   TEXT NOT NULL,
+  closed_at        INTEGER,
+  note             TEXT NOT NULL
+);
+CREATE INDEX review_items_by_seq ON review_items(audit_seq);
+CREATE INDEX review_items_by_outcome ON review_items(outcome, audit_seq);
+ALTER TABLE audit_log ADD COLUMN basis TEXT NOT NULL DEFAULT '';
+ALTER TABLE audit_log ADD COLUMN break_glass_reason TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 constexpr int kSchemaVersion = sizeof(kMigrations) / sizeof(kMigrations[0]);
 
+// ToUnixMicros saturates the infinite times to the int64 limits; map those back so that an
+// open-ended time (e.g. a consent valid until InfiniteFuture) survives a round trip.
 int64_t ToMicros(absl::Time t) { return absl::ToUnixMicros(t); }
-absl::Time FromMicros(int64_t us) { return absl::FromUnixMicros(us); }
+absl::Time FromMicros(int64_t us) {
+  if (us == INT64_MAX) return absl::InfiniteFuture();
+  if (us == INT64_MIN) return absl::InfinitePast();
+  return absl::FromUnixMicros(us);
+}
+
+// Id lists are stored comma-joined. Ids never contain commas; refuse rather than corrupt if one
+// does, and refuse empty ids, which the encoding could not tell apart from an empty list.
+absl::Status CheckIdList(absl::string_view field, const std::vector<std::string>& ids) {
+  for (const std::string& id : ids) {
+    if (id.empty() || id.find(',') != std::string::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": ids must be non-empty and must not contain ','"));
+    }
+  }
+  return absl::OkStatus();
+}
+std::vector<std::string> SplitIdList(const std::string& joined) {
+  if (joined.empty()) return {};
+  return absl::StrSplit(joined, ',');
+}
 
 absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
   std::string message = absl::StrCat("sqlite: ", what, ": ", sqlite3_errstr(rc));
@@ -134,6 +218,15 @@ class Stmt {
     sqlite3_bind_int64(stmt_, i, value);
     return *this;
   }
+  // NULL when unset.
+  Stmt& BindOptionalTime(int i, const std::optional<absl::Time>& t) {
+    if (t.has_value()) {
+      sqlite3_bind_int64(stmt_, i, ToMicros(*t));
+    } else {
+      sqlite3_bind_null(stmt_, i);
+    }
+    return *this;
+  }
 
   // True if a row is available, false when done.
   absl::StatusOr<bool> Step() {
@@ -156,6 +249,11 @@ class Stmt {
   }
 
   int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  absl::Time Time(int col) const { return FromMicros(Int(col)); }
+  std::optional<absl::Time> OptionalTime(int col) const {
+    if (sqlite3_column_type(stmt_, col) == SQLITE_NULL) return std::nullopt;
+    return Time(col);
+  }
   std::string Text(int col) const {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_blob(stmt_, col));
     return p == nullptr ? std::string() : std::string(p, sqlite3_column_bytes(stmt_, col));
@@ -239,13 +337,13 @@ StoredRecord RecordFromRow(const Stmt& s) {
 
 #define TC_AUDIT_COLUMNS                                                                    \
   "seq, time, agency_id, system_id, user_id, role, action, subject_id, record_id, "         \
-  "record_version, purpose, decision, reason, policy_version, request_id, outcome, prev_hash, " \
-  "hash"
+  "record_version, purpose, decision, reason, policy_version, request_id, outcome, basis, "  \
+  "break_glass_reason, prev_hash, hash"
 
 AuditEntry AuditFromRow(const Stmt& s) {
   AuditEntry e;
   e.seq = s.Int(0);
-  e.time = FromMicros(s.Int(1));
+  e.time = s.Time(1);
   e.agency_id = s.Text(2);
   e.system_id = s.Text(3);
   e.user_id = s.Text(4);
@@ -260,9 +358,83 @@ AuditEntry AuditFromRow(const Stmt& s) {
   e.policy_version = s.Text(13);
   e.request_id = s.Text(14);
   e.outcome = s.Text(15);
-  e.prev_hash = s.Text(16);
-  e.hash = s.Text(17);
+  e.basis = s.Text(16);
+  e.break_glass_reason = s.Text(17);
+  e.prev_hash = s.Text(18);
+  e.hash = s.Text(19);
   return e;
+}
+
+#define TC_CONSENT_COLUMNS                                                                  \
+  "consent_id, version, subject_id, data_classes, recipient_agencies, recipient_kinds, "    \
+  "purposes, valid_from, valid_until, evidence, evidence_reference, evidence_detail, "      \
+  "recorded_by_agency, recorded_by_user, recorded_at, withdrawn_at, withdrawn_by_agency, "  \
+  "withdrawn_by_user, withdrawal_reason"
+
+Consent ConsentFromRow(const Stmt& s) {
+  Consent c;
+  c.consent_id = s.Text(0);
+  c.version = s.Int(1);
+  c.subject_id = s.Text(2);
+  c.data_classes = SplitIdList(s.Text(3));
+  c.recipient_agencies = SplitIdList(s.Text(4));
+  c.recipient_kinds = SplitIdList(s.Text(5));
+  c.purposes = SplitIdList(s.Text(6));
+  c.valid_from = s.Time(7);
+  c.valid_until = s.Time(8);
+  c.evidence = static_cast<ConsentEvidence>(s.Int(9));
+  c.evidence_reference = s.Text(10);
+  c.evidence_detail = s.Text(11);
+  c.recorded_by_agency = s.Text(12);
+  c.recorded_by_user = s.Text(13);
+  c.recorded_at = s.Time(14);
+  c.withdrawn_at = s.OptionalTime(15);
+  c.withdrawn_by_agency = s.Text(16);
+  c.withdrawn_by_user = s.Text(17);
+  c.withdrawal_reason = s.Text(18);
+  return c;
+}
+
+#define TC_RELATIONSHIP_COLUMNS                                                             \
+  "relationship_id, subject_id, kind, agency_id, user_id, started_at, ended_at, "           \
+  "started_by_agency, started_by_user, ended_by_user, note"
+
+Relationship RelationshipFromRow(const Stmt& s) {
+  Relationship r;
+  r.relationship_id = s.Text(0);
+  r.subject_id = s.Text(1);
+  r.kind = static_cast<RelationshipKind>(s.Int(2));
+  r.agency_id = s.Text(3);
+  r.user_id = s.Text(4);
+  r.started_at = s.Time(5);
+  r.ended_at = s.OptionalTime(6);
+  r.started_by_agency = s.Text(7);
+  r.started_by_user = s.Text(8);
+  r.ended_by_user = s.Text(9);
+  r.note = s.Text(10);
+  return r;
+}
+
+#define TC_REVIEW_COLUMNS                                                                   \
+  "review_id, audit_seq, subject_id, agency_id, user_id, role, reason, opened_at, outcome, " \
+  "closed_by_agency, closed_by_user, closed_at, note"
+
+ReviewItem ReviewItemFromRow(const Stmt& s) {
+  ReviewItem r;
+  r.review_id = s.Text(0);
+  r.audit_seq = s.Int(1);
+  r.subject_id = s.Text(2);
+  r.agency_id = s.Text(3);
+  r.user_id = s.Text(4);
+  r.role = s.Text(5);
+  r.reason = s.Text(6);
+  r.opened_at = s.Time(7);
+  r.outcome = static_cast<ReviewOutcome>(s.Int(8));
+  r.closed_by_agency = s.Text(9);
+  r.closed_by_user = s.Text(10);
+  r.closed_at = s.OptionalTime(11);
+  r.note = s.Text(12);
+  return r;
 }
 
 class SqliteTx final : public WriteTx {
@@ -351,6 +523,100 @@ class SqliteTx final : public WriteTx {
     return out;
   }
 
+  absl::StatusOr<Consent> GetConsent(absl::string_view consent_id) override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+        "SELECT " TC_CONSENT_COLUMNS " FROM consents WHERE consent_id = ? "
+        "ORDER BY version DESC LIMIT 1"));
+    s->Bind(1, consent_id);
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) return absl::NotFoundError(absl::StrCat("no consent ", consent_id));
+    return ConsentFromRow(*s);
+  }
+
+  absl::StatusOr<std::vector<Consent>> ListConsents(absl::string_view subject_id) override {
+    // A consent's first version has the smallest rowid: rowids follow insertion order.
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+        "SELECT " TC_CONSENT_COLUMNS " FROM consents c JOIN (SELECT consent_id AS id, "
+        "MAX(version) AS latest, MIN(rowid) AS first FROM consents WHERE subject_id = ? "
+        "GROUP BY consent_id) h ON c.consent_id = h.id AND c.version = h.latest "
+        "ORDER BY h.first"));
+    s->Bind(1, subject_id);
+    std::vector<Consent> out;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      out.push_back(ConsentFromRow(*s));
+    }
+    return out;
+  }
+
+  absl::StatusOr<std::vector<Consent>> ConsentHistory(absl::string_view consent_id) override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+        "SELECT " TC_CONSENT_COLUMNS " FROM consents WHERE consent_id = ? ORDER BY version"));
+    s->Bind(1, consent_id);
+    std::vector<Consent> out;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      out.push_back(ConsentFromRow(*s));
+    }
+    if (out.empty()) return absl::NotFoundError(absl::StrCat("no consent ", consent_id));
+    return out;
+  }
+
+  absl::StatusOr<Relationship> GetRelationship(absl::string_view relationship_id) override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+        "SELECT " TC_RELATIONSHIP_COLUMNS " FROM relationships WHERE relationship_id = ?"));
+    s->Bind(1, relationship_id);
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) return absl::NotFoundError(absl::StrCat("no relationship ", relationship_id));
+    return RelationshipFromRow(*s);
+  }
+
+  absl::StatusOr<std::vector<Relationship>> ListRelationships(
+      absl::string_view subject_id) override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+        "SELECT " TC_RELATIONSHIP_COLUMNS " FROM relationships WHERE subject_id = ? "
+        "ORDER BY started_at, rowid"));
+    s->Bind(1, subject_id);
+    std::vector<Relationship> out;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      out.push_back(RelationshipFromRow(*s));
+    }
+    return out;
+  }
+
+  absl::StatusOr<ReviewItem> GetReviewItem(absl::string_view review_id) override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+        "SELECT " TC_REVIEW_COLUMNS " FROM review_items WHERE review_id = ?"));
+    s->Bind(1, review_id);
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) return absl::NotFoundError(absl::StrCat("no review item ", review_id));
+    return ReviewItemFromRow(*s);
+  }
+
+  absl::StatusOr<std::vector<ReviewItem>> ListReviewItems(bool open_only, int64_t after_audit_seq,
+                                                          int limit) override {
+    // Two statements rather than one with an "?1 OR ..." filter, so that each uses its index.
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+        open_only ? "SELECT " TC_REVIEW_COLUMNS " FROM review_items WHERE outcome = ?3 "
+                    "AND audit_seq > ?1 ORDER BY audit_seq, review_id LIMIT ?2"
+                  : "SELECT " TC_REVIEW_COLUMNS " FROM review_items WHERE audit_seq > ?1 "
+                    "ORDER BY audit_seq, review_id LIMIT ?2"));
+    // SQLite reads a negative LIMIT as "no limit"; a non-positive one returns nothing here.
+    s->Bind(1, after_audit_seq).Bind(2, static_cast<int64_t>(limit > 0 ? limit : 0));
+    if (open_only) s->Bind(3, static_cast<int64_t>(ReviewOutcome::kOpen));
+    std::vector<ReviewItem> out;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      out.push_back(ReviewItemFromRow(*s));
+    }
+    return out;
+  }
+
   absl::StatusOr<AuditEntry> LastAuditEntry() override {
     ASSIGN_OR_RETURN(auto s, conn_->Prepare(
         "SELECT " TC_AUDIT_COLUMNS " FROM audit_log ORDER BY seq DESC LIMIT 1"));
@@ -388,17 +654,6 @@ class SqliteTx final : public WriteTx {
       page.entries.push_back(AuditFromRow(*s));
     }
     return page;
-  }
-
-  absl::Status ScanAudit(int64_t after_seq,
-                         absl::FunctionRef<bool(const AuditEntry&)> visit) override {
-    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
-        "SELECT " TC_AUDIT_COLUMNS " FROM audit_log WHERE seq > ? ORDER BY seq"));
-    s->Bind(1, after_seq);
-    while (true) {
-      ASSIGN_OR_RETURN(bool row, s->Step());
-      if (!row || !visit(AuditFromRow(*s))) return absl::OkStatus();
-    }
   }
 
   absl::Status InsertSubject(const Subject& subject) override {
@@ -475,6 +730,12 @@ class SqliteTx final : public WriteTx {
   absl::Status InsertRecordVersion(const StoredRecord& record) override {
     const RecordHeader& h = record.header;
     if (h.version < 1) return absl::InvalidArgumentError("record version must be at least 1");
+    for (const std::string& label : h.labels) {
+      if (label.empty() || label.find(',') != std::string::npos) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("record label '", label, "' is empty or contains ','"));
+      }
+    }
     if (h.version > 1) {
       ASSIGN_OR_RETURN(auto s, conn_->Prepare(
           "SELECT MAX(version) FROM records WHERE record_id = ?"));
@@ -514,6 +775,158 @@ class SqliteTx final : public WriteTx {
     return rc == SQLITE_OK ? absl::OkStatus() : SqliteError(conn_->db(), rc, "insert record");
   }
 
+  absl::Status InsertConsentVersion(const Consent& c) override {
+    if (c.version < 1) return absl::InvalidArgumentError("consent version must be at least 1");
+    RETURN_IF_ERROR(CheckIdList("data_classes", c.data_classes));
+    RETURN_IF_ERROR(CheckIdList("recipient_agencies", c.recipient_agencies));
+    RETURN_IF_ERROR(CheckIdList("recipient_kinds", c.recipient_kinds));
+    RETURN_IF_ERROR(CheckIdList("purposes", c.purposes));
+    if (c.version > 1) {
+      ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+          "SELECT COALESCE(MAX(version), 0) FROM consents WHERE consent_id = ?"));
+      s->Bind(1, c.consent_id);
+      ASSIGN_OR_RETURN(bool row, s->Step());
+      int64_t latest = row ? s->Int(0) : 0;
+      if (latest != c.version - 1) {
+        return absl::AbortedError(absl::StrCat("consent ", c.consent_id, " is at version ",
+                                               latest, ", not ", c.version - 1));
+      }
+    }
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+        "INSERT INTO consents (" TC_CONSENT_COLUMNS ") VALUES "
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    s->Bind(1, c.consent_id)
+        .Bind(2, c.version)
+        .Bind(3, c.subject_id)
+        .Bind(4, absl::StrJoin(c.data_classes, ","))
+        .Bind(5, absl::StrJoin(c.recipient_agencies, ","))
+        .Bind(6, absl::StrJoin(c.recipient_kinds, ","))
+        .Bind(7, absl::StrJoin(c.purposes, ","))
+        .Bind(8, ToMicros(c.valid_from))
+        .Bind(9, ToMicros(c.valid_until))
+        .Bind(10, static_cast<int64_t>(c.evidence))
+        .Bind(11, c.evidence_reference)
+        .Bind(12, c.evidence_detail)
+        .Bind(13, c.recorded_by_agency)
+        .Bind(14, c.recorded_by_user)
+        .Bind(15, ToMicros(c.recorded_at))
+        .BindOptionalTime(16, c.withdrawn_at)
+        .Bind(17, c.withdrawn_by_agency)
+        .Bind(18, c.withdrawn_by_user)
+        .Bind(19, c.withdrawal_reason);
+    int rc = s->Exec();
+    if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+      return c.version == 1 ? absl::AlreadyExistsError(
+                                  absl::StrCat("consent ", c.consent_id, " already exists"))
+                            : absl::AbortedError(absl::StrCat("consent ", c.consent_id,
+                                                              " changed concurrently"));
+    }
+    if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) {
+      return absl::NotFoundError(absl::StrCat("no subject ", c.subject_id));
+    }
+    return rc == SQLITE_OK ? absl::OkStatus() : SqliteError(conn_->db(), rc, "insert consent");
+  }
+
+  absl::Status InsertRelationship(const Relationship& r) override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+        "INSERT INTO relationships (" TC_RELATIONSHIP_COLUMNS ") VALUES "
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    s->Bind(1, r.relationship_id)
+        .Bind(2, r.subject_id)
+        .Bind(3, static_cast<int64_t>(r.kind))
+        .Bind(4, r.agency_id)
+        .Bind(5, r.user_id)
+        .Bind(6, ToMicros(r.started_at))
+        .BindOptionalTime(7, r.ended_at)
+        .Bind(8, r.started_by_agency)
+        .Bind(9, r.started_by_user)
+        .Bind(10, r.ended_by_user)
+        .Bind(11, r.note);
+    int rc = s->Exec();
+    if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("relationship ", r.relationship_id, " already exists"));
+    }
+    if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) {
+      return absl::NotFoundError(absl::StrCat("no subject ", r.subject_id));
+    }
+    return rc == SQLITE_OK ? absl::OkStatus()
+                           : SqliteError(conn_->db(), rc, "insert relationship");
+  }
+
+  absl::Status EndRelationship(absl::string_view relationship_id, absl::Time ended_at,
+                               absl::string_view ended_by_user) override {
+    {
+      ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+          "UPDATE relationships SET ended_at = ?, ended_by_user = ? "
+          "WHERE relationship_id = ? AND ended_at IS NULL"));
+      s->Bind(1, ToMicros(ended_at)).Bind(2, ended_by_user).Bind(3, relationship_id);
+      RETURN_IF_ERROR(s->ExecStatus());
+      if (sqlite3_changes(conn_->db()) == 1) return absl::OkStatus();
+    }
+    ASSIGN_OR_RETURN(auto s,
+                     conn_->Prepare("SELECT 1 FROM relationships WHERE relationship_id = ?"));
+    s->Bind(1, relationship_id);
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) return absl::NotFoundError(absl::StrCat("no relationship ", relationship_id));
+    return absl::FailedPreconditionError(
+        absl::StrCat("relationship ", relationship_id, " has already ended"));
+  }
+
+  absl::Status InsertReviewItem(const ReviewItem& item) override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+        "INSERT INTO review_items (" TC_REVIEW_COLUMNS ") VALUES "
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    s->Bind(1, item.review_id)
+        .Bind(2, item.audit_seq)
+        .Bind(3, item.subject_id)
+        .Bind(4, item.agency_id)
+        .Bind(5, item.user_id)
+        .Bind(6, item.role)
+        .Bind(7, item.reason)
+        .Bind(8, ToMicros(item.opened_at))
+        .Bind(9, static_cast<int64_t>(item.outcome))
+        .Bind(10, item.closed_by_agency)
+        .Bind(11, item.closed_by_user)
+        .BindOptionalTime(12, item.closed_at)
+        .Bind(13, item.note);
+    int rc = s->Exec();
+    if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("review item ", item.review_id, " already exists"));
+    }
+    return rc == SQLITE_OK ? absl::OkStatus() : SqliteError(conn_->db(), rc, "insert review item");
+  }
+
+  absl::Status CloseReviewItem(const ReviewItem& closed) override {
+    if (closed.outcome == ReviewOutcome::kOpen) {
+      return absl::InvalidArgumentError("a review item cannot be closed with outcome open");
+    }
+    if (!closed.closed_at.has_value()) {
+      return absl::InvalidArgumentError("closing a review item needs closed_at");
+    }
+    {
+      ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+          "UPDATE review_items SET outcome = ?, closed_by_agency = ?, closed_by_user = ?, "
+          "closed_at = ?, note = ? WHERE review_id = ? AND outcome = ?"));
+      s->Bind(1, static_cast<int64_t>(closed.outcome))
+          .Bind(2, closed.closed_by_agency)
+          .Bind(3, closed.closed_by_user)
+          .BindOptionalTime(4, closed.closed_at)
+          .Bind(5, closed.note)
+          .Bind(6, closed.review_id)
+          .Bind(7, static_cast<int64_t>(ReviewOutcome::kOpen));
+      RETURN_IF_ERROR(s->ExecStatus());
+      if (sqlite3_changes(conn_->db()) == 1) return absl::OkStatus();
+    }
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare("SELECT 1 FROM review_items WHERE review_id = ?"));
+    s->Bind(1, closed.review_id);
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) return absl::NotFoundError(absl::StrCat("no review item ", closed.review_id));
+    return absl::FailedPreconditionError(
+        absl::StrCat("review item ", closed.review_id, " is already closed"));
+  }
+
   absl::Status AppendAudit(const AuditEntry& e) override {
     int64_t last = 0;
     {
@@ -527,7 +940,7 @@ class SqliteTx final : public WriteTx {
     }
     ASSIGN_OR_RETURN(auto s, conn_->Prepare(
         "INSERT INTO audit_log (" TC_AUDIT_COLUMNS ") VALUES "
-        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     s->Bind(1, e.seq)
         .Bind(2, ToMicros(e.time))
         .Bind(3, e.agency_id)
@@ -544,8 +957,10 @@ class SqliteTx final : public WriteTx {
         .Bind(14, e.policy_version)
         .Bind(15, e.request_id)
         .Bind(16, e.outcome)
-        .Bind(17, e.prev_hash)
-        .Bind(18, e.hash);
+        .Bind(17, e.basis)
+        .Bind(18, e.break_glass_reason)
+        .Bind(19, e.prev_hash)
+        .Bind(20, e.hash);
     return s->ExecStatus();
   }
 
@@ -569,6 +984,9 @@ class SqliteTx final : public WriteTx {
   int depth_ = 0;
 };
 
+#undef TC_REVIEW_COLUMNS
+#undef TC_RELATIONSHIP_COLUMNS
+#undef TC_CONSENT_COLUMNS
 #undef TC_AUDIT_COLUMNS
 
 absl::Status Migrate(Connection& conn) {
@@ -615,14 +1033,20 @@ class SqliteStorage final : public Storage {
   ~SqliteStorage() override { Close(); }
 
   void Write(WriteFn fn, DoneFn done) override {
+    absl::Status refused;
     {
       absl::MutexLock lock(&mu_);
-      if (!closing_) {
+      if (closing_) {
+        refused = absl::UnavailableError("storage is closed");
+      } else if (static_cast<int>(queue_.size()) >= options_.max_queue) {
+        refused = absl::ResourceExhaustedError(absl::StrCat(
+            "storage write queue is full (", options_.max_queue, " waiting); retry later"));
+      } else {
         queue_.push_back(Pending{std::move(fn), std::move(done)});
         return;
       }
     }
-    done(absl::UnavailableError("storage is closed"));
+    done(std::move(refused));
   }
 
   absl::Status Read(ReadFn fn) override {
@@ -683,11 +1107,20 @@ class SqliteStorage final : public Storage {
     absl::Status commit = conn.Exec("BEGIN IMMEDIATE");
     if (commit.ok()) {
       SqliteTx tx(&conn);
-      for (size_t i = 0; i < batch.size(); ++i) {
+      for (size_t i = 0; i < batch.size() && commit.ok(); ++i) {
         results[i] = tx.Atomically([&](WriteTx& t) { return batch[i].fn(t); });
+        // Some errors (disk full, I/O, out of memory) make SQLite roll the whole transaction
+        // back by itself. Running more closures would then commit each on its own, so the batch
+        // fails as a whole instead.
+        if (sqlite3_get_autocommit(conn.db()) != 0) {
+          commit = absl::UnavailableError(absl::StrCat(
+              "storage transaction was rolled back by the database: ", results[i].message()));
+        }
       }
-      commit = conn.Exec("COMMIT");
-      if (!commit.ok()) conn.Exec("ROLLBACK").IgnoreError();
+      if (commit.ok()) commit = conn.Exec("COMMIT");
+      if (!commit.ok() && sqlite3_get_autocommit(conn.db()) == 0) {
+        conn.Exec("ROLLBACK").IgnoreError();
+      }
     }
     {
       absl::MutexLock lock(&mu_);

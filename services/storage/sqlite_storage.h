@@ -18,6 +18,7 @@ namespace throughcare::storage {
 struct SqliteOptions {
   std::string path;          // database file; created with the schema if absent
   int max_batch = 256;       // most closures in one commit
+  int max_queue = 10000;     // most closures waiting; beyond, writes get RESOURCE_EXHAUSTED
 };
 
 // Opens (creating or migrating) the database and starts the writer thread. FailedPrecondition if

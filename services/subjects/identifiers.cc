@@ -152,7 +152,8 @@ absl::StatusOr<std::string> NormalizeLaReference(absl::string_view value, absl::
                      kLaReferenceFormat);
     }
   }
-  return absl::StrCat(absl::AsciiStrToUpper(code), "/", reference);
+  // Upper-cased whole, so that "hx-1" and "HX-1" cannot be linked to two different people.
+  return absl::AsciiStrToUpper(absl::StrCat(code, "/", reference));
 }
 
 struct KindSpec {

@@ -26,7 +26,7 @@ absl::string_view IdentifierKindName(IdentifierKind kind);
 //  - NHS:   10 digits, spaces or hyphens allowed on input and removed; modulus-11 check digit
 //           (weights 10..2 over the first nine digits; 11 - sum mod 11, 11 means 0, 10 invalid).
 //  - LA reference: "<GSS code>/<reference>", the issuing authority's code (see ValidateHomeArea)
-//           then 1-32 of [A-Za-z0-9-]; code upper-cased, reference kept as given.
+//           then 1-32 of [A-Za-z0-9-]; upper-cased.
 // Leading and trailing white space is removed first; an empty value is an error.
 absl::StatusOr<std::string> NormalizeIdentifier(IdentifierKind kind, absl::string_view raw,
                                                 absl::string_view field);

@@ -4,21 +4,15 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/crypto/ids.h"
+#include "services/policy/authorize.h"
 #include "services/subjects/identifiers.h"
 #include "throughcare/status_macros.h"
 
 namespace throughcare::subjects {
 namespace {
 
-absl::Status NoSuchSubject(absl::string_view subject_id) {
-  return absl::NotFoundError(absl::StrCat("subject_id: no subject ", subject_id));
-}
-
-// The subject, or NOT_FOUND naming the request field.
-absl::StatusOr<Subject> LoadSubject(ReadTx& tx, absl::string_view subject_id) {
-  absl::StatusOr<Subject> subject = tx.GetSubject(subject_id);
-  if (absl::IsNotFound(subject.status())) return NoSuchSubject(subject_id);
-  return subject;
+std::string NoSuchSubject(absl::string_view subject_id) {
+  return absl::StrCat("subject_id: no subject ", subject_id);
 }
 
 absl::Status AlreadyLinked(const SubjectService::IdentifierValue& id) {
@@ -26,26 +20,42 @@ absl::Status AlreadyLinked(const SubjectService::IdentifierValue& id) {
                                                id.value, " is already linked to a person"));
 }
 
+bool Exists(ReadTx& tx, absl::string_view subject_id) { return tx.GetSubject(subject_id).ok(); }
+
+policy::Target Identity(absl::string_view action) {
+  policy::Target target;
+  target.action = std::string(action);
+  target.data_class = std::string(policy::kIdentityDataClass);
+  return target;
+}
+
 }  // namespace
 
 void SubjectService::Run(const CallContext& ctx, absl::string_view action,
                          absl::AnyInvocable<absl::StatusOr<Subject>(WriteTx&, AuditEntry&)> op,
                          audit::Reply<Subject> reply) {
-  audit::RunAudited<Subject>(
-      storage_, audit_log_, audit_log_.Begin(ctx, action),
-      [policy = policies_.Current(), ctx, action = std::string(action), op = std::move(op)](
-          WriteTx& tx, AuditEntry& entry) mutable -> absl::StatusOr<Subject> {
-        RETURN_IF_ERROR(audit::Authorize(*policy, ctx, action, policy::kIdentityDataClass, entry));
-        return op(tx, entry);
-      },
-      std::move(reply));
+  audit::RunAudited<Subject>(storage_, audit_log_, audit_log_.Begin(ctx, action), std::move(op),
+                             std::move(reply));
+}
+
+absl::Status SubjectService::AuthorizeAbout(const policy::Policy& policy, const CallContext& ctx,
+                                            WriteTx& tx, absl::string_view subject_id,
+                                            absl::string_view action, AuditEntry& entry) const {
+  entry.subject_id = std::string(subject_id);
+  return policy::AuthorizeAbout(policy, ctx, tx, subject_id, Exists(tx, subject_id),
+                                Identity(action), clock_.Now(), entry, NoSuchSubject(subject_id))
+      .status();
 }
 
 void SubjectService::Register(const CallContext& ctx, std::vector<IdentifierValue> identifiers,
                               std::string home_area, audit::Reply<Subject> reply) {
   Run(ctx, policy::kSubjectRegister,
-      [this, ctx, identifiers = std::move(identifiers), home_area = std::move(home_area)](
-          WriteTx& tx, AuditEntry& entry) -> absl::StatusOr<Subject> {
+      [this, policy = policies_.Current(), ctx, identifiers = std::move(identifiers),
+       home_area = std::move(home_area)](WriteTx& tx,
+                                         AuditEntry& entry) -> absl::StatusOr<Subject> {
+        RETURN_IF_ERROR(policy::Authorize(*policy, ctx, Identity(policy::kSubjectRegister),
+                                          clock_.Now(), entry)
+                            .status());
         Subject subject;
         subject.id = crypto::NewOpaqueId("sub");
         subject.home_area = home_area;
@@ -67,10 +77,10 @@ void SubjectService::Register(const CallContext& ctx, std::vector<IdentifierValu
 void SubjectService::Get(const CallContext& ctx, std::string subject_id,
                          audit::Reply<Subject> reply) {
   Run(ctx, policy::kSubjectRead,
-      [subject_id = std::move(subject_id)](WriteTx& tx,
-                                           AuditEntry& entry) -> absl::StatusOr<Subject> {
-        entry.subject_id = subject_id;
-        return LoadSubject(tx, subject_id);
+      [this, policy = policies_.Current(), ctx, subject_id = std::move(subject_id)](
+          WriteTx& tx, AuditEntry& entry) -> absl::StatusOr<Subject> {
+        RETURN_IF_ERROR(AuthorizeAbout(*policy, ctx, tx, subject_id, policy::kSubjectRead, entry));
+        return tx.GetSubject(subject_id);
       },
       std::move(reply));
 }
@@ -78,18 +88,21 @@ void SubjectService::Get(const CallContext& ctx, std::string subject_id,
 void SubjectService::Resolve(const CallContext& ctx, IdentifierValue identifier,
                              audit::Reply<Subject> reply) {
   Run(ctx, policy::kSubjectRead,
-      [identifier = std::move(identifier)](WriteTx& tx,
-                                           AuditEntry& entry) -> absl::StatusOr<Subject> {
+      [this, policy = policies_.Current(), ctx, identifier = std::move(identifier)](
+          WriteTx& tx, AuditEntry& entry) -> absl::StatusOr<Subject> {
         absl::StatusOr<std::string> id = tx.FindSubjectByIdentifier(identifier.kind,
                                                                     identifier.value);
-        if (absl::IsNotFound(id.status())) {
-          return absl::NotFoundError(
-              absl::StrCat("identifier: no person is known by ",
-                           IdentifierKindName(identifier.kind), " ", identifier.value));
-        }
-        RETURN_IF_ERROR(id.status());
-        entry.subject_id = *id;
-        return tx.GetSubject(*id);
+        if (!id.ok() && !absl::IsNotFound(id.status())) return id.status();
+        const std::string not_found =
+            absl::StrCat("identifier: no person is known by ",
+                         IdentifierKindName(identifier.kind), " ", identifier.value);
+        const std::string subject_id = id.ok() ? *id : "";
+        entry.subject_id = subject_id;
+        RETURN_IF_ERROR(policy::AuthorizeAbout(*policy, ctx, tx, subject_id, id.ok(),
+                                               Identity(policy::kSubjectRead), clock_.Now(),
+                                               entry, not_found)
+                            .status());
+        return tx.GetSubject(subject_id);
       },
       std::move(reply));
 }
@@ -97,10 +110,11 @@ void SubjectService::Resolve(const CallContext& ctx, IdentifierValue identifier,
 void SubjectService::Link(const CallContext& ctx, std::string subject_id,
                           IdentifierValue identifier, audit::Reply<Subject> reply) {
   Run(ctx, policy::kSubjectUpdate,
-      [this, ctx, subject_id = std::move(subject_id), identifier = std::move(identifier)](
-          WriteTx& tx, AuditEntry& entry) -> absl::StatusOr<Subject> {
-        entry.subject_id = subject_id;
-        RETURN_IF_ERROR(LoadSubject(tx, subject_id).status());
+      [this, policy = policies_.Current(), ctx, subject_id = std::move(subject_id),
+       identifier = std::move(identifier)](WriteTx& tx,
+                                           AuditEntry& entry) -> absl::StatusOr<Subject> {
+        RETURN_IF_ERROR(
+            AuthorizeAbout(*policy, ctx, tx, subject_id, policy::kSubjectUpdate, entry));
         absl::Status linked = tx.LinkIdentifier(
             subject_id,
             Identifier{identifier.kind, identifier.value, ctx.principal.agency_id, clock_.Now()});
@@ -114,10 +128,11 @@ void SubjectService::Link(const CallContext& ctx, std::string subject_id,
 void SubjectService::Unlink(const CallContext& ctx, std::string subject_id,
                             IdentifierValue identifier, audit::Reply<Subject> reply) {
   Run(ctx, policy::kSubjectUpdate,
-      [subject_id = std::move(subject_id), identifier = std::move(identifier)](
-          WriteTx& tx, AuditEntry& entry) -> absl::StatusOr<Subject> {
-        entry.subject_id = subject_id;
-        RETURN_IF_ERROR(LoadSubject(tx, subject_id).status());
+      [this, policy = policies_.Current(), ctx, subject_id = std::move(subject_id),
+       identifier = std::move(identifier)](WriteTx& tx,
+                                           AuditEntry& entry) -> absl::StatusOr<Subject> {
+        RETURN_IF_ERROR(
+            AuthorizeAbout(*policy, ctx, tx, subject_id, policy::kSubjectUpdate, entry));
         absl::Status unlinked = tx.UnlinkIdentifier(subject_id, identifier.kind, identifier.value);
         if (absl::IsNotFound(unlinked)) {
           return absl::NotFoundError(absl::StrCat("identifier: ",
@@ -134,13 +149,85 @@ void SubjectService::Unlink(const CallContext& ctx, std::string subject_id,
 void SubjectService::SetHomeArea(const CallContext& ctx, std::string subject_id,
                                  std::string home_area, audit::Reply<Subject> reply) {
   Run(ctx, policy::kSubjectUpdate,
-      [subject_id = std::move(subject_id), home_area = std::move(home_area)](
-          WriteTx& tx, AuditEntry& entry) -> absl::StatusOr<Subject> {
-        entry.subject_id = subject_id;
-        absl::Status set = tx.SetHomeArea(subject_id, home_area);
-        if (absl::IsNotFound(set)) return NoSuchSubject(subject_id);
-        RETURN_IF_ERROR(set);
+      [this, policy = policies_.Current(), ctx, subject_id = std::move(subject_id),
+       home_area = std::move(home_area)](WriteTx& tx,
+                                         AuditEntry& entry) -> absl::StatusOr<Subject> {
+        RETURN_IF_ERROR(
+            AuthorizeAbout(*policy, ctx, tx, subject_id, policy::kSubjectUpdate, entry));
+        RETURN_IF_ERROR(tx.SetHomeArea(subject_id, home_area));
         return tx.GetSubject(subject_id);
+      },
+      std::move(reply));
+}
+
+void SubjectService::StartRelationship(const CallContext& ctx, std::string subject_id,
+                                       RelationshipKind kind, bool for_me, std::string note,
+                                       audit::Reply<Relationship> reply) {
+  audit::RunAudited<Relationship>(
+      storage_, audit_log_, audit_log_.Begin(ctx, policy::kRelationshipWrite),
+      [this, policy = policies_.Current(), ctx, subject_id = std::move(subject_id), kind, for_me,
+       note = std::move(note)](WriteTx& tx, AuditEntry& entry) -> absl::StatusOr<Relationship> {
+        RETURN_IF_ERROR(
+            AuthorizeAbout(*policy, ctx, tx, subject_id, policy::kRelationshipWrite, entry));
+        if (kind == RelationshipKind::kCustody && ctx.principal.agency_kind != "prison") {
+          return absl::FailedPreconditionError(
+              absl::StrCat("kind: only a prison holds people in custody; agency '",
+                           ctx.principal.agency_id, "' is a ", ctx.principal.agency_kind));
+        }
+        Relationship r;
+        r.relationship_id = crypto::NewOpaqueId("rel");
+        r.subject_id = subject_id;
+        r.kind = kind;
+        r.agency_id = ctx.principal.agency_id;
+        r.user_id = for_me ? ctx.principal.user_id : "";
+        r.started_at = clock_.Now();
+        r.started_by_agency = ctx.principal.agency_id;
+        r.started_by_user = ctx.principal.user_id;
+        r.note = note;
+        RETURN_IF_ERROR(tx.InsertRelationship(r));
+        return r;
+      },
+      std::move(reply));
+}
+
+void SubjectService::EndRelationship(const CallContext& ctx, std::string relationship_id,
+                                     audit::Reply<Relationship> reply) {
+  audit::RunAudited<Relationship>(
+      storage_, audit_log_, audit_log_.Begin(ctx, policy::kRelationshipWrite),
+      [this, policy = policies_.Current(), ctx, relationship_id = std::move(relationship_id)](
+          WriteTx& tx, AuditEntry& entry) -> absl::StatusOr<Relationship> {
+        // Another agency's relationships are not the caller's to see: NOT_FOUND, as if absent.
+        absl::StatusOr<Relationship> r = tx.GetRelationship(relationship_id);
+        const std::string not_found =
+            absl::StrCat("relationship_id: no relationship ", relationship_id);
+        if (!r.ok() && !absl::IsNotFound(r.status())) return r.status();
+        const bool visible = r.ok() && r->agency_id == ctx.principal.agency_id;
+        entry.subject_id = visible ? r->subject_id : "";
+        RETURN_IF_ERROR(policy::AuthorizeAbout(*policy, ctx, tx, entry.subject_id, visible,
+                                               Identity(policy::kRelationshipWrite),
+                                               clock_.Now(), entry, not_found)
+                            .status());
+        if (r->ended_at.has_value()) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("relationship_id: ", relationship_id, " already ended at ",
+                           absl::FormatTime(*r->ended_at)));
+        }
+        RETURN_IF_ERROR(
+            tx.EndRelationship(relationship_id, clock_.Now(), ctx.principal.user_id));
+        return tx.GetRelationship(relationship_id);
+      },
+      std::move(reply));
+}
+
+void SubjectService::ListRelationships(const CallContext& ctx, std::string subject_id,
+                                       audit::Reply<std::vector<Relationship>> reply) {
+  audit::RunAudited<std::vector<Relationship>>(
+      storage_, audit_log_, audit_log_.Begin(ctx, policy::kRelationshipRead),
+      [this, policy = policies_.Current(), ctx, subject_id = std::move(subject_id)](
+          WriteTx& tx, AuditEntry& entry) -> absl::StatusOr<std::vector<Relationship>> {
+        RETURN_IF_ERROR(
+            AuthorizeAbout(*policy, ctx, tx, subject_id, policy::kRelationshipRead, entry));
+        return tx.ListRelationships(subject_id);
       },
       std::move(reply));
 }

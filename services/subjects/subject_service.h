@@ -12,6 +12,7 @@
 #include "services/audit/audit_log.h"
 #include "services/policy/policy_store.h"
 #include "throughcare/clock.h"
+#include "throughcare/consent.h"
 #include "throughcare/principal.h"
 #include "throughcare/storage.h"
 #include "throughcare/subject.h"
@@ -42,11 +43,27 @@ class SubjectService {
   void SetHomeArea(const CallContext& ctx, std::string subject_id, std::string home_area,
                    audit::Reply<Subject> reply);
 
+  // Legitimate relationships. A caller starts and ends relationships for its own agency only
+  // (with `for_me`, for itself alone); custody only for a prison.
+  void StartRelationship(const CallContext& ctx, std::string subject_id, RelationshipKind kind,
+                         bool for_me, std::string note, audit::Reply<Relationship> reply);
+  // NOT_FOUND for another agency's relationship; FAILED_PRECONDITION if already ended.
+  void EndRelationship(const CallContext& ctx, std::string relationship_id,
+                       audit::Reply<Relationship> reply);
+  // Every agency's relationships with the person, ended ones included.
+  void ListRelationships(const CallContext& ctx, std::string subject_id,
+                         audit::Reply<std::vector<Relationship>> reply);
+
  private:
-  // Runs `op` audited as `action` on the identity data class, after the policy allows it.
+  // Runs `op` audited as `action`; `op` asks the policy itself.
   void Run(const CallContext& ctx, absl::string_view action,
            absl::AnyInvocable<absl::StatusOr<Subject>(WriteTx&, AuditEntry&)> op,
            audit::Reply<Subject> reply);
+  // `action` on the person's identity data: NOT_FOUND ("subject_id: no subject ...") for an
+  // unknown person or one the caller has no relationship with.
+  absl::Status AuthorizeAbout(const policy::Policy& policy, const CallContext& ctx, WriteTx& tx,
+                              absl::string_view subject_id, absl::string_view action,
+                              AuditEntry& entry) const;
 
   Storage& storage_;
   const audit::AuditLog& audit_log_;

@@ -79,6 +79,8 @@ TEST(ChainTest, HashCoversEveryField) {
       {"policy", [](AuditEntry& e) { e.policy_version += "x"; }},
       {"request", [](AuditEntry& e) { e.request_id += "x"; }},
       {"outcome", [](AuditEntry& e) { e.outcome += "x"; }},
+      {"basis", [](AuditEntry& e) { e.basis = "consent con_1 v1"; }},
+      {"break_glass", [](AuditEntry& e) { e.break_glass_reason = "x"; }},
       {"prev_hash", [](AuditEntry& e) { e.prev_hash[0] = '1'; }},
       // Moving a byte between adjacent fields must change the hash too (length prefixes).
       {"boundary", [](AuditEntry& e) { e.agency_id += e.system_id[0]; e.system_id.erase(0, 1); }},

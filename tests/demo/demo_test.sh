@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# End to end with real processes: the quickstart demo against a real `throughcared --dev`; a
-# graceful SIGTERM shutdown; then `throughcare audit verify` naming an entry changed on disk.
+# End to end with real processes: the quickstart demo against a real `throughcared --dev` (twice,
+# as it must be safe to re-run); a graceful SIGTERM shutdown; then `throughcare audit verify`
+# naming an entry changed on disk.
 #   tests/demo/demo_test.sh THROUGHCARED THROUGHCARE REPO_ROOT
 set -euo pipefail
 daemon=$1 cli=$2 repo=$3
@@ -13,7 +14,7 @@ cleanup() {
 trap cleanup EXIT
 passed=0
 check() {  # check DESCRIPTION COMMAND...
-  if "${@:2}"; then passed=$((passed + 1)); echo "ok: $1"; else echo "FAILED: $1"; echo "0 passed, 1 failed"; exit 1; fi
+  if "${@:2}"; then passed=$((passed + 1)); echo "ok: $1"; else echo "FAILED: $1"; echo "$passed passed, 1 failed"; exit 1; fi
 }
 
 start() {
@@ -25,15 +26,41 @@ start() {
   port=$(sed -n 's/.*event=serving.* port=\([0-9]*\).*/\1/p' "$work/log")
   [ -n "$port" ] || { cat "$work/log"; exit 1; }
 }
+demo() {  # demo OUTPUT_FILE
+  THROUGHCARE_CLI=$cli "$repo/deploy/demo.sh" "$work/dev" "127.0.0.1:$port" >"$1" 2>&1 ||
+    { cat "$1"; echo "$passed passed, 1 failed"; exit 1; }
+  cat "$1"
+}
 
 start
-THROUGHCARE_CLI=$cli "$repo/deploy/demo.sh" "$work/dev" "127.0.0.1:$port" >"$work/demo.out" 2>&1 ||
-  { cat "$work/demo.out"; echo "0 passed, 1 failed"; exit 1; }
-cat "$work/demo.out"
-check "the housing officer was refused with the reason" \
-  grep -q "PERMISSION_DENIED: no rule permits role 'housing_officer'" "$work/demo.out"
-check "the auditor sees the refusal" grep -qE "record.read .* deny +PERMISSION_DENIED" "$work/demo.out"
-check "the audit log verified" grep -q "audit log verified" "$work/demo.out"
+demo "$work/demo.out"
+out=$work/demo.out
+check "reception registered the person and recorded custody" \
+  grep -qE "^kind +custody$" "$out"
+check "healthcare recorded the person's consent for probation-east" \
+  grep -qE "^con_[a-z0-9]+ +1 +ACTIVE +health +probation-east +offender_management " "$out"
+check "the offender manager read the health summary" grep -q "opioid dependence" "$out"
+# The housing officer is refused either for want of a consent covering housing or, if the
+# policy grants housing officers no health data at all, for want of a rule.
+check "the housing officer was refused with the reason" grep -qE \
+  "PERMISSION_DENIED: (no active consent covers data class 'health' for agency 'housing-east'|no rule permits role 'housing_officer' to record.read data class 'health')" \
+  "$out"
+check "check explains the refusal check by check" grep -qE "^decision +denied$" "$out"
+check "the auditor sees the consent as the basis of the offender manager's read" grep -qE \
+  "probation-east/om-1 \(offender_manager\) +record.read .* allow +OK +consent con_[a-z0-9]+ v[0-9]+ " \
+  "$out"
+check "the auditor sees the refusal" grep -qE "record.read .* deny +PERMISSION_DENIED" "$out"
+check "the audit log verified" grep -q "audit log verified" "$out"
+check "the head is printed to keep" grep -qE "^head [0-9]+:[0-9a-f]{64}$" "$out"
+
+demo "$work/demo2.out"
+check "a second run finds the person" grep -q "already registered as" "$work/demo2.out"
+check "a second run starts no relationship" \
+  bash -c "! grep -q '^\$ throughcare relationship start' '$work/demo2.out'"
+check "a second run records no second consent" \
+  bash -c "! grep -q '^\$ throughcare consent record' '$work/demo2.out'"
+check "a second run still reads by consent" grep -qE \
+  "allow +OK +consent con_[a-z0-9]+ v[0-9]+ " "$work/demo2.out"
 
 kill -TERM "$pid"
 status=0

@@ -17,16 +17,13 @@ using ::testing::SizeIs;
 
 class AuditTest : public BrokerTest {
  protected:
-  // The demo story: register, store a health summary, read it, refuse housing.
+  // The demo story: register (with custody), healthcare stores a health summary and records
+  // consent for probation, probation reads it, housing (also working with the person) is
+  // refused. Nine audited calls.
   void SetUp() override {
     BrokerTest::SetUp();
-    v1::RegisterSubjectRequest reg;
-    reg.set_purpose("offender_management");
-    reg.add_identifiers()->set_kind(v1::IDENTIFIER_KIND_NOMS);
-    reg.mutable_identifiers(0)->set_value("A1234BC");
-    v1::Subject subject;
-    ASSERT_TRUE(Subjects("hmp-northgate")->RegisterSubject(ContextFor(kReception).get(), reg, &subject).ok());
-    subject_id_ = subject.subject_id();
+    subject_id_ = RegisterPerson();  // 1 register, 2 custody
+    Relate(kHealthcare, subject_id_);  // 3
 
     v1::PutRecordRequest put;
     put.set_purpose("direct_care");
@@ -34,17 +31,21 @@ class AuditTest : public BrokerTest {
     put.set_data_class("health");
     put.mutable_body()->mutable_health_summary()->add_conditions()->set_name("asthma");
     v1::Record record;
-    ASSERT_TRUE(Records("hmp-northgate-healthcare")->PutRecord(ContextFor(kHealthcare).get(), put, &record).ok());
+    ASSERT_TRUE(Records("hmp-northgate-healthcare")->PutRecord(ContextFor(kHealthcare).get(), put, &record).ok());  // 4
     record_id_ = record.record_id();
+    consent_id_ = RecordConsent(kHealthcare, subject_id_, "health", "probation-east",
+                                "offender_management");  // 5
+    Relate(kOffenderManager, subject_id_);  // 6
+    Relate(kHousing, subject_id_);  // 7
 
     v1::GetRecordRequest get;
     get.set_record_id(record_id_);
     get.set_purpose("offender_management");
     v1::Record read;
-    ASSERT_TRUE(Records("probation-east")->GetRecord(ContextFor(kOffenderManager).get(), get, &read).ok());
+    ASSERT_TRUE(Records("probation-east")->GetRecord(ContextFor(kOffenderManager).get(), get, &read).ok());  // 8
     get.set_purpose("resettlement");
     ASSERT_EQ(Records("housing-east")->GetRecord(ContextFor(kHousing).get(), get, &read).error_code(),
-              grpc::StatusCode::PERMISSION_DENIED);
+              grpc::StatusCode::PERMISSION_DENIED);  // 9
   }
 
   grpc::Status Query(v1::QueryAuditLogRequest req, v1::QueryAuditLogResponse* out,
@@ -83,6 +84,8 @@ class AuditTest : public BrokerTest {
       entry.outcome = e.outcome();
       entry.prev_hash = e.prev_hash();
       entry.hash = e.hash();
+      entry.basis = e.basis();
+      entry.break_glass_reason = e.break_glass_reason();
       if (result.ok()) result = verifier.Add(entry);
     }
     grpc::Status s = reader->Finish();
@@ -103,6 +106,7 @@ class AuditTest : public BrokerTest {
 
   std::string subject_id_;
   std::string record_id_;
+  std::string consent_id_;
 };
 
 TEST_F(AuditTest, EveryAccessIsLoggedWithWhoWhatWhyAndTheDecision) {
@@ -110,12 +114,17 @@ TEST_F(AuditTest, EveryAccessIsLoggedWithWhoWhatWhyAndTheDecision) {
   req.set_subject_id(subject_id_);
   v1::QueryAuditLogResponse resp;
   ASSERT_TRUE(Query(req, &resp).ok());
-  ASSERT_THAT(resp.entries(), SizeIs(4));
   std::vector<std::string> actions;
   for (const auto& e : resp.entries()) actions.push_back(e.action());
-  EXPECT_THAT(actions, ElementsAre("subject.register", "record.write", "record.read", "record.read"));
+  EXPECT_THAT(actions, ElementsAre("subject.register", "relationship.write", "relationship.write",
+                                   "record.write", "consent.write", "relationship.write",
+                                   "relationship.write", "record.read", "record.read"));
+  ASSERT_THAT(resp.entries(), SizeIs(9));
 
-  const v1::AuditEntry& read = resp.entries(2);
+  const v1::AuditEntry& write = resp.entries(3);
+  EXPECT_EQ(write.basis(), "own agency's record");
+
+  const v1::AuditEntry& read = resp.entries(7);
   EXPECT_EQ(read.agency_id(), "probation-east");
   EXPECT_EQ(read.system_id(), "probation-east-system");
   EXPECT_EQ(read.user_id(), "om-1");
@@ -125,15 +134,17 @@ TEST_F(AuditTest, EveryAccessIsLoggedWithWhoWhatWhyAndTheDecision) {
   EXPECT_EQ(read.purpose(), "offender_management");
   EXPECT_EQ(read.decision(), v1::DECISION_ALLOW);
   EXPECT_THAT(read.reason(), HasSubstr("rule"));
+  EXPECT_EQ(read.basis(), absl::StrCat("consent ", consent_id_, " v1"));
   EXPECT_THAT(read.policy_version(), ::testing::StartsWith("sha256:"));
   EXPECT_THAT(read.request_id(), ::testing::StartsWith("req_"));
   EXPECT_EQ(read.outcome(), "OK");
 
-  const v1::AuditEntry& refused = resp.entries(3);
+  const v1::AuditEntry& refused = resp.entries(8);
   EXPECT_EQ(refused.agency_id(), "housing-east");
   EXPECT_EQ(refused.decision(), v1::DECISION_DENY);
   EXPECT_EQ(refused.outcome(), "PERMISSION_DENIED");
   EXPECT_THAT(refused.reason(), HasSubstr("housing_officer"));
+  EXPECT_EQ(refused.basis(), "");
 }
 
 TEST_F(AuditTest, QueriesFilterAndPaginate) {
@@ -153,8 +164,8 @@ TEST_F(AuditTest, QueriesFilterAndPaginate) {
   v1::QueryAuditLogRequest by_user;
   by_user.set_user_id("nurse-1");
   ASSERT_TRUE(Query(by_user, &resp).ok());
-  ASSERT_THAT(resp.entries(), SizeIs(1));
-  EXPECT_EQ(resp.entries(0).action(), "record.write");
+  ASSERT_THAT(resp.entries(), SizeIs(3));
+  EXPECT_EQ(resp.entries(1).action(), "record.write");
 
   v1::QueryAuditLogRequest future;
   future.mutable_from_time()->set_seconds(absl::ToUnixSeconds(clock_.Now() + absl::Hours(1)));
@@ -163,18 +174,24 @@ TEST_F(AuditTest, QueriesFilterAndPaginate) {
 
   v1::QueryAuditLogRequest paged;
   paged.set_subject_id(subject_id_);
-  paged.mutable_page()->set_page_size(3);
+  paged.set_action("record.read");
+  paged.mutable_page()->set_page_size(1);
   ASSERT_TRUE(Query(paged, &resp).ok());
-  ASSERT_THAT(resp.entries(), SizeIs(3));
+  ASSERT_THAT(resp.entries(), SizeIs(1));
+  EXPECT_EQ(resp.entries(0).decision(), v1::DECISION_ALLOW);
   ASSERT_FALSE(resp.next_page_token().empty());
   paged.mutable_page()->set_page_token(resp.next_page_token());
   ASSERT_TRUE(Query(paged, &resp).ok());
-  // The refusal, then the auditor's own first-page query, which was about this person too.
-  ASSERT_THAT(resp.entries(), SizeIs(2));
+  ASSERT_THAT(resp.entries(), SizeIs(1));
   EXPECT_EQ(resp.entries(0).decision(), v1::DECISION_DENY);
-  EXPECT_EQ(resp.entries(1).action(), "audit.query");
-  EXPECT_EQ(resp.entries(1).user_id(), "auditor-1");
   EXPECT_TRUE(resp.next_page_token().empty());
+
+  // The auditor's queries about this person are themselves in the log, about the person.
+  v1::QueryAuditLogRequest queries;
+  queries.set_subject_id(subject_id_);
+  queries.set_action("audit.query");
+  ASSERT_TRUE(Query(queries, &resp).ok());
+  EXPECT_THAT(resp.entries(), SizeIs(2));
 }
 
 TEST_F(AuditTest, QueriesAreThemselvesAuditedAndNeedTheAuditorRole) {
@@ -215,8 +232,8 @@ TEST_F(AuditTest, BadQueryFieldsAreInvalidArgument) {
 TEST_F(AuditTest, UntouchedLogVerifies) {
   int64_t verified = 0;
   ASSERT_THAT(ExportAndVerify(&verified), IsOk());
-  // Four accesses, and the export itself, which is logged before streaming starts.
-  EXPECT_EQ(verified, 5);
+  // Nine accesses, and the export itself, which is logged before streaming starts.
+  EXPECT_EQ(verified, 10);
 }
 
 TEST_F(AuditTest, ChangedEntryIsNamed) {

@@ -6,17 +6,23 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/crypto/assertion.h"
+#include "services/core/files.h"
 #include "services/server/dev_setup.h"
 #include "tests/testing/status_matchers.h"
 
 namespace throughcare::testing {
 
-const Actor BrokerTest::kReception{"hmp-northgate", "reception-officer-1", "prison_reception"};
-const Actor BrokerTest::kHealthcare{"hmp-northgate-healthcare", "nurse-1", "prison_healthcare"};
-const Actor BrokerTest::kOffenderManager{"probation-east", "om-1", "offender_manager"};
-const Actor BrokerTest::kHousing{"housing-east", "housing-officer-1", "housing_officer"};
-const Actor BrokerTest::kCarat{"hmp-northgate", "carat-worker-1", "carat_worker"};
-const Actor BrokerTest::kAuditor{"ig-office", "auditor-1", "auditor"};
+const Actor BrokerTest::kReception{"hmp-northgate", "reception-officer-1", "prison_reception",
+                                   "offender_management"};
+const Actor BrokerTest::kHealthcare{"hmp-northgate-healthcare", "nurse-1", "prison_healthcare",
+                                    "direct_care"};
+const Actor BrokerTest::kOffenderManager{"probation-east", "om-1", "offender_manager",
+                                         "offender_management"};
+const Actor BrokerTest::kHousing{"housing-east", "housing-officer-1", "housing_officer",
+                                 "resettlement"};
+const Actor BrokerTest::kCarat{"hmp-northgate", "carat-worker-1", "carat_worker", "direct_care"};
+const Actor BrokerTest::kAuditor{"ig-office", "auditor-1", "auditor", "audit"};
+const Actor BrokerTest::kCjit{"cjit-east", "cjit-worker-1", "cjit_worker", "direct_care"};
 
 void BrokerTest::SetUp() {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
@@ -48,7 +54,7 @@ void BrokerTest::TearDown() {
 }
 
 std::string BrokerTest::ReadDevFile(const std::string& relative) const {
-  auto contents = server::ReadFile(absl::StrCat(dir_, "/", relative));
+  auto contents = ReadFile(absl::StrCat(dir_, "/", relative));
   EXPECT_TRUE(contents.ok()) << contents.status();
   return contents.ok() ? *contents : "";
 }
@@ -88,6 +94,54 @@ std::unique_ptr<grpc::ClientContext> BrokerTest::ContextFor(const Actor& actor) 
   ctx->AddMetadata("authorization", "Bearer " + AssertionFor(actor));
   ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   return ctx;
+}
+
+std::string BrokerTest::RegisterPerson(const std::string& noms) {
+  v1::RegisterSubjectRequest req;
+  req.set_purpose(kReception.purpose);
+  req.add_identifiers()->set_kind(v1::IDENTIFIER_KIND_NOMS);
+  req.mutable_identifiers(0)->set_value(noms);
+  v1::Subject subject;
+  grpc::Status s =
+      Subjects(kReception.agency)->RegisterSubject(ContextFor(kReception).get(), req, &subject);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  Relate(kReception, subject.subject_id(), v1::RELATIONSHIP_KIND_CUSTODY);
+  return subject.subject_id();
+}
+
+std::string BrokerTest::Relate(const Actor& actor, const std::string& subject_id,
+                               v1::RelationshipKind kind) {
+  v1::StartRelationshipRequest req;
+  req.set_purpose(actor.purpose);
+  req.set_subject_id(subject_id);
+  req.set_kind(kind);
+  v1::Relationship out;
+  grpc::Status s = Subjects(actor.agency)->StartRelationship(ContextFor(actor).get(), req, &out);
+  EXPECT_TRUE(s.ok()) << actor.role << ": " << s.error_message();
+  return out.relationship_id();
+}
+
+std::string BrokerTest::RecordConsent(const Actor& recorder, const std::string& subject_id,
+                                      const std::string& data_class,
+                                      const std::string& recipient_agency,
+                                      const std::string& purpose, absl::Duration valid_for) {
+  v1::RecordConsentRequest req;
+  req.set_purpose(recorder.purpose);
+  req.set_subject_id(subject_id);
+  req.add_data_classes(data_class);
+  req.add_recipient_agencies(recipient_agency);
+  req.add_purposes(purpose);
+  req.mutable_valid_until()->set_seconds(absl::ToUnixSeconds(clock_.Now() + valid_for));
+  req.set_evidence(v1::CONSENT_EVIDENCE_SIGNED_FORM);
+  req.set_evidence_reference("consent form 2026/001 (synthetic)");
+  v1::Consent out;
+  grpc::Status s = Consents(recorder.agency)->RecordConsent(ContextFor(recorder).get(), req, &out);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return out.consent_id();
+}
+
+std::unique_ptr<v1::ConsentService::Stub> BrokerTest::Consents(const std::string& agency) {
+  return v1::ConsentService::NewStub(ChannelFor(agency));
 }
 
 std::unique_ptr<v1::SubjectService::Stub> BrokerTest::Subjects(const std::string& agency) {

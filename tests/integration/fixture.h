@@ -12,6 +12,7 @@
 #include "services/server/config.h"
 #include "throughcare/clock.h"
 #include "throughcare/v1/audit.grpc.pb.h"
+#include "throughcare/v1/consent.grpc.pb.h"
 #include "throughcare/v1/records.grpc.pb.h"
 #include "throughcare/v1/subjects.grpc.pb.h"
 
@@ -22,6 +23,7 @@ struct Actor {
   std::string agency;   // demo agency id, e.g. "probation-east"
   std::string user;     // practitioner id
   std::string role;
+  std::string purpose;  // the purpose this practitioner usually works under
 };
 
 class BrokerTest : public ::testing::Test {
@@ -50,6 +52,20 @@ class BrokerTest : public ::testing::Test {
 
   std::string ReadDevFile(const std::string& relative) const;
 
+  // The demo's first steps, for tests that need a known person: reception registers them by
+  // NOMS number and records custody. Returns the subject id.
+  std::string RegisterPerson(const std::string& noms = "A1234BC");
+  // The actor's agency starts a relationship with the person. Returns its id.
+  std::string Relate(const Actor& actor, const std::string& subject_id,
+                     v1::RelationshipKind kind = v1::RELATIONSHIP_KIND_ALLOCATION);
+  // `recorder` records the person's consent (signed form) for `data_class`, to
+  // `recipient_agency`, for `purpose`, valid for `valid_for` from the broker's clock.
+  std::string RecordConsent(const Actor& recorder, const std::string& subject_id,
+                            const std::string& data_class, const std::string& recipient_agency,
+                            const std::string& purpose,
+                            absl::Duration valid_for = absl::Hours(24 * 90));
+  std::unique_ptr<v1::ConsentService::Stub> Consents(const std::string& agency);
+
   // Demo actors.
   static const Actor kReception;      // hmp-northgate, prison_reception
   static const Actor kHealthcare;     // hmp-northgate-healthcare, prison_healthcare
@@ -57,6 +73,7 @@ class BrokerTest : public ::testing::Test {
   static const Actor kHousing;        // housing-east, housing_officer
   static const Actor kCarat;          // hmp-northgate, carat_worker
   static const Actor kAuditor;        // ig-office, auditor
+  static const Actor kCjit;           // cjit-east, cjit_worker
 
   std::string dir_;
   server::BrokerConfig config_;

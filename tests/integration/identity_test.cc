@@ -135,7 +135,7 @@ TEST_F(IdentityTest, AssertionForAnotherAgencyIsPermissionDenied) {
 }
 
 TEST_F(IdentityTest, RoleTheAgencyMayNotGrantIsPermissionDenied) {
-  Actor self_promoted{"housing-east", "housing-officer-1", "prison_healthcare"};
+  Actor self_promoted{"housing-east", "housing-officer-1", "prison_healthcare", "direct_care"};
   grpc::Status s =
       ProbeWithAssertion(ChannelFor("housing-east"), "Bearer " + AssertionFor(self_promoted));
   EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);

@@ -20,17 +20,13 @@ constexpr char kMarker[] = "Zopiclone-MARKER-7Q4X";
 
 class RecordsTest : public BrokerTest {
  protected:
+  // The person is held at HMP Northgate (custody), and its healthcare unit and probation work
+  // with them (allocations).
   void SetUp() override {
     BrokerTest::SetUp();
-    v1::RegisterSubjectRequest req;
-    req.set_purpose("offender_management");
-    auto* id = req.add_identifiers();
-    id->set_kind(v1::IDENTIFIER_KIND_NOMS);
-    id->set_value("A1234BC");
-    v1::Subject subject;
-    grpc::Status s = Subjects("hmp-northgate")->RegisterSubject(ContextFor(kReception).get(), req, &subject);
-    ASSERT_TRUE(s.ok()) << s.error_message();
-    subject_id_ = subject.subject_id();
+    subject_id_ = RegisterPerson();
+    Relate(kHealthcare, subject_id_);
+    Relate(kOffenderManager, subject_id_);
   }
 
   v1::PutRecordRequest HealthSummary(const std::string& medicine) {
@@ -98,7 +94,9 @@ TEST_F(RecordsTest, PutGetNewVersionAndList) {
   EXPECT_EQ(v2.version(), 2);
   EXPECT_EQ(v2.record_id(), created.record_id());
 
-  // A probation offender manager reads the latest version, and the first one.
+  // With the person's consent, a probation offender manager reads the latest version, and the
+  // first one.
+  RecordConsent(kHealthcare, subject_id_, "health", "probation-east", "offender_management");
   v1::Record read;
   s = Get(kOffenderManager, "offender_management", created.record_id(), 0, &read);
   ASSERT_TRUE(s.ok()) << s.error_message();
@@ -121,6 +119,7 @@ TEST_F(RecordsTest, PutGetNewVersionAndList) {
   v1::Record dir_record;
   s = Put(kCarat, dir, &dir_record);
   ASSERT_TRUE(s.ok()) << s.error_message();
+  RecordConsent(kCarat, subject_id_, "drugs", "probation-east", "offender_management");
 
   v1::ListRecordsRequest list;
   list.set_purpose("offender_management");
@@ -132,7 +131,12 @@ TEST_F(RecordsTest, PutGetNewVersionAndList) {
   EXPECT_FALSE(listed.records(0).has_body());
   EXPECT_EQ(listed.records(1).record_type(), "drug_interventions_record");
 
+  // Housing, without a relationship, cannot see the person at all; with one, and no consent,
+  // it sees none of the records.
   list.set_purpose("resettlement");
+  EXPECT_EQ(Records("housing-east")->ListRecords(ContextFor(kHousing).get(), list, &listed).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  Relate(kHousing, subject_id_);
   ASSERT_TRUE(Records("housing-east")->ListRecords(ContextFor(kHousing).get(), list, &listed).ok());
   EXPECT_THAT(listed.records(), SizeIs(0));
 }
@@ -141,6 +145,8 @@ TEST_F(RecordsTest, HousingOfficerIsRefusedTheHealthSummary) {
   v1::Record created;
   ASSERT_TRUE(Put(kHealthcare, HealthSummary("methadone"), &created).ok());
   v1::Record read;
+  // Housing works with the person, but its role may not read health data at all.
+  Relate(kHousing, subject_id_);
   grpc::Status s = Get(kHousing, "resettlement", created.record_id(), 0, &read);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_THAT(s.error_message(), HasSubstr("housing_officer"));
@@ -181,9 +187,9 @@ TEST_F(RecordsTest, OnlyTheOwningAgencyPutsVersionsAndTheTypeCannotChange) {
   // The CJIT (another agency) may write drugs data but does not own the prison's DIR.
   dir.set_record_id(carat_dir.record_id());
   dir.set_expected_version(1);
-  Actor cjit{"cjit-east", "cjit-worker-1", "cjit_worker"};
+  Relate(kCjit, subject_id_);
   v1::Record out;
-  grpc::Status s = Put(cjit, dir, &out);
+  grpc::Status s = Put(kCjit, dir, &out);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_THAT(s.error_message(), HasSubstr("owned by agency 'hmp-northgate'"));
 

@@ -55,7 +55,11 @@ TEST_F(SubjectsTest, RegisterResolveGetLinkUnlinkAndSetHomeArea) {
   EXPECT_EQ(registered.identifiers(0).linked_by_agency(), "hmp-northgate");
   EXPECT_EQ(registered.registered_by_agency(), "hmp-northgate");
 
+  // Probation sees the person once it works with them.
   v1::Subject resolved;
+  EXPECT_EQ(Resolve(kOffenderManager, Id(v1::IDENTIFIER_KIND_NOMS, kNoms), &resolved).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  Relate(kOffenderManager, registered.subject_id());
   ASSERT_TRUE(Resolve(kOffenderManager, Id(v1::IDENTIFIER_KIND_NOMS, kNoms), &resolved).ok());
   EXPECT_EQ(resolved.subject_id(), registered.subject_id());
 
@@ -117,6 +121,7 @@ TEST_F(SubjectsTest, IdentifierLinkedToAnotherPersonIsAlreadyExistsAndNothingIsR
   EXPECT_EQ(Resolve(kOffenderManager, Id(v1::IDENTIFIER_KIND_PNC, kPnc), &none).error_code(),
             grpc::StatusCode::NOT_FOUND);
 
+  Relate(kOffenderManager, first.subject_id());
   v1::LinkIdentifierRequest link;
   link.set_purpose("offender_management");
   link.set_subject_id(first.subject_id());

@@ -1,3 +1,4 @@
+#include "services/core/files.h"
 #include "services/server/dev_setup.h"
 
 #include <sys/stat.h>

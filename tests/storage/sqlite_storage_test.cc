@@ -3,13 +3,113 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "tests/storage/conformance.h"
 #include "tests/testing/status_matchers.h"
+#include "throughcare/status_macros.h"
 
 namespace throughcare::testing {
 namespace {
+
+// A fresh, empty directory for one test.
+std::string TestDir(const std::string& name) {
+  std::string dir = ::testing::TempDir() + "/" + name;
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+// Runs `sql` on the database file with a raw connection; returns the first column of each row.
+std::optional<std::vector<std::string>> RawQuery(const std::string& dir, const std::string& sql) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open((dir + "/throughcare.db").c_str(), &db) != SQLITE_OK) {
+    sqlite3_close(db);
+    return std::nullopt;
+  }
+  std::vector<std::string> rows;
+  char* err = nullptr;
+  int rc = sqlite3_exec(
+      db, sql.c_str(),
+      [](void* out, int, char** values, char**) {
+        static_cast<std::vector<std::string>*>(out)->push_back(values[0] ? values[0] : "NULL");
+        return 0;
+      },
+      &rows, &err);
+  if (rc != SQLITE_OK) ADD_FAILURE() << sql << ": " << (err ? err : "") << " (" << rc << ")";
+  sqlite3_free(err);
+  sqlite3_close(db);
+  if (rc != SQLITE_OK) return std::nullopt;
+  return rows;
+}
+
+// Schema version 1 exactly as released, to test upgrading a database written by that broker.
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL);
+CREATE TABLE subjects (
+  id            TEXT PRIMARY KEY,
+  home_area     TEXT NOT NULL,
+  registered_by TEXT NOT NULL,
+  registered_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE subject_identifiers (
+  kind       INTEGER NOT NULL,
+  value      TEXT NOT NULL,
+  subject_id TEXT NOT NULL REFERENCES subjects(id),
+  linked_by  TEXT NOT NULL,
+  linked_at  INTEGER NOT NULL,
+  PRIMARY KEY (kind, value)
+) WITHOUT ROWID;
+CREATE INDEX subject_identifiers_by_subject ON subject_identifiers(subject_id);
+CREATE TABLE subject_keys (
+  subject_id  TEXT PRIMARY KEY REFERENCES subjects(id),
+  wrapped_key BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE records (
+  record_id     TEXT NOT NULL,
+  version       INTEGER NOT NULL,
+  subject_id    TEXT NOT NULL REFERENCES subjects(id),
+  record_type   TEXT NOT NULL,
+  data_class    TEXT NOT NULL,
+  collected_for TEXT NOT NULL,
+  labels        TEXT NOT NULL,
+  owner_agency  TEXT NOT NULL,
+  author_user   TEXT NOT NULL,
+  created_at    INTEGER NOT NULL,
+  sealed_body   BLOB NOT NULL,
+  PRIMARY KEY (record_id, version)
+);
+CREATE INDEX records_by_subject ON records(subject_id);
+CREATE TABLE audit_log (
+  seq            INTEGER PRIMARY KEY,
+  time           INTEGER NOT NULL,
+  agency_id      TEXT NOT NULL,
+  system_id      TEXT NOT NULL,
+  user_id        TEXT NOT NULL,
+  role           TEXT NOT NULL,
+  action         TEXT NOT NULL,
+  subject_id     TEXT NOT NULL,
+  record_id      TEXT NOT NULL,
+  record_version INTEGER NOT NULL,
+  purpose        TEXT NOT NULL,
+  decision       INTEGER NOT NULL,
+  reason         TEXT NOT NULL,
+  policy_version TEXT NOT NULL,
+  request_id     TEXT NOT NULL,
+  outcome        TEXT NOT NULL,
+  prev_hash      TEXT NOT NULL,
+  hash           TEXT NOT NULL
+);
+CREATE INDEX audit_by_subject ON audit_log(subject_id, seq);
+CREATE INDEX audit_by_agency ON audit_log(agency_id, seq);
+CREATE INDEX audit_by_user ON audit_log(user_id, seq);
+CREATE INDEX audit_by_time ON audit_log(time);
+INSERT INTO schema_migrations VALUES (1, 0);
+)sql";
 
 absl::StatusOr<std::unique_ptr<Storage>> OpenSqlite(const std::string& dir) {
   storage::SqliteOptions options;
@@ -39,7 +139,9 @@ TEST(SqliteStorageTest, RefusesADatabaseFromANewerBroker) {
                                         ::testing::HasSubstr("newer")));
 }
 
-TEST(SqliteStorageTest, UsesWalAndFullSync) {
+// synchronous=FULL is a per-connection setting and cannot be seen from another connection;
+// the journal mode is stored in the file.
+TEST(SqliteStorageTest, UsesWriteAheadLog) {
   std::string dir = ::testing::TempDir() + "/tc-sqlite-pragmas";
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
@@ -57,6 +159,141 @@ TEST(SqliteStorageTest, UsesWalAndFullSync) {
       &mode, nullptr);
   sqlite3_close(db);
   EXPECT_EQ(mode, "wal");
+}
+
+TEST(SqliteStorageTest, SchemaVersionIsTwo) { EXPECT_EQ(storage::SqliteSchemaVersion(), 2); }
+
+TEST(SqliteStorageTest, MigratesAVersionOneDatabase) {
+  std::string dir = TestDir("tc-sqlite-migrate-v1");
+  const absl::Time t = absl::FromUnixSeconds(1'800'000'000);
+  {
+    std::string v1 = std::string(kSchemaV1) + absl::StrCat(
+        "INSERT INTO subjects VALUES ('s1', 'E99999001', 'prison-a', ", absl::ToUnixMicros(t),
+        "); INSERT INTO audit_log VALUES (1, ", absl::ToUnixMicros(t),
+        ", 'a', 'a-sys', 'u', 'role', 'record.read', 's1', 'r1', 2, 'direct_care', 1, "
+        "'because', 'sha256:0', 'req-1', 'OK', 'prev', 'hash1');");
+    ASSERT_TRUE(RawQuery(dir, v1).has_value());
+  }
+  {
+    ASSERT_OK_AND_ASSIGN(auto s, OpenSqlite(dir));
+    // The entry written before the migration reads back with empty basis and reason, and every
+    // other field where it was.
+    ASSERT_THAT(s->Read([&](ReadTx& tx) -> absl::Status {
+      auto e = tx.LastAuditEntry();
+      EXPECT_THAT(e, IsOk());
+      if (e.ok()) {
+        EXPECT_EQ(e->seq, 1);
+        EXPECT_EQ(e->time, t);
+        EXPECT_EQ(e->record_version, 2);
+        EXPECT_EQ(e->outcome, "OK");
+        EXPECT_EQ(e->basis, "");
+        EXPECT_EQ(e->break_glass_reason, "");
+        EXPECT_EQ(e->prev_hash, "prev");
+        EXPECT_EQ(e->hash, "hash1");
+      }
+      return absl::OkStatus();
+    }), IsOk());
+    ASSERT_THAT(s->WriteAndWait([&](WriteTx& tx) -> absl::Status {
+      AuditEntry e;
+      e.seq = 2;
+      e.time = t;
+      e.decision = AuditDecision::kAllow;
+      e.basis = "role rule";
+      e.break_glass_reason = "emergency";
+      RETURN_IF_ERROR(tx.AppendAudit(e));
+      Consent c;
+      c.consent_id = "con_1";
+      c.subject_id = "s1";
+      c.valid_from = t;
+      c.valid_until = t + absl::Hours(1);
+      c.recorded_at = t;
+      RETURN_IF_ERROR(tx.InsertConsentVersion(c));
+      Relationship r;
+      r.relationship_id = "rel_1";
+      r.subject_id = "s1";
+      r.started_at = t;
+      RETURN_IF_ERROR(tx.InsertRelationship(r));
+      ReviewItem item;
+      item.review_id = "rev_1";
+      item.audit_seq = 2;
+      item.opened_at = t;
+      return tx.InsertReviewItem(item);
+    }), IsOk());
+    s->Close();
+  }
+  EXPECT_THAT(RawQuery(dir, "SELECT MAX(version) FROM schema_migrations"),
+              ::testing::Optional(::testing::ElementsAre(
+                  std::to_string(storage::SqliteSchemaVersion()))));
+  EXPECT_THAT(RawQuery(dir, "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN "
+                            "('consents', 'relationships', 'review_items') ORDER BY name"),
+              ::testing::Optional(::testing::ElementsAre("consents", "relationships",
+                                                         "review_items")));
+  EXPECT_THAT(RawQuery(dir, "SELECT seq || ':' || basis || ':' || break_glass_reason "
+                            "FROM audit_log ORDER BY seq"),
+              ::testing::Optional(::testing::ElementsAre("1::", "2:role rule:emergency")));
+  // Foreign keys hold on the new tables (the contract's NotFound for unknown subjects).
+  EXPECT_THAT(RawQuery(dir, "PRAGMA foreign_key_check"),
+              ::testing::Optional(::testing::IsEmpty()));
+  // Opening a migrated database again applies nothing twice.
+  ASSERT_OK_AND_ASSIGN(auto again, OpenSqlite(dir));
+  again->Close();
+  EXPECT_THAT(RawQuery(dir, "SELECT COUNT(*) FROM schema_migrations"),
+              ::testing::Optional(::testing::ElementsAre("2")));
+}
+
+TEST(SqliteStorageTest, FreshDatabaseHasTheLatestSchema) {
+  std::string dir = TestDir("tc-sqlite-fresh-schema");
+  {
+    ASSERT_OK_AND_ASSIGN(auto s, OpenSqlite(dir));
+    s->Close();
+  }
+  EXPECT_THAT(RawQuery(dir, "SELECT version FROM schema_migrations ORDER BY version"),
+              ::testing::Optional(::testing::ElementsAre("1", "2")));
+  EXPECT_THAT(RawQuery(dir, "SELECT name FROM pragma_table_info('audit_log') "
+                            "WHERE name IN ('basis', 'break_glass_reason') ORDER BY name"),
+              ::testing::Optional(::testing::ElementsAre("basis", "break_glass_reason")));
+}
+
+TEST(SqliteStorageTest, RefusesIdListsTheEncodingCannotHold) {
+  std::string dir = TestDir("tc-sqlite-id-lists");
+  ASSERT_OK_AND_ASSIGN(auto s, OpenSqlite(dir));
+  Subject subject;
+  subject.id = "s1";
+  ASSERT_THAT(s->WriteAndWait([&](WriteTx& tx) { return tx.InsertSubject(subject); }), IsOk());
+  Consent c;
+  c.consent_id = "con_1";
+  c.subject_id = "s1";
+  c.purposes = {"direct_care,research"};
+  EXPECT_THAT(s->WriteAndWait([&](WriteTx& tx) { return tx.InsertConsentVersion(c); }),
+              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("purposes")));
+  c.purposes = {};
+  c.data_classes = {""};
+  EXPECT_THAT(s->WriteAndWait([&](WriteTx& tx) { return tx.InsertConsentVersion(c); }),
+              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("data_classes")));
+  s->Close();
+}
+
+TEST(SqliteStorageTest, InfiniteTimesRoundTrip) {
+  std::string dir = TestDir("tc-sqlite-infinite");
+  ASSERT_OK_AND_ASSIGN(auto s, OpenSqlite(dir));
+  Subject subject;
+  subject.id = "s1";
+  Consent c;
+  c.consent_id = "con_1";
+  c.subject_id = "s1";
+  c.valid_from = absl::InfinitePast();
+  c.valid_until = absl::InfiniteFuture();
+  ASSERT_THAT(s->WriteAndWait([&](WriteTx& tx) -> absl::Status {
+    RETURN_IF_ERROR(tx.InsertSubject(subject));
+    return tx.InsertConsentVersion(c);
+  }), IsOk());
+  ASSERT_THAT(s->Read([](ReadTx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(Consent got, tx.GetConsent("con_1"));
+    EXPECT_EQ(got.valid_from, absl::InfinitePast());
+    EXPECT_EQ(got.valid_until, absl::InfiniteFuture());
+    return absl::OkStatus();
+  }), IsOk());
+  s->Close();
 }
 
 }  // namespace

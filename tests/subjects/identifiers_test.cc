@@ -197,14 +197,14 @@ TEST(NhsNumberTest, RejectsWrongLengthAndCharacters) {
 // Local authority references: "<GSS code>/<reference>".
 constexpr absl::string_view kLaFormat = "<GSS code>/<reference>";
 
-TEST(LaReferenceTest, UpperCasesTheCodeAndKeepsTheReference) {
+TEST(LaReferenceTest, UpperCasesTheWholeReference) {
   EXPECT_EQ(Value(Normalize(IdentifierKind::kLocalAuthorityRef, "E06000018/HX-1234")),
             "E06000018/HX-1234");
   EXPECT_EQ(Value(Normalize(IdentifierKind::kLocalAuthorityRef, " w06000015/abc-Def9 ")),
-            "W06000015/abc-Def9");
+            "W06000015/ABC-DEF9");
   EXPECT_EQ(
       Value(Normalize(IdentifierKind::kLocalAuthorityRef, "S12000036/" + std::string(32, 'a'))),
-      "S12000036/" + std::string(32, 'a'));
+      "S12000036/" + std::string(32, 'A'));
   EXPECT_EQ(Value(Normalize(IdentifierKind::kLocalAuthorityRef, "N09000003/1")), "N09000003/1");
 }
 

@@ -11,8 +11,11 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <limits>
 #include <memory>
 #include <string>
+
+#include "absl/status/statusor.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -53,6 +56,19 @@ inline std::string OpenSslError(absl::string_view what) {
 
 inline const unsigned char* Bytes(absl::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());
+}
+
+// Never prompts on the terminal for an encrypted PEM (OpenSSL's default callback would).
+inline int NoPassword(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*u*/) { return 0; }
+
+// A read-only memory BIO over `pem` (which must outlive it).
+inline absl::StatusOr<BioPtr> MemBioOf(absl::string_view pem) {
+  if (pem.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
+    return absl::InvalidArgumentError("PEM too large");
+  }
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (bio == nullptr) return absl::InternalError(OpenSslError("BIO_new_mem_buf failed"));
+  return bio;
 }
 
 }  // namespace throughcare::crypto::internal

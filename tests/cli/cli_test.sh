@@ -1,0 +1,361 @@
+#!/usr/bin/env bash
+# End to end with real processes: the `throughcare` CLI against a real `throughcared --dev`.
+# Exit codes (2 usage or a missing setting, 1 the broker refused, 3 verification, 4
+# unreachable), where settings come from (flag > environment > profile), --json output, minted
+# tokens, the consent, relationship, check, review and policy commands, and `audit verify` (with
+# --expect-head) on logs changed on disk with sqlite3.
+#   tests/cli/cli_test.sh THROUGHCARED THROUGHCARE
+set -uo pipefail
+daemon=$1 cli=$2
+work=$(mktemp -d)
+dev=$work/dev
+db=$dev/data/throughcare.db
+pid=""
+cleanup() {
+  [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+# Only the settings each test gives count.
+while read -r name; do unset "$name"; done < <(compgen -e | grep '^THROUGHCARE_')
+
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok: $1"; }
+bad() {
+  failed=$((failed + 1))
+  echo "FAILED: $1"
+  shift
+  [ $# -gt 0 ] && printf '  %s\n' "$@"
+  head -n 20 "$work/out" | sed 's/^/  stdout: /'
+  head -n 20 "$work/err" | sed 's/^/  stderr: /'
+}
+finish() { echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit; }
+# run CMD...: runs it, stdout to $work/out, stderr to $work/err, exit code in $status.
+run() { status=0; "$@" >"$work/out" 2>"$work/err" || status=$?; }
+# expect DESCRIPTION STATUS [ERE]: the last run exited with STATUS and (if given) printed a line
+# matching ERE on stdout or stderr.
+expect() {
+  local description=$1 want=$2 pattern=${3:-}
+  if [ "$status" -ne "$want" ]; then
+    bad "$description" "exit code $status, want $want"
+  elif [ -n "$pattern" ] && ! grep -qE -- "$pattern" "$work/out" "$work/err"; then
+    bad "$description" "nothing matches: $pattern"
+  else
+    ok "$description"
+  fi
+}
+# expect_json DESCRIPTION JQ_FILTER: the last run succeeded and its stdout is JSON for which the
+# filter is true.
+expect_json() {
+  if [ "$status" -ne 0 ]; then
+    bad "$1" "exit code $status, want 0"
+  elif ! jq -e "$2" "$work/out" >/dev/null 2>&1; then
+    bad "$1" "stdout is not JSON satisfying: $2"
+  else
+    ok "$1"
+  fi
+}
+# must CMD...: a step the later tests need; stops the test if it fails.
+must() {
+  run "$@"
+  if [ "$status" -ne 0 ]; then
+    bad "setup step failed (exit $status): $*"
+    finish
+  fi
+}
+field() { jq -er "$1" "$work/out"; }
+
+start() {
+  : >"$work/log"
+  "$daemon" --dev --data-dir "$dev" --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 \
+    >>"$work/log" 2>&1 &
+  pid=$!
+  for _ in $(seq 100); do grep -q "event=serving" "$work/log" && break; sleep 0.1; done
+  port=$(sed -n 's/.*event=serving.* port=\([0-9]*\).*/\1/p' "$work/log")
+  [ -n "$port" ] || { cat "$work/log"; bad "throughcared did not start"; finish; }
+  server=127.0.0.1:$port
+}
+stop() {
+  kill -TERM "$pid"
+  wait "$pid"
+  pid=""
+}
+# A port nothing listens on.
+closed_port() {
+  local p
+  for p in $(seq $((20000 + RANDOM % 20000)) 65000); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
+}
+closed=127.0.0.1:$(closed_port)
+
+# as AGENCY USER ROLE PURPOSE ARGS...: the CLI as a practitioner of a demo agency.
+as() {
+  local agency=$1 user=$2 role=$3 purpose=$4
+  shift 4
+  "$cli" --dev-dir "$dev" --server "$server" --agency "$agency" --user "$user" --role "$role" \
+    --purpose "$purpose" "$@"
+}
+reception() { as hmp-northgate reception-1 prison_reception offender_management "$@"; }
+resettlement() { as hmp-northgate resettlement-1 resettlement_officer resettlement "$@"; }
+nurse() { as hmp-northgate-healthcare nurse-1 prison_healthcare direct_care "$@"; }
+om() { as probation-east om-1 offender_manager offender_management "$@"; }
+housing() { as housing-east housing-1 housing_officer resettlement "$@"; }
+auditor() { as ig-office auditor-1 auditor audit "$@"; }
+# The claims of a JWT, as JSON.
+jwt_claims() {
+  local payload
+  payload=$(printf '%s' "$1" | cut -d. -f2 | tr '_-' '/+')
+  while [ $((${#payload} % 4)) -ne 0 ]; do payload="$payload="; done
+  printf '%s' "$payload" | base64 -d
+}
+
+echo "== usage and local configuration (exit 2)"
+run "$cli"
+expect "no command is bad usage" 2 "SUBCOMMAND|subcommand"
+run "$cli" record get
+expect "a missing argument is bad usage" 2 "RECORD_ID"
+run "$cli" subject get sub_x --no-such-flag
+expect "an unknown flag is bad usage" 2 "no-such-flag"
+run "$cli" consent record --subject s --data-class health --recipient-agency a \
+  --consent-purpose direct_care --until 90d --evidence telepathy
+expect "a value outside a flag's choices is bad usage" 2 "evidence"
+run "$cli" consent record --subject s --data-class health --recipient-agency a \
+  --consent-purpose direct_care --until soon --evidence signed-form --evidence-reference f
+expect "an --until that is neither a time nor a duration is bad usage" 2 "--until"
+run "$cli" check --subject s
+expect "check without --record or --data-class is bad usage" 2 "--record"
+run "$cli" check --subject s --data-class health --as-agency housing-east
+expect "--as-agency alone is bad usage" 2 "as-"
+run "$cli" audit verify --expect-head not-a-head
+expect "a malformed --expect-head is bad usage" 2 "--expect-head"
+run "$cli" --agency probation-east --user om-1 --role offender_manager \
+  --purpose offender_management subject get sub_x
+expect "a missing server is a missing setting that names it" 2 \
+  "missing setting: server address.*--server"
+
+start
+run "$cli" --dev-dir "$dev" --server "$server" --agency probation-east --user om-1 \
+  --role offender_manager subject get sub_x
+expect "a missing purpose is a missing setting that names it" 2 "missing setting: purpose"
+run "$cli" --dev-dir "$dev" --server "$server" --agency probation-east --role offender_manager \
+  --purpose offender_management subject get sub_x
+expect "a missing user (to mint an assertion) names the setting" 2 "missing setting: user"
+run "$cli" --dev-dir "$dev" --server "$server" --agency no-such-agency --user u --role r health
+expect "a dev profile that does not exist is a local error" 2 "no-such-agency"
+
+echo "== reachability and settings precedence"
+run "$cli" --dev-dir "$dev" --server "$closed" --agency ig-office health
+expect "a closed port exits 4" 4 "could not reach the broker at $closed"
+run "$cli" --dev-dir "$dev" --server "$server" --agency ig-office health
+expect "health answers SERVING" 0 "^SERVING$"
+sed "s/^server: .*/server: $server/" "$dev/profiles/probation-east.yaml" >"$work/om.yaml"
+run "$cli" --profile "$work/om.yaml" health
+expect "the profile's server is used when nothing else is given" 0 "SERVING"
+run env THROUGHCARE_SERVER="$closed" "$cli" --profile "$work/om.yaml" health
+expect "THROUGHCARE_SERVER wins over the profile" 4 "could not reach"
+run env THROUGHCARE_SERVER="$closed" "$cli" --profile "$work/om.yaml" --server "$server" health
+expect "--server wins over THROUGHCARE_SERVER" 0 "SERVING"
+run env THROUGHCARE_PROFILE="$work/om.yaml" "$cli" health
+expect "THROUGHCARE_PROFILE names the profile" 0 "SERVING"
+run env THROUGHCARE_USER=env-user THROUGHCARE_ROLE=offender_manager \
+  "$cli" --profile "$work/om.yaml" token mint
+expect "token mint uses THROUGHCARE_USER" 0
+[ "$status" -eq 0 ] && [ "$(jwt_claims "$(cat "$work/out")" | jq -r .sub)" = env-user ] &&
+  ok "the minted token names the user from the environment" ||
+  bad "the minted token names the user from the environment"
+run env THROUGHCARE_USER=env-user THROUGHCARE_ROLE=offender_manager THROUGHCARE_AGENCY=cjit-east \
+  "$cli" --profile "$work/om.yaml" --user flag-user token mint
+claims=$(jwt_claims "$(cat "$work/out")")
+[ "$status" -eq 0 ] && [ "$(jq -r .sub <<<"$claims")" = flag-user ] &&
+  [ "$(jq -r .iss <<<"$claims")" = cjit-east ] &&
+  ok "--user wins over THROUGHCARE_USER; THROUGHCARE_AGENCY wins over the profile's agency" ||
+  bad "--user wins over THROUGHCARE_USER; THROUGHCARE_AGENCY wins over the profile's agency" \
+    "claims: $claims"
+
+echo "== people, relationships and --json"
+must reception --json subject register --noms C3456DE --home-area E99999001
+subject=$(field .subject_id)
+run reception --json subject resolve --noms C3456DE
+expect_json "subject resolve --json parses" ".subject_id == \"$subject\""
+run reception --json relationship start "$subject" --kind custody --note "received"
+expect_json "relationship start --json parses" \
+  '.kind == "RELATIONSHIP_KIND_CUSTODY" and .agency_id == "hmp-northgate" and (.ended_at | not)'
+run reception relationship list "$subject"
+expect "relationship list shows the active custody" 0 "custody +hmp-northgate +- +active"
+must nurse relationship start "$subject" --kind allocation --for-me
+must nurse --json record put --subject "$subject" --type health_summary --data-class health \
+  --body '{"conditions": [{"name": "asthma"}], "gp": {"ods_code": "Y99999"}}'
+record=$(field .record_id)
+run nurse --json record list "$subject"
+expect_json "record list --json parses" ".records[0].record_id == \"$record\""
+
+run om subject get "$subject"
+expect "without a relationship the person is NOT_FOUND (exit 1)" 1 "NOT_FOUND"
+run om relationship list "$subject"
+expect "without a relationship even the relationship list is NOT_FOUND" 1 "NOT_FOUND"
+run om --json relationship start "$subject" --kind allocation
+expect_json "the offender manager starts an allocation" '.kind == "RELATIONSHIP_KIND_ALLOCATION"'
+run om relationship list "$subject"
+expect "relationship list shows every agency working with the person" 0 \
+  "allocation +probation-east"
+
+echo "== consent and check"
+run om record get "$record"
+expect "health data needs a consent to leave the owning agency" 1 \
+  "PERMISSION_DENIED: no active consent covers data class 'health'"
+run om check --subject "$subject" --record "$record"
+expect "check explains a refusal and exits 0" 0 "^decision +denied"
+grep -qE "^lawful_basis +no +no active consent" "$work/out" &&
+  ok "check shows the failing lawful_basis check" || bad "check shows the failing lawful_basis check"
+run om --json check --subject "$subject" --record "$record"
+expect_json "check --json parses" \
+  '.allowed != true and (.checks | map(.name) | index("lawful_basis")) and (.policy_version | startswith("sha256:"))'
+run nurse --json consent record --subject "$subject" --data-class health \
+  --recipient-agency probation-east --consent-purpose offender_management --until 90d \
+  --evidence signed-form --evidence-reference "consent form 7"
+expect_json "consent record --json parses" \
+  '.state == "ACTIVE" and .version == "1" and .evidence == "CONSENT_EVIDENCE_SIGNED_FORM" and .purposes == ["offender_management"]'
+consent=$(field .consent_id)
+run nurse consent record --subject "$subject" --data-class health --recipient-kind cjit \
+  --consent-purpose direct_care --until 90d --evidence verbal-witnessed
+expect "verbal consent needs the witness" 2 "--evidence-detail"
+run om record get "$record"
+expect "with the consent the offender manager reads the record" 0 "asthma"
+run om check --subject "$subject" --record "$record"
+expect "check shows the consent as the basis" 0 "^basis +consent $consent v1"
+run nurse consent withdraw "$consent" --reason "The person withdrew consent at review."
+expect "consent withdraw" 0 "^state +WITHDRAWN"
+run om record get "$record"
+expect "a withdrawal takes effect on the next call" 1 "PERMISSION_DENIED"
+run nurse consent list "$subject" --history
+expect "consent list --history shows both versions with their state" 0 \
+  "^$consent +2 +WITHDRAWN +health +probation-east"
+grep -qE "^$consent +1 +ACTIVE" "$work/out" && ok "the first version is kept" ||
+  bad "the first version is kept"
+run nurse --json consent list "$subject"
+expect_json "consent list --json parses" '.consents | length == 1 and .[0].state == "WITHDRAWN"'
+run nurse consent withdraw "$consent" --reason "again"
+expect "withdrawing twice is refused by the broker (exit 1)" 1 "FAILED_PRECONDITION"
+
+echo "== break-glass and review"
+reason="Risk to a child reported out of hours; the health summary is needed now."
+run om record get "$record" --break-glass "too short"
+expect "break-glass with a short reason is refused" 1 "PERMISSION_DENIED.*break-glass refused"
+run om record get "$record" --break-glass "$reason"
+expect "break-glass opens the record" 0 "asthma"
+run auditor audit query --subject "$subject" --action record.read
+expect "audit query marks the break-glass entry" 0 \
+  "probation-east/om-1 \(offender_manager\) +record.read .* allow \(break-glass\) +OK"
+grep -qF "$reason" "$work/out" && ok "audit query lists the break-glass reason" ||
+  bad "audit query lists the break-glass reason"
+grep -qE "probation-east/om-1 \(offender_manager\) +record.read .* allow +OK +consent $consent v1 " \
+  "$work/out" && ok "audit query shows the consent as the basis of the read it allowed" ||
+  bad "audit query shows the consent as the basis of the read it allowed"
+run auditor --json review list
+expect_json "review list --json parses" \
+  ".items | map(select(.subject_id == \"$subject\" and .outcome == \"REVIEW_OUTCOME_OPEN\")) | length == 1"
+review=$(jq -r ".items[] | select(.subject_id == \"$subject\") | .review_id" "$work/out")
+run auditor review close "$review" --outcome not-justified --note "Risk could wait for the OM."
+expect "review close records the outcome" 0 "^outcome +not-justified"
+run auditor review close "$review" --outcome justified --note "changed my mind"
+expect "closing twice is refused (exit 1)" 1 "FAILED_PRECONDITION"
+run auditor review list
+grep -q "$review" "$work/out" && bad "a closed item leaves the open list" ||
+  ok "a closed item leaves the open list"
+run auditor review list --all
+expect "review list --all shows closed items" 0 "$review +not-justified"
+run auditor check --subject "$subject" --record "$record" \
+  --as-agency probation-east --as-user om-1 --as-role offender_manager
+expect "an auditor explains another practitioner's decision" 0 "^decision +(allowed|denied)"
+run om check --subject "$subject" --record "$record" --as-agency housing-east \
+  --as-user housing-1 --as-role housing_officer
+expect "a practitioner may not explain another's decision (exit 1)" 1 "PERMISSION_DENIED"
+
+echo "== redaction and ending a relationship"
+must resettlement --json record put --subject "$subject" --type accommodation_need \
+  --data-class accommodation --label victim_related \
+  --body '{"current_status": "no fixed abode", "exclusion_zones": "Synthetic Road area"}'
+accommodation=$(field .record_id)
+must housing --json relationship start "$subject" --kind allocation
+relationship=$(field .relationship_id)
+run housing record get "$accommodation"
+expect "victim-related fields are redacted for housing" 0 "^\(victim-related fields redacted\)$"
+grep -q "Synthetic Road" "$work/out" && bad "the redacted field is not shown" ||
+  ok "the redacted field is not shown"
+run housing --json record get "$accommodation"
+expect_json "record get --json shows redacted" '.redacted == true'
+run housing --json relationship end "$relationship"
+expect_json "relationship end --json parses" '.ended_at != null'
+run housing record get "$accommodation"
+expect "after the relationship ends the record is NOT_FOUND" 1 "NOT_FOUND"
+
+echo "== policy reload"
+run as ig-office admin-1 policy_admin audit policy reload
+expect "policy reload prints the versions" 0 "^previous_version +sha256:"
+run as ig-office admin-1 policy_admin audit --json policy reload
+expect_json "policy reload --json parses" '.version | startswith("sha256:")'
+run auditor policy reload
+expect "the auditor may not reload the policy (exit 1)" 1 "PERMISSION_DENIED"
+
+echo "== token mint"
+must as probation-east om-1 offender_manager offender_management token mint --ttl 5m
+token=$(cat "$work/out")
+run "$cli" --dev-dir "$dev" --server "$server" --agency probation-east --token "$token" \
+  --purpose offender_management --json subject get "$subject"
+expect_json "the broker accepts a minted token (no user or role given)" \
+  ".subject_id == \"$subject\""
+run "$cli" --dev-dir "$dev" --server "$server" --agency probation-east \
+  --token "${token%?}$([ "${token: -1}" = A ] && echo B || echo A)" \
+  --purpose offender_management subject get "$subject"
+expect "a token with a broken signature is refused (exit 1)" 1 "UNAUTHENTICATED"
+
+echo "== audit verify"
+run auditor --json audit query --subject "$subject" --all
+expect_json "audit query --json parses" \
+  '.entries | map(select(.basis // "" | startswith("consent con_"))) | length >= 1'
+run auditor --json audit verify
+expect_json "audit verify --json parses" '.head | test("^[0-9]+:[0-9a-f]{64}$")'
+run auditor audit verify
+expect "audit verify prints the head" 0 "^head [0-9]+:[0-9a-f]{64}$"
+head=$(sed -n 's/^head //p' "$work/out")
+head_seq=${head%%:*}
+run auditor audit verify --expect-head "$head"
+expect "--expect-head passes with the current head" 0 "kept head $head is still in the log"
+run auditor audit verify --expect-head "$head_seq:$(printf 'a%.0s' $(seq 64))"
+expect "--expect-head with another hash fails (exit 3) naming the entry" 3 \
+  "audit entry $head_seq: hash is"
+run auditor audit verify --expect-head "$((head_seq + 100000)):${head#*:}"
+expect "--expect-head beyond the log fails (exit 3)" 3 "audit entry $((head_seq + 100000)): missing"
+
+stop
+mkdir "$work/snapshot"
+cp "$db"* "$work/snapshot/"
+restore() { rm -f "$db"*; cp "$work/snapshot/"* "$dev/data/"; }
+
+sqlite3 "$db" "DELETE FROM audit_log WHERE seq >= $((head_seq - 1))"
+start
+run auditor audit verify
+expect "a bare chain does not notice that the newest entries were deleted" 0 "audit log verified"
+run auditor audit verify --expect-head "$head"
+expect "--expect-head fails (exit 3) after the newest entries were deleted" 3 \
+  "audit entry $head_seq: "
+stop
+
+restore
+sqlite3 "$db" "DELETE FROM audit_log WHERE seq = 5"
+start
+run auditor audit verify
+expect "deleting entry 5 fails verification (exit 3) at entry 6" 3 "audit entry 6: "
+stop
+
+restore
+sqlite3 "$db" "UPDATE audit_log SET seq = -1 WHERE seq = 3; UPDATE audit_log SET seq = 3 WHERE seq = 4;
+               UPDATE audit_log SET seq = 4 WHERE seq = -1"
+start
+run auditor audit verify
+expect "swapping entries 3 and 4 fails verification (exit 3) at entry 3" 3 "audit entry 3: "
+stop
+
+finish
