@@ -1,10 +1,6 @@
 #include "services/policy/policy.h"
 
 #include <cstdint>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <system_error>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -15,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/types/span.h"
+#include "services/core/files.h"
 #include "services/crypto/hash.h"
 #include "throughcare/status_macros.h"
 #include "yaml-cpp/yaml.h"
@@ -1208,19 +1205,11 @@ absl::StatusOr<std::shared_ptr<const Policy>> Policy::Parse(absl::string_view ya
 }
 
 absl::StatusOr<std::shared_ptr<const Policy>> Policy::LoadFile(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    return absl::NotFoundError(
-        absl::StrCat("cannot read policy file '", path, "': it is a directory"));
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) {
+    return absl::NotFoundError(absl::StrCat("cannot read policy file: ", text.status().message()));
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read policy file '", path, "'"));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) {
-    return absl::NotFoundError(absl::StrCat("cannot read policy file '", path, "'"));
-  }
-  return Parse(text.str(), path);
+  return Parse(*text, path);
 }
 
 Decision Policy::Decide(const AccessRequest& request, bool explain) const {

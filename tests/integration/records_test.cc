@@ -284,6 +284,35 @@ TEST_F(RecordsTest, RecordContentsAreEncryptedAtRest) {
   EXPECT_NE(bytes.find(created.record_id()), std::string::npos);
 }
 
+TEST_F(RecordsTest, ReadsThatCannotBeAuditedDiscloseNothing) {
+  v1::Record created;
+  ASSERT_TRUE(Put(kHealthcare, HealthSummary(kMarker), &created).ok());
+  StopBroker();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(config_.sqlite_path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "CREATE TRIGGER audit_unavailable BEFORE INSERT ON audit_log "
+                         "BEGIN SELECT RAISE(ABORT, 'audit storage failure injected by test'); END;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  StartBroker();
+
+  v1::Record read;
+  grpc::Status s = Get(kHealthcare, "direct_care", created.record_id(), 0, &read);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(s.error_message(), HasSubstr("audit log unavailable"));
+  EXPECT_THAT(s.error_message(), ::testing::Not(HasSubstr("sqlite"))) << "internals stay in the log";
+  EXPECT_FALSE(read.has_body());
+  v1::ListRecordsRequest list;
+  list.set_purpose("direct_care");
+  list.set_subject_id(subject_id_);
+  v1::ListRecordsResponse listed;
+  s = Records("hmp-northgate-healthcare")->ListRecords(ContextFor(kHealthcare).get(), list, &listed);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(listed.records(), SizeIs(0));
+}
+
 TEST_F(RecordsTest, FailedAuditAppendFailsTheCallAndKeepsNoChange) {
   StopBroker();
   sqlite3* db = nullptr;
