@@ -59,10 +59,11 @@ absl::Status Print(Session& session, const Message& message, Render render) {
 // call of `Service` and returns its response. The service is named explicitly:
 // CallService<v1::RecordService>(session, request, &v1::RecordService::Stub::GetRecord).
 template <typename Service, typename Request, typename Response>
-absl::StatusOr<Response> CallService(
-    Session& session, Request& request,
-    grpc::Status (Service::Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-    absl::string_view purpose_fallback = "") {
+absl::StatusOr<Response> CallService(Session& session, Request& request,
+                                     grpc::Status (Service::Stub::*method)(grpc::ClientContext*,
+                                                                           const Request&,
+                                                                           Response*),
+                                     absl::string_view purpose_fallback = "") {
   ASSIGN_OR_RETURN(*request.mutable_purpose(), session.purpose(purpose_fallback));
   ASSIGN_OR_RETURN(const Connection* connection, session.connection());
   auto stub = Service::NewStub(connection->channel());
@@ -76,8 +77,7 @@ template <typename Request>
 absl::Status CallSubjectService(Session& session, Request& request,
                                 grpc::Status (v1::SubjectService::Stub::*method)(
                                     grpc::ClientContext*, const Request&, v1::Subject*)) {
-  ASSIGN_OR_RETURN(v1::Subject subject,
-                   CallService<v1::SubjectService>(session, request, method));
+  ASSIGN_OR_RETURN(v1::Subject subject, CallService<v1::SubjectService>(session, request, method));
   return Print(session, subject, RenderSubject);
 }
 
@@ -392,9 +392,9 @@ absl::Status RecordList(Session& session, const std::string& subject_id,
   v1::ListRecordsRequest request;
   request.set_subject_id(subject_id);
   request.set_break_glass_reason(break_glass_reason);
-  ASSIGN_OR_RETURN(v1::ListRecordsResponse response,
-                   CallService<v1::RecordService>(session, request,
-                                                  &v1::RecordService::Stub::ListRecords));
+  ASSIGN_OR_RETURN(
+      v1::ListRecordsResponse response,
+      CallService<v1::RecordService>(session, request, &v1::RecordService::Stub::ListRecords));
   if (!session.json() && response.records().empty()) {
     session.err() << "no records that you may read\n";
     return absl::OkStatus();
@@ -523,10 +523,9 @@ absl::Status AuditVerify(Session& session, absl::Duration timeout,
     }
     if (*kept_entry_hash != expect_head->hash) {
       return MarkOrigin(
-          absl::DataLossError(absl::StrCat(
-              "audit entry ", expect_head->seq, ": hash is ", *kept_entry_hash,
-              " but the kept head is ", kept,
-              " (the log was rewritten at or before this entry)")),
+          absl::DataLossError(absl::StrCat("audit entry ", expect_head->seq, ": hash is ",
+                                           *kept_entry_hash, " but the kept head is ", kept,
+                                           " (the log was rewritten at or before this entry)")),
           ErrorOrigin::kVerification);
     }
   }
@@ -537,8 +536,8 @@ absl::Status AuditVerify(Session& session, absl::Duration timeout,
                   << ",\n  \"head_hash\": \"" << verifier.head_hash() << "\",\n  \"head\": \""
                   << head << "\"";
     if (expect_head.has_value()) {
-      session.out() << ",\n  \"expected_head\": \"" << expect_head->seq << ":"
-                    << expect_head->hash << "\"";
+      session.out() << ",\n  \"expected_head\": \"" << expect_head->seq << ":" << expect_head->hash
+                    << "\"";
     }
     session.out() << "\n}\n";
   } else {
@@ -558,10 +557,10 @@ absl::Status ReviewList(Session& session, bool include_closed) {
   request.set_include_closed(include_closed);
   v1::ListReviewItemsResponse all;
   while (true) {
-    ASSIGN_OR_RETURN(v1::ListReviewItemsResponse page,
-                     CallService<v1::AuditService>(session, request,
-                                                   &v1::AuditService::Stub::ListReviewItems,
-                                                   kAuditPurpose));
+    ASSIGN_OR_RETURN(
+        v1::ListReviewItemsResponse page,
+        CallService<v1::AuditService>(session, request, &v1::AuditService::Stub::ListReviewItems,
+                                      kAuditPurpose));
     for (v1::ReviewItem& item : *page.mutable_items()) *all.add_items() = std::move(item);
     if (page.next_page_token().empty()) break;
     if (page.next_page_token() == request.page().page_token()) {
@@ -580,8 +579,8 @@ absl::Status ReviewList(Session& session, bool include_closed) {
   return absl::OkStatus();
 }
 
-absl::Status ReviewClose(Session& session, const std::string& review_id,
-                         const std::string& outcome, const std::string& note) {
+absl::Status ReviewClose(Session& session, const std::string& review_id, const std::string& outcome,
+                         const std::string& note) {
   v1::CloseReviewItemRequest request;
   request.set_review_id(review_id);
   if (outcome == "justified") {
@@ -598,9 +597,8 @@ absl::Status ReviewClose(Session& session, const std::string& review_id,
   }
   request.set_note(note);
   ASSIGN_OR_RETURN(v1::ReviewItem item,
-                   CallService<v1::AuditService>(session, request,
-                                                 &v1::AuditService::Stub::CloseReviewItem,
-                                                 kAuditPurpose));
+                   CallService<v1::AuditService>(
+                       session, request, &v1::AuditService::Stub::CloseReviewItem, kAuditPurpose));
   return Print(session, item, RenderReviewItem);
 }
 
@@ -641,17 +639,17 @@ absl::Status ConsentRecord(Session& session, const ConsentRecordArgs& args) {
         "--evidence-reference: required with --evidence signed-form (where the form is kept)");
   }
   if (request.evidence() != v1::CONSENT_EVIDENCE_SIGNED_FORM && args.evidence_detail.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--evidence-detail: required with --evidence ", args.evidence,
-        request.evidence() == v1::CONSENT_EVIDENCE_VERBAL_WITNESSED
-            ? " (who witnessed it)"
-            : " (who the representative is, and their standing)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--evidence-detail: required with --evidence ", args.evidence,
+                     request.evidence() == v1::CONSENT_EVIDENCE_VERBAL_WITNESSED
+                         ? " (who witnessed it)"
+                         : " (who the representative is, and their standing)"));
   }
   request.set_evidence_reference(args.evidence_reference);
   request.set_evidence_detail(args.evidence_detail);
-  ASSIGN_OR_RETURN(v1::Consent consent,
-                   CallService<v1::ConsentService>(session, request,
-                                                   &v1::ConsentService::Stub::RecordConsent));
+  ASSIGN_OR_RETURN(
+      v1::Consent consent,
+      CallService<v1::ConsentService>(session, request, &v1::ConsentService::Stub::RecordConsent));
   return Print(session, consent, RenderConsent);
 }
 
@@ -673,16 +671,15 @@ absl::Status ConsentList(Session& session, const std::string& subject_id, bool h
   v1::ListConsentsRequest request;
   request.set_subject_id(subject_id);
   request.set_include_history(history);
-  ASSIGN_OR_RETURN(v1::ListConsentsResponse response,
-                   CallService<v1::ConsentService>(session, request,
-                                                   &v1::ConsentService::Stub::ListConsents));
+  ASSIGN_OR_RETURN(
+      v1::ListConsentsResponse response,
+      CallService<v1::ConsentService>(session, request, &v1::ConsentService::Stub::ListConsents));
   if (!session.json() && response.consents().empty()) {
     session.err() << "no consents recorded for this person that you may read\n";
     return absl::OkStatus();
   }
-  return Print(session, response, [](const v1::ListConsentsResponse& r) {
-    return RenderConsentList(r.consents());
-  });
+  return Print(session, response,
+               [](const v1::ListConsentsResponse& r) { return RenderConsentList(r.consents()); });
 }
 
 absl::Status RelationshipStart(Session& session, const std::string& subject_id,
@@ -734,8 +731,7 @@ absl::Status Check(Session& session, const CheckArgs& args) {
         "give either --record RECORD_ID (a decision about that record) or --data-class CLASS "
         "(about the person's data of that class)");
   }
-  const int as_given =
-      !args.as_agency.empty() + !args.as_user.empty() + !args.as_role.empty();
+  const int as_given = !args.as_agency.empty() + !args.as_user.empty() + !args.as_role.empty();
   if (as_given != 0 && as_given != 3) {
     return absl::InvalidArgumentError("--as-agency, --as-user and --as-role go together");
   }
@@ -748,18 +744,18 @@ absl::Status Check(Session& session, const CheckArgs& args) {
   request.set_as_agency(args.as_agency);
   request.set_as_user(args.as_user);
   request.set_as_role(args.as_role);
-  ASSIGN_OR_RETURN(v1::CheckAccessResponse response,
-                   CallService<v1::ConsentService>(session, request,
-                                                   &v1::ConsentService::Stub::CheckAccess));
+  request.set_access_purpose(args.access_purpose);
+  ASSIGN_OR_RETURN(
+      v1::CheckAccessResponse response,
+      CallService<v1::ConsentService>(session, request, &v1::ConsentService::Stub::CheckAccess));
   return Print(session, response, RenderCheckAccess);
 }
 
 absl::Status PolicyReload(Session& session) {
   v1::ReloadPolicyRequest request;
   ASSIGN_OR_RETURN(v1::ReloadPolicyResponse response,
-                   CallService<v1::AdminService>(session, request,
-                                                 &v1::AdminService::Stub::ReloadPolicy,
-                                                 kAuditPurpose));
+                   CallService<v1::AdminService>(
+                       session, request, &v1::AdminService::Stub::ReloadPolicy, kAuditPurpose));
   return Print(session, response, [](const v1::ReloadPolicyResponse& r) {
     Table table;
     table.AddRow({"previous_version", OrDash(r.previous_version())});

@@ -133,8 +133,8 @@ absl::Status AuditVerify(Session& session, absl::Duration timeout,
 // Break-glass review: open items (or, with `include_closed`, all of them), and an auditor's
 // outcome for one. `outcome` is "justified", "not-justified" or "referred".
 absl::Status ReviewList(Session& session, bool include_closed);
-absl::Status ReviewClose(Session& session, const std::string& review_id,
-                         const std::string& outcome, const std::string& note);
+absl::Status ReviewClose(Session& session, const std::string& review_id, const std::string& outcome,
+                         const std::string& note);
 
 // The `consent record` flags. `until` is an RFC 3339 time or a duration from `from` (or from
 // now) such as 90d or 36h; `evidence` is "signed-form", "verbal-witnessed" or "representative".
@@ -173,6 +173,7 @@ struct CheckArgs {
   std::string as_agency;
   std::string as_user;
   std::string as_role;
+  std::string access_purpose;  // the purpose of the explained access; empty: --purpose
 };
 // Prints the explanation. OK whether the access would be allowed or not: only a failed call is
 // an error.

@@ -302,9 +302,8 @@ int Run(int argc, char** argv) {
       "for a role that lacks the permission; e.g.\n"
       "  throughcare record get rec_8d41b7 --break-glass 'Risk to a child reported out of hours; "
       "OM unavailable'"));
-  rget->callback([&] {
-    action = [&](Session& s) { return RecordGet(s, record_id, version, break_glass); };
-  });
+  rget->callback(
+      [&] { action = [&](Session& s) { return RecordGet(s, record_id, version, break_glass); }; });
 
   CLI::App* list = record->add_subcommand(
       "list", "List the latest version of each of a person's records you may read");
@@ -337,8 +336,7 @@ int Run(int argc, char** argv) {
   q->add_option("--page-token", query.page_token, "continue from a previous page")
       ->type_name("TOKEN");
   q->add_flag("--all", query.all, "fetch every page");
-  q->footer(Footer(
-      "throughcare audit query --subject sub_3f9a0c1d2e --decision deny --all"));
+  q->footer(Footer("throughcare audit query --subject sub_3f9a0c1d2e --decision deny --all"));
   q->callback([&] { action = [&](Session& s) { return AuditQuery(s, query); }; });
 
   std::string timeout = "10m";
@@ -348,9 +346,10 @@ int Run(int argc, char** argv) {
       ->type_name("DURATION")
       ->capture_default_str();
   std::string expect_head;
-  verify->add_option("--expect-head", expect_head,
-                     "also require entry SEQ with exactly this hash (a head kept from an "
-                     "earlier run)")
+  verify
+      ->add_option("--expect-head", expect_head,
+                   "also require entry SEQ with exactly this hash (a head kept from an "
+                   "earlier run)")
       ->type_name("SEQ:HASH");
   verify->footer(Footer(
       "throughcare audit verify --expect-head \"$(cat last-head)\"",
@@ -385,24 +384,23 @@ int Run(int argc, char** argv) {
   bool review_all = false;
   CLI::App* rlist = review->add_subcommand("list", "List break-glass accesses awaiting review");
   rlist->add_flag("--all", review_all, "include closed items");
-  rlist->footer(Footer("throughcare --agency ig-office --user auditor-1 --role auditor review "
-                       "list --all"));
+  rlist->footer(
+      Footer("throughcare --agency ig-office --user auditor-1 --role auditor review list"));
   rlist->callback([&] { action = [&](Session& s) { return ReviewList(s, review_all); }; });
 
   std::string review_id;
   std::string outcome;
   std::string review_note;
-  CLI::App* rclose =
-      review->add_subcommand("close", "Record the outcome of a break-glass review");
+  CLI::App* rclose = review->add_subcommand("close", "Record the outcome of a break-glass review");
   rclose->add_option("REVIEW_ID", review_id, "the review item's id")->required();
   rclose->add_option("--outcome", outcome, "justified, not-justified or referred")
       ->type_name("OUTCOME")
       ->required()
       ->check(CLI::IsMember({"justified", "not-justified", "referred"}));
   rclose->add_option("--note", review_note, "why (required)")->type_name("TEXT")->required();
-  rclose->footer(Footer(
-      "throughcare review close rev_51c2 --outcome justified --note 'Out-of-hours risk to a "
-      "child; confirmed with the OM'"));
+  rclose->footer(
+      Footer("throughcare review close rev_51c2 --outcome justified --note 'Confirmed with the OM'",
+             "The outcome is audited. A closed item cannot be reopened (FAILED_PRECONDITION)."));
   rclose->callback([&] {
     action = [&](Session& s) { return ReviewClose(s, review_id, outcome, review_note); };
   });
@@ -418,40 +416,48 @@ int Run(int argc, char** argv) {
   crecord->add_option("--subject", consent_args.subject_id, "subject id of the person")
       ->type_name("ID")
       ->required();
-  crecord->add_option("--data-class", consent_args.data_classes,
-                      "data class(es) the consent covers, e.g. health drugs")
+  crecord
+      ->add_option("--data-class", consent_args.data_classes,
+                   "data class(es) the consent covers, e.g. health drugs")
       ->type_name("CLASS")
       ->delimiter(',')
       ->required();
-  crecord->add_option("--recipient-agency", consent_args.recipient_agencies,
-                      "agency id(s) that may receive them, e.g. probation-east")
+  crecord
+      ->add_option("--recipient-agency", consent_args.recipient_agencies,
+                   "agency id(s) that may receive them, e.g. probation-east")
       ->type_name("AGENCY")
       ->delimiter(',');
-  crecord->add_option("--recipient-kind", consent_args.recipient_kinds,
-                      "agency kind(s) whose every agency may receive them, e.g. cjit")
+  crecord
+      ->add_option("--recipient-kind", consent_args.recipient_kinds,
+                   "agency kind(s) whose every agency may receive them, e.g. cjit")
       ->type_name("KIND")
       ->delimiter(',');
-  crecord->add_option("--consent-purpose", consent_args.purposes,
-                      "purpose(s) of use the consent covers, e.g. offender_management")
+  crecord
+      ->add_option("--consent-purpose", consent_args.purposes,
+                   "purpose(s) of use the consent covers, e.g. offender_management")
       ->type_name("PURPOSE")
       ->delimiter(',')
       ->required();
   crecord->add_option("--from", consent_args.from, "valid from, RFC 3339 (default: now)")
       ->type_name("TIME");
-  crecord->add_option("--until", consent_args.until,
-                      "valid until (exclusive): RFC 3339, or a duration from --from such as 90d")
+  crecord
+      ->add_option("--until", consent_args.until,
+                   "valid until (exclusive): RFC 3339, or a duration from --from such as 90d")
       ->type_name("TIME|DURATION")
       ->required();
-  crecord->add_option("--evidence", consent_args.evidence,
-                      "signed-form, verbal-witnessed or representative")
+  crecord
+      ->add_option("--evidence", consent_args.evidence,
+                   "signed-form, verbal-witnessed or representative")
       ->type_name("KIND")
       ->required()
       ->check(CLI::IsMember(ConsentEvidenceNames()));
-  crecord->add_option("--evidence-reference", consent_args.evidence_reference,
-                      "where the signed form is kept (required for signed-form)")
+  crecord
+      ->add_option("--evidence-reference", consent_args.evidence_reference,
+                   "where the signed form is kept (required for signed-form)")
       ->type_name("REF");
-  crecord->add_option("--evidence-detail", consent_args.evidence_detail,
-                      "the witness, or the representative and their standing")
+  crecord
+      ->add_option("--evidence-detail", consent_args.evidence_detail,
+                   "the witness, or the representative and their standing")
       ->type_name("TEXT");
   crecord->footer(Footer(
       "throughcare --purpose direct_care consent record --subject sub_3f9a0c1d2e \\\n"
@@ -471,8 +477,8 @@ int Run(int argc, char** argv) {
   cwithdraw->add_option("--reason", withdraw_reason, "why it is withdrawn (required)")
       ->type_name("TEXT")
       ->required();
-  cwithdraw->footer(Footer(
-      "throughcare consent withdraw con_7e21 --reason 'Withdrawn by the person at review'"));
+  cwithdraw->footer(
+      Footer("throughcare consent withdraw con_7e21 --reason 'Withdrawn by the person at review'"));
   cwithdraw->callback([&] {
     action = [&](Session& s) { return ConsentWithdraw(s, consent_id, withdraw_reason); };
   });
@@ -512,8 +518,7 @@ int Run(int argc, char** argv) {
   });
 
   std::string relationship_id;
-  CLI::App* rend =
-      relationship->add_subcommand("end", "End one of your agency's relationships");
+  CLI::App* rend = relationship->add_subcommand("end", "End one of your agency's relationships");
   rend->add_option("RELATIONSHIP_ID", relationship_id, "the relationship's id")->required();
   rend->footer(Footer("throughcare relationship end rel_0c4d"));
   rend->callback([&] { action = [&](Session& s) { return RelationshipEnd(s, relationship_id); }; });
@@ -526,32 +531,38 @@ int Run(int argc, char** argv) {
 
   // check
   CheckArgs check_args;
-  CLI::App* check = app.add_subcommand(
-      "check", "Explain an access decision without performing the access");
+  CLI::App* check =
+      app.add_subcommand("check", "Explain an access decision without performing the access");
   check->add_option("--subject", check_args.subject_id, "subject id of the person")
       ->type_name("ID")
       ->required();
   CLI::Option* check_record =
       check->add_option("--record", check_args.record_id, "the record to ask about")
           ->type_name("ID");
-  CLI::Option* check_class =
-      check->add_option("--data-class", check_args.data_class,
-                        "or a data class of the person's data, e.g. drugs")
-          ->type_name("CLASS");
+  CLI::Option* check_class = check
+                                 ->add_option("--data-class", check_args.data_class,
+                                              "or a data class of the person's data, e.g. drugs")
+                                 ->type_name("CLASS");
   check_record->excludes(check_class);
   check->add_option("--action", check_args.action, "the action (default record.read)")
       ->type_name("ACTION");
-  check->add_option("--break-glass", check_args.break_glass_reason,
-                    "as if breaking glass with this reason")
+  check
+      ->add_option("--break-glass", check_args.break_glass_reason,
+                   "as if breaking glass with this reason")
       ->type_name("REASON");
-  CLI::Option* as_agency =
-      check->add_option("--as-agency", check_args.as_agency,
-                        "auditors: explain for this practitioner's agency ...")
-          ->type_name("ID");
+  CLI::Option* as_agency = check
+                               ->add_option("--as-agency", check_args.as_agency,
+                                            "auditors: explain for this practitioner's agency ...")
+                               ->type_name("ID");
   CLI::Option* as_user =
       check->add_option("--as-user", check_args.as_user, "... user ...")->type_name("ID");
   CLI::Option* as_role =
       check->add_option("--as-role", check_args.as_role, "... and role")->type_name("ROLE");
+  check
+      ->add_option("--access-purpose", check_args.access_purpose,
+                   "the purpose of use of the access asked about (default: --purpose); lets an "
+                   "auditor calling with purpose audit explain an offender_management access")
+      ->type_name("PURPOSE");
   as_agency->needs(as_user)->needs(as_role);
   as_user->needs(as_agency)->needs(as_role);
   as_role->needs(as_agency)->needs(as_user);
@@ -562,7 +573,8 @@ int Run(int argc, char** argv) {
       "labels, break_glass) with the policy version. Exits 0 whether the access would be\n"
       "allowed or denied; 1 only if the broker refuses to explain. --purpose is the purpose\n"
       "of use asked about. An auditor explains a practitioner's decision with\n"
-      "  --as-agency housing-east --as-user housing-officer-1 --as-role housing_officer"));
+      "  --as-agency housing-east --as-user housing-officer-1 --as-role housing_officer\n"
+      "  --access-purpose resettlement"));
   check->callback([&] { action = [&](Session& s) { return Check(s, check_args); }; });
 
   // policy
@@ -571,11 +583,12 @@ int Run(int argc, char** argv) {
   policy->footer(Footer("throughcare policy reload"));
   CLI::App* reload = policy->add_subcommand(
       "reload", "Make the broker re-read its policy file (a bad file is rejected)");
-  reload->footer(Footer("throughcare --dev-dir ./dev --agency ig-office --user admin-1 "
-                        "--role policy_admin policy reload",
-                        "Prints the previous and the new policy version. On a bad file the\n"
-                        "broker answers INVALID_ARGUMENT with the file and line, and keeps the\n"
-                        "policy in force. --purpose defaults to audit."));
+  reload->footer(
+      Footer("throughcare --dev-dir ./dev --agency ig-office --user admin-1 "
+             "--role policy_admin policy reload",
+             "Prints the previous and the new policy version. On a bad file the\n"
+             "broker answers INVALID_ARGUMENT with the file and line, and keeps the\n"
+             "policy in force. --purpose defaults to audit."));
   reload->callback([&] { action = [&](Session& s) { return PolicyReload(s); }; });
 
   // health

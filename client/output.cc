@@ -393,8 +393,8 @@ std::string RenderRelationship(const v1::Relationship& r) {
   fields.AddRow({"started", absl::StrCat(FormatTimestamp(r.started_at()), " by ",
                                          OrDash(r.started_by_user()))});
   if (r.has_ended_at()) {
-    fields.AddRow({"ended", absl::StrCat(FormatTimestamp(r.ended_at()), " by ",
-                                         OrDash(r.ended_by_user()))});
+    fields.AddRow(
+        {"ended", absl::StrCat(FormatTimestamp(r.ended_at()), " by ", OrDash(r.ended_by_user()))});
   }
   if (!r.note().empty()) fields.AddRow({"note", r.note()});
   return fields.Render();
@@ -404,13 +404,12 @@ std::string RenderRelationshipList(
     const google::protobuf::RepeatedPtrField<v1::Relationship>& relationships) {
   if (relationships.empty()) return "";
   Table table;
-  table.AddRow({"RELATIONSHIP_ID", "KIND", "AGENCY", "USER", "STATE", "STARTED", "ENDED",
-                "NOTE"});
+  table.AddRow({"RELATIONSHIP_ID", "KIND", "AGENCY", "USER", "STATE", "STARTED", "ENDED", "NOTE"});
   for (const v1::Relationship& r : relationships) {
     table.AddRow({OrDash(r.relationship_id()), RelationshipKindName(r.kind()),
-                  OrDash(r.agency_id()), OrDash(r.user_id()),
-                  r.has_ended_at() ? "ended" : "active", FormatTimestamp(r.started_at()),
-                  FormatTimestamp(r.ended_at()), OrDash(r.note())});
+                  OrDash(r.agency_id()), OrDash(r.user_id()), r.has_ended_at() ? "ended" : "active",
+                  FormatTimestamp(r.started_at()), FormatTimestamp(r.ended_at()),
+                  OrDash(r.note())});
   }
   return table.Render();
 }
@@ -421,8 +420,8 @@ std::string RenderReviewItem(const v1::ReviewItem& item) {
   fields.AddRow({"outcome", ReviewOutcomeName(item.outcome())});
   fields.AddRow({"audit_seq", absl::StrCat(item.audit_seq())});
   fields.AddRow({"subject_id", OrDash(item.subject_id())});
-  fields.AddRow({"who", absl::StrCat(Who(item.agency_id(), item.user_id()), " (",
-                                     OrDash(item.role()), ")")});
+  fields.AddRow(
+      {"who", absl::StrCat(Who(item.agency_id(), item.user_id()), " (", OrDash(item.role()), ")")});
   fields.AddRow({"reason", OrDash(item.reason())});
   fields.AddRow({"opened_at", FormatTimestamp(item.opened_at())});
   if (item.has_closed_at()) {
@@ -439,14 +438,13 @@ std::string RenderReviewItems(const google::protobuf::RepeatedPtrField<v1::Revie
   table.AddRow({"REVIEW_ID", "OUTCOME", "AUDIT_SEQ", "OPENED", "WHO", "SUBJECT", "REASON",
                 "CLOSED_BY", "NOTE"});
   for (const v1::ReviewItem& item : items) {
-    table.AddRow({OrDash(item.review_id()), ReviewOutcomeName(item.outcome()),
-                  absl::StrCat(item.audit_seq()), FormatTimestamp(item.opened_at()),
-                  absl::StrCat(Who(item.agency_id(), item.user_id()), " (", OrDash(item.role()),
-                               ")"),
-                  OrDash(item.subject_id()), OrDash(item.reason()),
-                  item.has_closed_at() ? Who(item.closed_by_agency(), item.closed_by_user())
-                                       : "-",
-                  OrDash(item.note())});
+    table.AddRow(
+        {OrDash(item.review_id()), ReviewOutcomeName(item.outcome()),
+         absl::StrCat(item.audit_seq()), FormatTimestamp(item.opened_at()),
+         absl::StrCat(Who(item.agency_id(), item.user_id()), " (", OrDash(item.role()), ")"),
+         OrDash(item.subject_id()), OrDash(item.reason()),
+         item.has_closed_at() ? Who(item.closed_by_agency(), item.closed_by_user()) : "-",
+         OrDash(item.note())});
   }
   return table.Render();
 }

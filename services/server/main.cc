@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "throughcare/clock.h"
+#include "services/policy/policy.h"
 #include "services/server/broker.h"
 #include "services/server/config.h"
 #include "services/server/dev_setup.h"
@@ -39,6 +40,7 @@ int main(int argc, char** argv) {
   std::string metrics_listen;
   bool plaintext = false;
   std::string log_level = "info";
+  std::string check_policy;
   app.add_option("-c,--config", config_path, "Configuration file (YAML); see "
                                              "deploy/throughcared.example.yaml")
       ->envname("THROUGHCARED_CONFIG");
@@ -53,6 +55,9 @@ int main(int argc, char** argv) {
   app.add_flag("--insecure-plaintext-for-development", plaintext,
                "DANGEROUS: serve without TLS; systems are named by the metadata "
                "x-throughcare-dev-system. Never use with real data");
+  app.add_option("--check-policy", check_policy,
+                 "Validate a policy file, print its version or its errors (with lines), and exit "
+                 "(0 valid, 78 not)");
   app.add_option("--log-level", log_level, "debug, info, warning or error")
       ->capture_default_str()
       ->check(CLI::IsMember({"debug", "info", "warning", "error"}));
@@ -77,6 +82,15 @@ int main(int argc, char** argv) {
                                    : log_level == "error"   ? LogLevel::kError
                                                             : LogLevel::kInfo);
 
+  if (!check_policy.empty()) {
+    auto policy = throughcare::policy::Policy::LoadFile(check_policy);
+    if (!policy.ok()) {
+      std::cerr << policy.status().message() << "\n";
+      return kExitConfig;
+    }
+    std::cout << check_policy << ": valid, version " << (*policy)->version() << "\n";
+    return kExitOk;
+  }
   if (dev == !config_path.empty()) {
     std::cerr << "throughcared: give either --config FILE or --dev (see --help)\n";
     return kExitUsage;

@@ -37,8 +37,10 @@ agencies:
 
 class ConfigTest : public ::testing::Test {
  protected:
+  // One directory per test: ctest runs the tests of this file in parallel processes.
   std::string Write(const std::string& text) {
-    std::string dir = ::testing::TempDir() + "/tc-config-test";
+    std::string dir = ::testing::TempDir() + "/tc-config-test-" +
+                      ::testing::UnitTest::GetInstance()->current_test_info()->name();
     std::filesystem::create_directories(dir);
     std::string path = dir + "/throughcared.yaml";
     std::ofstream(path) << text;
