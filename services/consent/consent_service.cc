@@ -115,15 +115,9 @@ void ConsentService::List(const CallContext& ctx, std::string subject_id, bool i
        include_history](WriteTx& tx, AuditEntry& entry) -> absl::StatusOr<std::vector<Consent>> {
         entry.subject_id = subject_id;
         const absl::Time now = clock_.Now();
-        // Seeing that the person exists at all is seeing their identity.
-        policy::Target identity;
-        identity.action = std::string(policy::kSubjectRead);
-        identity.data_class = std::string(policy::kIdentityDataClass);
-        RETURN_IF_ERROR(policy::AuthorizeAbout(*policy, ctx, tx, subject_id,
-                                               tx.GetSubject(subject_id).ok(), identity, now,
-                                               entry, NoSuchSubject(subject_id))
-                            .status());
-        ASSIGN_OR_RETURN(policy::PersonContext person, policy::LoadPersonContext(tx, subject_id));
+        ASSIGN_OR_RETURN(policy::PersonContext person,
+                         policy::AuthorizeListing(*policy, ctx, tx, subject_id, now, entry,
+                                                  NoSuchSubject(subject_id)));
         std::vector<Consent> visible;
         size_t withheld = 0;
         for (const Consent& c : person.consents) {

@@ -68,4 +68,17 @@ absl::StatusOr<Decision> AuthorizeAbout(const Policy& policy, const CallContext&
   return Authorize(policy, ctx, target, now, entry, not_found_message);
 }
 
+absl::StatusOr<PersonContext> AuthorizeListing(const Policy& policy, const CallContext& ctx,
+                                               ReadTx& tx, absl::string_view subject_id,
+                                               absl::Time now, AuditEntry& entry,
+                                               absl::string_view not_found_message) {
+  Target identity;
+  identity.action = std::string(kSubjectRead);
+  identity.data_class = std::string(kIdentityDataClass);
+  RETURN_IF_ERROR(AuthorizeAbout(policy, ctx, tx, subject_id, tx.GetSubject(subject_id).ok(),
+                                 identity, now, entry, not_found_message)
+                      .status());
+  return LoadPersonContext(tx, subject_id);
+}
+
 }  // namespace throughcare::policy

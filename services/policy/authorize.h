@@ -54,6 +54,15 @@ absl::StatusOr<Decision> AuthorizeAbout(const Policy& policy, const CallContext&
                                         absl::Time now, AuditEntry& entry,
                                         absl::string_view not_found_message);
 
+// For listings about a person (records, consents): may the caller see the person at all? Asks
+// "subject.read" on their identity, as GetSubject does (NotFound with `not_found_message` for an
+// unknown person or one the caller has no relationship with), and returns the person's context
+// for the per-item decisions that follow.
+absl::StatusOr<PersonContext> AuthorizeListing(const Policy& policy, const CallContext& ctx,
+                                               ReadTx& tx, absl::string_view subject_id,
+                                               absl::Time now, AuditEntry& entry,
+                                               absl::string_view not_found_message);
+
 }  // namespace throughcare::policy
 
 #endif  // THROUGHCARE_SERVICES_POLICY_AUTHORIZE_H_
