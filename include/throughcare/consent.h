@@ -38,7 +38,7 @@ struct Consent {
   std::string evidence_detail;
   std::string recorded_by_agency;
   std::string recorded_by_user;
-  absl::Time recorded_at;
+  absl::Time recorded_at;  // when version 1 was recorded; later versions keep it
   // Set on the withdrawal version.
   std::optional<absl::Time> withdrawn_at;
   std::string withdrawn_by_agency;

@@ -50,7 +50,7 @@ class ReadTx {
   // Latest version of one consent. NotFound if absent.
   virtual absl::StatusOr<Consent> GetConsent(absl::string_view consent_id) = 0;
   // The latest version of each of a subject's consents (active, expired and withdrawn), ordered
-  // by when each consent was first recorded.
+  // by recorded_at (every version keeps the time the consent was first recorded), then id.
   virtual absl::StatusOr<std::vector<Consent>> ListConsents(absl::string_view subject_id) = 0;
   // Every version of one consent, oldest first. NotFound if absent.
   virtual absl::StatusOr<std::vector<Consent>> ConsentHistory(absl::string_view consent_id) = 0;

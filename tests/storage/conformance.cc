@@ -91,10 +91,9 @@ Consent MakeConsent(const std::string& id, int64_t version, const std::string& s
   return c;
 }
 
-// The withdrawal version that follows `c`.
+// The withdrawal version that follows `c` (which keeps the time it was first recorded).
 Consent Withdrawn(Consent c, absl::Time at) {
   c.version += 1;
-  c.recorded_at = at;
   c.withdrawn_at = at;
   c.withdrawn_by_agency = "probation-a";
   c.withdrawn_by_user = "officer-w";

@@ -161,7 +161,7 @@ TEST(SqliteStorageTest, UsesWriteAheadLog) {
   EXPECT_EQ(mode, "wal");
 }
 
-TEST(SqliteStorageTest, SchemaVersionIsTwo) { EXPECT_EQ(storage::SqliteSchemaVersion(), 2); }
+TEST(SqliteStorageTest, SchemaVersionIsThree) { EXPECT_EQ(storage::SqliteSchemaVersion(), 3); }
 
 TEST(SqliteStorageTest, MigratesAVersionOneDatabase) {
   std::string dir = TestDir("tc-sqlite-migrate-v1");
@@ -238,7 +238,7 @@ TEST(SqliteStorageTest, MigratesAVersionOneDatabase) {
   ASSERT_OK_AND_ASSIGN(auto again, OpenSqlite(dir));
   again->Close();
   EXPECT_THAT(RawQuery(dir, "SELECT COUNT(*) FROM schema_migrations"),
-              ::testing::Optional(::testing::ElementsAre("2")));
+              ::testing::Optional(::testing::ElementsAre("3")));
 }
 
 TEST(SqliteStorageTest, FreshDatabaseHasTheLatestSchema) {
@@ -248,7 +248,7 @@ TEST(SqliteStorageTest, FreshDatabaseHasTheLatestSchema) {
     s->Close();
   }
   EXPECT_THAT(RawQuery(dir, "SELECT version FROM schema_migrations ORDER BY version"),
-              ::testing::Optional(::testing::ElementsAre("1", "2")));
+              ::testing::Optional(::testing::ElementsAre("1", "2", "3")));
   EXPECT_THAT(RawQuery(dir, "SELECT name FROM pragma_table_info('audit_log') "
                             "WHERE name IN ('basis', 'break_glass_reason') ORDER BY name"),
               ::testing::Optional(::testing::ElementsAre("basis", "break_glass_reason")));
