@@ -24,10 +24,13 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/crypto/pki.h"
+#include "services/crypto/internal/openssl.h"
 #include "tests/testing/status_matchers.h"
 
 namespace throughcare::crypto {
 namespace {
+
+using namespace ::throughcare::crypto::internal;  // NOLINT: OpenSSL ownership types
 
 using ::testing::AllOf;
 using ::testing::HasSubstr;
@@ -41,18 +44,6 @@ const absl::Time kNow = absl::FromUnixSeconds(1700000000);
 
 // --- an independent JWS signer, so tests do not trust the code under test to build tokens ---
 
-struct BioDeleter {
-  void operator()(BIO* p) const { BIO_free(p); }
-};
-struct PkeyDeleter {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct MdCtxDeleter {
-  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
-};
-struct EcdsaSigDeleter {
-  void operator()(ECDSA_SIG* p) const { ECDSA_SIG_free(p); }
-};
 
 // absl's web-safe encoder emits no padding, as JWS requires.
 std::string B64(const std::string& s) { return absl::WebSafeBase64Escape(s); }
@@ -71,15 +62,15 @@ std::vector<std::string> Parts(const std::string& token) {
 // ECDSA/SHA-256 converted from DER to 64-byte R || S.
 absl::StatusOr<std::string> SignJws(const std::string& header, const std::string& payload,
                                     const std::string& private_key_pem) {
-  std::unique_ptr<BIO, BioDeleter> bio(
+  BioPtr bio(
       BIO_new_mem_buf(private_key_pem.data(), static_cast<int>(private_key_pem.size())));
-  std::unique_ptr<EVP_PKEY, PkeyDeleter> pkey(
+  PkeyPtr pkey(
       PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
   if (pkey == nullptr) return absl::InternalError("test key does not parse");
   const bool ed25519 = EVP_PKEY_is_a(pkey.get(), "ED25519");
   const std::string input = B64(header) + "." + B64(payload);
 
-  std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
+  MdCtxPtr ctx(EVP_MD_CTX_new());
   size_t len = 0;
   if (EVP_DigestSignInit(ctx.get(), nullptr, ed25519 ? nullptr : EVP_sha256(), nullptr,
                          pkey.get()) != 1 ||
@@ -95,7 +86,7 @@ absl::StatusOr<std::string> SignJws(const std::string& header, const std::string
   sig.resize(len);
   if (!ed25519) {
     const unsigned char* p = reinterpret_cast<const unsigned char*>(sig.data());
-    std::unique_ptr<ECDSA_SIG, EcdsaSigDeleter> ecdsa(
+    EcdsaSigPtr ecdsa(
         d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(sig.size())));
     if (ecdsa == nullptr) return absl::InternalError("test DER does not parse");
     std::string jose(64, '\0');
@@ -109,11 +100,11 @@ absl::StatusOr<std::string> SignJws(const std::string& header, const std::string
 
 // A P-384 key pair: a real EC key the assertion code must refuse.
 KeyPair P384KeyPair() {
-  std::unique_ptr<EVP_PKEY, PkeyDeleter> pkey(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384"));
+  PkeyPtr pkey(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384"));
   EXPECT_NE(pkey, nullptr);
   KeyPair pair;
   for (bool is_private : {true, false}) {
-    std::unique_ptr<BIO, BioDeleter> bio(BIO_new(BIO_s_mem()));
+    BioPtr bio(BIO_new(BIO_s_mem()));
     if (is_private) {
       PEM_write_bio_PKCS8PrivateKey(bio.get(), pkey.get(), nullptr, nullptr, 0, nullptr, nullptr);
     } else {

@@ -20,10 +20,13 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/crypto/internal/openssl.h"
 #include "tests/testing/status_matchers.h"
 
 namespace throughcare::crypto {
 namespace {
+
+using namespace ::throughcare::crypto::internal;  // NOLINT: OpenSSL ownership types
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -31,35 +34,9 @@ using ::testing::IsEmpty;
 using ::testing::StartsWith;
 using ::throughcare::testing::StatusIs;
 
-struct BioDeleter {
-  void operator()(BIO* p) const { BIO_free(p); }
-};
-struct PkeyDeleter {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct MdCtxDeleter {
-  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
-};
-struct X509Deleter {
-  void operator()(X509* p) const { X509_free(p); }
-};
-struct StoreDeleter {
-  void operator()(X509_STORE* p) const { X509_STORE_free(p); }
-};
-struct StoreCtxDeleter {
-  void operator()(X509_STORE_CTX* p) const { X509_STORE_CTX_free(p); }
-};
-struct GeneralNamesDeleter {
-  void operator()(GENERAL_NAMES* p) const { GENERAL_NAMES_free(p); }
-};
-struct BignumDeleter {
-  void operator()(BIGNUM* p) const { BN_free(p); }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
-using X509Ptr = std::unique_ptr<X509, X509Deleter>;
 
-std::unique_ptr<BIO, BioDeleter> ReadBio(const std::string& pem) {
-  return std::unique_ptr<BIO, BioDeleter>(
+BioPtr ReadBio(const std::string& pem) {
+  return BioPtr(
       BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
 }
 
@@ -94,7 +71,7 @@ const EVP_MD* DigestFor(EVP_PKEY* key) {
 }
 
 std::string SignWith(EVP_PKEY* key, const std::string& message) {
-  std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
+  MdCtxPtr ctx(EVP_MD_CTX_new());
   size_t len = 0;
   const auto* m = reinterpret_cast<const unsigned char*>(message.data());
   EXPECT_EQ(EVP_DigestSignInit(ctx.get(), nullptr, DigestFor(key), nullptr, key), 1);
@@ -108,7 +85,7 @@ std::string SignWith(EVP_PKEY* key, const std::string& message) {
 }
 
 bool VerifyWith(EVP_PKEY* key, const std::string& message, const std::string& sig) {
-  std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
+  MdCtxPtr ctx(EVP_MD_CTX_new());
   return EVP_DigestVerifyInit(ctx.get(), nullptr, DigestFor(key), nullptr, key) == 1 &&
          EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(sig.data()),
                           sig.size(), reinterpret_cast<const unsigned char*>(message.data()),
@@ -117,9 +94,9 @@ bool VerifyWith(EVP_PKEY* key, const std::string& message, const std::string& si
 
 // X509_V_OK, or why `leaf` does not chain to `ca` for `purpose` under strict RFC 5280 checks.
 int VerifyChain(X509* leaf, X509* ca, int purpose) {
-  std::unique_ptr<X509_STORE, StoreDeleter> store(X509_STORE_new());
+  X509StorePtr store(X509_STORE_new());
   EXPECT_EQ(X509_STORE_add_cert(store.get(), ca), 1);
-  std::unique_ptr<X509_STORE_CTX, StoreCtxDeleter> ctx(X509_STORE_CTX_new());
+  X509StoreCtxPtr ctx(X509_STORE_CTX_new());
   EXPECT_EQ(X509_STORE_CTX_init(ctx.get(), store.get(), leaf, nullptr), 1);
   EXPECT_EQ(X509_STORE_CTX_set_purpose(ctx.get(), purpose), 1);
   X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(ctx.get()), X509_V_FLAG_X509_STRICT);
@@ -136,7 +113,7 @@ struct AltNames {
 
 AltNames GetAltNames(X509* cert) {
   AltNames out;
-  std::unique_ptr<GENERAL_NAMES, GeneralNamesDeleter> names(static_cast<GENERAL_NAMES*>(
+  GeneralNamesPtr names(static_cast<GENERAL_NAMES*>(
       X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
   if (names == nullptr) return out;
   for (int i = 0; i < sk_GENERAL_NAME_num(names.get()); ++i) {
@@ -343,7 +320,7 @@ TEST_F(PkiTest, SerialsAreRandomPositiveAndSixteenBytes) {
   const ASN1_INTEGER* sa = X509_get0_serialNumber(ca.get());
   const ASN1_INTEGER* sb = X509_get0_serialNumber(cb.get());
   EXPECT_NE(ASN1_INTEGER_cmp(sa, sb), 0);
-  std::unique_ptr<BIGNUM, BignumDeleter> bn(ASN1_INTEGER_to_BN(sa, nullptr));
+  BignumPtr bn(ASN1_INTEGER_to_BN(sa, nullptr));
   ASSERT_NE(bn, nullptr);
   EXPECT_FALSE(BN_is_negative(bn.get()));
   EXPECT_EQ(BN_num_bytes(bn.get()), 16);
