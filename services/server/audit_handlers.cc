@@ -17,9 +17,12 @@ class ExportReactor final : public grpc::ServerWriteReactor<v1::AuditEntry> {
         start_(edge.clock().Now()) {}
 
   void Start(const std::string& purpose) {
-    absl::StatusOr<CallContext> call = edge_.Begin(ctx_, purpose);
-    if (!call.ok()) return End(call.status());
-    call_ = *std::move(call);
+    absl::StatusOr<Edge::Started> started = edge_.Begin(ctx_, purpose);
+    if (!started.ok()) return End(started.status());
+    call_ = started->call;
+    if (!started->refused.ok()) {
+      return edge_.Refuse("ExportAuditLog", *started, [this](absl::Status s) { End(s); });
+    }
     service_.BeginExport(call_, last_seq_, [this](absl::StatusOr<bool> allowed) {
       if (!allowed.ok()) return End(allowed.status());
       WriteNext();

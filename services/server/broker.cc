@@ -65,7 +65,7 @@ class BrokerImpl final : public Broker {
         policies_(std::move(policy)),
         authenticator_(std::move(authenticator)),
         audit_log_(clock, policies_),
-        edge_(*authenticator_, policies_, clock, *metrics_, plaintext),
+        edge_(*authenticator_, policies_, clock, *metrics_, *storage_, audit_log_, plaintext),
         subject_service_(*storage_, audit_log_, policies_, clock),
         record_service_(*storage_, audit_log_, policies_, clock, std::move(master_key)),
         audit_service_(*storage_, audit_log_, policies_, clock),

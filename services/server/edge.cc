@@ -43,9 +43,10 @@ std::string Metadata(grpc::CallbackServerContext* ctx, const char* key) {
 
 }  // namespace
 
-absl::StatusOr<CallContext> Edge::Begin(grpc::CallbackServerContext* ctx,
-                                        const std::string& purpose) {
-  CallContext call;
+absl::StatusOr<Edge::Started> Edge::Begin(grpc::CallbackServerContext* ctx,
+                                          const std::string& purpose) {
+  Started started;
+  CallContext& call = started.call;
   std::string request_id = Metadata(ctx, "x-request-id");
   call.request_id = ValidRequestId(request_id) ? request_id : crypto::NewOpaqueId("req");
   ctx->AddInitialMetadata("x-request-id", call.request_id);
@@ -58,11 +59,24 @@ absl::StatusOr<CallContext> Edge::Begin(grpc::CallbackServerContext* ctx,
       cns.emplace_back(cn.data(), cn.size());
     }
   }
-  ASSIGN_OR_RETURN(call.principal, authenticator_.Authenticate(
+  ASSIGN_OR_RETURN(call.principal, authenticator_.Identify(
                                        cns, Metadata(ctx, "authorization"), clock_.Now()));
-  RETURN_IF_ERROR(ValidatePurpose(purpose, *policies_.Current()));
   call.purpose = purpose;
-  return call;
+  started.refused = authenticator_.CheckRole(call.principal);
+  if (started.refused.ok()) started.refused = ValidatePurpose(purpose, *policies_.Current());
+  return started;
+}
+
+void Edge::Refuse(absl::string_view method, const Started& started,
+                  absl::AnyInvocable<void(absl::Status)> done) {
+  AuditEntry entry = audit_log_.Begin(started.call, absl::StrCat("rpc.", method));
+  entry.reason = std::string(started.refused.message());
+  audit::RunAudited<bool>(
+      storage_, audit_log_, std::move(entry),
+      [refused = started.refused](WriteTx&, AuditEntry&) -> absl::StatusOr<bool> {
+        return refused;
+      },
+      [done = std::move(done)](absl::StatusOr<bool> result) mutable { done(result.status()); });
 }
 
 grpc::ServerUnaryReactor* Edge::Unary(
@@ -70,17 +84,22 @@ grpc::ServerUnaryReactor* Edge::Unary(
     absl::AnyInvocable<void(const CallContext&, Finish)> handle) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   absl::Time start = clock_.Now();
-  absl::StatusOr<CallContext> call = Begin(ctx, purpose);
-  if (!call.ok()) {
-    LogCall(ctx, method, nullptr, start, call.status());
-    reactor->Finish(ToGrpcStatus(call.status()));
+  absl::StatusOr<Started> started = Begin(ctx, purpose);
+  if (!started.ok()) {
+    LogCall(ctx, method, nullptr, start, started.status());
+    reactor->Finish(ToGrpcStatus(started.status()));
     return reactor;
   }
-  auto shared = std::make_shared<CallContext>(*std::move(call));
-  handle(*shared, [this, ctx, method, reactor, shared, start](absl::Status status) {
+  auto shared = std::make_shared<CallContext>(started->call);
+  Finish finish = [this, ctx, method, reactor, shared, start](absl::Status status) {
     LogCall(ctx, method, shared.get(), start, status);
     reactor->Finish(ToGrpcStatus(status, shared->request_id));
-  });
+  };
+  if (!started->refused.ok()) {
+    Refuse(method, *started, std::move(finish));
+  } else {
+    handle(*shared, std::move(finish));
+  }
   return reactor;
 }
 

@@ -29,16 +29,31 @@ class Edge {
   // `plaintext_dev_mode`: no TLS; the system's certificate CN is taken from the metadata
   // "x-throughcare-dev-system" instead (development only).
   Edge(const Authenticator& authenticator, const policy::PolicyStore& policies, const Clock& clock,
-       Metrics& metrics, bool plaintext_dev_mode)
+       Metrics& metrics, Storage& storage, const audit::AuditLog& audit_log,
+       bool plaintext_dev_mode)
       : authenticator_(authenticator),
         policies_(policies),
         clock_(clock),
         metrics_(metrics),
+        storage_(storage),
+        audit_log_(audit_log),
         plaintext_dev_mode_(plaintext_dev_mode) {}
 
-  // Authenticates the call, validates `purpose` against the policy and sets the request id
-  // (echoed in the response metadata "x-request-id").
-  absl::StatusOr<CallContext> Begin(grpc::CallbackServerContext* ctx, const std::string& purpose);
+  // A call that got past the edge, or one refused there after its caller was identified.
+  struct Started {
+    CallContext call;
+    absl::Status refused;  // OK: go on; else the answer (after Refuse audits it)
+  };
+
+  // Identifies the caller (client certificate, practitioner assertion) and sets the request id
+  // (echoed in the response metadata "x-request-id"); an unidentified caller is the error. Then
+  // checks the role the agency may grant and the declared purpose; their failure is `refused`.
+  absl::StatusOr<Started> Begin(grpc::CallbackServerContext* ctx, const std::string& purpose);
+
+  // Audits the refusal of an identified caller ("rpc.<method>", deny, the reason), then calls
+  // `done` with the refusal (or with the audit failure, which replaces it).
+  void Refuse(absl::string_view method, const Started& started,
+              absl::AnyInvocable<void(absl::Status)> done);
 
   // A unary call: Begin, then `handle`, which must eventually call the Finish it is given.
   grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx, absl::string_view method,
@@ -58,6 +73,8 @@ class Edge {
   const policy::PolicyStore& policies_;
   const Clock& clock_;
   Metrics& metrics_;
+  Storage& storage_;
+  const audit::AuditLog& audit_log_;
   const bool plaintext_dev_mode_;
 };
 

@@ -40,6 +40,23 @@ absl::StatusOr<std::string> Authenticator::AgencyKind(const std::string& agency_
 absl::StatusOr<Principal> Authenticator::Authenticate(
     const std::vector<std::string>& certificate_cns, absl::string_view authorization,
     absl::Time now) const {
+  ASSIGN_OR_RETURN(Principal principal, Identify(certificate_cns, authorization, now));
+  RETURN_IF_ERROR(CheckRole(principal));
+  return principal;
+}
+
+absl::Status Authenticator::CheckRole(const Principal& principal) const {
+  auto it = agencies_.find(principal.agency_id);
+  if (it == agencies_.end() || !it->second.roles.contains(principal.role)) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "agency '", principal.agency_id, "' may not grant role '", principal.role, "'"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Principal> Authenticator::Identify(
+    const std::vector<std::string>& certificate_cns, absl::string_view authorization,
+    absl::Time now) const {
   const System* system = nullptr;
   for (const std::string& cn : certificate_cns) {
     auto it = systems_by_cn_.find(cn);
@@ -78,11 +95,6 @@ absl::StatusOr<Principal> Authenticator::Authenticate(
     return absl::UnauthenticatedError(absl::StrCat(
         "assertion rejected: valid for longer than ", absl::FormatDuration(kMaxAssertionLifetime),
         " (iat to exp); agencies must issue short-lived assertions"));
-  }
-  if (!agency.roles.contains(assertion.role)) {
-    return absl::PermissionDeniedError(absl::StrCat("agency '", system->agency_id,
-                                                    "' may not grant role '", assertion.role,
-                                                    "'"));
   }
   return Principal{system->agency_id, agency.kind, system->system_id, assertion.user_id,
                    assertion.role};

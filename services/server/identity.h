@@ -38,6 +38,14 @@ class Authenticator {
   absl::StatusOr<Principal> Authenticate(const std::vector<std::string>& certificate_cns,
                                          absl::string_view authorization, absl::Time now) const;
 
+  // The two halves of Authenticate. Identify establishes who is calling (system and a verified
+  // practitioner assertion) and fails as Authenticate does, except that the role is not yet
+  // checked; CheckRole then refuses a role the agency may not grant. A caller that passed
+  // Identify is known, so its refusals can be audited.
+  absl::StatusOr<Principal> Identify(const std::vector<std::string>& certificate_cns,
+                                     absl::string_view authorization, absl::Time now) const;
+  absl::Status CheckRole(const Principal& principal) const;
+
   // The configured kind of an agency. NotFound for an unknown agency.
   absl::StatusOr<std::string> AgencyKind(const std::string& agency_id) const;
 

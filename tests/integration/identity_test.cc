@@ -140,6 +140,19 @@ TEST_F(IdentityTest, RoleTheAgencyMayNotGrantIsPermissionDenied) {
       ProbeWithAssertion(ChannelFor("housing-east"), "Bearer " + AssertionFor(self_promoted));
   EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_THAT(s.error_message(), HasSubstr("may not grant role 'prison_healthcare'"));
+
+  // The practitioner was identified, so the refused attempt is in the audit log.
+  v1::QueryAuditLogRequest query;
+  query.set_purpose("audit");
+  query.set_user_id("housing-officer-1");
+  v1::QueryAuditLogResponse entries;
+  ASSERT_TRUE(Audit("ig-office")->QueryAuditLog(ContextFor(kAuditor).get(), query, &entries).ok());
+  ASSERT_EQ(entries.entries_size(), 1);
+  EXPECT_EQ(entries.entries(0).action(), "rpc.ResolveIdentifier");
+  EXPECT_EQ(entries.entries(0).role(), "prison_healthcare");
+  EXPECT_EQ(entries.entries(0).decision(), v1::DECISION_DENY);
+  EXPECT_EQ(entries.entries(0).outcome(), "PERMISSION_DENIED");
+  EXPECT_THAT(entries.entries(0).reason(), HasSubstr("may not grant role"));
 }
 
 TEST_F(IdentityTest, UnknownOrMissingPurposeIsInvalidArgument) {
