@@ -8,6 +8,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "services/core/files.h"
 #include "services/crypto/aead.h"
 #include "services/crypto/pki.h"
 #include "throughcare/status_macros.h"
@@ -64,7 +65,15 @@ absl::StatusOr<std::string> PrepareDevEnvironment(const std::string& dir_name,
                                                   const std::string& listen, absl::Time now) {
   const std::filesystem::path dir = std::filesystem::absolute(dir_name);
   const std::filesystem::path config = dir / "throughcared.yaml";
-  if (std::filesystem::exists(config)) return config.string();
+  if (std::filesystem::exists(config)) {
+    // Keys, certificates and data are kept; the demo policy follows the broker's version, so a
+    // development environment made by an older broker keeps working with the demo.
+    absl::StatusOr<std::string> policy = ReadFile((dir / "policy.yaml").string());
+    if (!policy.ok() || *policy != kDemoPolicy) {
+      RETURN_IF_ERROR(WriteFile(dir / "policy.yaml", kDemoPolicy, false));
+    }
+    return config.string();
+  }
 
   std::error_code ec;
   for (const char* sub : {"pki", "keys", "profiles", "data"}) {

@@ -12,8 +12,9 @@ namespace throughcare::server {
 // Creates, once, in `dir`: a development CA, the broker's server certificate (localhost,
 // 127.0.0.1), a client certificate and an identity key pair for each demo agency, a master key,
 // an audit signing key, the demo policy, throughcared.yaml (listening on `listen`) and a CLI
-// profile per agency (profiles/<agency>.yaml). If dir/throughcared.yaml exists, nothing is
-// changed. Returns the config path. Keys are written with mode 0600.
+// profile per agency (profiles/<agency>.yaml). If dir/throughcared.yaml exists, only the demo
+// policy is refreshed to this broker's version; keys, certificates, config and data are kept.
+// Returns the config path. Keys are written with mode 0600.
 absl::StatusOr<std::string> PrepareDevEnvironment(const std::string& dir,
                                                   const std::string& listen, absl::Time now);
 

@@ -45,8 +45,9 @@ int main(int argc, char** argv) {
                                              "deploy/throughcared.example.yaml")
       ->envname("THROUGHCARED_CONFIG");
   app.add_flag("--dev", dev,
-               "Development mode: create (once) a development CA, certificates, keys, the demo "
-               "policy and demo agencies in --data-dir, then serve from there");
+               "Development mode: create (once) a development CA, certificates, keys and demo "
+               "agencies in --data-dir, write the demo policy there (at every start), then serve "
+               "from there");
   app.add_option("--data-dir", data_dir, "Directory for --dev")->capture_default_str();
   app.add_option("--listen", listen, "Listen address, overriding the config (e.g. 127.0.0.1:7443; "
                                      "port 0 picks a free port)");

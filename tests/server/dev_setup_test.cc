@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "gmock/gmock.h"
 #include "services/policy/policy.h"
@@ -33,13 +34,16 @@ TEST(DevSetupTest, CreatesAWorkingEnvironmentOnceWithPrivateKeys) {
   ASSERT_OK_AND_ASSIGN(std::string master, ReadFile(config.master_key_file));
   EXPECT_EQ(master.size(), 65u);  // 64 hex digits and a newline
 
-  // A second run keeps everything, keys included.
+  // A second run keeps everything, keys included, but brings the demo policy up to date.
+  { std::ofstream(config.policy_file) << "# edited by hand\n"; }
   ASSERT_OK_AND_ASSIGN(std::string again, PrepareDevEnvironment(dir, "127.0.0.1:9999", absl::Now()));
   EXPECT_EQ(again, config_path);
   ASSERT_OK_AND_ASSIGN(std::string master_again, ReadFile(config.master_key_file));
   EXPECT_EQ(master_again, master);
   ASSERT_OK_AND_ASSIGN(BrokerConfig reloaded, LoadConfig(config_path));
   EXPECT_EQ(reloaded.listen, "127.0.0.1:7443");
+  ASSERT_OK_AND_ASSIGN(std::string policy, ReadFile(config.policy_file));
+  EXPECT_EQ(policy, kDemoPolicy);
   std::filesystem::remove_all(dir);
 }
 
