@@ -148,7 +148,8 @@ ALTER TABLE audit_log ADD COLUMN break_glass_reason TEXT NOT NULL DEFAULT '';
 ALTER TABLE consents ADD COLUMN superseded INTEGER NOT NULL DEFAULT 0;
 UPDATE consents SET superseded = 1
   WHERE version < (SELECT MAX(version) FROM consents c2 WHERE c2.consent_id = consents.consent_id);
-CREATE INDEX consents_current_by_subject ON consents(subject_id, superseded);
+CREATE INDEX consents_current_by_subject
+  ON consents(subject_id, superseded, recorded_at, consent_id);
 )sql",
 };
 
