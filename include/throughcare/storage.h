@@ -135,10 +135,12 @@ class Storage {
  public:
   virtual ~Storage() = default;
 
-  // Queues `fn` for the writer. `done` is called exactly once, on the writer thread, after the
-  // commit that holds `fn`'s writes is durable (OK), or with the error `fn` returned (its writes
-  // undone), or with the error that made the commit fail. `fn` and `done` must not block and
-  // must not call Write or WriteAndWait. After Close, `done` gets Unavailable at once; when too
+  // Queues `fn` for the writer. `done` is called exactly once, after the commit that holds
+  // `fn`'s writes is durable (OK), or with the error `fn` returned (its writes undone), or with
+  // the error that made the commit fail. `done` runs on the storage's completion thread, never
+  // the writer's, in commit order: it may Read, but should be quick (later replies wait behind
+  // it) and must not call WriteAndWait. `fn` runs on the writer and must not block or call
+  // Write or WriteAndWait. After Close, `done` gets Unavailable at once; when too
   // many writes are waiting, ResourceExhausted at once.
   virtual void Write(WriteFn fn, DoneFn done) = 0;
 
@@ -150,7 +152,7 @@ class Storage {
 
   virtual StorageStats Stats() const = 0;
 
-  // Write, blocking until `done` would have been called. Not for use on the writer thread.
+  // Write, blocking until `done` would have been called. Not for use inside `fn` or `done`.
   absl::Status WriteAndWait(WriteFn fn);
 };
 

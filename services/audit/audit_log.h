@@ -18,8 +18,8 @@
 
 namespace throughcare::audit {
 
-// How a domain service answers: called exactly once, on the storage writer thread, after the
-// audit entry for the access is durable. Must not block.
+// How a domain service answers: called exactly once, on the storage's completion thread, after
+// the audit entry for the access is durable. Should be quick: later replies wait behind it.
 template <typename T>
 using Reply = absl::AnyInvocable<void(absl::StatusOr<T>)>;
 

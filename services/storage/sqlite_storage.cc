@@ -1053,6 +1053,7 @@ class SqliteStorage final : public Storage {
   SqliteStorage(SqliteOptions options, std::unique_ptr<Connection> writer)
       : options_(std::move(options)), writer_conn_(std::move(writer)) {
     writer_thread_ = std::thread([this] { WriterLoop(); });
+    completion_thread_ = std::thread([this] { CompletionLoop(); });
   }
   ~SqliteStorage() override { Close(); }
 
@@ -1091,7 +1092,12 @@ class SqliteStorage final : public Storage {
       if (closing_) return;
       closing_ = true;
     }
-    writer_thread_.join();
+    writer_thread_.join();  // commits what was queued and hands over its completions
+    {
+      absl::MutexLock lock(&completions_mu_);
+      completions_closing_ = true;
+    }
+    completion_thread_.join();  // calls them
   }
 
   StorageStats Stats() const override {
@@ -1104,6 +1110,29 @@ class SqliteStorage final : public Storage {
     WriteFn fn;
     DoneFn done;
   };
+  struct Completion {
+    DoneFn done;
+    absl::Status status;
+  };
+
+  // Calls `done` callbacks in commit order, off the writer thread, so a slow reply (logging,
+  // finishing a gRPC call, a read that follows the commit) never delays the next commit.
+  void CompletionLoop() {
+    while (true) {
+      std::deque<Completion> ready;
+      {
+        absl::MutexLock lock(&completions_mu_);
+        completions_mu_.Await(absl::Condition(
+            +[](SqliteStorage* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->completions_mu_) {
+              return self->completions_closing_ || !self->completions_.empty();
+            },
+            this));
+        if (completions_.empty()) return;  // closing and drained
+        ready.swap(completions_);
+      }
+      for (Completion& c : ready) c.done(std::move(c.status));
+    }
+  }
 
   void WriterLoop() {
     while (true) {
@@ -1151,8 +1180,10 @@ class SqliteStorage final : public Storage {
       stats_.commits += 1;
       stats_.transactions += static_cast<int64_t>(batch.size());
     }
+    absl::MutexLock lock(&completions_mu_);
     for (size_t i = 0; i < batch.size(); ++i) {
-      batch[i].done(commit.ok() ? std::move(results[i]) : commit);
+      completions_.push_back(
+          Completion{std::move(batch[i].done), commit.ok() ? std::move(results[i]) : commit});
     }
   }
 
@@ -1180,6 +1211,11 @@ class SqliteStorage final : public Storage {
   std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
   bool closing_ ABSL_GUARDED_BY(mu_) = false;
   StorageStats stats_ ABSL_GUARDED_BY(mu_);
+
+  std::thread completion_thread_;
+  absl::Mutex completions_mu_;
+  std::deque<Completion> completions_ ABSL_GUARDED_BY(completions_mu_);
+  bool completions_closing_ ABSL_GUARDED_BY(completions_mu_) = false;
 
   absl::Mutex readers_mu_;
   std::vector<std::unique_ptr<Connection>> readers_ ABSL_GUARDED_BY(readers_mu_);

@@ -2,8 +2,9 @@
 //
 // One database file in WAL mode with synchronous=FULL, so a commit is on disk when it returns.
 // One writer thread drains the write queue in batches: each batch is one SQLite transaction with
-// a savepoint per closure, so many concurrent writes share one fsync (group commit). Reads use a
-// small pool of separate connections and see the last committed state.
+// a savepoint per closure, so many concurrent writes share one fsync (group commit). A
+// completion thread then answers each write's caller, so replies never hold up the next commit.
+// Reads use a small pool of separate connections and see the last committed state.
 #ifndef THROUGHCARE_SERVICES_STORAGE_SQLITE_STORAGE_H_
 #define THROUGHCARE_SERVICES_STORAGE_SQLITE_STORAGE_H_
 

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/blocking_counter.h"
+#include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "tests/testing/status_matchers.h"
 
@@ -949,6 +950,34 @@ TEST_P(StorageConformanceTest, ConcurrentReadersSeeOnlyCommittedState) {
   reader.join();
   EXPECT_GT(reads.load(), 0);
   EXPECT_EQ(bad.load(), 0);
+}
+
+TEST_P(StorageConformanceTest, ASlowReplyDoesNotHoldUpTheNextCommit) {
+  // The first write's reply queues a second write and waits until it is visibly committed.
+  // Were replies given on the writer, the second commit could not happen while it waits.
+  absl::Notification second_committed;
+  absl::Notification first_replied;
+  bool saw_second = false;
+  storage_->Write([](WriteTx& tx) { return tx.InsertSubject(MakeSubject("first")); },
+                  [&](absl::Status s) {
+                    EXPECT_THAT(s, IsOk());
+                    storage_->Write(
+                        [](WriteTx& tx) { return tx.InsertSubject(MakeSubject("second")); },
+                        [](absl::Status s) { EXPECT_THAT(s, IsOk()); });
+                    saw_second = second_committed.WaitForNotificationWithTimeout(absl::Seconds(5));
+                    first_replied.Notify();
+                  });
+  for (int i = 0; i < 1000 && !first_replied.HasBeenNotified(); ++i) {
+    bool found = false;
+    ASSERT_THAT(storage_->Read([&](ReadTx& tx) -> absl::Status {
+      found = tx.GetSubject("second").ok();
+      return absl::OkStatus();
+    }), IsOk());
+    if (found && !second_committed.HasBeenNotified()) second_committed.Notify();
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  first_replied.WaitForNotification();
+  EXPECT_TRUE(saw_second) << "the second commit waited for the first reply";
 }
 
 TEST_P(StorageConformanceTest, WritesAfterCloseAreRefused) {
