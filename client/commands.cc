@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "client/audit_entry.h"
 #include "client/output.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "services/audit/chain.h"
@@ -189,41 +190,6 @@ absl::StatusOr<v1::RecordBody> ParseBody(const std::string& type, const std::str
         " in JSON: ", absl::string_view(status.message().data(), status.message().size())));
   }
   return body;
-}
-
-absl::StatusOr<AuditEntry> FromProto(const v1::AuditEntry& p) {
-  AuditEntry e;
-  e.seq = p.seq();
-  e.time = absl::FromUnixMicros(p.time().seconds() * 1000000 + p.time().nanos() / 1000);
-  e.agency_id = p.agency_id();
-  e.system_id = p.system_id();
-  e.user_id = p.user_id();
-  e.role = p.role();
-  e.action = p.action();
-  e.subject_id = p.subject_id();
-  e.record_id = p.record_id();
-  e.record_version = p.record_version();
-  e.purpose = p.purpose();
-  switch (p.decision()) {
-    case v1::DECISION_ALLOW:
-      e.decision = AuditDecision::kAllow;
-      break;
-    case v1::DECISION_DENY:
-      e.decision = AuditDecision::kDeny;
-      break;
-    default:
-      return absl::DataLossError(
-          absl::StrCat("audit entry ", p.seq(), ": decision is neither allow nor deny"));
-  }
-  e.reason = p.reason();
-  e.policy_version = p.policy_version();
-  e.request_id = p.request_id();
-  e.outcome = p.outcome();
-  e.basis = p.basis();
-  e.break_glass_reason = p.break_glass_reason();
-  e.prev_hash = p.prev_hash();
-  e.hash = p.hash();
-  return e;
 }
 
 const char* ServingStatusName(int status) {
@@ -493,7 +459,7 @@ absl::Status AuditVerify(Session& session, absl::Duration timeout,
   v1::AuditEntry proto;
   absl::Status chain;
   while (chain.ok() && reader->Read(&proto)) {
-    absl::StatusOr<AuditEntry> entry = FromProto(proto);
+    absl::StatusOr<AuditEntry> entry = AuditEntryFromProto(proto);
     chain = entry.ok() ? verifier.Add(*entry) : entry.status();
     if (chain.ok() && expect_head.has_value() && proto.seq() == expect_head->seq) {
       kept_entry_hash = proto.hash();

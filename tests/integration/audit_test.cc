@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
+#include "client/audit_entry.h"
 #include "services/audit/chain.h"
 #include "tests/integration/fixture.h"
 #include "tests/testing/status_matchers.h"
@@ -65,28 +66,8 @@ class AuditTest : public BrokerTest {
     v1::AuditEntry e;
     absl::Status result;
     while (reader->Read(&e)) {
-      AuditEntry entry;
-      entry.seq = e.seq();
-      entry.time = absl::FromUnixSeconds(e.time().seconds()) + absl::Nanoseconds(e.time().nanos());
-      entry.agency_id = e.agency_id();
-      entry.system_id = e.system_id();
-      entry.user_id = e.user_id();
-      entry.role = e.role();
-      entry.action = e.action();
-      entry.subject_id = e.subject_id();
-      entry.record_id = e.record_id();
-      entry.record_version = e.record_version();
-      entry.purpose = e.purpose();
-      entry.decision = e.decision() == v1::DECISION_ALLOW ? AuditDecision::kAllow : AuditDecision::kDeny;
-      entry.reason = e.reason();
-      entry.policy_version = e.policy_version();
-      entry.request_id = e.request_id();
-      entry.outcome = e.outcome();
-      entry.prev_hash = e.prev_hash();
-      entry.hash = e.hash();
-      entry.basis = e.basis();
-      entry.break_glass_reason = e.break_glass_reason();
-      if (result.ok()) result = verifier.Add(entry);
+      absl::StatusOr<AuditEntry> entry = client::AuditEntryFromProto(e);
+      if (result.ok()) result = entry.ok() ? verifier.Add(*entry) : entry.status();
     }
     grpc::Status s = reader->Finish();
     if (!s.ok()) return absl::UnknownError(s.error_message());
