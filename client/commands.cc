@@ -13,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "client/audit_entry.h"
 #include "client/output.h"
+#include "services/crypto/ids.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "services/audit/chain.h"
 #include "throughcare/audit.h"
@@ -20,6 +21,7 @@
 #include "throughcare/v1/admin.grpc.pb.h"
 #include "throughcare/v1/audit.grpc.pb.h"
 #include "throughcare/v1/consent.grpc.pb.h"
+#include "throughcare/v1/messaging.grpc.pb.h"
 #include "throughcare/v1/records.grpc.pb.h"
 #include "throughcare/v1/subjects.grpc.pb.h"
 
@@ -56,9 +58,22 @@ absl::Status Print(Session& session, const Message& message, Render render) {
   return absl::OkStatus();
 }
 
-// Sets the request's purpose of use (or `purpose_fallback` if none was given), makes one unary
-// call of `Service` and returns its response. The service is named explicitly:
-// CallService<v1::RecordService>(session, request, &v1::RecordService::Stub::GetRecord).
+// Makes one unary call of `Service` and returns its response. The service is named explicitly:
+// CallUnary<v1::MessagingService>(session, request, &v1::MessagingService::Stub::Receive).
+template <typename Service, typename Request, typename Response>
+absl::StatusOr<Response> CallUnary(Session& session, const Request& request,
+                                   grpc::Status (Service::Stub::*method)(grpc::ClientContext*,
+                                                                         const Request&,
+                                                                         Response*)) {
+  ASSIGN_OR_RETURN(const Connection* connection, session.connection());
+  auto stub = Service::NewStub(connection->channel());
+  return Unary<Response>(*connection, [&](auto* context, auto* response) {
+    return ((*stub).*method)(context, request, response);
+  });
+}
+
+// CallUnary for requests that declare a purpose of use: sets it (or `purpose_fallback` if none
+// was given) first.
 template <typename Service, typename Request, typename Response>
 absl::StatusOr<Response> CallService(Session& session, Request& request,
                                      grpc::Status (Service::Stub::*method)(grpc::ClientContext*,
@@ -66,11 +81,7 @@ absl::StatusOr<Response> CallService(Session& session, Request& request,
                                                                            Response*),
                                      absl::string_view purpose_fallback = "") {
   ASSIGN_OR_RETURN(*request.mutable_purpose(), session.purpose(purpose_fallback));
-  ASSIGN_OR_RETURN(const Connection* connection, session.connection());
-  auto stub = Service::NewStub(connection->channel());
-  return Unary<Response>(*connection, [&](auto* context, auto* response) {
-    return ((*stub).*method)(context, request, response);
-  });
+  return CallUnary<Service>(session, request, method);
 }
 
 // Makes one SubjectService call and prints the person it returns.
@@ -755,6 +766,187 @@ absl::Status Health(Session& session) {
                       ErrorOrigin::kServer);
   }
   return absl::OkStatus();
+}
+
+// ---- Messages ----
+
+namespace {
+
+google::protobuf::Duration ToDurationProto(absl::Duration d) {
+  google::protobuf::Duration out;
+  const int64_t seconds = absl::IDivDuration(d, absl::Seconds(1), &d);
+  out.set_seconds(seconds);
+  out.set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(d)));
+  return out;
+}
+
+// "rec_...", or "rec_...@VERSION".
+absl::StatusOr<v1::RecordReference> ParseRecordReference(const std::string& text) {
+  v1::RecordReference ref;
+  const size_t at = text.find('@');
+  ref.set_record_id(text.substr(0, at));
+  if (at != std::string::npos) {
+    int64_t version = 0;
+    if (!absl::SimpleAtoi(text.substr(at + 1), &version) || version < 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--record: '", text, "' is not RECORD_ID or RECORD_ID@VERSION (version 1 or more)"));
+    }
+    ref.set_version(version);
+  }
+  return ref;
+}
+
+}  // namespace
+
+absl::Status MessageSend(Session& session, const MessageSendArgs& args) {
+  v1::SendRequest request;
+  for (const std::string& to : args.to) request.add_recipient_agencies(to);
+  request.set_subject_id(args.subject_id);
+  for (const std::string& r : args.records) {
+    ASSIGN_OR_RETURN(*request.add_records(), ParseRecordReference(r));
+  }
+  if (!args.inline_record.type.empty()) {
+    ASSIGN_OR_RETURN(std::string json, ReadBody(args.inline_record));
+    v1::InlineRecord* record = request.mutable_inline_record();
+    ASSIGN_OR_RETURN(*record->mutable_body(), ParseBody(args.inline_record.type, json));
+    record->set_data_class(args.inline_record.data_class);
+    for (const std::string& label : args.inline_record.labels) record->add_labels(label);
+  } else if (args.records.empty()) {
+    return absl::InvalidArgumentError(
+        "give --record (a record your agency owns) or an inline record (--type, --data-class "
+        "and --body or --body-file)");
+  }
+  std::string key = args.idempotency_key;
+  if (key.empty()) {
+    key = crypto::NewOpaqueId("cli");
+    session.err() << "idempotency key: " << key << " (give --key " << key
+                  << " to retry this send safely)\n";
+  }
+  request.set_idempotency_key(key);
+  request.set_correlation_id(args.correlation_id);
+  if (!args.ttl.empty()) {
+    absl::Duration ttl;
+    if (!ParsePositiveDuration(args.ttl, &ttl)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--ttl: '", args.ttl, "' is not a duration such as 5d, 36h or 90m"));
+    }
+    *request.mutable_time_to_live() = ToDurationProto(ttl);
+  }
+  ASSIGN_OR_RETURN(v1::SendResponse response,
+                   CallService<v1::MessagingService>(session, request,
+                                                     &v1::MessagingService::Stub::Send));
+  return Print(session, response, RenderSendResponse);
+}
+
+absl::Status MessageReceive(Session& session, int max, absl::Duration lease, bool ack) {
+  v1::ReceiveRequest request;
+  request.set_max_messages(max);
+  *request.mutable_lease() = ToDurationProto(lease);
+  ASSIGN_OR_RETURN(v1::ReceiveResponse response,
+                   CallUnary<v1::MessagingService>(session, request,
+                                                   &v1::MessagingService::Stub::Receive));
+  if (!session.json() && response.deliveries().empty()) {
+    session.err() << "no messages waiting\n";
+    return absl::OkStatus();
+  }
+  RETURN_IF_ERROR(Print(session, response, [](const v1::ReceiveResponse& r) {
+    std::string out;
+    for (const v1::Delivery& d : r.deliveries()) absl::StrAppend(&out, RenderDelivery(d), "\n");
+    return out;
+  }));
+  if (!ack || response.deliveries().empty()) return absl::OkStatus();
+  v1::AckRequest settle;
+  for (const v1::Delivery& d : response.deliveries()) {
+    v1::Settlement* s = settle.add_settlements();
+    s->set_lease_id(d.lease_id());
+    s->mutable_ack();
+  }
+  RETURN_IF_ERROR(CallUnary<v1::MessagingService>(session, settle,
+                                                  &v1::MessagingService::Stub::Ack)
+                      .status());
+  session.err() << "acknowledged " << response.deliveries_size() << " message(s)\n";
+  return absl::OkStatus();
+}
+
+absl::Status MessageSettle(Session& session, const MessageSettleArgs& args) {
+  v1::AckRequest request;
+  for (const std::string& lease : args.leases) {
+    v1::Settlement* s = request.add_settlements();
+    s->set_lease_id(lease);
+    if (args.outcome == "ack") {
+      s->mutable_ack();
+    } else if (args.outcome == "nack") {
+      *s->mutable_nack()->mutable_retry_after() = ToDurationProto(args.retry_after);
+      s->mutable_nack()->set_reason(args.reason);
+    } else if (args.outcome == "reject") {
+      if (args.reason.empty()) {
+        return absl::InvalidArgumentError("--reject needs --reason: why it can never be processed");
+      }
+      s->mutable_reject()->set_reason(args.reason);
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown outcome '", args.outcome, "' (ack, nack or reject)"));
+    }
+  }
+  ASSIGN_OR_RETURN(v1::AckResponse response,
+                   CallUnary<v1::MessagingService>(session, request,
+                                                   &v1::MessagingService::Stub::Ack));
+  return Print(session, response, RenderAckResponse);
+}
+
+absl::Status MessageWatch(Session& session, int credit, absl::Duration lease, bool ack,
+                          int count) {
+  ASSIGN_OR_RETURN(const Connection* connection, session.connection());
+  auto stub = v1::MessagingService::NewStub(connection->channel());
+  ASSIGN_OR_RETURN(std::unique_ptr<grpc::ClientContext> context,
+                   connection->NewContext(absl::InfiniteDuration()));
+  auto stream = stub->Subscribe(context.get());
+  v1::SubscribeRequest first;
+  first.set_credit(static_cast<uint32_t>(credit));
+  *first.mutable_lease() = ToDurationProto(lease);
+  stream->Write(first);
+  session.err() << "watching the mailbox (credit " << credit << "); Ctrl-C to stop\n";
+  int delivered = 0;
+  v1::SubscribeResponse response;
+  while (stream->Read(&response)) {
+    if (response.has_settled()) {
+      const v1::SettlementResult& r = response.settled();
+      if (!r.error_code().empty()) {
+        session.err() << "settling " << r.lease_id() << " failed: " << r.error_code() << ": "
+                      << r.error_message() << "\n";
+      }
+      if (count > 0 && delivered >= count) break;
+      continue;
+    }
+    if (!response.has_delivery()) continue;
+    const v1::Delivery& d = response.delivery();
+    RETURN_IF_ERROR(Print(session, d, [](const v1::Delivery& x) {
+      return absl::StrCat(RenderDelivery(x), "\n");
+    }));
+    session.out().flush();
+    ++delivered;
+    if (ack) {
+      v1::SubscribeRequest settle;
+      settle.mutable_settle()->set_lease_id(d.lease_id());
+      settle.mutable_settle()->mutable_ack();
+      stream->Write(settle);
+    }
+    if (count > 0 && delivered >= count && !ack) break;
+  }
+  stream->WritesDone();
+  context->TryCancel();
+  grpc::Status status = stream->Finish();
+  if (count > 0 && delivered >= count) return absl::OkStatus();
+  return connection->Finish(*context, status);
+}
+
+absl::Status MessageStatus(Session& session, const std::string& message_id) {
+  v1::GetStatusRequest request;
+  request.set_message_id(message_id);
+  ASSIGN_OR_RETURN(v1::MessageStatus response,
+                   CallUnary<v1::MessagingService>(session, request,
+                                                   &v1::MessagingService::Stub::GetStatus));
+  return Print(session, response, RenderMessageStatus);
 }
 
 }  // namespace throughcare::client

@@ -179,6 +179,34 @@ struct CheckArgs {
 // an error.
 absl::Status Check(Session& session, const CheckArgs& args);
 
+// `message send`: to one or more agencies, records by reference ("rec_...", or "rec_...@VERSION")
+// and/or one inline record (`inline_record.type` set).
+struct MessageSendArgs {
+  std::vector<std::string> to;
+  std::string subject_id;
+  std::vector<std::string> records;
+  RecordPutArgs inline_record;  // subject_id, record_id and expected_version unused
+  std::string idempotency_key;  // empty: a new one, printed on stderr so a retry can reuse it
+  std::string correlation_id;
+  std::string ttl;  // e.g. 5d or 36h; empty: the broker's default (5 days)
+};
+absl::Status MessageSend(Session& session, const MessageSendArgs& args);
+// Leases up to `max` deliveries and prints them; with `ack`, acknowledges them after printing.
+absl::Status MessageReceive(Session& session, int max, absl::Duration lease, bool ack);
+// `outcome` is "ack", "nack" (with `retry_after`) or "reject" (with `reason`).
+struct MessageSettleArgs {
+  std::vector<std::string> leases;
+  std::string outcome = "ack";
+  absl::Duration retry_after;
+  std::string reason;
+};
+absl::Status MessageSettle(Session& session, const MessageSettleArgs& args);
+// A live subscription: prints deliveries as they arrive, `credit` at most unsettled at once;
+// with `ack`, acknowledges each once printed. Stops after `count` deliveries (0: never).
+absl::Status MessageWatch(Session& session, int credit, absl::Duration lease, bool ack,
+                          int count);
+absl::Status MessageStatus(Session& session, const std::string& message_id);
+
 // AdminService.ReloadPolicy; prints the previous and the new policy version.
 absl::Status PolicyReload(Session& session);
 

@@ -278,7 +278,10 @@ absl::StatusOr<std::unique_ptr<grpc::ClientContext>> Connection::NewContext(
   }
   if (!token.empty()) context->AddMetadata("authorization", absl::StrCat("Bearer ", token));
   if (!settings_.request_id.empty()) context->AddMetadata("x-request-id", settings_.request_id);
-  context->set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(deadline));
+  if (deadline != absl::InfiniteDuration()) {
+    context->set_deadline(std::chrono::system_clock::now() +
+                          absl::ToChronoMilliseconds(deadline));
+  }
   return context;
 }
 

@@ -114,7 +114,7 @@ class Connection final {
   const std::string& server() const { return settings_.server; }
 
   // A context for one call: authorization (minting a fresh assertion if so configured),
-  // x-request-id if set, and a deadline `deadline` from now.
+  // x-request-id if set, and a deadline `deadline` from now (none if it is infinite).
   absl::StatusOr<std::unique_ptr<grpc::ClientContext>> NewContext(
       absl::Duration deadline = kCallDeadline) const;
 

@@ -577,6 +577,148 @@ int Run(int argc, char** argv) {
       "  --access-purpose resettlement"));
   check->callback([&] { action = [&](Session& s) { return Check(s, check_args); }; });
 
+  // message
+  CLI::App* message = app.add_subcommand(
+      "message", "Send records to other agencies' mailboxes; receive and acknowledge your own");
+  message->require_subcommand(1);
+  message->footer(Footer("throughcare message receive --max 5"));
+  MessageSendArgs send_args;
+  CLI::App* send = message->add_subcommand(
+      "send", "Send records about a person to one or more agencies (answered once durable)");
+  send->add_option("--to", send_args.to, "recipient agency id (repeatable)")
+      ->type_name("AGENCY")
+      ->required();
+  send->add_option("--subject", send_args.subject_id, "subject id of the person")
+      ->type_name("ID")
+      ->required();
+  send->add_option("--record", send_args.records,
+                   "a record your agency owns, RECORD_ID or RECORD_ID@VERSION (repeatable)")
+      ->type_name("REF");
+  send->add_option("--type", send_args.inline_record.type,
+                   "an inline record's type (created by the send, as `record put` would)")
+      ->type_name("TYPE")
+      ->check(CLI::IsMember(types));
+  send->add_option("--data-class", send_args.inline_record.data_class,
+                   "the inline record's data class")
+      ->type_name("CLASS");
+  send->add_option("--label", send_args.inline_record.labels, "an inline record's label")
+      ->type_name("LABEL");
+  CLI::Option* send_body = send->add_option("--body", send_args.inline_record.body_json,
+                                            "the inline record's contents as JSON")
+                               ->type_name("JSON");
+  CLI::Option* send_body_file =
+      send->add_option("--body-file", send_args.inline_record.body_file,
+                       "file holding the inline record's contents ('-': stdin)")
+          ->type_name("FILE");
+  send_body->excludes(send_body_file);
+  send->add_option("--key", send_args.idempotency_key,
+                   "idempotency key (default: a new one, printed); resending with the same key "
+                   "and content returns the original message")
+      ->type_name("KEY");
+  send->add_option("--correlation-id", send_args.correlation_id,
+                   "ties messages together, e.g. a referral id")
+      ->type_name("ID");
+  send->add_option("--ttl", send_args.ttl,
+                   "how long it may wait for each recipient, 1m to 30d (default 5d)")
+      ->type_name("DURATION");
+  send->footer(Footer(
+      "throughcare --purpose direct_care message send --to cjit-east --subject sub_3f9a0c1d2e \\\n"
+      "      --type drug_interventions_record --data-class drugs \\\n"
+      "      --body '{\"assessment_date\": \"2026-11-02\", \"substances\": [\"heroin\"]}'",
+      "Each recipient is accepted or withheld (no data leaves; the reason is shown). Track it\n"
+      "with `message status`; reports of withheld, expired and dead-lettered deliveries also\n"
+      "arrive in your own mailbox."));
+  send->callback([&] { action = [&](Session& s) { return MessageSend(s, send_args); }; });
+
+  int max_messages = 10;
+  std::string lease_text = "60s";
+  bool auto_ack = false;
+  CLI::App* receive = message->add_subcommand(
+      "receive", "Lease and print waiting messages from your agency's mailbox");
+  receive->add_option("--max", max_messages, "at most this many, 1-100")
+      ->type_name("N")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
+  receive->add_option("--lease", lease_text,
+                      "how long you hold them before they return to the mailbox (1s-1h)")
+      ->type_name("DURATION")
+      ->capture_default_str();
+  receive->add_flag("--ack", auto_ack, "acknowledge them once printed");
+  receive->footer(Footer(
+      "throughcare message receive --max 5 --lease 5m",
+      "Settle each with `message ack LEASE_ID` before its lease expires, or it is delivered\n"
+      "again (attempt 2, 3, ...) and, after the broker's maximum, dead-lettered."));
+  receive->callback([&] {
+    action = [&](Session& s) -> absl::Status {
+      absl::StatusOr<absl::Duration> lease = ParseDurationFlag("--lease", lease_text);
+      if (!lease.ok()) return lease.status();
+      return MessageReceive(s, max_messages, *lease, auto_ack);
+    };
+  });
+
+  MessageSettleArgs settle_args;
+  std::string retry_after = "0s";
+  bool nack = false;
+  bool reject = false;
+  CLI::App* ack = message->add_subcommand(
+      "ack", "Settle leased messages: acknowledge (default), --nack or --reject");
+  ack->add_option("LEASE_ID", settle_args.leases, "lease ids from receive or watch")->required();
+  CLI::Option* nack_flag = ack->add_flag("--nack", nack, "not processed now: deliver again later");
+  CLI::Option* reject_flag =
+      ack->add_flag("--reject", reject, "never processable: dead-letter it and tell the sender");
+  nack_flag->excludes(reject_flag);
+  ack->add_option("--retry-after", retry_after, "with --nack: when to deliver again (0s-1h)")
+      ->type_name("DURATION")
+      ->capture_default_str();
+  ack->add_option("--reason", settle_args.reason, "why (required with --reject)")
+      ->type_name("TEXT");
+  ack->footer(Footer("throughcare message ack lse_7q2m... --nack --retry-after 10m --reason "
+                     "'case system down'",
+                     "All or nothing: if one lease is no longer current, none is settled."));
+  ack->callback([&] {
+    action = [&](Session& s) -> absl::Status {
+      settle_args.outcome = nack ? "nack" : (reject ? "reject" : "ack");
+      absl::Duration d;
+      if (!absl::ParseDuration(retry_after, &d) || d < absl::ZeroDuration()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--retry-after: '", retry_after, "' is not a duration such as 30s"));
+      }
+      settle_args.retry_after = d;
+      return MessageSettle(s, settle_args);
+    };
+  });
+
+  int credit = 10;
+  int watch_count = 0;
+  CLI::App* watch = message->add_subcommand(
+      "watch", "Subscribe to your agency's mailbox and print messages as they arrive");
+  watch->add_option("--credit", credit, "at most this many unacknowledged at once, 1-1000")
+      ->type_name("N")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  watch->add_option("--lease", lease_text, "lease of each delivery (1s-1h)")
+      ->type_name("DURATION")
+      ->capture_default_str();
+  watch->add_flag("--ack", auto_ack, "acknowledge each once printed");
+  watch->add_option("--count", watch_count, "stop after this many (default: run until stopped)")
+      ->type_name("N")
+      ->check(kAtLeastOne);
+  watch->footer(Footer("throughcare message watch --ack --json"));
+  watch->callback([&] {
+    action = [&](Session& s) -> absl::Status {
+      absl::StatusOr<absl::Duration> lease = ParseDurationFlag("--lease", lease_text);
+      if (!lease.ok()) return lease.status();
+      return MessageWatch(s, credit, *lease, auto_ack, watch_count);
+    };
+  });
+
+  std::string message_id;
+  CLI::App* mstatus = message->add_subcommand(
+      "status", "Track a message your agency sent: each recipient's state, attempts and times");
+  mstatus->add_option("MESSAGE_ID", message_id, "the message id Send returned")->required();
+  mstatus->footer(Footer("throughcare message status msg_5k2q..."));
+  mstatus->callback([&] { action = [&](Session& s) { return MessageStatus(s, message_id); }; });
+
   // policy
   CLI::App* policy = app.add_subcommand("policy", "Operate the broker's access policy");
   policy->require_subcommand(1);

@@ -473,4 +473,106 @@ std::string RenderCheckAccess(const v1::CheckAccessResponse& r) {
   return out;
 }
 
+std::string DeliveryStateName(v1::DeliveryState state) {
+  switch (state) {
+    case v1::DELIVERY_STATE_PENDING:
+      return "pending";
+    case v1::DELIVERY_STATE_DELIVERED:
+      return "delivered";
+    case v1::DELIVERY_STATE_ACKNOWLEDGED:
+      return "acknowledged";
+    case v1::DELIVERY_STATE_WITHHELD:
+      return "withheld";
+    case v1::DELIVERY_STATE_EXPIRED:
+      return "expired";
+    case v1::DELIVERY_STATE_DEAD_LETTERED:
+      return "dead-lettered";
+    default:
+      return "unknown";
+  }
+}
+
+namespace {
+
+std::string RenderRecipients(
+    const google::protobuf::RepeatedPtrField<v1::RecipientStatus>& recipients) {
+  Table table(2);
+  table.AddRow({"RECIPIENT", "STATE", "ATTEMPTS", "DELIVERED", "ACKNOWLEDGED", "ENDED", "REASON"});
+  for (const v1::RecipientStatus& r : recipients) {
+    table.AddRow({r.agency_id(), DeliveryStateName(r.state()), absl::StrCat(r.attempts()),
+                  FormatTimestamp(r.first_delivered_at()), FormatTimestamp(r.acknowledged_at()),
+                  FormatTimestamp(r.ended_at()), OrDash(r.reason())});
+  }
+  return table.Render();
+}
+
+}  // namespace
+
+std::string RenderSendResponse(const v1::SendResponse& response) {
+  Table fields;
+  fields.AddRow({"message_id", response.message_id()});
+  fields.AddRow({"duplicate", response.duplicate() ? "yes (an earlier send with this key)" : "no"});
+  fields.AddRow({"expires_at", FormatTimestamp(response.expires_at())});
+  return absl::StrCat(fields.Render(), "recipients:\n", RenderRecipients(response.recipients()));
+}
+
+std::string RenderDelivery(const v1::Delivery& d) {
+  Table fields;
+  fields.AddRow({"lease_id", d.lease_id()});
+  fields.AddRow({"lease_expires_at", FormatTimestamp(d.lease_expires_at())});
+  fields.AddRow({"attempt", absl::StrCat(d.attempt())});
+  fields.AddRow({"message_id", d.message_id()});
+  fields.AddRow(
+      {"from", absl::StrCat(d.sender_agency(),
+                            d.sender_user().empty() ? "" : " (" + d.sender_user() + ")")});
+  fields.AddRow({"subject_id", OrDash(d.subject_id())});
+  fields.AddRow({"purpose", OrDash(d.purpose())});
+  fields.AddRow({"correlation_id", OrDash(d.correlation_id())});
+  fields.AddRow({"sent_at", FormatTimestamp(d.sent_at())});
+  fields.AddRow({"expires_at", FormatTimestamp(d.expires_at())});
+  std::string out = fields.Render();
+  switch (d.kind()) {
+    case v1::MESSAGE_KIND_REPORT:
+      absl::StrAppend(&out, "report: message ", d.report().message_id(), " to ",
+                      d.report().recipient_agency(), " is ", DeliveryStateName(d.report().state()),
+                      ": ", d.report().reason(), "\n");
+      break;
+    case v1::MESSAGE_KIND_WITHDRAWAL_NOTICE:
+      absl::StrAppend(&out, "withdrawal notice: consent ", d.withdrawal_notice().consent_id(),
+                      " was withdrawn; it covered message(s) ",
+                      absl::StrJoin(d.withdrawal_notice().message_ids(), ", "), "\n");
+      break;
+    default:
+      for (const v1::Record& r : d.records()) absl::StrAppend(&out, "\n", RenderRecord(r));
+      break;
+  }
+  return out;
+}
+
+std::string RenderAckResponse(const v1::AckResponse& response) {
+  Table table;
+  table.AddRow({"LEASE_ID", "MESSAGE_ID", "STATE"});
+  for (const v1::SettlementResult& r : response.results()) {
+    table.AddRow({r.lease_id(), r.message_id(), DeliveryStateName(r.state())});
+  }
+  return table.Render();
+}
+
+std::string RenderMessageStatus(const v1::MessageStatus& status) {
+  Table fields;
+  fields.AddRow({"message_id", status.message_id()});
+  fields.AddRow({"subject_id", status.subject_id()});
+  fields.AddRow({"purpose", status.purpose()});
+  fields.AddRow({"correlation_id", OrDash(status.correlation_id())});
+  fields.AddRow({"sender_user", OrDash(status.sender_user())});
+  fields.AddRow({"sent_at", FormatTimestamp(status.sent_at())});
+  fields.AddRow({"expires_at", FormatTimestamp(status.expires_at())});
+  std::vector<std::string> records;
+  for (const v1::RecordReference& r : status.records()) {
+    records.push_back(absl::StrCat(r.record_id(), "@", r.version()));
+  }
+  fields.AddRow({"records", OrDash(absl::StrJoin(records, ", "))});
+  return absl::StrCat(fields.Render(), "recipients:\n", RenderRecipients(status.recipients()));
+}
+
 }  // namespace throughcare::client

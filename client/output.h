@@ -15,6 +15,7 @@
 #include "throughcare/v1/audit.pb.h"
 #include "throughcare/v1/common.pb.h"
 #include "throughcare/v1/consent.pb.h"
+#include "throughcare/v1/messaging.pb.h"
 #include "throughcare/v1/records.pb.h"
 #include "throughcare/v1/subjects.pb.h"
 
@@ -82,6 +83,16 @@ std::string RenderReviewItems(const google::protobuf::RepeatedPtrField<v1::Revie
 // The decision (allowed or denied), rule, reason, basis, obligations and policy version, then
 // one line per check: name, passed, detail.
 std::string RenderCheckAccess(const v1::CheckAccessResponse& response);
+
+// Messages: "pending", "delivered", "acknowledged", "withheld", "expired", "dead-lettered".
+std::string DeliveryStateName(v1::DeliveryState state);
+// The message id, then one line per recipient with its state and reason.
+std::string RenderSendResponse(const v1::SendResponse& response);
+// The delivery's lease, attempt and message fields, then its records (as RenderRecord), report
+// or withdrawal notice.
+std::string RenderDelivery(const v1::Delivery& delivery);
+std::string RenderAckResponse(const v1::AckResponse& response);
+std::string RenderMessageStatus(const v1::MessageStatus& status);
 
 }  // namespace throughcare::client
 

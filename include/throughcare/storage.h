@@ -21,6 +21,7 @@
 #include "absl/strings/string_view.h"
 #include "throughcare/audit.h"
 #include "throughcare/consent.h"
+#include "throughcare/message.h"
 #include "throughcare/record.h"
 #include "throughcare/subject.h"
 
@@ -69,6 +70,33 @@ class ReadTx {
                                                                   int64_t after_audit_seq,
                                                                   int limit) = 0;
 
+  // Messaging. NotFound if absent.
+  virtual absl::StatusOr<Message> GetMessage(absl::string_view message_id) = 0;
+  // The message a sender agency sent with an idempotency key. NotFound if none.
+  virtual absl::StatusOr<Message> FindMessageByIdempotencyKey(absl::string_view sender_agency,
+                                                              absl::string_view key) = 0;
+  // A message's deliveries, in the order they were inserted.
+  virtual absl::StatusOr<std::vector<Delivery>> ListDeliveries(absl::string_view message_id) = 0;
+  // The delivery currently leased under `lease_id`. NotFound if no delivery holds that lease
+  // (unknown, settled, or returned to the mailbox when it expired).
+  virtual absl::StatusOr<Delivery> GetDeliveryByLease(absl::string_view lease_id) = 0;
+  // Pending deliveries of a mailbox that may be leased at `now` (available_at <= now <
+  // expires_at), in mailbox order, at most `limit`, skipping the first `skip`.
+  virtual absl::StatusOr<std::vector<Delivery>> ListLeasable(absl::string_view recipient_agency,
+                                                             absl::Time now, int skip,
+                                                             int limit) = 0;
+  // The number of open (pending or leased) deliveries in a mailbox, counting no further than
+  // `cap` (the answer is min(count, cap)), so that checking a limit costs at most `cap` steps.
+  virtual absl::StatusOr<int64_t> CountOpenDeliveries(absl::string_view recipient_agency,
+                                                      int64_t cap) = 0;
+  // Open deliveries with something due at `now`: the message expired (expires_at <= now), or a
+  // lease expired (kLeased, lease_expires_at <= now). Ordered by mailbox seq; at most `limit`.
+  virtual absl::StatusOr<std::vector<Delivery>> ListDueDeliveries(absl::Time now, int limit) = 0;
+  // Deliveries that were delivered at least once (first_delivered_at set, whatever their state
+  // now) whose consent_ids include `consent_id`, ordered by recipient, then mailbox seq.
+  virtual absl::StatusOr<std::vector<Delivery>> ListDeliveredUnderConsent(
+      absl::string_view consent_id) = 0;
+
   // The entry with the highest seq. NotFound when the log is empty.
   virtual absl::StatusOr<AuditEntry> LastAuditEntry() = 0;
   // Entries matching `query`, ascending seq, at most query.limit of them.
@@ -112,12 +140,27 @@ class WriteTx : public ReadTx {
   // FailedPrecondition if already closed.
   virtual absl::Status CloseReviewItem(const ReviewItem& closed) = 0;
 
+  // AlreadyExists if the message id is taken, or the sender agency already used the
+  // idempotency key (when non-empty). Record ids and notice message ids may not contain ','.
+  virtual absl::Status InsertMessage(const Message& message) = 0;
+  // Inserts a delivery of an existing message (NotFound otherwise) and returns the mailbox seq it
+  // was given (ignoring delivery.mailbox_seq): greater than every committed seq.
+  // AlreadyExists if the message already has a delivery to that recipient.
+  virtual absl::StatusOr<int64_t> InsertDelivery(const Delivery& delivery) = 0;
+  // Replaces the mutable fields (state through updated_at) of the delivery (message_id,
+  // recipient_agency). NotFound if absent. A non-empty lease_id must be unique (AlreadyExists).
+  virtual absl::Status UpdateDelivery(const Delivery& delivery) = 0;
+
   // Appends an entry whose seq is exactly the last seq + 1 (FailedPrecondition otherwise).
   virtual absl::Status AppendAudit(const AuditEntry& entry) = 0;
 
   // Runs `fn` atomically within this transaction: if it returns an error, its writes are undone
   // and the error returned; earlier and later writes of the enclosing closure are kept.
   virtual absl::Status Atomically(absl::FunctionRef<absl::Status(WriteTx&)> fn) = 0;
+
+  // The number of the commit this transaction will be part of: the same for all closures
+  // committed together, and increasing from one commit to the next (for batch metrics).
+  virtual int64_t commit_number() const = 0;
 };
 
 using WriteFn = absl::AnyInvocable<absl::Status(WriteTx&)>;

@@ -100,6 +100,7 @@ void ConsentService::Withdraw(const CallContext& ctx, std::string consent_id, st
         withdrawn.withdrawn_by_user = ctx.principal.user_id;
         withdrawn.withdrawal_reason = reason;
         RETURN_IF_ERROR(tx.InsertConsentVersion(withdrawn));
+        if (on_withdrawn_) RETURN_IF_ERROR(on_withdrawn_(tx, withdrawn));
         entry.reason = absl::StrCat(entry.reason, "; withdrew consent ", consent_id, " (v",
                                     withdrawn.version, ")");
         return withdrawn;

@@ -3,6 +3,7 @@
 #ifndef THROUGHCARE_SERVICES_CONSENT_CONSENT_SERVICE_H_
 #define THROUGHCARE_SERVICES_CONSENT_CONSENT_SERVICE_H_
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -59,6 +60,12 @@ class ConsentService {
   // FAILED_PRECONDITION if already withdrawn.
   void Withdraw(const CallContext& ctx, std::string consent_id, std::string reason,
                 audit::Reply<Consent> reply);
+  // Runs inside each withdrawal's transaction, after the withdrawn version is written; an error
+  // fails the withdrawal. The broker wires messaging's withdrawal notices here. Set before
+  // serving.
+  void set_on_withdrawn(std::function<absl::Status(WriteTx&, const Consent&)> fn) {
+    on_withdrawn_ = std::move(fn);
+  }
   // The person's consents the caller may read ("consent.read" on all their classes); latest
   // versions, or every version with `include_history`.
   void List(const CallContext& ctx, std::string subject_id, bool include_history,
@@ -72,6 +79,7 @@ class ConsentService {
   const audit::AuditLog& audit_log_;
   const policy::PolicyStore& policies_;
   const Clock& clock_;
+  std::function<absl::Status(WriteTx&, const Consent&)> on_withdrawn_;
 };
 
 }  // namespace throughcare::consent

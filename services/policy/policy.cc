@@ -24,7 +24,7 @@ namespace {
 constexpr absl::string_view kActions[] = {
     kSubjectRegister, kSubjectRead,  kSubjectUpdate,     kRecordWrite,      kRecordRead,
     kAuditRead,       kConsentWrite, kConsentRead,       kRelationshipWrite, kRelationshipRead,
-    kPolicyReload};
+    kPolicyReload,    kMessageSend,  kMessageReceive};
 constexpr int kNumActions = sizeof(kActions) / sizeof(kActions[0]);
 
 int ActionIndex(absl::string_view action) {
@@ -888,6 +888,7 @@ void Decider::Finish() {
         break;
       case Basis::kConsent:
         Allow(ConsentName(*consent_));
+        d_.consent_id = consent_->consent_id;
         break;
       case Basis::kStatutory:
         Allow(p_.statutory_basis_text[statutory_]);

@@ -46,6 +46,9 @@ inline constexpr absl::string_view kConsentRead = "consent.read";
 inline constexpr absl::string_view kRelationshipWrite = "relationship.write";
 inline constexpr absl::string_view kRelationshipRead = "relationship.read";
 inline constexpr absl::string_view kPolicyReload = "policy.reload";
+// Sending a record in a message (the sender), and receiving one (each recipient).
+inline constexpr absl::string_view kMessageSend = "message.send";
+inline constexpr absl::string_view kMessageReceive = "message.receive";
 
 // The data classes the broker itself uses for subject and audit actions; every policy file must
 // declare them.
@@ -96,6 +99,8 @@ struct Decision {
   std::string reason;
   // The lawful basis an allowed decision relies on (see AuditEntry::basis); empty when denied.
   std::string basis;
+  // The consent the basis is, when it is one; empty otherwise.
+  std::string consent_id;
   // Obligations.
   bool answer_not_found = false;     // denied for lack of a relationship: answer NOT_FOUND
   bool break_glass = false;          // allowed only by break-glass: audit it and open a review

@@ -85,72 +85,84 @@ void RecordService::Put(const CallContext& ctx, PutRecordParams p,
       storage_, audit_log_, audit_log_.Begin(ctx, policy::kRecordWrite),
       [this, policy = policies_.Current(), ctx, p = std::move(p)](
           WriteTx& tx, AuditEntry& entry) -> absl::StatusOr<RecordHeader> {
-        entry.subject_id = p.subject_id;
-        entry.record_id = p.record_id;
-        const absl::Time now = clock_.Now();
-        RecordHeader h;
-        h.record_id = p.record_id.empty() ? crypto::NewOpaqueId("rec") : p.record_id;
-        h.version = 1;
-        h.subject_id = p.subject_id;
-        h.record_type = p.record_type;
-        h.data_class = p.data_class;
-        h.collected_for = ctx.purpose;
-        h.labels = p.labels;
-        h.owner_agency = ctx.principal.agency_id;
-        h.author_user = ctx.principal.user_id;
-        h.created_at = now;
-
-        // Labels say who may see a record; they do not stop its owner writing it.
-        RecordHeader decided = h;
-        decided.labels.clear();
-        absl::StatusOr<StoredRecord> latest = absl::NotFoundError("new record");
-        if (!p.record_id.empty()) {
-          latest = tx.GetRecord(p.record_id, 0);
-          if (!latest.ok() && !absl::IsNotFound(latest.status())) return latest.status();
-          // A record about someone else, or unknown: NOT_FOUND as for any unknown record.
-          if (!latest.ok() || latest->header.subject_id != p.subject_id) {
-            RETURN_IF_ERROR(policy::AuthorizeAbout(*policy, ctx, tx, p.subject_id, false,
-                                                   RecordTarget(policy::kRecordWrite, decided, ""),
-                                                   now, entry, NoSuchRecord(p.record_id))
-                                .status());
-          }
-        }
-        const bool exists = tx.GetSubject(p.subject_id).ok();
-        RETURN_IF_ERROR(policy::AuthorizeAbout(*policy, ctx, tx, p.subject_id, exists,
-                                               RecordTarget(policy::kRecordWrite, decided, ""),
-                                               now, entry, NoSuchSubject(p.subject_id))
-                            .status());
-        if (latest.ok()) {
-          if (latest->header.owner_agency != ctx.principal.agency_id) {
-            entry.decision = AuditDecision::kDeny;
-            entry.basis.clear();
-            entry.reason = absl::StrCat("record is owned by agency '", latest->header.owner_agency,
-                                        "'; only the owner may put new versions");
-            return absl::PermissionDeniedError(entry.reason);
-          }
-          if (latest->header.record_type != p.record_type) {
-            return absl::FailedPreconditionError(
-                absl::StrCat("body: record ", p.record_id, " is a ", latest->header.record_type,
-                             "; a new version cannot change it to ", p.record_type));
-          }
-          if (latest->header.version != p.expected_version) {
-            return absl::AbortedError(absl::StrCat(
-                "expected_version: ", p.expected_version, " is stale; record ", p.record_id,
-                " is at version ", latest->header.version, " (re-read it and retry)"));
-          }
-          h.version = latest->header.version + 1;
-        }
-        entry.record_id = h.record_id;
-        entry.record_version = h.version;
-
-        ASSIGN_OR_RETURN(std::string key, SubjectKey(tx, p.subject_id));
-        StoredRecord stored;
-        stored.header = h;
-        ASSIGN_OR_RETURN(stored.sealed_body, crypto::Seal(key, p.body, BodyAad(h)));
-        RETURN_IF_ERROR(tx.InsertRecordVersion(stored));
-        return h;
+        return PutInTx(tx, *policy, ctx, p, clock_.Now(), entry);
       },
       std::move(reply));
+}
+
+absl::StatusOr<RecordHeader> RecordService::PutInTx(WriteTx& tx, const policy::Policy& policy,
+                                                    const CallContext& ctx,
+                                                    const PutRecordParams& p, absl::Time now,
+                                                    AuditEntry& entry) const {
+  entry.subject_id = p.subject_id;
+  entry.record_id = p.record_id;
+  RecordHeader h;
+  h.record_id = p.record_id.empty() ? crypto::NewOpaqueId("rec") : p.record_id;
+  h.version = 1;
+  h.subject_id = p.subject_id;
+  h.record_type = p.record_type;
+  h.data_class = p.data_class;
+  h.collected_for = ctx.purpose;
+  h.labels = p.labels;
+  h.owner_agency = ctx.principal.agency_id;
+  h.author_user = ctx.principal.user_id;
+  h.created_at = now;
+
+  // Labels say who may see a record; they do not stop its owner writing it.
+  RecordHeader decided = h;
+  decided.labels.clear();
+  absl::StatusOr<StoredRecord> latest = absl::NotFoundError("new record");
+  if (!p.record_id.empty()) {
+    latest = tx.GetRecord(p.record_id, 0);
+    if (!latest.ok() && !absl::IsNotFound(latest.status())) return latest.status();
+    // A record about someone else, or unknown: NOT_FOUND as for any unknown record.
+    if (!latest.ok() || latest->header.subject_id != p.subject_id) {
+      RETURN_IF_ERROR(policy::AuthorizeAbout(policy, ctx, tx, p.subject_id, false,
+                                             RecordTarget(policy::kRecordWrite, decided, ""), now,
+                                             entry, NoSuchRecord(p.record_id))
+                          .status());
+    }
+  }
+  const bool exists = tx.GetSubject(p.subject_id).ok();
+  RETURN_IF_ERROR(policy::AuthorizeAbout(policy, ctx, tx, p.subject_id, exists,
+                                         RecordTarget(policy::kRecordWrite, decided, ""), now,
+                                         entry, NoSuchSubject(p.subject_id))
+                      .status());
+  if (latest.ok()) {
+    if (latest->header.owner_agency != ctx.principal.agency_id) {
+      entry.decision = AuditDecision::kDeny;
+      entry.basis.clear();
+      entry.reason = absl::StrCat("record is owned by agency '", latest->header.owner_agency,
+                                  "'; only the owner may put new versions");
+      return absl::PermissionDeniedError(entry.reason);
+    }
+    if (latest->header.record_type != p.record_type) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("body: record ", p.record_id, " is a ", latest->header.record_type,
+                       "; a new version cannot change it to ", p.record_type));
+    }
+    if (latest->header.version != p.expected_version) {
+      return absl::AbortedError(absl::StrCat("expected_version: ", p.expected_version,
+                                             " is stale; record ", p.record_id, " is at version ",
+                                             latest->header.version, " (re-read it and retry)"));
+    }
+    h.version = latest->header.version + 1;
+  }
+  entry.record_id = h.record_id;
+  entry.record_version = h.version;
+
+  ASSIGN_OR_RETURN(std::string key, SubjectKey(tx, p.subject_id));
+  StoredRecord stored;
+  stored.header = h;
+  ASSIGN_OR_RETURN(stored.sealed_body, crypto::Seal(key, p.body, BodyAad(h)));
+  RETURN_IF_ERROR(tx.InsertRecordVersion(stored));
+  return h;
+}
+
+absl::StatusOr<std::string> RecordService::OpenBody(WriteTx& tx,
+                                                    const StoredRecord& stored) const {
+  ASSIGN_OR_RETURN(std::string key, SubjectKey(tx, stored.header.subject_id));
+  return crypto::Open(key, stored.sealed_body, BodyAad(stored.header));
 }
 
 void RecordService::Get(const CallContext& ctx, std::string record_id, int64_t version,
@@ -175,10 +187,8 @@ void RecordService::Get(const CallContext& ctx, std::string record_id, int64_t v
                                    RecordTarget(policy::kRecordRead, stored->header,
                                                 break_glass_reason),
                                    clock_.Now(), entry, NoSuchRecord(record_id)));
-        ASSIGN_OR_RETURN(std::string key, SubjectKey(tx, stored->header.subject_id));
         Record record;
-        ASSIGN_OR_RETURN(record.body,
-                         crypto::Open(key, stored->sealed_body, BodyAad(stored->header)));
+        ASSIGN_OR_RETURN(record.body, OpenBody(tx, *stored));
         record.header = std::move(stored->header);
         record.redact_victim_fields = decision.redact_victim_fields;
         return record;

@@ -57,6 +57,14 @@ class RecordService {
   void List(const CallContext& ctx, std::string subject_id, std::string break_glass_reason,
             audit::Reply<std::vector<RecordHeader>> reply);
 
+  // The parts of Put and Get that run inside a caller's transaction, for services that carry
+  // records (messaging). PutInTx decides "record.write", records the decision in `entry` and
+  // stores the new version, as Put does. OpenBody decrypts a stored version's contents.
+  absl::StatusOr<RecordHeader> PutInTx(WriteTx& tx, const policy::Policy& policy,
+                                       const CallContext& ctx, const PutRecordParams& params,
+                                       absl::Time now, AuditEntry& entry) const;
+  absl::StatusOr<std::string> OpenBody(WriteTx& tx, const StoredRecord& stored) const;
+
  private:
   absl::StatusOr<std::string> SubjectKey(WriteTx& tx, absl::string_view subject_id) const;
 

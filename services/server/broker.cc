@@ -6,6 +6,8 @@
 #include <grpcpp/health_check_service_interface.h>
 
 #include <filesystem>
+#include <map>
+#include <thread>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -15,6 +17,7 @@
 #include "services/consent/consent_service.h"
 #include "services/policy/policy_admin.h"
 #include "services/crypto/aead.h"
+#include "services/messaging/messaging_service.h"
 #include "services/policy/policy_store.h"
 #include "services/records/record_service.h"
 #include "services/server/edge.h"
@@ -54,6 +57,16 @@ absl::Status CheckAgenciesAgainstPolicy(const BrokerConfig& config, const policy
   return absl::OkStatus();
 }
 
+std::map<std::string, messaging::AgencyInfo> MessagingAgencies(const BrokerConfig& config) {
+  std::map<std::string, messaging::AgencyInfo> out;
+  for (const AgencyConfig& a : config.agencies) out[a.id] = messaging::AgencyInfo{a.kind, a.roles};
+  return out;
+}
+
+// How often the broker settles what has fallen due in messaging (expiry, expired leases) and
+// wakes subscribers (deliveries whose retry delay has passed, notices from other services).
+constexpr absl::Duration kMessagingTick = absl::Milliseconds(100);
+
 class BrokerImpl final : public Broker {
  public:
   BrokerImpl(const BrokerConfig& config, const Clock& clock, std::unique_ptr<Storage> storage,
@@ -70,6 +83,8 @@ class BrokerImpl final : public Broker {
         record_service_(*storage_, audit_log_, policies_, clock, std::move(master_key)),
         audit_service_(*storage_, audit_log_, policies_, clock),
         consent_service_(*storage_, audit_log_, policies_, clock),
+        messaging_service_(*storage_, audit_log_, policies_, clock, record_service_,
+                           MessagingAgencies(config), config.messaging),
         policy_admin_(*storage_, audit_log_, policies_, clock, config_.policy_file,
                       [this](const policy::Policy& p) {
                         return CheckAgenciesAgainstPolicy(config_, p);
@@ -78,7 +93,14 @@ class BrokerImpl final : public Broker {
         record_handlers_(edge_, record_service_),
         audit_handlers_(edge_, audit_service_),
         consent_handlers_(edge_, consent_service_),
-        admin_handlers_(edge_, policy_admin_) {}
+        messaging_handlers_(edge_, messaging_service_),
+        admin_handlers_(edge_, policy_admin_) {
+    consent_service_.set_on_withdrawn([this](WriteTx& tx, const Consent& consent) {
+      return messaging_service_.OnConsentWithdrawn(tx, consent);
+    });
+    messaging_service_.set_accept_observer(
+        [this](bool first_in_commit) { metrics_->RecordMessageAccepted(first_in_commit); });
+  }
 
   absl::Status Serve(std::shared_ptr<grpc::ServerCredentials> credentials) {
     grpc::EnableDefaultHealthCheckService(true);
@@ -90,12 +112,14 @@ class BrokerImpl final : public Broker {
     builder.RegisterService(&record_handlers_);
     builder.RegisterService(&audit_handlers_);
     builder.RegisterService(&consent_handlers_);
+    builder.RegisterService(&messaging_handlers_);
     builder.RegisterService(&admin_handlers_);
     server_ = builder.BuildAndStart();
     if (server_ == nullptr || port_ == 0) {
       return absl::UnavailableError(
           absl::StrCat("cannot listen on ", config_.listen, " (address in use or not local?)"));
     }
+    ticker_ = std::thread([this] { Tick(); });
     return absl::OkStatus();
   }
 
@@ -109,12 +133,35 @@ class BrokerImpl final : public Broker {
     server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoSeconds(grace));
     server_->Wait();
     server_.reset();
+    {
+      absl::MutexLock lock(&tick_mu_);
+      stopping_ = true;
+    }
+    if (ticker_.joinable()) ticker_.join();
     storage_->Close();
   }
 
   ~BrokerImpl() override { Shutdown(absl::Seconds(5)); }
 
  private:
+  void Tick() {
+    absl::MutexLock lock(&tick_mu_);
+    while (!tick_mu_.AwaitWithTimeout(absl::Condition(&stopping_), kMessagingTick)) {
+      tick_mu_.Unlock();
+      absl::StatusOr<messaging::SweepResult> swept = messaging_service_.Sweep();
+      if (!swept.ok()) {
+        Log(LogLevel::kWarning, "messaging.sweep", {{"error", swept.status().ToString()}});
+      } else if (swept->expired + swept->dead_lettered + swept->returned > 0) {
+        Log(LogLevel::kInfo, "messaging.sweep",
+            {{"expired", absl::StrCat(swept->expired)},
+             {"dead_lettered", absl::StrCat(swept->dead_lettered)},
+             {"returned", absl::StrCat(swept->returned)}});
+      }
+      messaging_service_.SignalAll();
+      tick_mu_.Lock();
+    }
+  }
+
   const BrokerConfig config_;
   std::unique_ptr<Storage> storage_;
   std::unique_ptr<Metrics> metrics_;  // reads storage_ when scraped
@@ -126,14 +173,19 @@ class BrokerImpl final : public Broker {
   records::RecordService record_service_;
   audit::AuditService audit_service_;
   consent::ConsentService consent_service_;
+  messaging::MessagingService messaging_service_;
   policy::PolicyAdmin policy_admin_;
   SubjectHandlers subject_handlers_;
   RecordHandlers record_handlers_;
   AuditHandlers audit_handlers_;
   ConsentHandlers consent_handlers_;
+  MessagingHandlers messaging_handlers_;
   AdminHandlers admin_handlers_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
+  absl::Mutex tick_mu_;
+  bool stopping_ ABSL_GUARDED_BY(tick_mu_) = false;
+  std::thread ticker_;
 };
 
 }  // namespace

@@ -81,6 +81,21 @@ class Reader {
     return out;
   }
 
+  // An optional number in [min, max]; `fallback` when absent.
+  absl::StatusOr<double> Number(const YAML::Node& map, absl::string_view key, double min,
+                                double max, double fallback, bool whole) const {
+    YAML::Node n = map[std::string(key)];
+    if (!n) return fallback;
+    double value = 0;
+    if (!n.IsScalar() || !YAML::convert<double>::decode(n, value) ||
+        (whole && value != static_cast<double>(static_cast<int64_t>(value))) || value < min ||
+        value > max) {
+      return Error(n, absl::StrCat("'", key, "' must be a ", whole ? "whole " : "",
+                                   "number from ", min, " to ", max));
+    }
+    return value;
+  }
+
  private:
   std::string path_;
   std::filesystem::path base_;
@@ -92,6 +107,27 @@ bool IsSlug(absl::string_view s) {
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
   }
   return true;
+}
+
+absl::StatusOr<messaging::MessagingLimits> ParseMessaging(const Reader& r, const YAML::Node& n) {
+  messaging::MessagingLimits m;
+  if (!n) return m;
+  RETURN_IF_ERROR(r.Keys(n, "messaging",
+                         {"max_message_bytes", "mailbox_limit", "send_rate_per_second",
+                          "send_burst", "max_attempts"}));
+  ASSIGN_OR_RETURN(double v, r.Number(n, "max_message_bytes", 1024, 4 << 20,
+                                      static_cast<double>(m.max_message_bytes), true));
+  m.max_message_bytes = static_cast<int64_t>(v);
+  ASSIGN_OR_RETURN(v, r.Number(n, "mailbox_limit", 1, 10000000,
+                               static_cast<double>(m.mailbox_limit), true));
+  m.mailbox_limit = static_cast<int64_t>(v);
+  ASSIGN_OR_RETURN(m.send_rate_per_second,
+                   r.Number(n, "send_rate_per_second", 0.001, 1e6, m.send_rate_per_second, false));
+  ASSIGN_OR_RETURN(v, r.Number(n, "send_burst", 1, 1e6, m.send_burst, true));
+  m.send_burst = static_cast<int>(v);
+  ASSIGN_OR_RETURN(v, r.Number(n, "max_attempts", 1, 100, m.max_attempts, true));
+  m.max_attempts = static_cast<int>(v);
+  return m;
 }
 
 absl::StatusOr<AgencyConfig> ParseAgency(const Reader& r, const YAML::Node& n) {
@@ -158,7 +194,7 @@ absl::StatusOr<BrokerConfig> LoadConfig(const std::string& path) {
   try {
     RETURN_IF_ERROR(r.Keys(root, "the top level",
                            {"listen", "metrics_listen", "tls", "storage", "master_key_file",
-                            "audit_signing_key_file", "policy_file", "agencies"}));
+                            "audit_signing_key_file", "policy_file", "messaging", "agencies"}));
     ASSIGN_OR_RETURN(c.listen, r.String(root, "listen", true));
     ASSIGN_OR_RETURN(c.metrics_listen, r.String(root, "metrics_listen", false));
     YAML::Node tls = root["tls"];
@@ -174,6 +210,7 @@ absl::StatusOr<BrokerConfig> LoadConfig(const std::string& path) {
     ASSIGN_OR_RETURN(c.master_key_file, r.Path(root, "master_key_file"));
     ASSIGN_OR_RETURN(c.audit_signing_key_file, r.Path(root, "audit_signing_key_file"));
     ASSIGN_OR_RETURN(c.policy_file, r.Path(root, "policy_file"));
+    ASSIGN_OR_RETURN(c.messaging, ParseMessaging(r, root["messaging"]));
     YAML::Node agencies = root["agencies"];
     if (!agencies || !agencies.IsSequence() || agencies.size() == 0) {
       return r.Error(agencies ? agencies : root, "'agencies' must be a non-empty list");

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "services/messaging/messaging_service.h"
 
 namespace throughcare::server {
 
@@ -38,6 +39,7 @@ struct BrokerConfig {
   std::string master_key_file;         // 32 random bytes, hex-encoded (64 characters)
   std::string audit_signing_key_file;  // PEM private key that signs audit checkpoints
   std::string policy_file;
+  messaging::MessagingLimits messaging;  // the optional `messaging:` section
   std::vector<AgencyConfig> agencies;
 };
 

@@ -199,4 +199,115 @@ void ToProto(const AuditPage& page, v1::QueryAuditLogResponse* out) {
   }
 }
 
+v1::DeliveryState ToProto(DeliveryState s) {
+  switch (s) {
+    case DeliveryState::kPending:
+      return v1::DELIVERY_STATE_PENDING;
+    case DeliveryState::kLeased:
+      return v1::DELIVERY_STATE_DELIVERED;
+    case DeliveryState::kAcked:
+      return v1::DELIVERY_STATE_ACKNOWLEDGED;
+    case DeliveryState::kWithheld:
+      return v1::DELIVERY_STATE_WITHHELD;
+    case DeliveryState::kExpired:
+      return v1::DELIVERY_STATE_EXPIRED;
+    case DeliveryState::kDeadLettered:
+      return v1::DELIVERY_STATE_DEAD_LETTERED;
+  }
+  return v1::DELIVERY_STATE_UNSPECIFIED;
+}
+
+void ToProto(const Delivery& d, v1::RecipientStatus* out) {
+  out->set_agency_id(d.recipient_agency);
+  out->set_state(ToProto(d.state));
+  out->set_reason(d.reason);
+  out->set_attempts(d.attempts);
+  if (d.first_delivered_at) ToProto(*d.first_delivered_at, out->mutable_first_delivered_at());
+  if (d.acked_at) ToProto(*d.acked_at, out->mutable_acknowledged_at());
+  if (d.ended_at) ToProto(*d.ended_at, out->mutable_ended_at());
+}
+
+void ToProto(const messaging::SendResult& r, v1::SendResponse* out) {
+  out->set_message_id(r.message.message_id);
+  out->set_duplicate(r.duplicate);
+  ToProto(r.message.expires_at, out->mutable_expires_at());
+  for (const Delivery& d : r.deliveries) {
+    v1::RecipientStatus* status = out->add_recipients();
+    ToProto(d, status);
+    ToProto(r.message.created_at, status->mutable_accepted_at());
+  }
+}
+
+void ToProto(const messaging::Delivered& d, v1::Delivery* out) {
+  const Message& m = d.message;
+  out->set_lease_id(d.delivery.lease_id);
+  ToProto(d.delivery.lease_expires_at, out->mutable_lease_expires_at());
+  out->set_attempt(d.delivery.attempts);
+  out->set_message_id(m.message_id);
+  out->set_sender_agency(m.sender_agency);
+  out->set_sender_user(m.sender_user);
+  out->set_subject_id(m.subject_id);
+  out->set_purpose(m.purpose);
+  out->set_correlation_id(m.correlation_id);
+  ToProto(m.created_at, out->mutable_sent_at());
+  ToProto(m.expires_at, out->mutable_expires_at());
+  switch (m.kind) {
+    case MessageKind::kRecords:
+      out->set_kind(v1::MESSAGE_KIND_RECORDS);
+      for (const Record& r : d.records) ToProto(r, out->add_records());
+      break;
+    case MessageKind::kReport: {
+      out->set_kind(v1::MESSAGE_KIND_REPORT);
+      v1::DeliveryReport* report = out->mutable_report();
+      report->set_message_id(m.notice_message_id);
+      report->set_recipient_agency(m.notice_recipient);
+      report->set_state(ToProto(m.notice_state));
+      report->set_reason(m.notice_reason);
+      break;
+    }
+    case MessageKind::kWithdrawalNotice: {
+      out->set_kind(v1::MESSAGE_KIND_WITHDRAWAL_NOTICE);
+      v1::WithdrawalNotice* notice = out->mutable_withdrawal_notice();
+      notice->set_consent_id(m.notice_consent_id);
+      for (const std::string& id : m.notice_message_ids) notice->add_message_ids(id);
+      break;
+    }
+  }
+}
+
+void ToProto(const std::vector<messaging::Delivered>& ds, v1::ReceiveResponse* out) {
+  for (const messaging::Delivered& d : ds) ToProto(d, out->add_deliveries());
+}
+
+void ToProto(const messaging::Settled& s, v1::SettlementResult* out) {
+  out->set_lease_id(s.lease_id);
+  out->set_message_id(s.message_id);
+  out->set_state(ToProto(s.state));
+}
+
+void ToProto(const std::vector<messaging::Settled>& ss, v1::AckResponse* out) {
+  for (const messaging::Settled& s : ss) ToProto(s, out->add_results());
+}
+
+void ToProto(const messaging::MessageStatus& s, v1::MessageStatus* out) {
+  const Message& m = s.message;
+  out->set_message_id(m.message_id);
+  out->set_subject_id(m.subject_id);
+  out->set_purpose(m.purpose);
+  out->set_correlation_id(m.correlation_id);
+  out->set_sender_user(m.sender_user);
+  ToProto(m.created_at, out->mutable_sent_at());
+  ToProto(m.expires_at, out->mutable_expires_at());
+  for (const RecordRef& r : m.records) {
+    v1::RecordReference* ref = out->add_records();
+    ref->set_record_id(r.record_id);
+    ref->set_version(r.version);
+  }
+  for (const Delivery& d : s.deliveries) {
+    v1::RecipientStatus* status = out->add_recipients();
+    ToProto(d, status);
+    ToProto(m.created_at, status->mutable_accepted_at());
+  }
+}
+
 }  // namespace throughcare::server

@@ -7,6 +7,7 @@
 #include "absl/time/time.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "services/consent/consent_service.h"
+#include "services/messaging/messaging_service.h"
 #include "services/policy/policy_admin.h"
 #include "throughcare/audit.h"
 #include "throughcare/consent.h"
@@ -15,6 +16,7 @@
 #include "throughcare/v1/admin.pb.h"
 #include "throughcare/v1/audit.pb.h"
 #include "throughcare/v1/consent.pb.h"
+#include "throughcare/v1/messaging.pb.h"
 #include "throughcare/v1/records.pb.h"
 #include "throughcare/v1/subjects.pb.h"
 
@@ -34,6 +36,14 @@ void ToProto(const std::vector<Relationship>& rs, v1::ListRelationshipsResponse*
 void ToProto(const ReviewItem& item, v1::ReviewItem* out);
 void ToProto(const consent::AccessExplanation& e, v1::CheckAccessResponse* out);
 void ToProto(const policy::ReloadResult& r, v1::ReloadPolicyResponse* out);
+v1::DeliveryState ToProto(DeliveryState s);
+void ToProto(const Delivery& d, v1::RecipientStatus* out);
+void ToProto(const messaging::SendResult& r, v1::SendResponse* out);
+void ToProto(const messaging::Delivered& d, v1::Delivery* out);
+void ToProto(const std::vector<messaging::Delivered>& ds, v1::ReceiveResponse* out);
+void ToProto(const messaging::Settled& s, v1::SettlementResult* out);
+void ToProto(const std::vector<messaging::Settled>& ss, v1::AckResponse* out);
+void ToProto(const messaging::MessageStatus& s, v1::MessageStatus* out);
 
 // Clears every field marked [(victim_related) = true], recursively.
 void RedactVictimRelated(google::protobuf::Message* message);

@@ -44,7 +44,7 @@ std::string Metadata(grpc::CallbackServerContext* ctx, const char* key) {
 }  // namespace
 
 absl::StatusOr<Edge::Started> Edge::Begin(grpc::CallbackServerContext* ctx,
-                                          const std::string& purpose) {
+                                          const std::optional<std::string>& purpose) {
   Started started;
   CallContext& call = started.call;
   std::string request_id = Metadata(ctx, "x-request-id");
@@ -61,9 +61,11 @@ absl::StatusOr<Edge::Started> Edge::Begin(grpc::CallbackServerContext* ctx,
   }
   ASSIGN_OR_RETURN(call.principal, authenticator_.Identify(
                                        cns, Metadata(ctx, "authorization"), clock_.Now()));
-  call.purpose = purpose;
+  call.purpose = purpose.value_or("");
   started.refused = authenticator_.CheckRole(call.principal);
-  if (started.refused.ok()) started.refused = ValidatePurpose(purpose, *policies_.Current());
+  if (started.refused.ok() && purpose.has_value()) {
+    started.refused = ValidatePurpose(*purpose, *policies_.Current());
+  }
   return started;
 }
 
@@ -80,7 +82,8 @@ void Edge::Refuse(absl::string_view method, const Started& started,
 }
 
 grpc::ServerUnaryReactor* Edge::Unary(
-    grpc::CallbackServerContext* ctx, absl::string_view method, const std::string& purpose,
+    grpc::CallbackServerContext* ctx, absl::string_view method,
+    const std::optional<std::string>& purpose,
     absl::AnyInvocable<void(const CallContext&, Finish)> handle) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   absl::Time start = clock_.Now();

@@ -6,6 +6,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -48,7 +49,10 @@ class Edge {
   // Identifies the caller (client certificate, practitioner assertion) and sets the request id
   // (echoed in the response metadata "x-request-id"); an unidentified caller is the error. Then
   // checks the role the agency may grant and the declared purpose; their failure is `refused`.
-  absl::StatusOr<Started> Begin(grpc::CallbackServerContext* ctx, const std::string& purpose);
+  // `purpose` is nullopt for calls that declare none: receiving and settling messages, which
+  // are used for each message's own purpose.
+  absl::StatusOr<Started> Begin(grpc::CallbackServerContext* ctx,
+                                const std::optional<std::string>& purpose);
 
   // Audits the refusal of an identified caller ("rpc.<method>", deny, the reason), then calls
   // `done` with the refusal (or with the audit failure, which replaces it).
@@ -57,7 +61,7 @@ class Edge {
 
   // A unary call: Begin, then `handle`, which must eventually call the Finish it is given.
   grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx, absl::string_view method,
-                                  const std::string& purpose,
+                                  const std::optional<std::string>& purpose,
                                   absl::AnyInvocable<void(const CallContext&, Finish)> handle);
 
   // Logs the end of a call (method, code, who, duration) and counts it in the metrics.

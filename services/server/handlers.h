@@ -5,6 +5,7 @@
 
 #include "services/audit/audit_service.h"
 #include "services/consent/consent_service.h"
+#include "services/messaging/messaging_service.h"
 #include "services/policy/policy_admin.h"
 #include "services/records/record_service.h"
 #include "services/server/edge.h"
@@ -12,6 +13,7 @@
 #include "throughcare/v1/admin.grpc.pb.h"
 #include "throughcare/v1/audit.grpc.pb.h"
 #include "throughcare/v1/consent.grpc.pb.h"
+#include "throughcare/v1/messaging.grpc.pb.h"
 #include "throughcare/v1/records.grpc.pb.h"
 #include "throughcare/v1/subjects.grpc.pb.h"
 
@@ -112,6 +114,29 @@ class ConsentHandlers final : public v1::ConsentService::CallbackService {
  private:
   Edge& edge_;
   consent::ConsentService& service_;
+};
+
+class MessagingHandlers final : public v1::MessagingService::CallbackService {
+ public:
+  MessagingHandlers(Edge& edge, messaging::MessagingService& service)
+      : edge_(edge), service_(service) {}
+
+  grpc::ServerUnaryReactor* Send(grpc::CallbackServerContext* ctx, const v1::SendRequest* req,
+                                 v1::SendResponse* resp) override;
+  grpc::ServerBidiReactor<v1::SubscribeRequest, v1::SubscribeResponse>* Subscribe(
+      grpc::CallbackServerContext* ctx) override;
+  grpc::ServerUnaryReactor* Receive(grpc::CallbackServerContext* ctx,
+                                    const v1::ReceiveRequest* req,
+                                    v1::ReceiveResponse* resp) override;
+  grpc::ServerUnaryReactor* Ack(grpc::CallbackServerContext* ctx, const v1::AckRequest* req,
+                                v1::AckResponse* resp) override;
+  grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* ctx,
+                                      const v1::GetStatusRequest* req,
+                                      v1::MessageStatus* resp) override;
+
+ private:
+  Edge& edge_;
+  messaging::MessagingService& service_;
 };
 
 class AdminHandlers final : public v1::AdminService::CallbackService {

@@ -50,7 +50,18 @@ class PrometheusMetrics final : public Metrics {
         durations_(prometheus::BuildHistogram()
                        .Name("throughcare_rpc_duration_seconds")
                        .Help("RPC latency from arrival to reply, by method.")
-                       .Register(*registry_)) {}
+                       .Register(*registry_)),
+        accepted_(prometheus::BuildCounter()
+                      .Name("throughcare_messages_accepted_total")
+                      .Help("Messages accepted by Send, durably.")
+                      .Register(*registry_)
+                      .Add({})),
+        message_commits_(prometheus::BuildCounter()
+                             .Name("throughcare_message_commits_total")
+                             .Help("Commits that accepted at least one message; messages "
+                                   "accepted divided by this is messages per commit.")
+                             .Register(*registry_)
+                             .Add({})) {}
 
   absl::Status Serve(const std::string& listen) {
     if (listen.empty()) return absl::OkStatus();
@@ -76,6 +87,11 @@ class PrometheusMetrics final : public Metrics {
         .Observe(absl::ToDoubleSeconds(duration));
   }
 
+  void RecordMessageAccepted(bool first_in_commit) override {
+    accepted_.Increment();
+    if (first_in_commit) message_commits_.Increment();
+  }
+
   int port() const override {
     if (exposer_ == nullptr) return 0;
     auto ports = exposer_->GetListeningPorts();
@@ -87,6 +103,8 @@ class PrometheusMetrics final : public Metrics {
   std::shared_ptr<StorageCollector> storage_collector_;
   prometheus::Family<prometheus::Counter>& calls_;
   prometheus::Family<prometheus::Histogram>& durations_;
+  prometheus::Counter& accepted_;
+  prometheus::Counter& message_commits_;
   std::unique_ptr<prometheus::Exposer> exposer_;
 };
 

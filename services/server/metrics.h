@@ -5,6 +5,9 @@
 //   throughcare_storage_commits_total               durable commits
 //   throughcare_storage_transactions_total          write transactions in them (their ratio is
 //                                                   the group-commit batch size)
+//   throughcare_messages_accepted_total             messages accepted by Send (durable)
+//   throughcare_message_commits_total               commits that accepted messages (messages
+//                                                   accepted / this = messages per commit)
 #ifndef THROUGHCARE_SERVICES_SERVER_METRICS_H_
 #define THROUGHCARE_SERVICES_SERVER_METRICS_H_
 
@@ -31,6 +34,8 @@ class Metrics {
 
   virtual void RecordCall(absl::string_view method, absl::StatusCode code,
                           absl::Duration duration) = 0;
+  // One message accepted; `first_in_commit` when it is the first of its commit.
+  virtual void RecordMessageAccepted(bool first_in_commit) = 0;
   // The HTTP port, or 0 when not serving.
   virtual int port() const = 0;
 };

@@ -4,6 +4,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
@@ -269,6 +270,47 @@ absl::StatusOr<RegisterParams> ValidateRegisterSubject(const v1::RegisterSubject
   return p;
 }
 
+// The contents of a record to put: body, data class and labels. `prefix` goes before each field
+// name ("" for PutRecord, "inline_record." for a send).
+absl::Status ValidateRecordContent(bool has_body, const v1::RecordBody& body,
+                                   const std::string& data_class,
+                                   const google::protobuf::RepeatedPtrField<std::string>& labels,
+                                   const policy::Policy& policy, absl::string_view prefix,
+                                   records::PutRecordParams& p) {
+  if (!has_body) return Required(absl::StrCat(prefix, "body"));
+  RETURN_IF_ERROR(ValidateBody(body));
+  p.record_type = RecordTypeOf(body);
+  if (data_class.empty()) return Required(absl::StrCat(prefix, "data_class"));
+  if (!policy.HasDataClass(data_class)) {
+    return Invalid(absl::StrCat(prefix, "data_class"),
+                   absl::StrCat("unknown data class '", data_class, "' (expected one of: ",
+                                absl::StrJoin(policy.data_classes(), ", "), ")"));
+  }
+  const std::vector<std::string>* allowed = records::DataClassesFor(p.record_type);
+  if (allowed == nullptr ||
+      std::find(allowed->begin(), allowed->end(), data_class) == allowed->end()) {
+    return Invalid(absl::StrCat(prefix, "data_class"),
+                   absl::StrCat("a ", p.record_type, " may not be filed as '", data_class,
+                                "' (allowed: ", allowed ? absl::StrJoin(*allowed, ", ") : "", ")"));
+  }
+  p.data_class = data_class;
+  absl::flat_hash_set<std::string> seen;
+  for (int i = 0; i < labels.size(); ++i) {
+    const std::string& label = labels[i];
+    std::string field = absl::StrCat(prefix, "labels[", i, "]");
+    if (!policy.HasLabel(label)) {
+      return Invalid(field, absl::StrCat("unknown label '", label, "' (expected one of: ",
+                                         absl::StrJoin(policy.labels(), ", "), ")"));
+    }
+    if (!seen.insert(label).second) return Invalid(field, "given twice");
+    p.labels.push_back(label);
+  }
+  if (!body.SerializeToString(&p.body))
+    return Invalid(absl::StrCat(prefix, "body"), "cannot be serialized");
+  if (p.body.size() > 1 << 20) return Invalid(absl::StrCat(prefix, "body"), "larger than 1 MiB");
+  return absl::OkStatus();
+}
+
 absl::StatusOr<records::PutRecordParams> ValidatePutRecord(const v1::PutRecordRequest& req,
                                                            const policy::Policy& policy) {
   records::PutRecordParams p;
@@ -287,37 +329,8 @@ absl::StatusOr<records::PutRecordParams> ValidatePutRecord(const v1::PutRecordRe
   }
   p.record_id = req.record_id();
   p.expected_version = req.expected_version();
-  if (!req.has_body()) return Required("body");
-  RETURN_IF_ERROR(ValidateBody(req.body()));
-  p.record_type = RecordTypeOf(req.body());
-  if (req.data_class().empty()) return Required("data_class");
-  if (!policy.HasDataClass(req.data_class())) {
-    return Invalid("data_class", absl::StrCat("unknown data class '", req.data_class(),
-                                              "' (expected one of: ",
-                                              absl::StrJoin(policy.data_classes(), ", "), ")"));
-  }
-  const std::vector<std::string>* allowed = records::DataClassesFor(p.record_type);
-  if (allowed == nullptr ||
-      std::find(allowed->begin(), allowed->end(), req.data_class()) == allowed->end()) {
-    return Invalid("data_class",
-                   absl::StrCat("a ", p.record_type, " may not be filed as '", req.data_class(),
-                                "' (allowed: ", allowed ? absl::StrJoin(*allowed, ", ") : "",
-                                ")"));
-  }
-  p.data_class = req.data_class();
-  absl::flat_hash_set<std::string> seen;
-  for (int i = 0; i < req.labels_size(); ++i) {
-    const std::string& label = req.labels(i);
-    std::string field = absl::StrCat("labels[", i, "]");
-    if (!policy.HasLabel(label)) {
-      return Invalid(field, absl::StrCat("unknown label '", label, "' (expected one of: ",
-                                         absl::StrJoin(policy.labels(), ", "), ")"));
-    }
-    if (!seen.insert(label).second) return Invalid(field, "given twice");
-    p.labels.push_back(label);
-  }
-  if (!req.body().SerializeToString(&p.body)) return Invalid("body", "cannot be serialized");
-  if (p.body.size() > 1 << 20) return Invalid("body", "larger than 1 MiB");
+  RETURN_IF_ERROR(ValidateRecordContent(req.has_body(), req.body(), req.data_class(), req.labels(),
+                                        policy, "", p));
   return p;
 }
 
@@ -524,6 +537,148 @@ absl::StatusOr<AuditQuery> ValidateQueryAuditLog(const v1::QueryAuditLogRequest&
     }
   }
   return q;
+}
+
+// ---- Messaging ----
+
+namespace {
+
+// A duration field: unset gives `fallback`; otherwise within [min, max].
+absl::StatusOr<absl::Duration> ValidateDuration(bool has, const google::protobuf::Duration& d,
+                                                absl::Duration min, absl::Duration max,
+                                                absl::Duration fallback, absl::string_view field) {
+  if (!has) return fallback;
+  if (d.nanos() < 0 || d.nanos() >= 1000000000 || d.seconds() < 0) {
+    return Invalid(field, "must be a non-negative duration");
+  }
+  const absl::Duration value = absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
+  if (value < min || value > max) {
+    return Invalid(field, absl::StrCat("must be from ", absl::FormatDuration(min), " to ",
+                                       absl::FormatDuration(max), " (got ",
+                                       absl::FormatDuration(value), ")"));
+  }
+  return value;
+}
+
+bool IsKeyChar(char c) {
+  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == ':' ||
+         c == '-';
+}
+
+}  // namespace
+
+absl::StatusOr<messaging::SendParams> ValidateSend(const v1::SendRequest& req,
+                                                   const policy::Policy& policy) {
+  messaging::SendParams p;
+  if (req.recipient_agencies().empty()) return Required("recipient_agencies");
+  if (req.recipient_agencies_size() > 16) {
+    return Invalid("recipient_agencies", "at most 16 recipients per message");
+  }
+  absl::flat_hash_set<std::string> seen;
+  for (int i = 0; i < req.recipient_agencies_size(); ++i) {
+    const std::string field = absl::StrCat("recipient_agencies[", i, "]");
+    const std::string& agency = req.recipient_agencies(i);
+    if (agency.empty()) return Required(field);
+    RETURN_IF_ERROR(MaxLength(agency, 64, field));
+    if (!seen.insert(agency).second)
+      return Invalid(field, absl::StrCat("'", agency, "' given twice"));
+    p.recipients.push_back(agency);
+  }
+  RETURN_IF_ERROR(ValidateSubjectId(req.subject_id(), "subject_id"));
+  p.subject_id = req.subject_id();
+  if (req.records().empty() && !req.has_inline_record()) {
+    return Invalid("records",
+                   "a message carries at least one record: give records or inline_record");
+  }
+  if (req.records_size() > 16) return Invalid("records", "at most 16 records per message");
+  absl::flat_hash_set<std::string> record_ids;
+  for (int i = 0; i < req.records_size(); ++i) {
+    const std::string field = absl::StrCat("records[", i, "]");
+    RETURN_IF_ERROR(
+        ValidateRecordId(req.records(i).record_id(), absl::StrCat(field, ".record_id")));
+    if (req.records(i).version() < 0) {
+      return Invalid(absl::StrCat(field, ".version"), "must be 0 (latest) or a version number");
+    }
+    if (!record_ids.insert(req.records(i).record_id()).second) {
+      return Invalid(absl::StrCat(field, ".record_id"), "the record is given twice");
+    }
+    p.records.push_back(RecordRef{req.records(i).record_id(), req.records(i).version()});
+  }
+  if (req.has_inline_record()) {
+    records::PutRecordParams r;
+    r.subject_id = req.subject_id();
+    const v1::InlineRecord& in = req.inline_record();
+    RETURN_IF_ERROR(ValidateRecordContent(in.has_body(), in.body(), in.data_class(), in.labels(),
+                                          policy, "inline_record.", r));
+    p.inline_record = std::move(r);
+  }
+  const std::string& key = req.idempotency_key();
+  if (key.empty()) {
+    return Invalid("idempotency_key",
+                   "required: a key unique to this message, so a retried send is not sent twice");
+  }
+  if (key.size() > 128 || !std::all_of(key.begin(), key.end(), IsKeyChar)) {
+    return Invalid("idempotency_key", "must be 1-128 of [A-Za-z0-9._:-]");
+  }
+  p.idempotency_key = key;
+  RETURN_IF_ERROR(MaxLength(req.correlation_id(), 128, "correlation_id"));
+  p.correlation_id = req.correlation_id();
+  ASSIGN_OR_RETURN(p.time_to_live,
+                   ValidateDuration(req.has_time_to_live(), req.time_to_live(), absl::Minutes(1),
+                                    absl::Hours(24 * 30), absl::Hours(24 * 5), "time_to_live"));
+  return p;
+}
+
+absl::StatusOr<absl::Duration> ValidateLease(bool has, const google::protobuf::Duration& lease,
+                                             absl::string_view field) {
+  return ValidateDuration(has, lease, absl::Seconds(1), absl::Hours(1), absl::Seconds(60), field);
+}
+
+absl::StatusOr<messaging::Settlement> ValidateSettlement(const v1::Settlement& s,
+                                                         absl::string_view field) {
+  messaging::Settlement out;
+  RETURN_IF_ERROR(ValidateOpaqueId(s.lease_id(), "lse", absl::StrCat(field, ".lease_id")));
+  out.lease_id = s.lease_id();
+  switch (s.outcome_case()) {
+    case v1::Settlement::kAck:
+      out.outcome = messaging::Settlement::Outcome::kAck;
+      break;
+    case v1::Settlement::kNack: {
+      out.outcome = messaging::Settlement::Outcome::kNack;
+      ASSIGN_OR_RETURN(
+          out.retry_after,
+          ValidateDuration(true, s.nack().retry_after(), absl::ZeroDuration(), absl::Hours(1),
+                           absl::ZeroDuration(), absl::StrCat(field, ".nack.retry_after")));
+      RETURN_IF_ERROR(MaxLength(s.nack().reason(), 500, absl::StrCat(field, ".nack.reason")));
+      out.reason = s.nack().reason();
+      break;
+    }
+    case v1::Settlement::kReject:
+      out.outcome = messaging::Settlement::Outcome::kReject;
+      if (s.reject().reason().empty()) return Required(absl::StrCat(field, ".reject.reason"));
+      RETURN_IF_ERROR(MaxLength(s.reject().reason(), 500, absl::StrCat(field, ".reject.reason")));
+      out.reason = s.reject().reason();
+      break;
+    case v1::Settlement::OUTCOME_NOT_SET:
+      return Invalid(field, "set one of ack, nack or reject");
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<messaging::Settlement>> ValidateAck(const v1::AckRequest& req) {
+  if (req.settlements().empty()) return Required("settlements");
+  if (req.settlements_size() > 100) return Invalid("settlements", "at most 100 per call");
+  std::vector<messaging::Settlement> out;
+  absl::flat_hash_set<std::string> seen;
+  for (int i = 0; i < req.settlements_size(); ++i) {
+    const std::string field = absl::StrCat("settlements[", i, "]");
+    ASSIGN_OR_RETURN(messaging::Settlement s, ValidateSettlement(req.settlements(i), field));
+    if (!seen.insert(s.lease_id).second) {
+      return Invalid(absl::StrCat(field, ".lease_id"), "the lease is settled twice");
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
 }
 
 }  // namespace throughcare::server

@@ -10,12 +10,14 @@
 
 #include "absl/status/statusor.h"
 #include "services/consent/consent_service.h"
+#include "services/messaging/messaging_service.h"
 #include "services/policy/policy.h"
 #include "services/records/record_service.h"
 #include "services/subjects/subject_service.h"
 #include "throughcare/audit.h"
 #include "throughcare/v1/audit.pb.h"
 #include "throughcare/v1/consent.pb.h"
+#include "throughcare/v1/messaging.pb.h"
 #include "throughcare/v1/records.pb.h"
 #include "throughcare/v1/subjects.pb.h"
 
@@ -62,6 +64,15 @@ struct ReviewPage {
 };
 absl::StatusOr<ReviewPage> ValidateListReviewItems(const v1::ListReviewItemsRequest& req);
 absl::StatusOr<ReviewOutcome> ValidateCloseReviewItem(const v1::CloseReviewItemRequest& req);
+
+absl::StatusOr<messaging::SendParams> ValidateSend(const v1::SendRequest& req,
+                                                   const policy::Policy& policy);
+// A lease duration: 1 s to 1 h; unset: 60 s.
+absl::StatusOr<absl::Duration> ValidateLease(bool has, const google::protobuf::Duration& lease,
+                                             absl::string_view field);
+absl::StatusOr<messaging::Settlement> ValidateSettlement(const v1::Settlement& s,
+                                                         absl::string_view field);
+absl::StatusOr<std::vector<messaging::Settlement>> ValidateAck(const v1::AckRequest& req);
 
 // The record type name of a body ("health_summary", ...), or "" if none is set.
 std::string RecordTypeOf(const v1::RecordBody& body);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -150,6 +151,66 @@ UPDATE consents SET superseded = 1
   WHERE version < (SELECT MAX(version) FROM consents c2 WHERE c2.consent_id = consents.consent_id);
 CREATE INDEX consents_current_by_subject
   ON consents(subject_id, superseded, recorded_at, consent_id);
+)sql",
+    // 4: store-and-forward messaging. A message has one delivery per recipient agency; the
+    // deliveries are the mailboxes, in mailbox_seq order (AUTOINCREMENT: a seq is never given
+    // twice). delivery_consents indexes each delivery's consent_ids, so that a withdrawal finds
+    // the deliveries made under a consent with one index lookup. Idempotency keys are unique per
+    // sender agency where they are set (broker messages have none); a lease id is unique while
+    // set. Delivery states appear in the queries as their numbers.
+    R"sql(
+CREATE TABLE messages (
+  message_id         TEXT PRIMARY KEY,
+  kind               INTEGER NOT NULL,
+  sender_agency      TEXT NOT NULL,
+  sender_system      TEXT NOT NULL,
+  sender_user        TEXT NOT NULL,
+  sender_role        TEXT NOT NULL,
+  subject_id         TEXT NOT NULL,
+  purpose            TEXT NOT NULL,
+  correlation_id     TEXT NOT NULL,
+  idempotency_key    TEXT NOT NULL,
+  content_hash       TEXT NOT NULL,
+  records            TEXT NOT NULL,
+  notice_message_id  TEXT NOT NULL,
+  notice_recipient   TEXT NOT NULL,
+  notice_state       INTEGER NOT NULL,
+  notice_reason      TEXT NOT NULL,
+  notice_consent_id  TEXT NOT NULL,
+  notice_message_ids TEXT NOT NULL,
+  created_at         INTEGER NOT NULL,
+  expires_at         INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX messages_by_idempotency_key ON messages(sender_agency, idempotency_key)
+  WHERE idempotency_key != '';
+CREATE TABLE deliveries (
+  mailbox_seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+  message_id         TEXT NOT NULL REFERENCES messages(message_id),
+  recipient_agency   TEXT NOT NULL,
+  state              INTEGER NOT NULL,
+  reason             TEXT NOT NULL,
+  attempts           INTEGER NOT NULL,
+  available_at       INTEGER NOT NULL,
+  expires_at         INTEGER NOT NULL,
+  lease_id           TEXT,
+  lease_expires_at   INTEGER NOT NULL,
+  leased_to_user     TEXT NOT NULL,
+  consent_ids        TEXT NOT NULL,
+  first_delivered_at INTEGER,
+  acked_at           INTEGER,
+  ended_at           INTEGER,
+  updated_at         INTEGER NOT NULL,
+  UNIQUE (message_id, recipient_agency)
+);
+CREATE UNIQUE INDEX deliveries_by_lease ON deliveries(lease_id) WHERE lease_id IS NOT NULL;
+CREATE INDEX deliveries_by_mailbox ON deliveries(recipient_agency, state, mailbox_seq);
+CREATE INDEX deliveries_by_expiry ON deliveries(state, expires_at);
+CREATE INDEX deliveries_by_lease_expiry ON deliveries(state, lease_expires_at);
+CREATE TABLE delivery_consents (
+  consent_id  TEXT NOT NULL,
+  mailbox_seq INTEGER NOT NULL REFERENCES deliveries(mailbox_seq),
+  PRIMARY KEY (consent_id, mailbox_seq)
+) WITHOUT ROWID;
 )sql",
 };
 
@@ -456,9 +517,123 @@ ReviewItem ReviewItemFromRow(const Stmt& s) {
   return r;
 }
 
+// Record refs are stored comma-joined as "record_id:version". Record ids follow the id list
+// rules; the version is what follows the last ':', so a record id may itself contain ':'.
+absl::StatusOr<std::string> JoinRecordRefs(const std::vector<RecordRef>& refs) {
+  std::vector<std::string> ids;
+  for (const RecordRef& r : refs) ids.push_back(r.record_id);
+  RETURN_IF_ERROR(CheckIdList("records", ids));
+  return absl::StrJoin(refs, ",", [](std::string* out, const RecordRef& r) {
+    absl::StrAppend(out, r.record_id, ":", r.version);
+  });
+}
+absl::StatusOr<std::vector<RecordRef>> SplitRecordRefs(const std::string& joined) {
+  std::vector<RecordRef> refs;
+  for (const std::string& ref : SplitIdList(joined)) {
+    size_t colon = ref.rfind(':');
+    RecordRef r;
+    if (colon == std::string::npos ||
+        !absl::SimpleAtoi(absl::string_view(ref).substr(colon + 1), &r.version)) {
+      return absl::DataLossError(absl::StrCat("malformed stored record reference '", ref, "'"));
+    }
+    r.record_id = ref.substr(0, colon);
+    refs.push_back(std::move(r));
+  }
+  return refs;
+}
+
+#define TC_MESSAGE_COLUMNS                                                                  \
+  "message_id, kind, sender_agency, sender_system, sender_user, sender_role, subject_id, "  \
+  "purpose, correlation_id, idempotency_key, content_hash, records, notice_message_id, "    \
+  "notice_recipient, notice_state, notice_reason, notice_consent_id, notice_message_ids, "  \
+  "created_at, expires_at"
+
+absl::StatusOr<Message> MessageFromRow(const Stmt& s) {
+  Message m;
+  m.message_id = s.Text(0);
+  m.kind = static_cast<MessageKind>(s.Int(1));
+  m.sender_agency = s.Text(2);
+  m.sender_system = s.Text(3);
+  m.sender_user = s.Text(4);
+  m.sender_role = s.Text(5);
+  m.subject_id = s.Text(6);
+  m.purpose = s.Text(7);
+  m.correlation_id = s.Text(8);
+  m.idempotency_key = s.Text(9);
+  m.content_hash = s.Text(10);
+  ASSIGN_OR_RETURN(m.records, SplitRecordRefs(s.Text(11)));
+  m.notice_message_id = s.Text(12);
+  m.notice_recipient = s.Text(13);
+  m.notice_state = static_cast<DeliveryState>(s.Int(14));
+  m.notice_reason = s.Text(15);
+  m.notice_consent_id = s.Text(16);
+  m.notice_message_ids = SplitIdList(s.Text(17));
+  m.created_at = s.Time(18);
+  m.expires_at = s.Time(19);
+  return m;
+}
+
+// The columns from state on are the mutable ones (UpdateDelivery), bound by BindDeliveryState.
+#define TC_DELIVERY_COLUMNS                                                                 \
+  "message_id, recipient_agency, mailbox_seq, state, reason, attempts, available_at, "      \
+  "expires_at, lease_id, lease_expires_at, leased_to_user, consent_ids, first_delivered_at, " \
+  "acked_at, ended_at, updated_at"
+
+Delivery DeliveryFromRow(const Stmt& s) {
+  Delivery d;
+  d.message_id = s.Text(0);
+  d.recipient_agency = s.Text(1);
+  d.mailbox_seq = s.Int(2);
+  d.state = static_cast<DeliveryState>(s.Int(3));
+  d.reason = s.Text(4);
+  d.attempts = static_cast<int>(s.Int(5));
+  d.available_at = s.Time(6);
+  d.expires_at = s.Time(7);
+  d.lease_id = s.Text(8);  // NULL when there is no lease
+  d.lease_expires_at = s.Time(9);
+  d.leased_to_user = s.Text(10);
+  d.consent_ids = SplitIdList(s.Text(11));
+  d.first_delivered_at = s.OptionalTime(12);
+  d.acked_at = s.OptionalTime(13);
+  d.ended_at = s.OptionalTime(14);
+  d.updated_at = s.Time(15);
+  return d;
+}
+
+absl::StatusOr<std::vector<Delivery>> DeliveriesFromRows(Stmt& s) {
+  std::vector<Delivery> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    out.push_back(DeliveryFromRow(s));
+  }
+  return out;
+}
+
+// Binds the mutable fields of a delivery, state through updated_at, to the 13 parameters from
+// `first` on. The lease id's parameter must be written NULLIF(?, ''): no lease is NULL, so that
+// the unique index on lease ids holds only the leases.
+void BindDeliveryState(Stmt& s, int first, const Delivery& d) {
+  s.Bind(first, static_cast<int64_t>(d.state))
+      .Bind(first + 1, d.reason)
+      .Bind(first + 2, static_cast<int64_t>(d.attempts))
+      .Bind(first + 3, ToMicros(d.available_at))
+      .Bind(first + 4, ToMicros(d.expires_at))
+      .Bind(first + 5, d.lease_id)
+      .Bind(first + 6, ToMicros(d.lease_expires_at))
+      .Bind(first + 7, d.leased_to_user)
+      .Bind(first + 8, absl::StrJoin(d.consent_ids, ","))
+      .BindOptionalTime(first + 9, d.first_delivered_at)
+      .BindOptionalTime(first + 10, d.acked_at)
+      .BindOptionalTime(first + 11, d.ended_at)
+      .Bind(first + 12, ToMicros(d.updated_at));
+}
+
 class SqliteTx final : public WriteTx {
  public:
-  explicit SqliteTx(Connection* conn) : conn_(conn) {}
+  // `commit_number` is that of the batch a write runs in; reads are part of no commit.
+  SqliteTx(Connection* conn, int64_t commit_number)
+      : conn_(conn), commit_number_(commit_number) {}
 
   absl::StatusOr<Subject> GetSubject(absl::string_view subject_id) override {
     Subject subject;
@@ -633,6 +808,102 @@ class SqliteTx final : public WriteTx {
       out.push_back(ReviewItemFromRow(*s));
     }
     return out;
+  }
+
+  absl::StatusOr<Message> GetMessage(absl::string_view message_id) override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+        "SELECT " TC_MESSAGE_COLUMNS " FROM messages WHERE message_id = ?"));
+    s->Bind(1, message_id);
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) return absl::NotFoundError(absl::StrCat("no message ", message_id));
+    return MessageFromRow(*s);
+  }
+
+  absl::StatusOr<Message> FindMessageByIdempotencyKey(absl::string_view sender_agency,
+                                                      absl::string_view key) override {
+    // The unique index holds only the non-empty keys; the query states that condition so that it
+    // may use it (and so that an empty key, which many messages share, finds nothing).
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+        "SELECT " TC_MESSAGE_COLUMNS " FROM messages WHERE sender_agency = ? "
+        "AND idempotency_key = ? AND idempotency_key != ''"));
+    s->Bind(1, sender_agency).Bind(2, key);
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) {
+      return absl::NotFoundError(
+          absl::StrCat(sender_agency, " sent no message with idempotency key '", key, "'"));
+    }
+    return MessageFromRow(*s);
+  }
+
+  absl::StatusOr<std::vector<Delivery>> ListDeliveries(absl::string_view message_id) override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+        "SELECT " TC_DELIVERY_COLUMNS " FROM deliveries WHERE message_id = ? "
+        "ORDER BY mailbox_seq"));
+    s->Bind(1, message_id);
+    return DeliveriesFromRows(*s);
+  }
+
+  absl::StatusOr<Delivery> GetDeliveryByLease(absl::string_view lease_id) override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+        "SELECT " TC_DELIVERY_COLUMNS " FROM deliveries WHERE lease_id = ?"));
+    s->Bind(1, lease_id);
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) return absl::NotFoundError(absl::StrCat("no delivery holds lease ", lease_id));
+    return DeliveryFromRow(*s);
+  }
+
+  absl::StatusOr<std::vector<Delivery>> ListLeasable(absl::string_view recipient_agency,
+                                                     absl::Time now, int skip,
+                                                     int limit) override {
+    // Pending (state 1) deliveries, from the mailbox's index range in seq order (named, as the
+    // planner would rather take a range of the expiry index across all mailboxes). SQLite reads
+    // a negative LIMIT as "no limit" (and a negative OFFSET as none): a non-positive limit
+    // returns nothing here.
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+        "SELECT " TC_DELIVERY_COLUMNS " FROM deliveries INDEXED BY deliveries_by_mailbox "
+        "WHERE recipient_agency = ?1 "
+        "AND state = 1 AND available_at <= ?2 AND expires_at > ?2 "
+        "ORDER BY mailbox_seq LIMIT ?4 OFFSET ?3"));
+    s->Bind(1, recipient_agency)
+        .Bind(2, ToMicros(now))
+        .Bind(3, static_cast<int64_t>(skip))
+        .Bind(4, static_cast<int64_t>(limit > 0 ? limit : 0));
+    return DeliveriesFromRows(*s);
+  }
+
+  absl::StatusOr<int64_t> CountOpenDeliveries(absl::string_view recipient_agency,
+                                              int64_t cap) override {
+    // Pending or leased (states 1 and 2); the inner LIMIT stops the count at `cap`.
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM deliveries WHERE recipient_agency = ? "
+        "AND state IN (1, 2) LIMIT ?)"));
+    s->Bind(1, recipient_agency).Bind(2, cap > 0 ? cap : 0);
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    return row ? s->Int(0) : 0;
+  }
+
+  absl::StatusOr<std::vector<Delivery>> ListDueDeliveries(absl::Time now, int limit) override {
+    // Open (states 1 and 2) past the message's expiry, or leased (2) past the lease's: one index
+    // range each. UNION drops a delivery that is both.
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+        "SELECT " TC_DELIVERY_COLUMNS " FROM deliveries WHERE state IN (1, 2) "
+        "AND expires_at <= ?1 "
+        "UNION SELECT " TC_DELIVERY_COLUMNS " FROM deliveries WHERE state = 2 "
+        "AND lease_expires_at <= ?1 "
+        "ORDER BY mailbox_seq LIMIT ?2"));
+    s->Bind(1, ToMicros(now)).Bind(2, static_cast<int64_t>(limit > 0 ? limit : 0));
+    return DeliveriesFromRows(*s);
+  }
+
+  absl::StatusOr<std::vector<Delivery>> ListDeliveredUnderConsent(
+      absl::string_view consent_id) override {
+    // Delivered at least once, whatever the state now.
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+        "SELECT " TC_DELIVERY_COLUMNS " FROM deliveries WHERE mailbox_seq IN "
+        "(SELECT mailbox_seq FROM delivery_consents WHERE consent_id = ?) "
+        "AND first_delivered_at IS NOT NULL ORDER BY recipient_agency, mailbox_seq"));
+    s->Bind(1, consent_id);
+    return DeliveriesFromRows(*s);
   }
 
   absl::StatusOr<AuditEntry> LastAuditEntry() override {
@@ -951,6 +1222,110 @@ class SqliteTx final : public WriteTx {
         absl::StrCat("review item ", closed.review_id, " is already closed"));
   }
 
+  absl::Status InsertMessage(const Message& m) override {
+    RETURN_IF_ERROR(CheckIdList("notice_message_ids", m.notice_message_ids));
+    ASSIGN_OR_RETURN(std::string records, JoinRecordRefs(m.records));
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+        "INSERT INTO messages (" TC_MESSAGE_COLUMNS ") VALUES "
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    s->Bind(1, m.message_id)
+        .Bind(2, static_cast<int64_t>(m.kind))
+        .Bind(3, m.sender_agency)
+        .Bind(4, m.sender_system)
+        .Bind(5, m.sender_user)
+        .Bind(6, m.sender_role)
+        .Bind(7, m.subject_id)
+        .Bind(8, m.purpose)
+        .Bind(9, m.correlation_id)
+        .Bind(10, m.idempotency_key)
+        .Bind(11, m.content_hash)
+        .Bind(12, records)
+        .Bind(13, m.notice_message_id)
+        .Bind(14, m.notice_recipient)
+        .Bind(15, static_cast<int64_t>(m.notice_state))
+        .Bind(16, m.notice_reason)
+        .Bind(17, m.notice_consent_id)
+        .Bind(18, absl::StrJoin(m.notice_message_ids, ","))
+        .Bind(19, ToMicros(m.created_at))
+        .Bind(20, ToMicros(m.expires_at));
+    int rc = s->Exec();
+    if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+      return absl::AlreadyExistsError(absl::StrCat("message ", m.message_id, " already exists"));
+    }
+    if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          m.sender_agency, " already sent a message with idempotency key '", m.idempotency_key,
+          "'"));
+    }
+    return rc == SQLITE_OK ? absl::OkStatus() : SqliteError(conn_->db(), rc, "insert message");
+  }
+
+  absl::StatusOr<int64_t> InsertDelivery(const Delivery& d) override {
+    RETURN_IF_ERROR(CheckIdList("consent_ids", d.consent_ids));
+    {
+      ASSIGN_OR_RETURN(auto s, conn_->Prepare("SELECT 1 FROM messages WHERE message_id = ?"));
+      s->Bind(1, d.message_id);
+      ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) return absl::NotFoundError(absl::StrCat("no message ", d.message_id));
+    }
+    int64_t mailbox_seq;
+    {
+      // A NULL mailbox_seq takes the next one.
+      ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+          "INSERT INTO deliveries (" TC_DELIVERY_COLUMNS ") VALUES "
+          "(?, ?, NULL, ?, ?, ?, ?, ?, NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?)"));
+      s->Bind(1, d.message_id).Bind(2, d.recipient_agency);
+      BindDeliveryState(*s, 3, d);
+      int rc = s->Exec();
+      if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+        // The recipient already has a delivery of the message, or the lease id is taken;
+        // SQLite's message names the constraint.
+        return absl::AlreadyExistsError(absl::StrCat("delivery of ", d.message_id, " to ",
+                                                     d.recipient_agency, ": ",
+                                                     sqlite3_errmsg(conn_->db())));
+      }
+      if (rc != SQLITE_OK) return SqliteError(conn_->db(), rc, "insert delivery");
+      mailbox_seq = sqlite3_last_insert_rowid(conn_->db());
+    }
+    RETURN_IF_ERROR(IndexDeliveryConsents(mailbox_seq, {}, d.consent_ids));
+    return mailbox_seq;
+  }
+
+  absl::Status UpdateDelivery(const Delivery& d) override {
+    RETURN_IF_ERROR(CheckIdList("consent_ids", d.consent_ids));
+    int64_t mailbox_seq;
+    std::vector<std::string> old_consent_ids;
+    {
+      ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+          "SELECT mailbox_seq, consent_ids FROM deliveries "
+          "WHERE message_id = ? AND recipient_agency = ?"));
+      s->Bind(1, d.message_id).Bind(2, d.recipient_agency);
+      ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) {
+        return absl::NotFoundError(
+            absl::StrCat("no delivery of ", d.message_id, " to ", d.recipient_agency));
+      }
+      mailbox_seq = s->Int(0);
+      old_consent_ids = SplitIdList(s->Text(1));
+    }
+    {
+      ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+          "UPDATE deliveries SET state = ?, reason = ?, attempts = ?, available_at = ?, "
+          "expires_at = ?, lease_id = NULLIF(?, ''), lease_expires_at = ?, leased_to_user = ?, "
+          "consent_ids = ?, first_delivered_at = ?, acked_at = ?, ended_at = ?, updated_at = ? "
+          "WHERE mailbox_seq = ?"));
+      BindDeliveryState(*s, 1, d);
+      s->Bind(14, mailbox_seq);
+      int rc = s->Exec();
+      if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+        return absl::AlreadyExistsError(
+            absl::StrCat("lease ", d.lease_id, " is held by another delivery"));
+      }
+      if (rc != SQLITE_OK) return SqliteError(conn_->db(), rc, "update delivery");
+    }
+    return IndexDeliveryConsents(mailbox_seq, old_consent_ids, d.consent_ids);
+  }
+
   absl::Status AppendAudit(const AuditEntry& e) override {
     int64_t last = 0;
     {
@@ -1003,11 +1378,37 @@ class SqliteTx final : public WriteTx {
     return status;
   }
 
+  int64_t commit_number() const override { return commit_number_; }
+
  private:
+  // Keeps delivery_consents in step with a delivery's consent_ids, which change from `before`
+  // to `after`.
+  absl::Status IndexDeliveryConsents(int64_t mailbox_seq, const std::vector<std::string>& before,
+                                     const std::vector<std::string>& after) {
+    if (before == after) return absl::OkStatus();
+    for (const std::string& consent_id : before) {
+      ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+          "DELETE FROM delivery_consents WHERE consent_id = ? AND mailbox_seq = ?"));
+      s->Bind(1, consent_id).Bind(2, mailbox_seq);
+      RETURN_IF_ERROR(s->ExecStatus());
+    }
+    for (const std::string& consent_id : after) {
+      // OR IGNORE: a consent listed twice is indexed once.
+      ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+          "INSERT OR IGNORE INTO delivery_consents (consent_id, mailbox_seq) VALUES (?, ?)"));
+      s->Bind(1, consent_id).Bind(2, mailbox_seq);
+      RETURN_IF_ERROR(s->ExecStatus());
+    }
+    return absl::OkStatus();
+  }
+
   Connection* conn_;
+  const int64_t commit_number_;
   int depth_ = 0;
 };
 
+#undef TC_DELIVERY_COLUMNS
+#undef TC_MESSAGE_COLUMNS
 #undef TC_REVIEW_COLUMNS
 #undef TC_RELATIONSHIP_COLUMNS
 #undef TC_CONSENT_COLUMNS
@@ -1078,7 +1479,7 @@ class SqliteStorage final : public Storage {
     ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, BorrowReader());
     absl::Status status = conn->ExecCached("BEGIN");
     if (status.ok()) {
-      SqliteTx tx(conn.get());
+      SqliteTx tx(conn.get(), /*commit_number=*/0);
       status = fn(tx);
       conn->ExecCached("COMMIT").IgnoreError();  // read-only: nothing to lose
     }
@@ -1157,9 +1558,10 @@ class SqliteStorage final : public Storage {
   void CommitBatch(std::vector<Pending>& batch) {
     std::vector<absl::Status> results(batch.size());
     Connection& conn = *writer_conn_;
+    ++commit_number_;
     absl::Status commit = conn.Exec("BEGIN IMMEDIATE");
     if (commit.ok()) {
-      SqliteTx tx(&conn);
+      SqliteTx tx(&conn, commit_number_);
       for (size_t i = 0; i < batch.size() && commit.ok(); ++i) {
         results[i] = tx.Atomically([&](WriteTx& t) { return batch[i].fn(t); });
         // Some errors (disk full, I/O, out of memory) make SQLite roll the whole transaction
@@ -1205,6 +1607,7 @@ class SqliteStorage final : public Storage {
 
   const SqliteOptions options_;
   std::unique_ptr<Connection> writer_conn_;  // used only by the writer thread
+  int64_t commit_number_ = 0;                // the current or last batch's; writer thread only
   std::thread writer_thread_;
 
   mutable absl::Mutex mu_;

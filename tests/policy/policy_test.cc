@@ -819,7 +819,8 @@ INSTANTIATE_TEST_SUITE_P(
             "small.yaml:35: rule 'probation-health': unknown action 'record.delete' "
             "(expected one of subject.register, subject.read, subject.update, "
             "record.write, record.read, audit.read, consent.write, consent.read, "
-            "relationship.write, relationship.read, policy.reload)"},
+            "relationship.write, relationship.read, policy.reload, message.send, "
+            "message.receive)"},
         BadPolicy{"RuleUnknownDataClass",
                   Replace("    data_classes: [health]", "    data_classes: [dental]"),
                   "small.yaml:30: rule 'nurse-health': unknown data class 'dental'"},

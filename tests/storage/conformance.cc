@@ -1,7 +1,9 @@
 #include "tests/storage/conformance.h"
 
 #include <atomic>
+#include <cstdint>
 #include <cstdlib>
+#include <deque>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -223,6 +225,135 @@ std::vector<int64_t> ReviewSeqs(const absl::StatusOr<std::vector<ReviewItem>>& i
   if (!items.ok()) return {-1};
   for (const auto& r : *items) seqs.push_back(r.audit_seq);
   return seqs;
+}
+
+// Every field set, and set differently per id, so that a field dropped or swapped on the way
+// through storage shows up in ExpectMessageEq.
+Message MakeMessage(const std::string& id, const std::string& sender_agency = "prison-a",
+                    const std::string& idempotency_key = "") {
+  Message m;
+  m.message_id = id;
+  m.kind = MessageKind::kRecords;
+  m.sender_agency = sender_agency;
+  m.sender_system = sender_agency + "-system";
+  m.sender_user = "officer-" + id;
+  m.sender_role = "offender_manager";
+  m.subject_id = "subject-" + id;
+  m.purpose = "resettlement";
+  m.correlation_id = "referral-" + id;
+  m.idempotency_key = idempotency_key;
+  m.content_hash = "sha256-" + id;
+  m.records = {{"rec_a-" + id, 1}, {"rec_b-" + id, 3}};
+  m.created_at = kT0;
+  m.expires_at = kT0 + absl::Hours(72);
+  return m;
+}
+
+std::vector<std::string> RecordRefs(const std::vector<RecordRef>& refs) {
+  std::vector<std::string> out;
+  for (const RecordRef& r : refs) out.push_back(absl::StrCat(r.record_id, "@", r.version));
+  return out;
+}
+
+void ExpectMessageEq(const Message& got, const Message& want) {
+  SCOPED_TRACE(absl::StrCat("message ", want.message_id));
+  EXPECT_EQ(got.message_id, want.message_id);
+  EXPECT_EQ(got.kind, want.kind);
+  EXPECT_EQ(got.sender_agency, want.sender_agency);
+  EXPECT_EQ(got.sender_system, want.sender_system);
+  EXPECT_EQ(got.sender_user, want.sender_user);
+  EXPECT_EQ(got.sender_role, want.sender_role);
+  EXPECT_EQ(got.subject_id, want.subject_id);
+  EXPECT_EQ(got.purpose, want.purpose);
+  EXPECT_EQ(got.correlation_id, want.correlation_id);
+  EXPECT_EQ(got.idempotency_key, want.idempotency_key);
+  EXPECT_EQ(got.content_hash, want.content_hash);
+  EXPECT_EQ(RecordRefs(got.records), RecordRefs(want.records));
+  EXPECT_EQ(got.notice_message_id, want.notice_message_id);
+  EXPECT_EQ(got.notice_recipient, want.notice_recipient);
+  EXPECT_EQ(got.notice_state, want.notice_state);
+  EXPECT_EQ(got.notice_reason, want.notice_reason);
+  EXPECT_EQ(got.notice_consent_id, want.notice_consent_id);
+  EXPECT_EQ(got.notice_message_ids, want.notice_message_ids);
+  EXPECT_EQ(got.created_at, want.created_at);
+  EXPECT_EQ(got.expires_at, want.expires_at);
+}
+
+// A pending delivery, available from kT0, of a message that expires 72 hours later.
+Delivery MakeDelivery(const std::string& message_id, const std::string& recipient) {
+  Delivery d;
+  d.message_id = message_id;
+  d.recipient_agency = recipient;
+  d.state = DeliveryState::kPending;
+  d.available_at = kT0;
+  d.expires_at = kT0 + absl::Hours(72);
+  d.consent_ids = {"con_" + message_id};
+  d.updated_at = kT0;
+  return d;
+}
+
+// `d` leased under `lease_id` until `until`.
+Delivery Leased(Delivery d, const std::string& lease_id, absl::Time until) {
+  d.state = DeliveryState::kLeased;
+  d.attempts += 1;
+  d.lease_id = lease_id;
+  d.lease_expires_at = until;
+  d.leased_to_user = "pm-" + lease_id;
+  if (!d.first_delivered_at.has_value()) d.first_delivered_at = until - absl::Minutes(5);
+  d.updated_at = until - absl::Minutes(5);
+  return d;
+}
+
+// `d` in a state it cannot leave, its lease (if any) given up.
+Delivery Ended(Delivery d, DeliveryState state, absl::Time at) {
+  d.state = state;
+  d.lease_id = "";
+  if (state == DeliveryState::kAcked) {
+    d.acked_at = at;
+  } else {
+    d.ended_at = at;
+    d.reason = absl::StrCat("ended in state ", static_cast<int>(state));
+  }
+  d.updated_at = at;
+  return d;
+}
+
+void ExpectDeliveryEq(const Delivery& got, const Delivery& want) {
+  SCOPED_TRACE(absl::StrCat("delivery of ", want.message_id, " to ", want.recipient_agency));
+  EXPECT_EQ(got.message_id, want.message_id);
+  EXPECT_EQ(got.recipient_agency, want.recipient_agency);
+  EXPECT_EQ(got.mailbox_seq, want.mailbox_seq);
+  EXPECT_EQ(got.state, want.state);
+  EXPECT_EQ(got.reason, want.reason);
+  EXPECT_EQ(got.attempts, want.attempts);
+  EXPECT_EQ(got.available_at, want.available_at);
+  EXPECT_EQ(got.expires_at, want.expires_at);
+  EXPECT_EQ(got.lease_id, want.lease_id);
+  EXPECT_EQ(got.lease_expires_at, want.lease_expires_at);
+  EXPECT_EQ(got.leased_to_user, want.leased_to_user);
+  EXPECT_EQ(got.consent_ids, want.consent_ids);
+  EXPECT_EQ(got.first_delivered_at, want.first_delivered_at);
+  EXPECT_EQ(got.acked_at, want.acked_at);
+  EXPECT_EQ(got.ended_at, want.ended_at);
+  EXPECT_EQ(got.updated_at, want.updated_at);
+}
+
+// "message>recipient" for each delivery, or the error.
+std::vector<std::string> DeliveryKeys(const absl::StatusOr<std::vector<Delivery>>& deliveries) {
+  if (!deliveries.ok()) return {deliveries.status().ToString()};
+  std::vector<std::string> keys;
+  for (const Delivery& d : *deliveries) keys.push_back(d.message_id + ">" + d.recipient_agency);
+  return keys;
+}
+
+// Inserts a message of its own for `d`, then `d`; stores the mailbox seq given in `d`.
+absl::Status AddDelivery(WriteTx& tx, Delivery& d) {
+  absl::Status s = tx.InsertMessage(MakeMessage(d.message_id));
+  if (!s.ok()) return s;
+  absl::StatusOr<int64_t> seq = tx.InsertDelivery(d);
+  if (!seq.ok()) return seq.status();
+  d.mailbox_seq = *seq;
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -847,6 +978,562 @@ TEST_P(StorageConformanceTest, ConsentsRelationshipsAndReviewItemsSurviveReopen)
   }), IsOk());
 }
 
+TEST_P(StorageConformanceTest, MessagesRoundTripEveryField) {
+  Message records = MakeMessage("msg_records", "probation-a", "key-1");
+  // A record id may hold ':' (only ',' is refused); versions are int64.
+  records.records = {{"rec_a", 1}, {"urn:rec:b", 12}, {"rec_c", int64_t{1} << 40}};
+  Message report = MakeMessage("msg_report", "throughcare");
+  report.kind = MessageKind::kReport;
+  report.correlation_id = "";
+  report.records = {};
+  report.notice_message_id = "msg_records";
+  report.notice_recipient = "housing-b";
+  report.notice_state = DeliveryState::kDeadLettered;
+  report.notice_reason = "not acked after 5 attempts";
+  report.expires_at = absl::InfiniteFuture();
+  Message notice = MakeMessage("msg_notice", "throughcare");
+  notice.kind = MessageKind::kWithdrawalNotice;
+  notice.records = {{"rec_only", 2}};
+  notice.notice_consent_id = "con_9";
+  notice.notice_message_ids = {"msg_records", "msg_other"};
+  notice.created_at = absl::UnixEpoch();
+  notice.expires_at = kT0 - absl::Hours(1);
+  ASSERT_THAT(storage_->WriteAndWait([&](WriteTx& tx) -> absl::Status {
+    EXPECT_THAT(tx.InsertMessage(records), IsOk());
+    EXPECT_THAT(tx.InsertMessage(report), IsOk());
+    EXPECT_THAT(tx.InsertMessage(notice), IsOk());
+    EXPECT_THAT(tx.InsertMessage(MakeMessage("msg_records", "housing-b", "key-other")),
+                StatusIs(absl::StatusCode::kAlreadyExists));
+    return absl::OkStatus();
+  }), IsOk());
+  storage_ = Reopen();
+  ASSERT_NE(storage_, nullptr);
+  ASSERT_THAT(storage_->Read([&](ReadTx& tx) -> absl::Status {
+    for (const Message* want : {&records, &report, &notice}) {
+      auto got = tx.GetMessage(want->message_id);
+      EXPECT_THAT(got, IsOk());
+      if (got.ok()) ExpectMessageEq(*got, *want);
+    }
+    EXPECT_THAT(tx.GetMessage("msg_none"), StatusIs(absl::StatusCode::kNotFound));
+    // The refused duplicate took nothing: its key is free.
+    EXPECT_THAT(tx.FindMessageByIdempotencyKey("housing-b", "key-other"),
+                StatusIs(absl::StatusCode::kNotFound));
+    return absl::OkStatus();
+  }), IsOk());
+}
+
+TEST_P(StorageConformanceTest, IdempotencyKeysAreUniquePerSenderAgency) {
+  const Message first = MakeMessage("msg_1", "prison-a", "key-1");
+  const Message other_agency = MakeMessage("msg_3", "probation-b", "key-1");
+  ASSERT_THAT(storage_->WriteAndWait([&](WriteTx& tx) -> absl::Status {
+    EXPECT_THAT(tx.InsertMessage(first), IsOk());
+    EXPECT_THAT(tx.InsertMessage(MakeMessage("msg_2", "prison-a", "key-1")),
+                StatusIs(absl::StatusCode::kAlreadyExists));
+    EXPECT_THAT(tx.InsertMessage(other_agency), IsOk());
+    EXPECT_THAT(tx.InsertMessage(MakeMessage("msg_4", "prison-a", "key-2")), IsOk());
+    // Empty keys (broker messages) never collide.
+    EXPECT_THAT(tx.InsertMessage(MakeMessage("msg_5", "prison-a")), IsOk());
+    EXPECT_THAT(tx.InsertMessage(MakeMessage("msg_6", "prison-a")), IsOk());
+    EXPECT_THAT(tx.InsertMessage(MakeMessage("msg_7", "throughcare")), IsOk());
+    EXPECT_THAT(tx.InsertMessage(MakeMessage("msg_8", "throughcare")), IsOk());
+    return absl::OkStatus();
+  }), IsOk());
+  ASSERT_THAT(storage_->Read([&](ReadTx& tx) -> absl::Status {
+    auto found = tx.FindMessageByIdempotencyKey("prison-a", "key-1");
+    EXPECT_THAT(found, IsOk());
+    if (found.ok()) ExpectMessageEq(*found, first);
+    found = tx.FindMessageByIdempotencyKey("probation-b", "key-1");
+    EXPECT_THAT(found, IsOk());
+    if (found.ok()) ExpectMessageEq(*found, other_agency);
+    found = tx.FindMessageByIdempotencyKey("prison-a", "key-2");
+    EXPECT_THAT(found, IsOk());
+    if (found.ok()) {
+      EXPECT_EQ(found->message_id, "msg_4");
+    }
+    EXPECT_THAT(tx.FindMessageByIdempotencyKey("probation-b", "key-2"),
+                StatusIs(absl::StatusCode::kNotFound));
+    EXPECT_THAT(tx.FindMessageByIdempotencyKey("housing-c", "key-1"),
+                StatusIs(absl::StatusCode::kNotFound));
+    EXPECT_THAT(tx.FindMessageByIdempotencyKey("prison-a", ""),
+                StatusIs(absl::StatusCode::kNotFound));
+    EXPECT_THAT(tx.FindMessageByIdempotencyKey("throughcare", ""),
+                StatusIs(absl::StatusCode::kNotFound));
+    EXPECT_THAT(tx.GetMessage("msg_2"), StatusIs(absl::StatusCode::kNotFound));
+    for (const char* id : {"msg_5", "msg_6", "msg_7", "msg_8"}) {
+      EXPECT_THAT(tx.GetMessage(id), IsOk()) << id;
+    }
+    return absl::OkStatus();
+  }), IsOk());
+}
+
+TEST_P(StorageConformanceTest, DeliveriesRoundTripAndUpdateEveryMutableField) {
+  Delivery zeta = MakeDelivery("msg_1", "zeta");
+  zeta.consent_ids = {};
+  Delivery alpha = MakeDelivery("msg_1", "alpha");  // inserted after zeta
+  alpha.consent_ids = {"con_a", "con_b"};
+  alpha.reason = "sent";
+  alpha.first_delivered_at = kT0 + absl::Minutes(1);
+  alpha.acked_at = kT0 + absl::Minutes(2);
+  alpha.ended_at = kT0 + absl::Minutes(3);
+  alpha.expires_at = absl::InfiniteFuture();
+  Delivery other = MakeDelivery("msg_2", "alpha");
+  ASSERT_THAT(storage_->WriteAndWait([&](WriteTx& tx) -> absl::Status {
+    EXPECT_THAT(tx.InsertMessage(MakeMessage("msg_1")), IsOk());
+    EXPECT_THAT(tx.InsertMessage(MakeMessage("msg_2")), IsOk());
+    for (Delivery* d : {&zeta, &alpha, &other}) {
+      auto seq = tx.InsertDelivery(*d);
+      EXPECT_THAT(seq, IsOk());
+      if (seq.ok()) d->mailbox_seq = *seq;
+    }
+    EXPECT_THAT(tx.InsertDelivery(MakeDelivery("msg_none", "alpha")),
+                StatusIs(absl::StatusCode::kNotFound));
+    Delivery again = Leased(MakeDelivery("msg_1", "zeta"), "lease_z", kT0 + absl::Minutes(5));
+    EXPECT_THAT(tx.InsertDelivery(again), StatusIs(absl::StatusCode::kAlreadyExists));
+    EXPECT_THAT(tx.UpdateDelivery(MakeDelivery("msg_1", "nobody")),
+                StatusIs(absl::StatusCode::kNotFound));
+    EXPECT_THAT(tx.UpdateDelivery(MakeDelivery("msg_none", "alpha")),
+                StatusIs(absl::StatusCode::kNotFound));
+    return absl::OkStatus();
+  }), IsOk());
+  ASSERT_THAT(storage_->Read([&](ReadTx& tx) -> absl::Status {
+    auto list = tx.ListDeliveries("msg_1");
+    EXPECT_THAT(DeliveryKeys(list), ElementsAre("msg_1>zeta", "msg_1>alpha"));
+    if (list.ok() && list->size() == 2) {
+      ExpectDeliveryEq((*list)[0], zeta);  // the refused duplicate changed nothing
+      ExpectDeliveryEq((*list)[1], alpha);
+    }
+    list = tx.ListDeliveries("msg_2");
+    EXPECT_THAT(DeliveryKeys(list), ElementsAre("msg_2>alpha"));
+    if (list.ok() && list->size() == 1) ExpectDeliveryEq((*list)[0], other);
+    EXPECT_THAT(DeliveryKeys(tx.ListDeliveries("msg_none")), ElementsAre());
+    return absl::OkStatus();
+  }), IsOk());
+
+  // Every mutable field changes; the mailbox seq passed in is ignored.
+  Delivery changed = zeta;
+  changed.mailbox_seq = other.mailbox_seq + 100;
+  changed.state = DeliveryState::kLeased;
+  changed.reason = "nacked: try later";
+  changed.attempts = 3;
+  changed.available_at = kT0 + absl::Hours(1);
+  changed.expires_at = kT0 + absl::Hours(96);
+  changed.lease_id = "lease_1";
+  changed.lease_expires_at = kT0 + absl::Hours(1) + absl::Minutes(5);
+  changed.leased_to_user = "pm-7";
+  changed.consent_ids = {"con_x", "con_y"};
+  changed.first_delivered_at = kT0 + absl::Minutes(30);
+  changed.acked_at = kT0 + absl::Minutes(31);
+  changed.ended_at = kT0 + absl::Minutes(32);
+  changed.updated_at = kT0 + absl::Hours(2);
+  // And back: the optional times and the lease cleared.
+  Delivery cleared = alpha;
+  cleared.first_delivered_at.reset();
+  cleared.acked_at.reset();
+  cleared.ended_at.reset();
+  cleared.consent_ids = {};
+  cleared.state = DeliveryState::kWithheld;
+  cleared.updated_at = kT0 + absl::Hours(3);
+  ASSERT_THAT(storage_->WriteAndWait([&](WriteTx& tx) -> absl::Status {
+    EXPECT_THAT(tx.UpdateDelivery(changed), IsOk());
+    EXPECT_THAT(tx.UpdateDelivery(Leased(alpha, "lease_a", kT0 + absl::Minutes(5))), IsOk());
+    EXPECT_THAT(tx.UpdateDelivery(cleared), IsOk());
+    return absl::OkStatus();
+  }), IsOk());
+  changed.mailbox_seq = zeta.mailbox_seq;
+  storage_ = Reopen();
+  ASSERT_NE(storage_, nullptr);
+  ASSERT_THAT(storage_->Read([&](ReadTx& tx) -> absl::Status {
+    auto list = tx.ListDeliveries("msg_1");
+    EXPECT_THAT(DeliveryKeys(list), ElementsAre("msg_1>zeta", "msg_1>alpha"));
+    if (list.ok() && list->size() == 2) {
+      ExpectDeliveryEq((*list)[0], changed);
+      ExpectDeliveryEq((*list)[1], cleared);
+    }
+    list = tx.ListDeliveries("msg_2");
+    if (list.ok() && list->size() == 1) ExpectDeliveryEq((*list)[0], other);
+    return absl::OkStatus();
+  }), IsOk());
+}
+
+TEST_P(StorageConformanceTest, MailboxSeqsIncreaseAcrossCommitsAndReopen) {
+  std::vector<int64_t> seqs;
+  auto insert = [&](const std::string& message, int recipients) {
+    return [&, message, recipients](WriteTx& tx) -> absl::Status {
+      absl::Status s = tx.InsertMessage(MakeMessage(message));
+      if (!s.ok()) return s;
+      for (int i = 0; i < recipients; ++i) {
+        Delivery d = MakeDelivery(message, absl::StrCat("agency-", i));
+        d.mailbox_seq = 1;  // ignored
+        absl::StatusOr<int64_t> seq = tx.InsertDelivery(d);
+        if (!seq.ok()) return seq.status();
+        seqs.push_back(*seq);
+      }
+      return absl::OkStatus();
+    };
+  };
+  ASSERT_THAT(storage_->WriteAndWait(insert("msg_1", 4)), IsOk());
+  ASSERT_THAT(storage_->WriteAndWait(insert("msg_2", 3)), IsOk());
+  storage_ = Reopen();
+  ASSERT_NE(storage_, nullptr);
+  ASSERT_THAT(storage_->WriteAndWait(insert("msg_3", 2)), IsOk());
+  ASSERT_THAT(seqs, SizeIs(9));
+  for (size_t i = 1; i < seqs.size(); ++i) {
+    EXPECT_GT(seqs[i], seqs[i - 1]) << "seq #" << i;
+  }
+  // The seqs given are the ones stored.
+  ASSERT_THAT(storage_->Read([&](ReadTx& tx) -> absl::Status {
+    std::vector<int64_t> stored;
+    for (const char* message : {"msg_1", "msg_2", "msg_3"}) {
+      auto list = tx.ListDeliveries(message);
+      EXPECT_THAT(list, IsOk());
+      if (list.ok()) {
+        for (const Delivery& d : *list) stored.push_back(d.mailbox_seq);
+      }
+    }
+    EXPECT_EQ(stored, seqs);
+    return absl::OkStatus();
+  }), IsOk());
+}
+
+TEST_P(StorageConformanceTest, LeasesAreUniqueAndFoundWhileHeld) {
+  const absl::Time until = kT0 + absl::Minutes(5);
+  Delivery alpha = MakeDelivery("msg_1", "alpha");
+  Delivery beta = MakeDelivery("msg_1", "beta");
+  Delivery gamma = MakeDelivery("msg_1", "gamma");
+  ASSERT_THAT(storage_->WriteAndWait([&](WriteTx& tx) -> absl::Status {
+    EXPECT_THAT(tx.InsertMessage(MakeMessage("msg_1")), IsOk());
+    EXPECT_THAT(tx.InsertMessage(MakeMessage("msg_2")), IsOk());
+    // No lease (empty) is not a lease: many deliveries have none.
+    for (Delivery* d : {&alpha, &beta, &gamma}) {
+      auto seq = tx.InsertDelivery(*d);
+      EXPECT_THAT(seq, IsOk());
+      if (seq.ok()) d->mailbox_seq = *seq;
+    }
+    alpha = Leased(alpha, "lease_1", until);
+    beta = Leased(beta, "lease_2", until);
+    EXPECT_THAT(tx.UpdateDelivery(alpha), IsOk());
+    EXPECT_THAT(tx.UpdateDelivery(beta), IsOk());
+    EXPECT_THAT(tx.UpdateDelivery(Leased(gamma, "lease_1", until)),
+                StatusIs(absl::StatusCode::kAlreadyExists));
+    EXPECT_THAT(tx.InsertDelivery(Leased(MakeDelivery("msg_2", "alpha"), "lease_2", until)),
+                StatusIs(absl::StatusCode::kAlreadyExists));
+    return absl::OkStatus();
+  }), IsOk());
+  ASSERT_THAT(storage_->Read([&](ReadTx& tx) -> absl::Status {
+    auto held = tx.GetDeliveryByLease("lease_1");
+    EXPECT_THAT(held, IsOk());
+    if (held.ok()) ExpectDeliveryEq(*held, alpha);
+    held = tx.GetDeliveryByLease("lease_2");
+    EXPECT_THAT(held, IsOk());
+    if (held.ok()) ExpectDeliveryEq(*held, beta);
+    EXPECT_THAT(tx.GetDeliveryByLease("lease_none"), StatusIs(absl::StatusCode::kNotFound));
+    EXPECT_THAT(tx.GetDeliveryByLease(""), StatusIs(absl::StatusCode::kNotFound));
+    // The refused lease and insert changed nothing.
+    auto list = tx.ListDeliveries("msg_1");
+    EXPECT_THAT(DeliveryKeys(list), ElementsAre("msg_1>alpha", "msg_1>beta", "msg_1>gamma"));
+    if (list.ok() && list->size() == 3) ExpectDeliveryEq((*list)[2], gamma);
+    EXPECT_THAT(DeliveryKeys(tx.ListDeliveries("msg_2")), ElementsAre());
+    return absl::OkStatus();
+  }), IsOk());
+  // Settled and returned to the mailbox: the leases are released, and may be taken again.
+  ASSERT_THAT(storage_->WriteAndWait([&](WriteTx& tx) -> absl::Status {
+    EXPECT_THAT(tx.UpdateDelivery(Ended(alpha, DeliveryState::kAcked, until)), IsOk());
+    Delivery returned = beta;
+    returned.state = DeliveryState::kPending;
+    returned.lease_id = "";
+    EXPECT_THAT(tx.UpdateDelivery(returned), IsOk());
+    gamma = Leased(gamma, "lease_1", until + absl::Minutes(5));
+    EXPECT_THAT(tx.UpdateDelivery(gamma), IsOk());
+    return absl::OkStatus();
+  }), IsOk());
+  ASSERT_THAT(storage_->Read([&](ReadTx& tx) -> absl::Status {
+    EXPECT_THAT(tx.GetDeliveryByLease("lease_2"), StatusIs(absl::StatusCode::kNotFound));
+    auto held = tx.GetDeliveryByLease("lease_1");
+    EXPECT_THAT(held, IsOk());
+    if (held.ok()) ExpectDeliveryEq(*held, gamma);
+    return absl::OkStatus();
+  }), IsOk());
+}
+
+TEST_P(StorageConformanceTest, ListLeasableFiltersAndOrdersAMailbox) {
+  const absl::Time now = kT0 + absl::Hours(10);
+  // Inserted in this order (mailbox order), which is not message id order.
+  std::deque<Delivery> ds;  // add's references stay valid
+  auto add = [&](const std::string& message, const std::string& recipient) -> Delivery& {
+    ds.push_back(MakeDelivery(message, recipient));
+    return ds.back();
+  };
+  add("msg_h", "probation-a").available_at = now;  // available from exactly now
+  add("msg_b", "probation-a") = Leased(MakeDelivery("msg_b", "probation-a"), "l_b", now);
+  add("msg_f", "probation-a").available_at = now + absl::Seconds(1);  // a nack's delay
+  add("msg_a", "probation-a").expires_at = now;  // expires exactly now
+  add("msg_g", "housing-b");
+  Delivery& forever = add("msg_c", "probation-a");
+  forever.available_at = kT0 - absl::Hours(24 * 30);
+  forever.expires_at = absl::InfiniteFuture();
+  add("msg_e", "probation-a") = Ended(MakeDelivery("msg_e", "probation-a"),
+                                      DeliveryState::kAcked, kT0);
+  add("msg_i", "probation-a") = Ended(MakeDelivery("msg_i", "probation-a"),
+                                      DeliveryState::kWithheld, kT0);
+  Delivery& retried = add("msg_d", "probation-a");  // back in the mailbox after a nack
+  retried = Leased(retried, "", now - absl::Hours(1));
+  retried.state = DeliveryState::kPending;
+  retried.reason = "nacked";
+  retried.available_at = now - absl::Minutes(1);
+  add("msg_j", "probation-a") = Ended(MakeDelivery("msg_j", "probation-a"),
+                                      DeliveryState::kExpired, kT0);
+  add("msg_k", "probation-a") = Ended(MakeDelivery("msg_k", "probation-a"),
+                                      DeliveryState::kDeadLettered, kT0);
+  ASSERT_THAT(storage_->WriteAndWait([&](WriteTx& tx) -> absl::Status {
+    for (Delivery& d : ds) EXPECT_THAT(AddDelivery(tx, d), IsOk());
+    return absl::OkStatus();
+  }), IsOk());
+  ASSERT_THAT(storage_->Read([&](ReadTx& tx) -> absl::Status {
+    auto all = tx.ListLeasable("probation-a", now, 0, 10);
+    EXPECT_THAT(DeliveryKeys(all),
+                ElementsAre("msg_h>probation-a", "msg_c>probation-a", "msg_d>probation-a"));
+    if (all.ok() && all->size() == 3) {
+      ExpectDeliveryEq((*all)[1], forever);
+      ExpectDeliveryEq((*all)[2], retried);
+    }
+    EXPECT_THAT(DeliveryKeys(tx.ListLeasable("probation-a", now, 0, 2)),
+                ElementsAre("msg_h>probation-a", "msg_c>probation-a"));
+    EXPECT_THAT(DeliveryKeys(tx.ListLeasable("probation-a", now, 1, 1)),
+                ElementsAre("msg_c>probation-a"));
+    EXPECT_THAT(DeliveryKeys(tx.ListLeasable("probation-a", now, 2, 10)),
+                ElementsAre("msg_d>probation-a"));
+    EXPECT_THAT(DeliveryKeys(tx.ListLeasable("probation-a", now, 3, 10)), ElementsAre());
+    EXPECT_THAT(DeliveryKeys(tx.ListLeasable("probation-a", now, 0, 0)), ElementsAre());
+    // A second later the nacked one is available again.
+    EXPECT_THAT(DeliveryKeys(tx.ListLeasable("probation-a", now + absl::Seconds(1), 0, 10)),
+                ElementsAre("msg_h>probation-a", "msg_f>probation-a", "msg_c>probation-a",
+                            "msg_d>probation-a"));
+    // A second earlier, the one expiring at `now` is still leasable, and the one available
+    // from `now` is not yet.
+    EXPECT_THAT(DeliveryKeys(tx.ListLeasable("probation-a", now - absl::Seconds(1), 0, 10)),
+                ElementsAre("msg_a>probation-a", "msg_c>probation-a", "msg_d>probation-a"));
+    EXPECT_THAT(DeliveryKeys(tx.ListLeasable("housing-b", now, 0, 10)),
+                ElementsAre("msg_g>housing-b"));
+    EXPECT_THAT(DeliveryKeys(tx.ListLeasable("nobody", now, 0, 10)), ElementsAre());
+    return absl::OkStatus();
+  }), IsOk());
+}
+
+TEST_P(StorageConformanceTest, CountOpenDeliveriesStopsAtTheCap) {
+  std::vector<Delivery> ds;
+  for (int i = 0; i < 3; ++i) ds.push_back(MakeDelivery(absl::StrCat("msg_p", i), "probation-a"));
+  for (int i = 0; i < 2; ++i) {
+    ds.push_back(Leased(MakeDelivery(absl::StrCat("msg_l", i), "probation-a"),
+                        absl::StrCat("lease_", i), kT0));
+  }
+  int n = 0;
+  for (DeliveryState s : {DeliveryState::kAcked, DeliveryState::kWithheld,
+                          DeliveryState::kExpired, DeliveryState::kDeadLettered}) {
+    ds.push_back(Ended(MakeDelivery(absl::StrCat("msg_e", n++), "probation-a"), s, kT0));
+  }
+  ds.push_back(MakeDelivery("msg_h0", "housing-b"));
+  ds.push_back(Ended(MakeDelivery("msg_h1", "housing-b"), DeliveryState::kAcked, kT0));
+  ASSERT_THAT(storage_->WriteAndWait([&](WriteTx& tx) -> absl::Status {
+    for (Delivery& d : ds) EXPECT_THAT(AddDelivery(tx, d), IsOk());
+    return absl::OkStatus();
+  }), IsOk());
+  ASSERT_THAT(storage_->Read([&](ReadTx& tx) -> absl::Status {
+    using R = absl::StatusOr<int64_t>;
+    EXPECT_THAT(tx.CountOpenDeliveries("probation-a", 100), ::testing::Eq(R(5)));
+    EXPECT_THAT(tx.CountOpenDeliveries("probation-a", 5), ::testing::Eq(R(5)));
+    EXPECT_THAT(tx.CountOpenDeliveries("probation-a", 4), ::testing::Eq(R(4)));
+    EXPECT_THAT(tx.CountOpenDeliveries("probation-a", 1), ::testing::Eq(R(1)));
+    EXPECT_THAT(tx.CountOpenDeliveries("probation-a", 0), ::testing::Eq(R(0)));
+    EXPECT_THAT(tx.CountOpenDeliveries("housing-b", 10), ::testing::Eq(R(1)));
+    EXPECT_THAT(tx.CountOpenDeliveries("nobody", 10), ::testing::Eq(R(0)));
+    return absl::OkStatus();
+  }), IsOk());
+}
+
+TEST_P(StorageConformanceTest, ListDueDeliveriesFindsExpiriesAndLapsedLeases) {
+  const absl::Time now = kT0 + absl::Hours(10);
+  std::deque<Delivery> ds;  // add's references stay valid
+  auto add = [&](const std::string& message, const std::string& recipient) -> Delivery& {
+    ds.push_back(MakeDelivery(message, recipient));
+    ds.back().expires_at = now + absl::Hours(1);
+    return ds.back();
+  };
+  Delivery& lapsed = add("msg_lapsed", "alpha");  // due: the lease lapsed
+  lapsed = Leased(lapsed, "l_lapsed", now - absl::Seconds(1));
+  add("msg_stale", "beta").lease_expires_at = now - absl::Hours(1);  // pending: not due
+  add("msg_expired", "beta").expires_at = now - absl::Hours(1);      // due: pending, expired
+  Delivery& acked = add("msg_acked", "alpha");  // expired, but settled
+  acked = Ended(acked, DeliveryState::kAcked, now - absl::Hours(2));
+  acked.expires_at = now - absl::Hours(1);
+  Delivery& both = add("msg_both", "gamma");  // due once, though due twice over
+  both = Leased(both, "l_both", now - absl::Minutes(1));
+  both.expires_at = now - absl::Minutes(1);
+  Delivery& held = add("msg_held", "alpha");  // leased, nothing due yet
+  held = Leased(held, "l_held", now + absl::Minutes(5));
+  Delivery& expiring = add("msg_expiring", "gamma");  // due: leased, expires exactly now
+  expiring = Leased(expiring, "l_expiring", now + absl::Minutes(5));
+  expiring.expires_at = now;
+  Delivery& boundary = add("msg_boundary", "beta");  // due: the lease ends exactly now
+  boundary = Leased(boundary, "l_boundary", now);
+  for (DeliveryState s :
+       {DeliveryState::kWithheld, DeliveryState::kExpired, DeliveryState::kDeadLettered}) {
+    Delivery& ended = add(absl::StrCat("msg_final_", static_cast<int>(s)), "alpha");
+    ended = Ended(Leased(ended, "", now - absl::Hours(2)), s, now - absl::Hours(2));
+    ended.expires_at = now - absl::Hours(1);
+  }
+  ASSERT_THAT(storage_->WriteAndWait([&](WriteTx& tx) -> absl::Status {
+    for (Delivery& d : ds) EXPECT_THAT(AddDelivery(tx, d), IsOk());
+    return absl::OkStatus();
+  }), IsOk());
+  ASSERT_THAT(storage_->Read([&](ReadTx& tx) -> absl::Status {
+    auto due = tx.ListDueDeliveries(now, 10);
+    EXPECT_THAT(DeliveryKeys(due),
+                ElementsAre("msg_lapsed>alpha", "msg_expired>beta", "msg_both>gamma",
+                            "msg_expiring>gamma", "msg_boundary>beta"));
+    if (due.ok() && due->size() == 5) {
+      ExpectDeliveryEq((*due)[0], lapsed);
+      ExpectDeliveryEq((*due)[2], both);
+    }
+    EXPECT_THAT(DeliveryKeys(tx.ListDueDeliveries(now, 3)),
+                ElementsAre("msg_lapsed>alpha", "msg_expired>beta", "msg_both>gamma"));
+    EXPECT_THAT(DeliveryKeys(tx.ListDueDeliveries(now, 0)), ElementsAre());
+    EXPECT_THAT(DeliveryKeys(tx.ListDueDeliveries(now - absl::Hours(2), 10)), ElementsAre());
+    return absl::OkStatus();
+  }), IsOk());
+}
+
+TEST_P(StorageConformanceTest, ListDeliveredUnderConsentFollowsStatesAndConsentIds) {
+  const absl::Time until = kT0 + absl::Minutes(5);
+  // In mailbox order; listed by recipient, then mailbox order.
+  Delivery zeta = Leased(MakeDelivery("msg_1", "zeta"), "l_zeta", until);
+  zeta.consent_ids = {"con_a", "con_b"};
+  Delivery acked = Ended(Leased(MakeDelivery("msg_1", "alpha"), "", until),
+                         DeliveryState::kAcked, until);
+  acked.consent_ids = {"con_a"};
+  Delivery pending = MakeDelivery("msg_2", "alpha");  // never delivered
+  pending.consent_ids = {"con_a"};
+  Delivery acked_b = Ended(Leased(MakeDelivery("msg_3", "alpha"), "", until),
+                           DeliveryState::kAcked, until);
+  acked_b.consent_ids = {"con_b"};
+  Delivery withheld = Ended(MakeDelivery("msg_4", "beta"), DeliveryState::kWithheld, kT0);
+  withheld.consent_ids = {"con_a"};
+  Delivery leased = Leased(MakeDelivery("msg_5", "alpha"), "l_alpha", until);
+  leased.consent_ids = {"con_c", "con_a"};
+  // Delivered once, then returned to the mailbox (lease expired or nacked), or dead-lettered:
+  // the recipient has seen the data all the same.
+  Delivery returned = Leased(MakeDelivery("msg_6", "gamma"), "", until);
+  returned.state = DeliveryState::kPending;
+  returned.consent_ids = {"con_e"};
+  Delivery dead = Ended(Leased(MakeDelivery("msg_7", "gamma"), "", until),
+                        DeliveryState::kDeadLettered, until);
+  dead.consent_ids = {"con_e"};
+  ASSERT_THAT(storage_->WriteAndWait([&](WriteTx& tx) -> absl::Status {
+    for (const char* id : {"msg_1", "msg_2", "msg_3", "msg_4", "msg_5", "msg_6", "msg_7"}) {
+      EXPECT_THAT(tx.InsertMessage(MakeMessage(id)), IsOk());
+    }
+    for (Delivery* d : {&zeta, &acked, &pending, &acked_b, &withheld, &leased, &returned, &dead}) {
+      auto seq = tx.InsertDelivery(*d);
+      EXPECT_THAT(seq, IsOk());
+      if (seq.ok()) d->mailbox_seq = *seq;
+    }
+    return absl::OkStatus();
+  }), IsOk());
+  ASSERT_THAT(storage_->Read([&](ReadTx& tx) -> absl::Status {
+    auto under_a = tx.ListDeliveredUnderConsent("con_a");
+    EXPECT_THAT(DeliveryKeys(under_a), ElementsAre("msg_1>alpha", "msg_5>alpha", "msg_1>zeta"));
+    if (under_a.ok() && under_a->size() == 3) {
+      ExpectDeliveryEq((*under_a)[0], acked);
+      ExpectDeliveryEq((*under_a)[2], zeta);
+    }
+    EXPECT_THAT(DeliveryKeys(tx.ListDeliveredUnderConsent("con_b")),
+                ElementsAre("msg_3>alpha", "msg_1>zeta"));
+    EXPECT_THAT(DeliveryKeys(tx.ListDeliveredUnderConsent("con_c")), ElementsAre("msg_5>alpha"));
+    EXPECT_THAT(DeliveryKeys(tx.ListDeliveredUnderConsent("con_e")),
+                ElementsAre("msg_6>gamma", "msg_7>gamma"));
+    EXPECT_THAT(DeliveryKeys(tx.ListDeliveredUnderConsent("con_none")), ElementsAre());
+    return absl::OkStatus();
+  }), IsOk());
+  // The list follows changes of state and of consent_ids.
+  ASSERT_THAT(storage_->WriteAndWait([&](WriteTx& tx) -> absl::Status {
+    zeta.consent_ids = {"con_b"};
+    EXPECT_THAT(tx.UpdateDelivery(zeta), IsOk());
+    pending = Leased(pending, "l_pending", until);
+    pending.consent_ids = {"con_a", "con_d", "con_d"};  // listed twice, found once
+    EXPECT_THAT(tx.UpdateDelivery(pending), IsOk());
+    acked.consent_ids = {};
+    EXPECT_THAT(tx.UpdateDelivery(acked), IsOk());
+    leased = Ended(leased, DeliveryState::kAcked, until);  // consent_ids unchanged
+    EXPECT_THAT(tx.UpdateDelivery(leased), IsOk());
+    return absl::OkStatus();
+  }), IsOk());
+  ASSERT_THAT(storage_->Read([&](ReadTx& tx) -> absl::Status {
+    auto under_a = tx.ListDeliveredUnderConsent("con_a");
+    EXPECT_THAT(DeliveryKeys(under_a), ElementsAre("msg_2>alpha", "msg_5>alpha"));
+    if (under_a.ok() && under_a->size() == 2) {
+      ExpectDeliveryEq((*under_a)[0], pending);
+      ExpectDeliveryEq((*under_a)[1], leased);
+    }
+    EXPECT_THAT(DeliveryKeys(tx.ListDeliveredUnderConsent("con_b")),
+                ElementsAre("msg_3>alpha", "msg_1>zeta"));
+    EXPECT_THAT(DeliveryKeys(tx.ListDeliveredUnderConsent("con_c")), ElementsAre("msg_5>alpha"));
+    EXPECT_THAT(DeliveryKeys(tx.ListDeliveredUnderConsent("con_d")), ElementsAre("msg_2>alpha"));
+    return absl::OkStatus();
+  }), IsOk());
+}
+
+TEST_P(StorageConformanceTest, AtomicallyUndoesMessageAndDeliveryWrites) {
+  const absl::Time until = kT0 + absl::Minutes(5);
+  Delivery kept = MakeDelivery("msg_kept", "alpha");
+  kept.consent_ids = {"con_a"};
+  ASSERT_THAT(storage_->WriteAndWait([&](WriteTx& tx) { return AddDelivery(tx, kept); }),
+              IsOk());
+  ASSERT_THAT(storage_->WriteAndWait([&](WriteTx& tx) -> absl::Status {
+    EXPECT_THAT(tx.InsertMessage(MakeMessage("msg_before")), IsOk());
+    EXPECT_THAT(tx.Atomically([&](WriteTx& t) -> absl::Status {
+      EXPECT_THAT(t.InsertMessage(MakeMessage("msg_undone", "prison-a", "key-undone")), IsOk());
+      Delivery undone = Leased(MakeDelivery("msg_undone", "alpha"), "lease_undone", until);
+      undone.consent_ids = {"con_a"};
+      EXPECT_THAT(t.InsertDelivery(undone), IsOk());
+      Delivery changed = Leased(kept, "lease_kept", until);
+      changed.consent_ids = {"con_b"};
+      EXPECT_THAT(t.UpdateDelivery(changed), IsOk());
+      EXPECT_THAT(t.InsertDelivery(Leased(MakeDelivery("msg_kept", "beta"), "lease_beta", until)),
+                  IsOk());
+      return absl::AbortedError("changed my mind");
+    }), StatusIs(absl::StatusCode::kAborted));
+    EXPECT_THAT(tx.InsertMessage(MakeMessage("msg_after")), IsOk());
+    return absl::OkStatus();
+  }), IsOk());
+  ASSERT_THAT(storage_->Read([&](ReadTx& tx) -> absl::Status {
+    EXPECT_THAT(tx.GetMessage("msg_before"), IsOk());
+    EXPECT_THAT(tx.GetMessage("msg_after"), IsOk());
+    EXPECT_THAT(tx.GetMessage("msg_undone"), StatusIs(absl::StatusCode::kNotFound));
+    EXPECT_THAT(tx.FindMessageByIdempotencyKey("prison-a", "key-undone"),
+                StatusIs(absl::StatusCode::kNotFound));
+    EXPECT_THAT(DeliveryKeys(tx.ListDeliveries("msg_undone")), ElementsAre());
+    auto list = tx.ListDeliveries("msg_kept");
+    EXPECT_THAT(DeliveryKeys(list), ElementsAre("msg_kept>alpha"));
+    if (list.ok() && list->size() == 1) ExpectDeliveryEq((*list)[0], kept);
+    for (const char* lease : {"lease_undone", "lease_kept", "lease_beta"}) {
+      EXPECT_THAT(tx.GetDeliveryByLease(lease), StatusIs(absl::StatusCode::kNotFound)) << lease;
+    }
+    EXPECT_THAT(DeliveryKeys(tx.ListDeliveredUnderConsent("con_a")), ElementsAre());
+    EXPECT_THAT(DeliveryKeys(tx.ListDeliveredUnderConsent("con_b")), ElementsAre());
+    EXPECT_THAT(DeliveryKeys(tx.ListLeasable("alpha", kT0, 0, 10)),
+                ElementsAre("msg_kept>alpha"));
+    EXPECT_THAT(tx.CountOpenDeliveries("alpha", 10), ::testing::Eq(absl::StatusOr<int64_t>(1)));
+    return absl::OkStatus();
+  }), IsOk());
+  // What was undone is free again: the id, the key, the delivery and the lease.
+  ASSERT_THAT(storage_->WriteAndWait([&](WriteTx& tx) -> absl::Status {
+    EXPECT_THAT(tx.InsertMessage(MakeMessage("msg_undone", "prison-a", "key-undone")), IsOk());
+    EXPECT_THAT(tx.InsertDelivery(Leased(MakeDelivery("msg_undone", "alpha"), "lease_undone",
+                                         until)),
+                IsOk());
+    return absl::OkStatus();
+  }), IsOk());
+}
+
 TEST_P(StorageConformanceTest, FailedClosureLeavesNothingAndOthersInTheBatchCommit) {
   constexpr int kWriters = 64;
   absl::BlockingCounter finished(kWriters);
@@ -881,6 +1568,74 @@ TEST_P(StorageConformanceTest, FailedClosureLeavesNothingAndOthersInTheBatchComm
     }
     return absl::OkStatus();
   }), IsOk());
+}
+
+TEST_P(StorageConformanceTest, CommitNumbersAreSharedWithinACommitAndIncrease) {
+  int64_t before = 0;
+  ASSERT_THAT(storage_->WriteAndWait([&](WriteTx& tx) -> absl::Status {
+    before = tx.commit_number();
+    int64_t inner = -1;
+    EXPECT_THAT(tx.Atomically([&](WriteTx& t) {
+      inner = t.commit_number();
+      return absl::OkStatus();
+    }), IsOk());
+    EXPECT_EQ(inner, before);
+    return absl::OkStatus();
+  }), IsOk());
+
+  // The first closure holds the writer (closures must not block; this one does, to queue the
+  // others behind it), so the others are committed together once it lets go.
+  constexpr int kQueued = 8;
+  absl::Notification holding;
+  absl::Notification release;
+  absl::BlockingCounter finished(1 + kQueued);
+  int64_t held = 0;
+  std::vector<int64_t> numbers(kQueued, -1);
+  std::vector<absl::Status> results(kQueued);
+  storage_->Write(
+      [&](WriteTx& tx) {
+        held = tx.commit_number();
+        holding.Notify();
+        release.WaitForNotification();
+        return tx.InsertSubject(MakeSubject("held"));
+      },
+      [&](absl::Status s) {
+        EXPECT_THAT(s, IsOk());
+        finished.DecrementCount();
+      });
+  holding.WaitForNotification();
+  for (int i = 0; i < kQueued; ++i) {
+    storage_->Write(
+        [&, i](WriteTx& tx) -> absl::Status {
+          numbers[i] = tx.commit_number();
+          absl::Status s = tx.InsertSubject(MakeSubject(absl::StrCat("s", i)));
+          if (!s.ok()) return s;
+          // A closure that fails is still part of the commit.
+          if (i % 3 == 0) return absl::InvalidArgumentError("refused after writing");
+          return absl::OkStatus();
+        },
+        [&, i](absl::Status s) {
+          results[i] = std::move(s);
+          finished.DecrementCount();
+        });
+  }
+  release.Notify();
+  finished.Wait();
+  EXPECT_GT(held, before);
+  EXPECT_GT(numbers[0], held);
+  for (int i = 0; i < kQueued; ++i) {
+    EXPECT_EQ(numbers[i], numbers[0]) << "closure " << i;
+    EXPECT_THAT(results[i], StatusIs(i % 3 == 0 ? absl::StatusCode::kInvalidArgument
+                                                : absl::StatusCode::kOk))
+        << "closure " << i;
+  }
+
+  int64_t after = 0;
+  ASSERT_THAT(storage_->WriteAndWait([&](WriteTx& tx) {
+    after = tx.commit_number();
+    return absl::OkStatus();
+  }), IsOk());
+  EXPECT_GT(after, numbers[0]);
 }
 
 TEST_P(StorageConformanceTest, AtomicallyUndoesOnlyItsOwnWrites) {

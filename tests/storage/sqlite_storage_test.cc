@@ -161,7 +161,7 @@ TEST(SqliteStorageTest, UsesWriteAheadLog) {
   EXPECT_EQ(mode, "wal");
 }
 
-TEST(SqliteStorageTest, SchemaVersionIsThree) { EXPECT_EQ(storage::SqliteSchemaVersion(), 3); }
+TEST(SqliteStorageTest, SchemaVersionIsFour) { EXPECT_EQ(storage::SqliteSchemaVersion(), 4); }
 
 TEST(SqliteStorageTest, MigratesAVersionOneDatabase) {
   std::string dir = TestDir("tc-sqlite-migrate-v1");
@@ -217,7 +217,17 @@ TEST(SqliteStorageTest, MigratesAVersionOneDatabase) {
       item.review_id = "rev_1";
       item.audit_seq = 2;
       item.opened_at = t;
-      return tx.InsertReviewItem(item);
+      RETURN_IF_ERROR(tx.InsertReviewItem(item));
+      Message m;
+      m.message_id = "msg_1";
+      m.subject_id = "s1";
+      m.idempotency_key = "key-1";
+      RETURN_IF_ERROR(tx.InsertMessage(m));
+      Delivery d;
+      d.message_id = "msg_1";
+      d.recipient_agency = "probation-a";
+      d.consent_ids = {"con_1"};
+      return tx.InsertDelivery(d).status();
     }), IsOk());
     s->Close();
   }
@@ -225,9 +235,11 @@ TEST(SqliteStorageTest, MigratesAVersionOneDatabase) {
               ::testing::Optional(::testing::ElementsAre(
                   std::to_string(storage::SqliteSchemaVersion()))));
   EXPECT_THAT(RawQuery(dir, "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN "
-                            "('consents', 'relationships', 'review_items') ORDER BY name"),
-              ::testing::Optional(::testing::ElementsAre("consents", "relationships",
-                                                         "review_items")));
+                            "('consents', 'relationships', 'review_items', 'messages', "
+                            "'deliveries', 'delivery_consents') ORDER BY name"),
+              ::testing::Optional(::testing::ElementsAre("consents", "deliveries",
+                                                         "delivery_consents", "messages",
+                                                         "relationships", "review_items")));
   EXPECT_THAT(RawQuery(dir, "SELECT seq || ':' || basis || ':' || break_glass_reason "
                             "FROM audit_log ORDER BY seq"),
               ::testing::Optional(::testing::ElementsAre("1::", "2:role rule:emergency")));
@@ -238,7 +250,7 @@ TEST(SqliteStorageTest, MigratesAVersionOneDatabase) {
   ASSERT_OK_AND_ASSIGN(auto again, OpenSqlite(dir));
   again->Close();
   EXPECT_THAT(RawQuery(dir, "SELECT COUNT(*) FROM schema_migrations"),
-              ::testing::Optional(::testing::ElementsAre("3")));
+              ::testing::Optional(::testing::ElementsAre("4")));
 }
 
 TEST(SqliteStorageTest, FreshDatabaseHasTheLatestSchema) {
@@ -248,7 +260,7 @@ TEST(SqliteStorageTest, FreshDatabaseHasTheLatestSchema) {
     s->Close();
   }
   EXPECT_THAT(RawQuery(dir, "SELECT version FROM schema_migrations ORDER BY version"),
-              ::testing::Optional(::testing::ElementsAre("1", "2", "3")));
+              ::testing::Optional(::testing::ElementsAre("1", "2", "3", "4")));
   EXPECT_THAT(RawQuery(dir, "SELECT name FROM pragma_table_info('audit_log') "
                             "WHERE name IN ('basis', 'break_glass_reason') ORDER BY name"),
               ::testing::Optional(::testing::ElementsAre("basis", "break_glass_reason")));
@@ -270,6 +282,45 @@ TEST(SqliteStorageTest, RefusesIdListsTheEncodingCannotHold) {
   c.data_classes = {""};
   EXPECT_THAT(s->WriteAndWait([&](WriteTx& tx) { return tx.InsertConsentVersion(c); }),
               StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("data_classes")));
+
+  Message m;
+  m.message_id = "msg_1";
+  m.records = {{"rec_1", 1}, {"rec_2,rec_3", 1}};
+  EXPECT_THAT(s->WriteAndWait([&](WriteTx& tx) { return tx.InsertMessage(m); }),
+              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("records")));
+  m.records = {{"", 1}};
+  EXPECT_THAT(s->WriteAndWait([&](WriteTx& tx) { return tx.InsertMessage(m); }),
+              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("records")));
+  m.records = {};
+  m.notice_message_ids = {"msg_a,msg_b"};
+  EXPECT_THAT(s->WriteAndWait([&](WriteTx& tx) { return tx.InsertMessage(m); }),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       ::testing::HasSubstr("notice_message_ids")));
+  m.notice_message_ids = {};
+  ASSERT_THAT(s->WriteAndWait([&](WriteTx& tx) { return tx.InsertMessage(m); }), IsOk());
+  Delivery d;
+  d.message_id = "msg_1";
+  d.recipient_agency = "probation-a";
+  d.consent_ids = {"con_1,con_2"};
+  EXPECT_THAT(s->WriteAndWait([&](WriteTx& tx) { return tx.InsertDelivery(d).status(); }),
+              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("consent_ids")));
+  d.consent_ids = {"con_1"};
+  ASSERT_THAT(s->WriteAndWait([&](WriteTx& tx) { return tx.InsertDelivery(d).status(); }),
+              IsOk());
+  d.consent_ids = {"con_1", ""};
+  EXPECT_THAT(s->WriteAndWait([&](WriteTx& tx) { return tx.UpdateDelivery(d); }),
+              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("consent_ids")));
+  // The refused writes left nothing behind.
+  ASSERT_THAT(s->Read([](ReadTx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(Message got, tx.GetMessage("msg_1"));
+    EXPECT_THAT(got.records, ::testing::IsEmpty());
+    ASSIGN_OR_RETURN(std::vector<Delivery> deliveries, tx.ListDeliveries("msg_1"));
+    EXPECT_THAT(deliveries, ::testing::SizeIs(1));
+    if (deliveries.size() == 1) {
+      EXPECT_THAT(deliveries[0].consent_ids, ::testing::ElementsAre("con_1"));
+    }
+    return absl::OkStatus();
+  }), IsOk());
   s->Close();
 }
 

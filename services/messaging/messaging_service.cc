@@ -1,0 +1,777 @@
+#include "services/messaging/messaging_service.h"
+
+#include <algorithm>
+#include <memory>
+#include <set>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "services/crypto/hash.h"
+#include "services/crypto/ids.h"
+#include "services/policy/authorize.h"
+#include "throughcare/status_macros.h"
+
+namespace throughcare::messaging {
+namespace {
+
+// Reports and notices wait this long for their addressee.
+constexpr absl::Duration kNoticeTimeToLive = absl::Hours(24 * 30);
+// Deliveries a sweep handles in one transaction; the next sweep takes the rest.
+constexpr int kSweepBatch = 500;
+
+// What a send carries, as a hash: a replay with the same idempotency key must match it exactly.
+// Recipients are a set; everything else in order.
+std::string ContentHash(absl::string_view purpose, const SendParams& p) {
+  std::vector<std::string> recipients = p.recipients;
+  std::sort(recipients.begin(), recipients.end());
+  std::string text = "throughcare.send.v1";
+  auto field = [&text](absl::string_view v) { absl::StrAppend(&text, "|", v.size(), ":", v); };
+  field(purpose);
+  field(p.subject_id);
+  field(p.correlation_id);
+  absl::StrAppend(&text, "|", absl::ToInt64Microseconds(p.time_to_live), "|", recipients.size());
+  for (const std::string& r : recipients) field(r);
+  absl::StrAppend(&text, "|", p.records.size());
+  for (const RecordRef& r : p.records) {
+    field(r.record_id);
+    absl::StrAppend(&text, "@", r.version);
+  }
+  if (p.inline_record.has_value()) {
+    const records::PutRecordParams& r = *p.inline_record;
+    field(r.record_type);
+    field(r.data_class);
+    absl::StrAppend(&text, "|", r.labels.size());
+    for (const std::string& l : r.labels) field(l);
+    field(r.body);
+  }
+  return crypto::Sha256Hex(text);
+}
+
+// A refusal about one record of a send, prefixed with the record's field; NOT_FOUND messages
+// already name it.
+absl::Status Field(absl::string_view field, absl::Status status) {
+  if (status.ok() || absl::IsNotFound(status)) return status;
+  return absl::Status(status.code(), absl::StrCat(field, ": ", status.message()));
+}
+
+std::string NoSuchMessage(absl::string_view message_id) {
+  return absl::StrCat("message_id: no message ", message_id);
+}
+
+// The decision on every record of a message for one principal.
+struct Verdict {
+  bool allowed = true;
+  bool role_permitted = true;  // false: the role may not perform the action at all
+  std::string reason;          // the first refusal, or the first record's rule
+  std::string basis;           // the first record's lawful basis
+  std::vector<std::string> consent_ids;
+  std::vector<bool> redact;  // per record
+};
+
+Verdict DecideRecords(const policy::Policy& policy, const CallContext& who,
+                      absl::string_view action, const std::vector<StoredRecord>& records,
+                      const policy::PersonContext& person, absl::Time now) {
+  Verdict v;
+  for (const StoredRecord& r : records) {
+    policy::Target target;
+    target.action = std::string(action);
+    target.data_class = r.header.data_class;
+    target.person = &person;
+    target.record = &r.header;
+    policy::Decision d = policy.Decide(policy::MakeRequest(who, target, now));
+    if (!d.allowed) {
+      v.allowed = false;
+      v.role_permitted = !d.rule_id.empty();
+      v.reason = absl::StrCat("record ", r.header.record_id, ": ", d.reason);
+      return v;
+    }
+    if (v.reason.empty()) {
+      v.reason = absl::StrCat("rule '", d.rule_id, "'");
+      v.basis = d.basis;
+    }
+    if (!d.consent_id.empty() && std::find(v.consent_ids.begin(), v.consent_ids.end(),
+                                           d.consent_id) == v.consent_ids.end()) {
+      v.consent_ids.push_back(d.consent_id);
+    }
+    v.redact.push_back(d.redact_victim_fields);
+  }
+  return v;
+}
+
+// Writes `fn` and answers `reply` with its result once durable.
+template <typename T>
+void WriteThenReply(Storage& storage, absl::AnyInvocable<absl::StatusOr<T>(WriteTx&)> fn,
+                    absl::AnyInvocable<void(absl::StatusOr<T>)> reply) {
+  auto result = std::make_shared<absl::StatusOr<T>>(absl::InternalError("write did not run"));
+  storage.Write(
+      [fn = std::move(fn), result](WriteTx& tx) mutable -> absl::Status {
+        *result = fn(tx);
+        return result->status();
+      },
+      [result, reply = std::move(reply)](absl::Status commit) mutable {
+        reply(commit.ok() ? std::move(*result) : absl::StatusOr<T>(std::move(commit)));
+      });
+}
+
+}  // namespace
+
+MessagingService::MessagingService(Storage& storage, const audit::AuditLog& audit_log,
+                                   const policy::PolicyStore& policies, const Clock& clock,
+                                   const records::RecordService& records,
+                                   std::map<std::string, AgencyInfo> agencies,
+                                   MessagingLimits limits)
+    : storage_(storage),
+      audit_log_(audit_log),
+      policies_(policies),
+      clock_(clock),
+      records_(records),
+      agencies_(std::move(agencies)),
+      limits_(limits),
+      rate_(clock, limits.send_rate_per_second, limits.send_burst) {}
+
+// ---- Send ----
+
+void MessagingService::Send(const CallContext& ctx, SendParams params,
+                            audit::Reply<SendResult> reply) {
+  if (!rate_.TryTake(ctx.principal.agency_id)) {
+    reply(absl::ResourceExhaustedError(
+        absl::StrCat("send rate limit of agency '", ctx.principal.agency_id, "' reached (",
+                     limits_.send_rate_per_second, " messages per second, bursts of ",
+                     limits_.send_burst, "); retry later")));
+    return;
+  }
+  audit::RunAudited<SendResult>(
+      storage_, audit_log_, audit_log_.Begin(ctx, policy::kMessageSend),
+      [this, policy = policies_.Current(), ctx, p = std::move(params)](
+          WriteTx& tx, AuditEntry& entry) -> absl::StatusOr<SendResult> {
+        ASSIGN_OR_RETURN(SendResult result, SendInTx(tx, *policy, ctx, p, entry));
+        result.commit_number = tx.commit_number();
+        return result;
+      },
+      [this, reply = std::move(reply)](absl::StatusOr<SendResult> result) mutable {
+        if (result.ok() && !result->duplicate) {
+          if (accept_observer_) accept_observer_(result->commit_number != last_accept_commit_);
+          last_accept_commit_ = result->commit_number;
+          std::set<std::string> wake;
+          for (const Delivery& d : result->deliveries) {
+            wake.insert(d.state == DeliveryState::kPending ? d.recipient_agency
+                                                           : result->message.sender_agency);
+          }
+          for (const std::string& agency : wake) Signal(agency);
+        }
+        reply(std::move(result));
+      });
+}
+
+absl::StatusOr<SendResult> MessagingService::SendInTx(WriteTx& tx, const policy::Policy& policy,
+                                                      const CallContext& ctx, const SendParams& p,
+                                                      AuditEntry& entry) const {
+  const absl::Time now = clock_.Now();
+  const std::string& sender = ctx.principal.agency_id;
+  entry.subject_id = p.subject_id;
+  const std::string hash = ContentHash(ctx.purpose, p);
+
+  // A replay returns the original; the same key for something else is refused.
+  absl::StatusOr<Message> earlier = tx.FindMessageByIdempotencyKey(sender, p.idempotency_key);
+  if (earlier.ok()) {
+    entry.record_id = earlier->records.empty() ? "" : earlier->records[0].record_id;
+    if (earlier->content_hash != hash) {
+      entry.reason = absl::StrCat("idempotency key reused for different content (message ",
+                                  earlier->message_id, ")");
+      return absl::AlreadyExistsError(absl::StrCat(
+          "idempotency_key: '", p.idempotency_key, "' was used for message ", earlier->message_id,
+          " with different content; use a new key for a new message"));
+    }
+    ASSIGN_OR_RETURN(std::vector<Delivery> deliveries, tx.ListDeliveries(earlier->message_id));
+    entry.decision = AuditDecision::kAllow;
+    entry.basis = "replay of an accepted message";
+    entry.reason = absl::StrCat("idempotent replay of message ", earlier->message_id);
+    return SendResult{*std::move(earlier), std::move(deliveries), true};
+  }
+  if (!absl::IsNotFound(earlier.status())) return earlier.status();
+
+  for (size_t i = 0; i < p.recipients.size(); ++i) {
+    if (agencies_.count(p.recipients[i]) == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("recipient_agencies[", i, "]: unknown agency '", p.recipients[i], "'"));
+    }
+  }
+
+  // The records: an inline one is put first (audited as a record.write of its own), then each is
+  // one the sender's agency owns and may send.
+  std::vector<RecordRef> refs = p.records;
+  if (p.inline_record.has_value()) {
+    AuditEntry put = audit_log_.Begin(ctx, policy::kRecordWrite);
+    absl::StatusOr<RecordHeader> header =
+        records_.PutInTx(tx, policy, ctx, *p.inline_record, now, put);
+    if (!header.ok()) {
+      entry.decision = put.decision;
+      entry.reason = absl::StrCat("inline record: ", put.reason);
+      entry.policy_version = put.policy_version;
+      return header.status();
+    }
+    put.outcome = "OK";
+    RETURN_IF_ERROR(audit_log_.Append(tx, std::move(put)));
+    refs.push_back(RecordRef{header->record_id, header->version});
+  }
+  std::vector<StoredRecord> stored;
+  int64_t size = 0;
+  for (size_t i = 0; i < refs.size(); ++i) {
+    const std::string field =
+        i < p.records.size() ? absl::StrCat("records[", i, "]") : std::string("inline_record");
+    absl::StatusOr<StoredRecord> r = tx.GetRecord(refs[i].record_id, refs[i].version);
+    if (!r.ok() && !absl::IsNotFound(r.status())) return r.status();
+    const bool exists = r.ok() && r->header.subject_id == p.subject_id;
+    const std::string not_found =
+        absl::StrCat(field, ".record_id: no record ", refs[i].record_id,
+                     refs[i].version == 0 ? "" : absl::StrCat(" version ", refs[i].version),
+                     " about subject ", p.subject_id);
+    if (!exists || r->header.owner_agency != sender) {
+      if (!exists) {
+        entry.reason = "no such record about the person";
+        return absl::NotFoundError(not_found);
+      }
+      // Another agency's record: whether the sender may even know it exists decides the answer.
+      policy::Target target;
+      target.action = std::string(policy::kRecordRead);
+      target.data_class = r->header.data_class;
+      target.record = &r->header;
+      RETURN_IF_ERROR(Field(field, policy::AuthorizeAbout(policy, ctx, tx, p.subject_id, true,
+                                                          target, now, entry, not_found)
+                                       .status()));
+      entry.decision = AuditDecision::kDeny;
+      entry.basis.clear();
+      entry.reason = absl::StrCat("record ", r->header.record_id, " is owned by agency '",
+                                  r->header.owner_agency, "'; only the owner sends it");
+      return absl::PermissionDeniedError(absl::StrCat(field, ": ", entry.reason));
+    }
+    policy::Target target;
+    target.action = std::string(policy::kMessageSend);
+    target.data_class = r->header.data_class;
+    target.record = &r->header;
+    RETURN_IF_ERROR(Field(field, policy::AuthorizeAbout(policy, ctx, tx, p.subject_id, true, target,
+                                                        now, entry, not_found)
+                                     .status()));
+    size += static_cast<int64_t>(r->sealed_body.size());
+    stored.push_back(*std::move(r));
+  }
+  if (size > limits_.max_message_bytes) {
+    entry.reason = "message over the size limit";
+    return absl::InvalidArgumentError(absl::StrCat("records: the message carries ", size,
+                                                   " bytes of record contents; the limit is ",
+                                                   limits_.max_message_bytes, " bytes"));
+  }
+  for (size_t i = 0; i < p.recipients.size(); ++i) {
+    ASSIGN_OR_RETURN(int64_t open, tx.CountOpenDeliveries(p.recipients[i], limits_.mailbox_limit));
+    if (open >= limits_.mailbox_limit) {
+      entry.reason = absl::StrCat("mailbox of agency '", p.recipients[i], "' is full");
+      return absl::ResourceExhaustedError(
+          absl::StrCat("recipient_agencies[", i, "]: the mailbox of agency '", p.recipients[i],
+                       "' is full (limit ", limits_.mailbox_limit, " open messages); retry later"));
+    }
+  }
+
+  SendResult result;
+  Message& m = result.message;
+  m.message_id = crypto::NewOpaqueId("msg");
+  m.kind = MessageKind::kRecords;
+  m.sender_agency = sender;
+  m.sender_system = ctx.principal.system_id;
+  m.sender_user = ctx.principal.user_id;
+  m.sender_role = ctx.principal.role;
+  m.subject_id = p.subject_id;
+  m.purpose = ctx.purpose;
+  m.correlation_id = p.correlation_id;
+  m.idempotency_key = p.idempotency_key;
+  m.content_hash = hash;
+  m.records = refs;
+  m.created_at = now;
+  m.expires_at = now + p.time_to_live;
+  RETURN_IF_ERROR(tx.InsertMessage(m));
+
+  // Each recipient is entitled if any role it may grant may receive every record.
+  ASSIGN_OR_RETURN(policy::PersonContext person, policy::LoadPersonContext(tx, p.subject_id));
+  int withheld = 0;
+  for (const std::string& recipient : p.recipients) {
+    const AgencyInfo& info = agencies_.at(recipient);
+    Verdict verdict;
+    verdict.allowed = false;
+    verdict.reason = absl::StrCat("no role of agency '", recipient, "' may receive it");
+    for (const std::string& role : info.roles) {
+      CallContext as;
+      as.principal.agency_id = recipient;
+      as.principal.agency_kind = info.kind;
+      as.principal.role = role;
+      as.purpose = ctx.purpose;
+      Verdict v = DecideRecords(policy, as, policy::kMessageReceive, stored, person, now);
+      if (v.allowed) {
+        verdict = std::move(v);
+        break;
+      }
+      // The most telling refusal is that of a role that may receive the data at all.
+      if (v.role_permitted && verdict.role_permitted) verdict.reason = v.reason;
+      if (v.role_permitted) verdict.role_permitted = false;
+    }
+    Delivery d;
+    d.message_id = m.message_id;
+    d.recipient_agency = recipient;
+    d.available_at = now;
+    d.expires_at = m.expires_at;
+    d.updated_at = now;
+    if (verdict.allowed) {
+      d.state = DeliveryState::kPending;
+      d.consent_ids = verdict.consent_ids;
+    } else {
+      ++withheld;
+      d.state = DeliveryState::kWithheld;
+      d.reason = verdict.reason;
+      d.ended_at = now;
+    }
+    ASSIGN_OR_RETURN(d.mailbox_seq, tx.InsertDelivery(d));
+    if (!verdict.allowed) {
+      RETURN_IF_ERROR(AuditSystem(tx, policy, "message.withhold", m, d, d.reason));
+      Message report;
+      report.kind = MessageKind::kReport;
+      report.subject_id = m.subject_id;
+      report.purpose = m.purpose;
+      report.correlation_id = m.message_id;
+      report.notice_message_id = m.message_id;
+      report.notice_recipient = recipient;
+      report.notice_state = DeliveryState::kWithheld;
+      report.notice_reason = d.reason;
+      RETURN_IF_ERROR(Enqueue(tx, std::move(report), sender, now));
+    }
+    result.deliveries.push_back(std::move(d));
+  }
+  entry.record_id = refs[0].record_id;
+  entry.record_version = refs[0].version;
+  entry.reason = absl::StrCat("message ", m.message_id, " with ", refs.size(), " record(s) to ",
+                              p.recipients.size(), " recipient(s), ", withheld, " withheld");
+  return result;
+}
+
+// ---- Reports, notices and audit of the broker's own actions ----
+
+absl::Status MessagingService::Enqueue(WriteTx& tx, Message notice, const std::string& recipient,
+                                       absl::Time now) const {
+  notice.message_id = crypto::NewOpaqueId("msg");
+  notice.sender_agency = std::string(kBrokerAgency);
+  notice.created_at = now;
+  notice.expires_at = now + kNoticeTimeToLive;
+  RETURN_IF_ERROR(tx.InsertMessage(notice));
+  Delivery d;
+  d.message_id = notice.message_id;
+  d.recipient_agency = recipient;
+  d.state = DeliveryState::kPending;
+  d.available_at = now;
+  d.expires_at = notice.expires_at;
+  d.updated_at = now;
+  return tx.InsertDelivery(d).status();
+}
+
+absl::Status MessagingService::AuditSystem(WriteTx& tx, const policy::Policy& policy,
+                                           absl::string_view action, const Message& message,
+                                           const Delivery& delivery, std::string reason) const {
+  AuditEntry e;
+  e.agency_id = delivery.recipient_agency;
+  e.system_id = std::string(kBrokerAgency);
+  e.user_id = std::string(kBrokerAgency);
+  e.role = std::string(kBrokerAgency);
+  e.action = std::string(action);
+  e.subject_id = message.subject_id;
+  if (!message.records.empty()) {
+    e.record_id = message.records[0].record_id;
+    e.record_version = message.records[0].version;
+  }
+  e.purpose = message.purpose;
+  e.decision = AuditDecision::kDeny;
+  e.reason = absl::StrCat("message ", message.message_id, " from agency '", message.sender_agency,
+                          "': ", reason);
+  e.policy_version = policy.version();
+  e.outcome = "OK";
+  return audit_log_.Append(tx, std::move(e));
+}
+
+absl::Status MessagingService::End(WriteTx& tx, const policy::Policy& policy, Message& message,
+                                   Delivery& d, DeliveryState state, std::string reason,
+                                   const CallContext* by, std::vector<std::string>& signal) const {
+  const absl::Time now = clock_.Now();
+  d.state = state;
+  d.reason = std::move(reason);
+  d.ended_at = now;
+  d.updated_at = now;
+  d.lease_id.clear();
+  RETURN_IF_ERROR(tx.UpdateDelivery(d));
+  const absl::string_view action =
+      state == DeliveryState::kExpired
+          ? "message.expire"
+          : (state == DeliveryState::kWithheld ? "message.withhold" : "message.dead_letter");
+  if (by != nullptr) {
+    AuditEntry e = audit_log_.Begin(*by, action);
+    e.subject_id = message.subject_id;
+    if (!message.records.empty()) {
+      e.record_id = message.records[0].record_id;
+      e.record_version = message.records[0].version;
+    }
+    e.purpose = message.purpose;
+    e.decision = state == DeliveryState::kWithheld ? AuditDecision::kDeny : AuditDecision::kAllow;
+    e.reason = absl::StrCat("message ", message.message_id, ": ", d.reason);
+    e.policy_version = policy.version();
+    e.outcome = "OK";
+    RETURN_IF_ERROR(audit_log_.Append(tx, std::move(e)));
+  } else {
+    RETURN_IF_ERROR(AuditSystem(tx, policy, action, message, d, d.reason));
+  }
+  if (message.kind != MessageKind::kRecords) return absl::OkStatus();
+  Message report;
+  report.kind = MessageKind::kReport;
+  report.subject_id = message.subject_id;
+  report.purpose = message.purpose;
+  report.correlation_id = message.message_id;
+  report.notice_message_id = message.message_id;
+  report.notice_recipient = d.recipient_agency;
+  report.notice_state = state;
+  report.notice_reason = d.reason;
+  RETURN_IF_ERROR(Enqueue(tx, std::move(report), message.sender_agency, now));
+  signal.push_back(message.sender_agency);
+  return absl::OkStatus();
+}
+
+absl::Status MessagingService::OnConsentWithdrawn(WriteTx& tx, const Consent& consent) const {
+  ASSIGN_OR_RETURN(std::vector<Delivery> delivered,
+                   tx.ListDeliveredUnderConsent(consent.consent_id));
+  const absl::Time now = clock_.Now();
+  std::map<std::string, std::vector<std::string>> by_recipient;
+  for (const Delivery& d : delivered) by_recipient[d.recipient_agency].push_back(d.message_id);
+  for (auto& [recipient, message_ids] : by_recipient) {
+    Message notice;
+    notice.kind = MessageKind::kWithdrawalNotice;
+    notice.subject_id = consent.subject_id;
+    notice.purpose = "";
+    notice.correlation_id = consent.consent_id;
+    notice.notice_consent_id = consent.consent_id;
+    notice.notice_message_ids = std::move(message_ids);
+    notice.notice_reason = absl::StrCat("consent ", consent.consent_id, " was withdrawn");
+    RETURN_IF_ERROR(Enqueue(tx, std::move(notice), recipient, now));
+  }
+  return absl::OkStatus();
+}
+
+// ---- Receiving ----
+
+void MessagingService::Receive(const CallContext& ctx, int max, absl::Duration lease,
+                               audit::Reply<std::vector<Delivered>> reply) {
+  // Most polls of a quiet mailbox find nothing: answer those from a read, off the writer.
+  bool any = false;
+  absl::Status read = storage_.Read([&](ReadTx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(std::vector<Delivery> leasable,
+                     tx.ListLeasable(ctx.principal.agency_id, clock_.Now(), 0, 1));
+    any = !leasable.empty();
+    return absl::OkStatus();
+  });
+  if (!read.ok() || !any) {
+    reply(read.ok() ? absl::StatusOr<std::vector<Delivered>>(std::vector<Delivered>{})
+                    : absl::StatusOr<std::vector<Delivered>>(read));
+    return;
+  }
+  auto signal = std::make_shared<std::vector<std::string>>();
+  WriteThenReply<std::vector<Delivered>>(
+      storage_,
+      [this, policy = policies_.Current(), ctx, max, lease,
+       signal](WriteTx& tx) -> absl::StatusOr<std::vector<Delivered>> {
+        return LeaseInTx(tx, *policy, ctx, max, lease, *signal);
+      },
+      [this, signal,
+       reply = std::move(reply)](absl::StatusOr<std::vector<Delivered>> result) mutable {
+        if (result.ok()) {
+          for (const std::string& agency : *signal) Signal(agency);
+        }
+        reply(std::move(result));
+      });
+}
+
+absl::StatusOr<std::vector<Delivered>> MessagingService::LeaseInTx(
+    WriteTx& tx, const policy::Policy& policy, const CallContext& ctx, int max,
+    absl::Duration lease, std::vector<std::string>& signal) const {
+  const absl::Time now = clock_.Now();
+  std::vector<Delivered> out;
+  std::map<std::string, policy::PersonContext> people;
+  int skip = 0;  // deliveries this practitioner's role may not receive: left for colleagues
+  while (static_cast<int>(out.size()) < max) {
+    const int want = max - static_cast<int>(out.size());
+    ASSIGN_OR_RETURN(std::vector<Delivery> candidates,
+                     tx.ListLeasable(ctx.principal.agency_id, now, skip, want));
+    if (candidates.empty()) break;
+    for (Delivery& d : candidates) {
+      ASSIGN_OR_RETURN(Message m, tx.GetMessage(d.message_id));
+      std::vector<StoredRecord> stored;
+      Verdict verdict;
+      if (m.kind == MessageKind::kRecords) {
+        for (const RecordRef& ref : m.records) {
+          ASSIGN_OR_RETURN(StoredRecord r, tx.GetRecord(ref.record_id, ref.version));
+          stored.push_back(std::move(r));
+        }
+        auto person = people.find(m.subject_id);
+        if (person == people.end()) {
+          ASSIGN_OR_RETURN(policy::PersonContext loaded,
+                           policy::LoadPersonContext(tx, m.subject_id));
+          person = people.emplace(m.subject_id, std::move(loaded)).first;
+        }
+        CallContext as = ctx;
+        as.purpose = m.purpose;
+        verdict = DecideRecords(policy, as, policy::kMessageReceive, stored, person->second, now);
+        if (!verdict.allowed && !verdict.role_permitted) {
+          ++skip;
+          continue;
+        }
+        if (!verdict.allowed) {
+          RETURN_IF_ERROR(End(tx, policy, m, d, DeliveryState::kWithheld,
+                              absl::StrCat("withheld at delivery: ", verdict.reason), &ctx,
+                              signal));
+          continue;
+        }
+      } else {
+        verdict.basis = "the broker's notice to its addressee";
+        verdict.reason = "broker notice";
+      }
+      d.state = DeliveryState::kLeased;
+      d.attempts += 1;
+      d.lease_id = crypto::NewOpaqueId("lse");
+      d.lease_expires_at = now + lease;
+      d.leased_to_user = ctx.principal.user_id;
+      if (!d.first_delivered_at.has_value()) d.first_delivered_at = now;
+      for (const std::string& c : verdict.consent_ids) {
+        if (std::find(d.consent_ids.begin(), d.consent_ids.end(), c) == d.consent_ids.end()) {
+          d.consent_ids.push_back(c);
+        }
+      }
+      d.updated_at = now;
+      RETURN_IF_ERROR(tx.UpdateDelivery(d));
+
+      AuditEntry e = audit_log_.Begin(ctx, "message.deliver");
+      e.subject_id = m.subject_id;
+      if (!m.records.empty()) {
+        e.record_id = m.records[0].record_id;
+        e.record_version = m.records[0].version;
+      }
+      e.purpose = m.purpose;
+      e.decision = AuditDecision::kAllow;
+      e.basis = verdict.basis;
+      e.reason = absl::StrCat("message ", m.message_id, " from agency '", m.sender_agency,
+                              "', attempt ", d.attempts, "; ", verdict.reason);
+      e.policy_version = policy.version();
+      e.outcome = "OK";
+      RETURN_IF_ERROR(audit_log_.Append(tx, std::move(e)));
+
+      Delivered out_one;
+      for (size_t i = 0; i < stored.size(); ++i) {
+        Record record;
+        ASSIGN_OR_RETURN(record.body, records_.OpenBody(tx, stored[i]));
+        record.header = std::move(stored[i].header);
+        record.redact_victim_fields = verdict.redact[i];
+        out_one.records.push_back(std::move(record));
+      }
+      out_one.message = std::move(m);
+      out_one.delivery = std::move(d);
+      out.push_back(std::move(out_one));
+      if (static_cast<int>(out.size()) == max) break;
+    }
+  }
+  return out;
+}
+
+void MessagingService::Settle(const CallContext& ctx, std::vector<Settlement> settlements,
+                              audit::Reply<std::vector<Settled>> reply) {
+  auto signal = std::make_shared<std::vector<std::string>>();
+  WriteThenReply<std::vector<Settled>>(
+      storage_,
+      [this, policy = policies_.Current(), ctx, settlements = std::move(settlements),
+       signal](WriteTx& tx) -> absl::StatusOr<std::vector<Settled>> {
+        const absl::Time now = clock_.Now();
+        std::vector<Settled> out;
+        for (size_t i = 0; i < settlements.size(); ++i) {
+          const Settlement& s = settlements[i];
+          absl::StatusOr<Delivery> found = tx.GetDeliveryByLease(s.lease_id);
+          if (!found.ok() && !absl::IsNotFound(found.status())) return found.status();
+          if (!found.ok() || found->recipient_agency != ctx.principal.agency_id) {
+            return absl::FailedPreconditionError(absl::StrCat(
+                "settlements[", i, "].lease_id: lease ", s.lease_id,
+                " is not current (already settled, expired, or not this agency's); nothing was "
+                "settled"));
+          }
+          Delivery& d = *found;
+          if (d.lease_expires_at <= now) {
+            return absl::FailedPreconditionError(absl::StrCat(
+                "settlements[", i, "].lease_id: lease ", s.lease_id, " expired at ",
+                absl::FormatTime(absl::RFC3339_full, d.lease_expires_at, absl::UTCTimeZone()),
+                "; the message will be delivered again; nothing was settled"));
+          }
+          ASSIGN_OR_RETURN(Message m, tx.GetMessage(d.message_id));
+          AuditEntry e = audit_log_.Begin(ctx, "message.ack");
+          e.subject_id = m.subject_id;
+          if (!m.records.empty()) {
+            e.record_id = m.records[0].record_id;
+            e.record_version = m.records[0].version;
+          }
+          e.purpose = m.purpose;
+          e.decision = AuditDecision::kAllow;
+          e.policy_version = policy->version();
+          e.outcome = "OK";
+          switch (s.outcome) {
+            case Settlement::Outcome::kAck:
+              d.state = DeliveryState::kAcked;
+              d.acked_at = now;
+              d.lease_id.clear();
+              d.updated_at = now;
+              RETURN_IF_ERROR(tx.UpdateDelivery(d));
+              e.reason =
+                  absl::StrCat("message ", m.message_id, " acknowledged at attempt ", d.attempts);
+              RETURN_IF_ERROR(audit_log_.Append(tx, std::move(e)));
+              break;
+            case Settlement::Outcome::kNack:
+              if (d.attempts >= limits_.max_attempts) {
+                RETURN_IF_ERROR(
+                    End(tx, *policy, m, d, DeliveryState::kDeadLettered,
+                        absl::StrCat("nacked at the last of ", limits_.max_attempts, " attempts",
+                                     s.reason.empty() ? "" : ": " + s.reason),
+                        &ctx, *signal));
+                break;
+              }
+              d.state = DeliveryState::kPending;
+              d.available_at = now + s.retry_after;
+              d.reason = s.reason;
+              d.lease_id.clear();
+              d.updated_at = now;
+              RETURN_IF_ERROR(tx.UpdateDelivery(d));
+              e.action = "message.nack";
+              e.reason = absl::StrCat("message ", m.message_id, " nacked at attempt ", d.attempts,
+                                      ", retry after ", absl::FormatDuration(s.retry_after),
+                                      s.reason.empty() ? "" : ": " + s.reason);
+              RETURN_IF_ERROR(audit_log_.Append(tx, std::move(e)));
+              if (s.retry_after == absl::ZeroDuration()) signal->push_back(d.recipient_agency);
+              break;
+            case Settlement::Outcome::kReject:
+              RETURN_IF_ERROR(End(tx, *policy, m, d, DeliveryState::kDeadLettered,
+                                  absl::StrCat("rejected by the recipient: ", s.reason), &ctx,
+                                  *signal));
+              break;
+          }
+          out.push_back(Settled{s.lease_id, m.message_id, d.state});
+        }
+        return out;
+      },
+      [this, signal,
+       reply = std::move(reply)](absl::StatusOr<std::vector<Settled>> result) mutable {
+        if (result.ok()) {
+          for (const std::string& agency : *signal) Signal(agency);
+        }
+        reply(std::move(result));
+      });
+}
+
+// ---- Tracking ----
+
+void MessagingService::GetStatus(const CallContext& ctx, std::string message_id,
+                                 audit::Reply<MessageStatus> reply) {
+  audit::RunAudited<MessageStatus>(
+      storage_, audit_log_, audit_log_.Begin(ctx, "message.status"),
+      [ctx, message_id = std::move(message_id)](
+          WriteTx& tx, AuditEntry& entry) -> absl::StatusOr<MessageStatus> {
+        absl::StatusOr<Message> m = tx.GetMessage(message_id);
+        if (!m.ok() && !absl::IsNotFound(m.status())) return m.status();
+        // Only the sender's agency tracks a message; to anyone else it does not exist.
+        if (!m.ok() || m->sender_agency != ctx.principal.agency_id) {
+          entry.reason = m.ok() ? "message sent by another agency" : "no such message";
+          return absl::NotFoundError(NoSuchMessage(message_id));
+        }
+        entry.subject_id = m->subject_id;
+        entry.decision = AuditDecision::kAllow;
+        entry.basis = "the sender's own message";
+        entry.reason = absl::StrCat("status of message ", message_id);
+        MessageStatus status;
+        ASSIGN_OR_RETURN(status.deliveries, tx.ListDeliveries(message_id));
+        status.message = *std::move(m);
+        return status;
+      },
+      std::move(reply));
+}
+
+// ---- Sweeping ----
+
+absl::StatusOr<SweepResult> MessagingService::Sweep() {
+  bool any = false;
+  RETURN_IF_ERROR(storage_.Read([&](ReadTx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(std::vector<Delivery> due, tx.ListDueDeliveries(clock_.Now(), 1));
+    any = !due.empty();
+    return absl::OkStatus();
+  }));
+  SweepResult result;
+  if (!any) return result;
+  std::vector<std::string> signal;
+  RETURN_IF_ERROR(storage_.WriteAndWait([&, policy = policies_.Current()](WriteTx& tx) {
+    result = SweepResult{};
+    signal.clear();
+    const absl::Time now = clock_.Now();
+    ASSIGN_OR_RETURN(std::vector<Delivery> due, tx.ListDueDeliveries(now, kSweepBatch));
+    for (Delivery& d : due) {
+      ASSIGN_OR_RETURN(Message m, tx.GetMessage(d.message_id));
+      if (d.expires_at <= now) {
+        RETURN_IF_ERROR(End(
+            tx, *policy, m, d, DeliveryState::kExpired,
+            absl::StrCat("not acknowledged before it expired at ",
+                         absl::FormatTime(absl::RFC3339_full, d.expires_at, absl::UTCTimeZone()),
+                         " (", d.attempts, " delivery attempts)"),
+            nullptr, signal));
+        ++result.expired;
+      } else if (d.attempts >= limits_.max_attempts) {
+        RETURN_IF_ERROR(
+            End(tx, *policy, m, d, DeliveryState::kDeadLettered,
+                absl::StrCat("not acknowledged after ", d.attempts, " delivery attempts"), nullptr,
+                signal));
+        ++result.dead_lettered;
+      } else {
+        d.state = DeliveryState::kPending;
+        d.available_at = now;
+        d.lease_id.clear();
+        d.updated_at = now;
+        RETURN_IF_ERROR(tx.UpdateDelivery(d));
+        signal.push_back(d.recipient_agency);
+        ++result.returned;
+      }
+    }
+    return absl::OkStatus();
+  }));
+  std::sort(signal.begin(), signal.end());
+  signal.erase(std::unique(signal.begin(), signal.end()), signal.end());
+  for (const std::string& agency : signal) Signal(agency);
+  return result;
+}
+
+// ---- Mailbox signals ----
+
+int64_t MessagingService::Watch(const std::string& agency, std::function<void()> fn) {
+  absl::MutexLock lock(&watch_mu_);
+  const int64_t handle = next_watch_++;
+  watchers_.emplace(handle, std::make_pair(agency, std::move(fn)));
+  return handle;
+}
+
+void MessagingService::Unwatch(int64_t handle) {
+  absl::MutexLock lock(&watch_mu_);
+  watchers_.erase(handle);
+}
+
+void MessagingService::Signal(const std::string& agency) {
+  absl::MutexLock lock(&watch_mu_);
+  for (auto& [handle, watcher] : watchers_) {
+    if (watcher.first == agency) watcher.second();
+  }
+}
+
+void MessagingService::SignalAll() {
+  absl::MutexLock lock(&watch_mu_);
+  for (auto& [handle, watcher] : watchers_) watcher.second();
+}
+
+}  // namespace throughcare::messaging

@@ -1,0 +1,346 @@
+#include <deque>
+#include <optional>
+
+#include "absl/container/flat_hash_map.h"
+#include "services/server/handlers.h"
+#include "services/server/status.h"
+#include "services/server/validate.h"
+#include "throughcare/status_macros.h"
+
+namespace throughcare::server {
+namespace {
+
+// One Subscribe stream. Deliveries go down as long as fewer than `credit` are unsettled (a lease
+// that expires frees its place); settlements come up and their results go down. One read and one
+// write are in flight at a time. The reactor deletes itself once gRPC is done with the call and
+// no domain reply is outstanding.
+class SubscribeReactor final
+    : public grpc::ServerBidiReactor<v1::SubscribeRequest, v1::SubscribeResponse> {
+ public:
+  SubscribeReactor(Edge& edge, messaging::MessagingService& service,
+                   grpc::CallbackServerContext* ctx)
+      : edge_(edge), service_(service), ctx_(ctx), start_(edge.clock().Now()) {}
+
+  void Start() {
+    absl::StatusOr<Edge::Started> started = edge_.Begin(ctx_, std::nullopt);
+    if (!started.ok()) return End(started.status());
+    call_ = started->call;
+    if (!started->refused.ok()) {
+      Hold();
+      return edge_.Refuse("Subscribe", *started, [this](absl::Status s) {
+        End(s);
+        Release();
+      });
+    }
+    StartRead(&request_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) return End(absl::OkStatus());  // the client closed its side, or went away
+    absl::Status status = Handle(request_);
+    if (!status.ok()) return End(status);
+    StartRead(&request_);
+  }
+
+  void OnWriteDone(bool ok) override {
+    bool finish = false;
+    absl::Status status;
+    {
+      absl::MutexLock lock(&mu_);
+      writing_ = false;
+      if (!ok) {
+        outbox_.clear();
+        if (!ending_) {
+          ending_ = true;
+          end_status_ = absl::CancelledError("the client stopped reading");
+        }
+      }
+      if (!outbox_.empty()) {
+        WriteNextLocked();
+      } else if (ending_ && !finished_) {
+        finished_ = true;
+        finish = true;
+        status = end_status_;
+      }
+    }
+    if (finish) FinishCall(status);
+    Pump();
+  }
+
+  void OnCancel() override { End(absl::CancelledError("the call was cancelled")); }
+
+  void OnDone() override {
+    {
+      absl::MutexLock lock(&mu_);
+      done_ = true;
+    }
+    Unwatch();
+    MaybeDelete();
+  }
+
+ private:
+  absl::Status Handle(const v1::SubscribeRequest& req) {
+    const bool first = !watching_;
+    if (first) {
+      if (req.request_case() != v1::SubscribeRequest::kCredit) {
+        return absl::InvalidArgumentError("credit: the first request must set credit");
+      }
+      ASSIGN_OR_RETURN(lease_, ValidateLease(req.has_lease(), req.lease(), "lease"));
+    } else if (req.has_lease()) {
+      return absl::InvalidArgumentError("lease: may be set with the first request only");
+    }
+    switch (req.request_case()) {
+      case v1::SubscribeRequest::kCredit:
+        if (req.credit() > 1000) {
+          return absl::InvalidArgumentError("credit: at most 1000 unsettled deliveries");
+        }
+        {
+          absl::MutexLock lock(&mu_);
+          credit_ = static_cast<int>(req.credit());
+        }
+        break;
+      case v1::SubscribeRequest::kSettle: {
+        ASSIGN_OR_RETURN(messaging::Settlement s, ValidateSettlement(req.settle(), "settle"));
+        Settle(std::move(s));
+        break;
+      }
+      case v1::SubscribeRequest::REQUEST_NOT_SET:
+        return absl::InvalidArgumentError("request: set credit or settle");
+    }
+    if (first) {
+      watching_ = true;
+      watch_ = service_.Watch(call_.principal.agency_id, [this] {
+        {
+          absl::MutexLock lock(&mu_);
+          signalled_ = true;
+        }
+        Pump();
+      });
+    }
+    Pump();
+    return absl::OkStatus();
+  }
+
+  void Settle(messaging::Settlement s) {
+    Hold();
+    const std::string lease_id = s.lease_id;
+    service_.Settle(call_, {std::move(s)},
+                    [this, lease_id](absl::StatusOr<std::vector<messaging::Settled>> result) {
+                      v1::SubscribeResponse out;
+                      v1::SettlementResult* settled = out.mutable_settled();
+                      if (result.ok() && !result->empty()) {
+                        ToProto(result->front(), settled);
+                      } else {
+                        settled->set_lease_id(lease_id);
+                        settled->set_error_code(absl::StatusCodeToString(result.status().code()));
+                        settled->set_error_message(std::string(result.status().message()));
+                      }
+                      {
+                        absl::MutexLock lock(&mu_);
+                        in_flight_.erase(lease_id);  // settled, or no longer this stream's
+                        Queue(std::move(out));
+                      }
+                      Pump();
+                      Release();
+                    });
+  }
+
+  // Leases more deliveries if there is credit and the mailbox may have some.
+  void Pump() {
+    int want = 0;
+    {
+      absl::MutexLock lock(&mu_);
+      if (ending_ || receiving_ || !signalled_) return;
+      const absl::Time now = edge_.clock().Now();
+      for (auto it = in_flight_.begin(); it != in_flight_.end();) {
+        if (it->second <= now) {
+          in_flight_.erase(it++);
+        } else {
+          ++it;
+        }
+      }
+      want = credit_ - static_cast<int>(in_flight_.size());
+      if (want <= 0) return;
+      want = std::min(want, 100);
+      signalled_ = false;
+      receiving_ = true;
+      ++outstanding_;
+    }
+    service_.Receive(call_, want, lease_,
+                     [this, want](absl::StatusOr<std::vector<messaging::Delivered>> result) {
+                       {
+                         absl::MutexLock lock(&mu_);
+                         receiving_ = false;
+                         if (result.ok()) {
+                           for (const messaging::Delivered& d : *result) {
+                             in_flight_[d.delivery.lease_id] = d.delivery.lease_expires_at;
+                             v1::SubscribeResponse out;
+                             ToProto(d, out.mutable_delivery());
+                             Queue(std::move(out));
+                           }
+                           // A full batch: there may be more waiting.
+                           if (static_cast<int>(result->size()) == want) signalled_ = true;
+                         }
+                       }
+                       if (!result.ok()) End(result.status());
+                       Pump();
+                       Release();
+                     });
+  }
+
+  // Queues a response; mu_ held.
+  void Queue(v1::SubscribeResponse out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (ending_) return;
+    outbox_.push_back(std::move(out));
+    if (!writing_) WriteNextLocked();
+  }
+
+  void WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    writing_ = true;
+    current_ = std::move(outbox_.front());
+    outbox_.pop_front();
+    StartWrite(&current_);
+  }
+
+  // Ends the call once (after queued writes are flushed when it ends normally).
+  void End(const absl::Status& status) {
+    bool finish = false;
+    {
+      absl::MutexLock lock(&mu_);
+      if (ending_) return;
+      ending_ = true;  // from now on Pump does nothing; OnDone stops the watch
+      end_status_ = status;
+      if (!status.ok()) outbox_.clear();
+      if (!writing_ && outbox_.empty()) {
+        finished_ = true;
+        finish = true;
+      }
+    }
+    if (finish) FinishCall(status);
+  }
+
+  void FinishCall(const absl::Status& status) {
+    edge_.LogCall(ctx_, "Subscribe", call_.request_id.empty() ? nullptr : &call_, start_, status);
+    Finish(ToGrpcStatus(status, call_.request_id));
+  }
+
+  // Only from OnDone: never inside a watch callback (which holds the service's watch lock), and
+  // not under mu_ (a signal holds the watch lock while it takes mu_).
+  void Unwatch() {
+    int64_t watch = 0;
+    {
+      absl::MutexLock lock(&mu_);
+      watch = watch_;
+      watch_ = 0;
+    }
+    if (watch != 0) service_.Unwatch(watch);
+  }
+
+  void Hold() {
+    absl::MutexLock lock(&mu_);
+    ++outstanding_;
+  }
+  void Release() {
+    {
+      absl::MutexLock lock(&mu_);
+      --outstanding_;
+    }
+    MaybeDelete();
+  }
+  void MaybeDelete() {
+    {
+      absl::MutexLock lock(&mu_);
+      if (!done_ || outstanding_ > 0 || deleting_) return;
+      deleting_ = true;
+    }
+    delete this;
+  }
+
+  Edge& edge_;
+  messaging::MessagingService& service_;
+  grpc::CallbackServerContext* ctx_;
+  const absl::Time start_;
+  CallContext call_;
+  v1::SubscribeRequest request_;   // the read in flight
+  bool watching_ = false;          // reads are serial: touched by one thread at a time
+  absl::Duration lease_;
+
+  absl::Mutex mu_;
+  int64_t watch_ ABSL_GUARDED_BY(mu_) = 0;
+  int credit_ ABSL_GUARDED_BY(mu_) = 0;
+  bool signalled_ ABSL_GUARDED_BY(mu_) = true;
+  bool receiving_ ABSL_GUARDED_BY(mu_) = false;
+  absl::flat_hash_map<std::string, absl::Time> in_flight_ ABSL_GUARDED_BY(mu_);  // lease expiry
+  std::deque<v1::SubscribeResponse> outbox_ ABSL_GUARDED_BY(mu_);
+  v1::SubscribeResponse current_ ABSL_GUARDED_BY(mu_);  // the write in flight
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool ending_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status end_status_ ABSL_GUARDED_BY(mu_);
+  int outstanding_ ABSL_GUARDED_BY(mu_) = 0;  // domain replies still to come
+  bool done_ ABSL_GUARDED_BY(mu_) = false;
+  bool deleting_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace
+
+grpc::ServerUnaryReactor* MessagingHandlers::Send(grpc::CallbackServerContext* ctx,
+                                                  const v1::SendRequest* req,
+                                                  v1::SendResponse* resp) {
+  return edge_.Unary(ctx, "Send", req->purpose(),
+                     [this, req, resp](const CallContext& call, Finish finish) {
+    auto p = ValidateSend(*req, *edge_.policies().Current());
+    if (!p.ok()) return finish(p.status());
+    service_.Send(call, *std::move(p),
+                  ReplyInto<messaging::SendResult>(resp, std::move(finish)));
+  });
+}
+
+grpc::ServerUnaryReactor* MessagingHandlers::Receive(grpc::CallbackServerContext* ctx,
+                                                     const v1::ReceiveRequest* req,
+                                                     v1::ReceiveResponse* resp) {
+  return edge_.Unary(ctx, "Receive", std::nullopt,
+                     [this, req, resp](const CallContext& call, Finish finish) {
+    if (req->max_messages() < 1 || req->max_messages() > 100) {
+      return finish(absl::InvalidArgumentError("max_messages: must be from 1 to 100"));
+    }
+    auto lease = ValidateLease(req->has_lease(), req->lease(), "lease");
+    if (!lease.ok()) return finish(lease.status());
+    service_.Receive(call, req->max_messages(), *lease,
+                     ReplyInto<std::vector<messaging::Delivered>>(resp, std::move(finish)));
+  });
+}
+
+grpc::ServerUnaryReactor* MessagingHandlers::Ack(grpc::CallbackServerContext* ctx,
+                                                 const v1::AckRequest* req,
+                                                 v1::AckResponse* resp) {
+  return edge_.Unary(ctx, "Ack", std::nullopt,
+                     [this, req, resp](const CallContext& call, Finish finish) {
+    auto settlements = ValidateAck(*req);
+    if (!settlements.ok()) return finish(settlements.status());
+    service_.Settle(call, *std::move(settlements),
+                    ReplyInto<std::vector<messaging::Settled>>(resp, std::move(finish)));
+  });
+}
+
+grpc::ServerUnaryReactor* MessagingHandlers::GetStatus(grpc::CallbackServerContext* ctx,
+                                                       const v1::GetStatusRequest* req,
+                                                       v1::MessageStatus* resp) {
+  return edge_.Unary(ctx, "GetStatus", std::nullopt,
+                     [this, req, resp](const CallContext& call, Finish finish) {
+    if (auto s = ValidateOpaqueId(req->message_id(), "msg", "message_id"); !s.ok()) {
+      return finish(s);
+    }
+    service_.GetStatus(call, req->message_id(),
+                       ReplyInto<messaging::MessageStatus>(resp, std::move(finish)));
+  });
+}
+
+grpc::ServerBidiReactor<v1::SubscribeRequest, v1::SubscribeResponse>*
+MessagingHandlers::Subscribe(grpc::CallbackServerContext* ctx) {
+  auto* reactor = new SubscribeReactor(edge_, service_, ctx);
+  reactor->Start();
+  return reactor;
+}
+
+}  // namespace throughcare::server
