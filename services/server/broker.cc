@@ -94,6 +94,7 @@ class BrokerImpl final : public Broker {
         audit_handlers_(edge_, audit_service_),
         consent_handlers_(edge_, consent_service_),
         messaging_handlers_(edge_, messaging_service_),
+        diagnostics_handlers_(edge_, *storage_, *metrics_),
         admin_handlers_(edge_, policy_admin_) {
     consent_service_.set_on_withdrawn([this](WriteTx& tx, const Consent& consent) {
       return messaging_service_.OnConsentWithdrawn(tx, consent);
@@ -113,6 +114,7 @@ class BrokerImpl final : public Broker {
     builder.RegisterService(&audit_handlers_);
     builder.RegisterService(&consent_handlers_);
     builder.RegisterService(&messaging_handlers_);
+    builder.RegisterService(&diagnostics_handlers_);
     builder.RegisterService(&admin_handlers_);
     server_ = builder.BuildAndStart();
     if (server_ == nullptr || port_ == 0) {
@@ -180,6 +182,7 @@ class BrokerImpl final : public Broker {
   AuditHandlers audit_handlers_;
   ConsentHandlers consent_handlers_;
   MessagingHandlers messaging_handlers_;
+  DiagnosticsHandlers diagnostics_handlers_;
   AdminHandlers admin_handlers_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
@@ -220,6 +223,7 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(const BrokerConfig& config
   std::filesystem::create_directories(db.parent_path(), ec);
   storage::SqliteOptions sqlite;
   sqlite.path = config.sqlite_path;
+  sqlite.unsafe_reply_before_commit = options.unsafe_non_durable;
   ASSIGN_OR_RETURN(std::unique_ptr<Storage> storage, storage::OpenSqliteStorage(sqlite));
 
   ASSIGN_OR_RETURN(std::unique_ptr<Metrics> metrics,

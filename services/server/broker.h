@@ -15,6 +15,9 @@ struct BrokerOptions {
   // Development only: listen without TLS; the system is then named by the metadata
   // "x-throughcare-dev-system" (a certificate CN) instead of a certificate. Warned on start.
   bool insecure_plaintext = false;
+  // Testing only: storage answers writes before they are durable (see
+  // storage::SqliteOptions::unsafe_reply_before_commit). Warned on start.
+  bool unsafe_non_durable = false;
 };
 
 class Broker {

@@ -13,6 +13,7 @@
 #include "throughcare/v1/admin.grpc.pb.h"
 #include "throughcare/v1/audit.grpc.pb.h"
 #include "throughcare/v1/consent.grpc.pb.h"
+#include "throughcare/v1/diagnostics.grpc.pb.h"
 #include "throughcare/v1/messaging.grpc.pb.h"
 #include "throughcare/v1/records.grpc.pb.h"
 #include "throughcare/v1/subjects.grpc.pb.h"
@@ -137,6 +138,22 @@ class MessagingHandlers final : public v1::MessagingService::CallbackService {
  private:
   Edge& edge_;
   messaging::MessagingService& service_;
+};
+
+class DiagnosticsHandlers final : public v1::DiagnosticsService::CallbackService {
+ public:
+  DiagnosticsHandlers(Edge& edge, const Storage& storage, const Metrics& metrics)
+      : edge_(edge), storage_(storage), metrics_(metrics) {}
+
+  grpc::ServerUnaryReactor* Echo(grpc::CallbackServerContext* ctx, const v1::EchoRequest* req,
+                                 v1::EchoResponse* resp) override;
+  grpc::ServerUnaryReactor* GetStats(grpc::CallbackServerContext* ctx,
+                                     const v1::GetStatsRequest* req, v1::Stats* resp) override;
+
+ private:
+  Edge& edge_;
+  const Storage& storage_;
+  const Metrics& metrics_;
 };
 
 class AdminHandlers final : public v1::AdminService::CallbackService {

@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   std::string listen;
   std::string metrics_listen;
   bool plaintext = false;
+  bool non_durable = false;
   std::string log_level = "info";
   std::string check_policy;
   app.add_option("-c,--config", config_path, "Configuration file (YAML); see "
@@ -56,6 +57,9 @@ int main(int argc, char** argv) {
   app.add_flag("--insecure-plaintext-for-development", plaintext,
                "DANGEROUS: serve without TLS; systems are named by the metadata "
                "x-throughcare-dev-system. Never use with real data");
+  app.add_flag("--unsafe-non-durable-for-tests", non_durable,
+               "DANGEROUS: answer writes before they are on disk, so a crash loses acknowledged "
+               "messages. Only for showing that the crash harness detects loss");
   app.add_option("--check-policy", check_policy,
                  "Validate a policy file, print its version or its errors (with lines), and exit "
                  "(0 valid, 78 not)");
@@ -134,8 +138,14 @@ int main(int argc, char** argv) {
         {{"message", "serving WITHOUT TLS: any local process can claim any agency system. "
                      "Development only; never with real data"}});
   }
+  if (non_durable) {
+    Log(LogLevel::kWarning, "UNSAFE_NON_DURABLE",
+        {{"message", "writes are answered BEFORE they are on disk: a crash loses acknowledged "
+                     "messages. Testing the crash harness only; never with real data"}});
+  }
   throughcare::server::BrokerOptions options;
   options.insecure_plaintext = plaintext;
+  options.unsafe_non_durable = non_durable;
   auto broker = throughcare::server::Broker::Start(*config, throughcare::Clock::Real(), options);
   if (!broker.ok()) {
     Log(LogLevel::kError, "start_failed", {{"error", broker.status().ToString()}});

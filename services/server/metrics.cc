@@ -92,6 +92,11 @@ class PrometheusMetrics final : public Metrics {
     if (first_in_commit) message_commits_.Increment();
   }
 
+  MessageCounts message_counts() const override {
+    return {static_cast<int64_t>(accepted_.Value()),
+            static_cast<int64_t>(message_commits_.Value())};
+  }
+
   int port() const override {
     if (exposer_ == nullptr) return 0;
     auto ports = exposer_->GetListeningPorts();

@@ -36,6 +36,11 @@ class Metrics {
                           absl::Duration duration) = 0;
   // One message accepted; `first_in_commit` when it is the first of its commit.
   virtual void RecordMessageAccepted(bool first_in_commit) = 0;
+  struct MessageCounts {
+    int64_t accepted = 0;
+    int64_t commits = 0;  // commits that accepted at least one message
+  };
+  virtual MessageCounts message_counts() const = 0;
   // The HTTP port, or 0 when not serving.
   virtual int port() const = 0;
 };

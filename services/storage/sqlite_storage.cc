@@ -1572,6 +1572,10 @@ class SqliteStorage final : public Storage {
               "storage transaction was rolled back by the database: ", results[i].message()));
         }
       }
+      if (commit.ok() && options_.unsafe_reply_before_commit) {
+        Complete(batch, results, commit);
+        absl::SleepFor(absl::Milliseconds(100));
+      }
       if (commit.ok()) commit = conn.Exec("COMMIT");
       if (!commit.ok() && sqlite3_get_autocommit(conn.db()) == 0) {
         conn.Exec("ROLLBACK").IgnoreError();
@@ -1582,6 +1586,12 @@ class SqliteStorage final : public Storage {
       stats_.commits += 1;
       stats_.transactions += static_cast<int64_t>(batch.size());
     }
+    if (!options_.unsafe_reply_before_commit) Complete(batch, results, commit);
+  }
+
+  // Hands each closure's result (or the commit's failure) to the completion thread.
+  void Complete(std::vector<Pending>& batch, std::vector<absl::Status>& results,
+                const absl::Status& commit) {
     absl::MutexLock lock(&completions_mu_);
     for (size_t i = 0; i < batch.size(); ++i) {
       completions_.push_back(

@@ -20,6 +20,10 @@ struct SqliteOptions {
   std::string path;          // database file; created with the schema if absent
   int max_batch = 256;       // most closures in one commit
   int max_queue = 10000;     // most closures waiting; beyond, writes get RESOURCE_EXHAUSTED
+  // Testing only, never for real data: answer each write *before* its commit and commit 100 ms
+  // later, so that a crash loses writes that were acknowledged. It exists so that the crash
+  // harness (tests/crash/) can show that it detects such loss.
+  bool unsafe_reply_before_commit = false;
 };
 
 // Opens (creating or migrating) the database and starts the writer thread. FailedPrecondition if
