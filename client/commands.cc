@@ -819,7 +819,7 @@ absl::Status MessageSend(Session& session, const MessageSendArgs& args) {
   std::string key = args.idempotency_key;
   if (key.empty()) {
     key = crypto::NewOpaqueId("cli");
-    session.err() << "idempotency key: " << key << " (give --key " << key
+    session.err() << "idempotency key: " << key << " (give --idempotency-key " << key
                   << " to retry this send safely)\n";
   }
   request.set_idempotency_key(key);

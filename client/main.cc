@@ -611,7 +611,7 @@ int Run(int argc, char** argv) {
                        "file holding the inline record's contents ('-': stdin)")
           ->type_name("FILE");
   send_body->excludes(send_body_file);
-  send->add_option("--key", send_args.idempotency_key,
+  send->add_option("--idempotency-key", send_args.idempotency_key,
                    "idempotency key (default: a new one, printed); resending with the same key "
                    "and content returns the original message")
       ->type_name("KEY");

@@ -329,6 +329,53 @@ expect "--expect-head with another hash fails (exit 3) naming the entry" 3 \
 run auditor audit verify --expect-head "$((head_seq + 100000)):${head#*:}"
 expect "--expect-head beyond the log fails (exit 3)" 3 "audit entry $((head_seq + 100000)): missing"
 
+echo "== messages"
+carat() { as hmp-northgate carat-1 carat_worker direct_care "$@"; }
+cjit() { as cjit-east cjit-1 cjit_worker direct_care "$@"; }
+dir='{"assessment_date": "2026-11-02", "substances": ["heroin"]}'
+send_dir() {
+  carat message send --to cjit-east --subject "$subject" --type drug_interventions_record \
+    --data-class drugs --body "$dir" --correlation-id referral-7 "$@"
+}
+run send_dir --idempotency-key cli-dir-1
+expect "without the person's consent the recipient is withheld" 0 "^  cjit-east +withheld .*no active consent"
+must carat consent record --subject "$subject" --data-class drugs --recipient-agency cjit-east \
+  --consent-purpose direct_care --until 90d --evidence signed-form --evidence-reference "DIR form"
+run send_dir --json --idempotency-key cli-dir-2
+expect_json "message send --json: accepted for the recipient" \
+  '.duplicate != true and .recipients[0].state == "DELIVERY_STATE_PENDING"'
+message=$(field .message_id)
+run send_dir --json --idempotency-key cli-dir-2
+expect_json "the same key and content return the original message" \
+  ".message_id == \"$message\" and .duplicate == true"
+run carat message send --to cjit-east --subject "$subject" --type drug_interventions_record \
+  --data-class drugs --body '{"assessment_date": "2026-11-02", "substances": ["alcohol"]}' \
+  --idempotency-key cli-dir-2
+expect "the same key with other content is refused" 1 "ALREADY_EXISTS: idempotency_key"
+run send_dir
+expect "a send without --key prints the key it made up" 0 "idempotency key: cli_"
+run cjit --json message receive --max 10 --lease 30s
+expect_json "message receive --json: both messages, in order, with the record" \
+  ".deliveries | length == 2 and .[0].message_id == \"$message\" and .[0].attempt == 1
+   and .[0].records[0].body.drug_interventions_record.substances == [\"heroin\"]"
+lease1=$(field '.deliveries[0].lease_id')
+lease2=$(field '.deliveries[1].lease_id')
+run cjit message ack "$lease1"
+expect "message ack" 0 "$lease1 +$message +acknowledged"
+run cjit message ack "$lease2" --reject
+expect "--reject needs a reason" 2 "--reason"
+run cjit message ack "$lease2" --nack --reason "case system busy"
+expect "message ack --nack returns it to the mailbox" 0 "$lease2 .* pending"
+run cjit message watch --count 1 --ack
+expect "message watch prints the redelivery (attempt 2) and acks it" 0 "^attempt +2"
+run carat message status "$message"
+expect "message status: acknowledged after one attempt" 0 "^  cjit-east +acknowledged +1 "
+run cjit message status "$message"
+expect "only the sender's agency tracks a message" 1 "NOT_FOUND"
+run carat message receive --ack
+expect "the sender's mailbox holds the report of the withheld recipient" 0 \
+  "report: message msg_[a-z2-7]+ to cjit-east is withheld"
+
 stop
 mkdir "$work/snapshot"
 cp "$db"* "$work/snapshot/"

@@ -11,6 +11,7 @@
 #include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "tests/integration/fixture.h"
+#include "throughcare/v1/diagnostics.grpc.pb.h"
 #include "throughcare/v1/messaging.grpc.pb.h"
 
 namespace throughcare::testing {
@@ -551,6 +552,37 @@ TEST_F(MessagingTest, ConcurrentReceiversNeverShareALease) {
   EXPECT_THAT(leases, SizeIs(kMessages));
   EXPECT_EQ(std::set<std::string>(leases.begin(), leases.end()).size(), leases.size());
   EXPECT_EQ(std::set<std::string>(messages.begin(), messages.end()), sent);
+}
+
+TEST_F(MessagingTest, DiagnosticsEchoAndCountMessagesPerCommit) {
+  auto diagnostics = v1::DiagnosticsService::NewStub(ChannelFor(kCjit.agency));
+  v1::EchoRequest echo;
+  echo.set_payload(std::string(1024, 'e'));
+  v1::EchoResponse echoed;
+  ASSERT_TRUE(diagnostics->Echo(ContextFor(kCjit).get(), echo, &echoed).ok());
+  EXPECT_EQ(echoed.payload(), echo.payload());
+  echo.set_payload(std::string((1 << 20) + 1, 'e'));
+  EXPECT_EQ(diagnostics->Echo(ContextFor(kCjit).get(), echo, &echoed).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+
+  ConsentToCjit();
+  v1::Stats before;
+  ASSERT_TRUE(diagnostics->GetStats(ContextFor(kCjit).get(), {}, &before).ok());
+  EXPECT_EQ(before.messages_accepted(), 0);
+  constexpr int kSenders = 16;
+  std::vector<std::thread> senders;
+  for (int i = 0; i < kSenders; ++i) {
+    senders.emplace_back([this, i] { SendOk(DirMessage(absl::StrCat("dir-", i))); });
+  }
+  for (auto& t : senders) t.join();
+  SendOk(DirMessage("dir-0"));  // a replay is not a new message
+  v1::Stats after;
+  ASSERT_TRUE(diagnostics->GetStats(ContextFor(kCjit).get(), {}, &after).ok());
+  EXPECT_EQ(after.messages_accepted(), kSenders);
+  EXPECT_GE(after.message_commits(), 1);
+  EXPECT_LE(after.message_commits(), kSenders);
+  EXPECT_GE(after.storage_commits() - before.storage_commits(), after.message_commits());
+  EXPECT_GE(after.storage_transactions() - before.storage_transactions(), kSenders + 1);
 }
 
 // A subscription reading in the background.
