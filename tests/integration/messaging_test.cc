@@ -588,16 +588,23 @@ TEST_F(MessagingTest, DiagnosticsEchoAndCountMessagesPerCommit) {
 // A subscription reading in the background.
 class Subscription {
  public:
+  // With `auto_ack`, the reader acks each delivery as it arrives (and the test must not Write).
   Subscription(v1::MessagingService::Stub& stub, std::unique_ptr<grpc::ClientContext> ctx,
-               uint32_t credit)
+               uint32_t credit, bool auto_ack = false)
       : ctx_(std::move(ctx)), stream_(stub.Subscribe(ctx_.get())) {
     v1::SubscribeRequest first;
     first.set_credit(credit);
     first.mutable_lease()->set_seconds(60);
     stream_->Write(first);
-    reader_ = std::thread([this] {
+    reader_ = std::thread([this, auto_ack] {
       v1::SubscribeResponse r;
       while (stream_->Read(&r)) {
+        if (auto_ack && r.has_delivery()) {
+          v1::SubscribeRequest ack;
+          ack.mutable_settle()->set_lease_id(r.delivery().lease_id());
+          ack.mutable_settle()->mutable_ack();
+          stream_->Write(ack);
+        }
         absl::MutexLock lock(&mu_);
         if (r.has_delivery()) deliveries_.push_back(r.delivery());
         if (r.has_settled()) settled_.push_back(r.settled());
@@ -632,6 +639,14 @@ class Subscription {
   v1::SettlementResult settled(size_t i) {
     absl::MutexLock lock(&mu_);
     return settled_[i];
+  }
+  std::vector<v1::Delivery> deliveries() {
+    absl::MutexLock lock(&mu_);
+    return deliveries_;
+  }
+  size_t settled_count() {
+    absl::MutexLock lock(&mu_);
+    return settled_.size();
   }
 
  private:
@@ -682,6 +697,44 @@ TEST_F(MessagingTest, SubscribeNeverHasMoreInFlightThanItsCredit) {
   const std::string late = SendOk(DirMessage("dir-late"));
   ASSERT_EQ(sub.AwaitDeliveries(6, absl::Seconds(5)), 6u);
   EXPECT_EQ(sub.delivery(5).message_id(), late);
+}
+
+TEST_F(MessagingTest, ConcurrentSubscribersShareTheMailboxWithoutSharingALease) {
+  ConsentToCjit();
+  constexpr int kMessages = 60;
+  std::set<std::string> sent;
+  for (int i = 0; i < kMessages; ++i) sent.insert(SendOk(DirMessage(absl::StrCat("dir-", i))));
+  std::vector<std::unique_ptr<v1::MessagingService::Stub>> stubs;
+  std::vector<std::unique_ptr<Subscription>> subs;
+  for (int i = 0; i < 4; ++i) {
+    stubs.push_back(Messaging(kCjit.agency));
+    subs.push_back(std::make_unique<Subscription>(*stubs.back(), ContextFor(kCjit), /*credit=*/3,
+                                                  /*auto_ack=*/true));
+  }
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  auto total = [&] {
+    size_t n = 0;
+    for (auto& sub : subs) n += sub->settled_count();
+    return n;
+  };
+  while (total() < kMessages && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(20));
+  std::vector<std::string> leases, messages;
+  int busy = 0;
+  for (auto& sub : subs) {
+    std::vector<v1::Delivery> got = sub->deliveries();
+    busy += got.empty() ? 0 : 1;
+    for (const v1::Delivery& d : got) {
+      leases.push_back(d.lease_id());
+      messages.push_back(d.message_id());
+      EXPECT_EQ(d.attempt(), 1);
+    }
+  }
+  EXPECT_THAT(leases, SizeIs(kMessages));
+  EXPECT_EQ(std::set<std::string>(leases.begin(), leases.end()).size(), leases.size());
+  EXPECT_EQ(std::set<std::string>(messages.begin(), messages.end()), sent);
+  EXPECT_GE(busy, 2);  // the work was shared
+  v1::MessageStatus status = Status(*sent.begin());
+  EXPECT_EQ(status.recipients(0).state(), v1::DELIVERY_STATE_ACKNOWLEDGED);
 }
 
 TEST_F(MessagingTest, SubscribeRequiresCreditFirst) {
