@@ -23,6 +23,7 @@
 #include "throughcare/consent.h"
 #include "throughcare/message.h"
 #include "throughcare/record.h"
+#include "throughcare/referral.h"
 #include "throughcare/subject.h"
 
 namespace throughcare {
@@ -97,6 +98,29 @@ class ReadTx {
   virtual absl::StatusOr<std::vector<Delivery>> ListDeliveredUnderConsent(
       absl::string_view consent_id) = 0;
 
+  // Referrals, each with its history (oldest first) and deadlines (in insertion order).
+  // NotFound if absent.
+  virtual absl::StatusOr<Referral> GetReferral(absl::string_view referral_id) = 0;
+  // The referral an agency made with an idempotency key. NotFound if none.
+  virtual absl::StatusOr<Referral> FindReferralByIdempotencyKey(absl::string_view referring_agency,
+                                                                absl::string_view key) = 0;
+  // Referrals an agency made or received, newest first (created_at, then id, descending); only
+  // about `subject_id` when it is not empty; only open ones (not final) with `open_only`. At most
+  // `limit`.
+  virtual absl::StatusOr<std::vector<Referral>> ListReferralsForAgency(
+      absl::string_view agency_id, absl::string_view subject_id, bool open_only, int limit) = 0;
+  // A person's open referrals, oldest first.
+  virtual absl::StatusOr<std::vector<Referral>> ListOpenReferralsOfSubject(
+      absl::string_view subject_id) = 0;
+  // Open referrals with a deadline due at `now` (due_at <= now) that is neither met nor
+  // escalated, oldest first; at most `limit`.
+  virtual absl::StatusOr<std::vector<Referral>> ListReferralsWithDueDeadlines(absl::Time now,
+                                                                             int limit) = 0;
+  // Referrals created in [from, until), of `referral_type` when it is not empty, in creation
+  // order.
+  virtual absl::StatusOr<std::vector<Referral>> ListReferralsCreatedBetween(
+      absl::Time from, absl::Time until, absl::string_view referral_type) = 0;
+
   // The entry with the highest seq. NotFound when the log is empty.
   virtual absl::StatusOr<AuditEntry> LastAuditEntry() = 0;
   // Entries matching `query`, ascending seq, at most query.limit of them.
@@ -150,6 +174,18 @@ class WriteTx : public ReadTx {
   // Replaces the mutable fields (state through updated_at) of the delivery (message_id,
   // recipient_agency). NotFound if absent. A non-empty lease_id must be unique (AlreadyExists).
   virtual absl::Status UpdateDelivery(const Delivery& delivery) = 0;
+
+  // Inserts a referral with its history and deadlines. AlreadyExists if the id is taken or the
+  // referring agency already used the idempotency key (when non-empty); NotFound for an unknown
+  // subject. Record ids may not contain ','.
+  virtual absl::Status InsertReferral(const Referral& referral) = 0;
+  // Stores a referral's new state: replaces every field but the id, type, subject, parties
+  // (referring agency and user, receiving agency, contact), records, idempotency key and
+  // created_at; appends the entries of `referral.history` beyond the number already stored
+  // (FailedPrecondition if it holds fewer: history is append-only); replaces each deadline's
+  // due, met and escalated times by name (the set of names may not change: FailedPrecondition).
+  // NotFound if absent.
+  virtual absl::Status UpdateReferral(const Referral& referral) = 0;
 
   // Appends an entry whose seq is exactly the last seq + 1 (FailedPrecondition otherwise).
   virtual absl::Status AppendAudit(const AuditEntry& entry) = 0;

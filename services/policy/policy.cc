@@ -24,7 +24,8 @@ namespace {
 constexpr absl::string_view kActions[] = {
     kSubjectRegister, kSubjectRead,  kSubjectUpdate,     kRecordWrite,      kRecordRead,
     kAuditRead,       kConsentWrite, kConsentRead,       kRelationshipWrite, kRelationshipRead,
-    kPolicyReload,    kMessageSend,  kMessageReceive};
+    kPolicyReload,    kMessageSend,  kMessageReceive,    kReferralWrite,    kReferralRead,
+    kReferralReport};
 constexpr int kNumActions = sizeof(kActions) / sizeof(kActions[0]);
 
 int ActionIndex(absl::string_view action) {

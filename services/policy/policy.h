@@ -49,6 +49,10 @@ inline constexpr absl::string_view kPolicyReload = "policy.reload";
 // Sending a record in a message (the sender), and receiving one (each recipient).
 inline constexpr absl::string_view kMessageSend = "message.send";
 inline constexpr absl::string_view kMessageReceive = "message.receive";
+// Making and moving a referral, reading one, and the aggregate referral report.
+inline constexpr absl::string_view kReferralWrite = "referral.write";
+inline constexpr absl::string_view kReferralRead = "referral.read";
+inline constexpr absl::string_view kReferralReport = "referral.report";
 
 // The data classes the broker itself uses for subject and audit actions; every policy file must
 // declare them.

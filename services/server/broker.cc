@@ -43,7 +43,21 @@ absl::StatusOr<std::string> LoadMasterKey(const std::string& path) {
   return absl::HexStringToBytes(hex);
 }
 
+// The roles agencies may grant, and the referral directory's data classes, purposes and
+// supervisor roles, must all be the policy's.
 absl::Status CheckAgenciesAgainstPolicy(const BrokerConfig& config, const policy::Policy& policy) {
+  for (const referrals::ReferralType& t : config.directory.types()) {
+    const auto missing = [&](absl::string_view what, const std::string& id) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          config.directory_file, ": referral type '", t.id, "' names ", what, " '", id,
+          "', which the policy ", config.policy_file, " does not declare"));
+    };
+    if (!policy.HasDataClass(t.data_class)) return missing("data class", t.data_class);
+    if (!policy.HasPurpose(t.purpose)) return missing("purpose", t.purpose);
+    for (const referrals::DeadlineRule& d : t.deadlines) {
+      if (!policy.HasRole(d.supervisor_role)) return missing("supervisor role", d.supervisor_role);
+    }
+  }
   for (const AgencyConfig& a : config.agencies) {
     for (const std::string& role : a.roles) {
       if (!policy.HasRole(role)) {

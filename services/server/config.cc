@@ -12,6 +12,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/numbers.h"
+#include "absl/time/civil_time.h"
 #include "services/core/files.h"
 #include "services/subjects/identifiers.h"
 #include "throughcare/status_macros.h"
@@ -170,6 +174,168 @@ absl::StatusOr<AgencyConfig> ParseAgency(const Reader& r, const YAML::Node& n) {
   return a;
 }
 
+// "N days" or "N working days".
+bool ParseWithin(const std::string& text, referrals::DeadlineRule& rule) {
+  std::vector<std::string> words = absl::StrSplit(text, ' ', absl::SkipEmpty());
+  if (words.size() < 2 || !absl::SimpleAtoi(words[0], &rule.days) || rule.days < 0 ||
+      rule.days > 365) {
+    return false;
+  }
+  rule.working_days = words.size() == 3 && words[1] == "working";
+  const std::string& unit = words.back();
+  return (words.size() == 2 || rule.working_days) && (unit == "days" || unit == "day");
+}
+
+absl::StatusOr<referrals::DeadlineRule> ParseDeadline(const Reader& r, const YAML::Node& n) {
+  RETURN_IF_ERROR(r.Keys(n, "deadline", {"name", "reach", "within", "after", "before"}));
+  referrals::DeadlineRule rule;
+  ASSIGN_OR_RETURN(rule.name, r.String(n, "name", true));
+  if (!IsSlug(absl::StrReplaceAll(rule.name, {{"_", "-"}}))) {
+    return r.Error(n["name"], "deadline name must be lower-case letters, digits and '_'");
+  }
+  ASSIGN_OR_RETURN(std::string reach, r.String(n, "reach", true));
+  bool known = false;
+  for (ReferralState s : {ReferralState::kReceived, ReferralState::kAccepted,
+                          ReferralState::kAppointmentBooked, ReferralState::kFirstContact,
+                          ReferralState::kAssessed, ReferralState::kEngaged}) {
+    if (referrals::StateName(s) == reach) {
+      rule.reach = s;
+      known = true;
+    }
+  }
+  if (!known) {
+    return r.Error(n["reach"], absl::StrCat("unknown state '", reach,
+                                            "' (expected received, accepted, appointment_booked, "
+                                            "first_contact, assessed or engaged)"));
+  }
+  ASSIGN_OR_RETURN(std::string before, r.String(n, "before", false));
+  if (!before.empty()) {
+    if (before != "event" || n["within"] || n["after"]) {
+      return r.Error(n["before"], "'before' must be 'event', without 'within' or 'after'");
+    }
+    rule.from = referrals::DeadlineRule::From::kEvent;
+    rule.before_event = true;
+    return rule;
+  }
+  ASSIGN_OR_RETURN(std::string within, r.String(n, "within", true));
+  if (!ParseWithin(within, rule)) {
+    return r.Error(n["within"], "'within' must be 'N days' or 'N working days' (N from 0 to 365)");
+  }
+  ASSIGN_OR_RETURN(std::string after, r.String(n, "after", true));
+  if (after != "creation" && after != "event") {
+    return r.Error(n["after"], "'after' must be 'creation' or 'event'");
+  }
+  rule.from = after == "event" ? referrals::DeadlineRule::From::kEvent
+                               : referrals::DeadlineRule::From::kCreation;
+  return rule;
+}
+
+absl::StatusOr<referrals::ReferralType> ParseReferralType(const Reader& r, const YAML::Node& n) {
+  RETURN_IF_ERROR(r.Keys(n, "referral type",
+                         {"id", "description", "data_class", "purpose", "routing",
+                          "escalate_at_release", "supervisor_role", "deadlines"}));
+  referrals::ReferralType t;
+  ASSIGN_OR_RETURN(t.id, r.String(n, "id", true));
+  if (!IsSlug(absl::StrReplaceAll(t.id, {{"_", "-"}}))) {
+    return r.Error(n["id"], "referral type id must be lower-case letters, digits and '_'");
+  }
+  ASSIGN_OR_RETURN(t.description, r.String(n, "description", true));
+  ASSIGN_OR_RETURN(t.data_class, r.String(n, "data_class", true));
+  ASSIGN_OR_RETURN(t.purpose, r.String(n, "purpose", true));
+  ASSIGN_OR_RETURN(std::string routing, r.String(n, "routing", true));
+  if (routing != "home_area" && routing != "named") {
+    return r.Error(n["routing"], "'routing' must be 'home_area' or 'named'");
+  }
+  t.by_home_area = routing == "home_area";
+  if (YAML::Node e = n["escalate_at_release"]) {
+    if (!e.IsScalar() || (e.as<std::string>() != "true" && e.as<std::string>() != "false")) {
+      return r.Error(e, "'escalate_at_release' must be true or false");
+    }
+    t.escalate_at_release = e.as<std::string>() == "true";
+  }
+  ASSIGN_OR_RETURN(std::string supervisor, r.String(n, "supervisor_role", true));
+  if (YAML::Node deadlines = n["deadlines"]) {
+    if (!deadlines.IsSequence()) return r.Error(deadlines, "'deadlines' must be a list");
+    for (const auto& d : deadlines) {
+      ASSIGN_OR_RETURN(referrals::DeadlineRule rule, ParseDeadline(r, d));
+      for (const referrals::DeadlineRule& other : t.deadlines) {
+        if (other.name == rule.name) {
+          return r.Error(d, absl::StrCat("deadline '", rule.name, "' is given twice"));
+        }
+      }
+      rule.supervisor_role = supervisor;
+      t.deadlines.push_back(std::move(rule));
+    }
+  }
+  return t;
+}
+
+// The directory file: referral types, bank holidays, and each agency's single points of contact.
+absl::StatusOr<referrals::Directory> LoadDirectory(const std::string& path,
+                                              const std::vector<AgencyConfig>& agencies) {
+  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ":", e.mark.line + 1, ": ", e.msg));
+  }
+  Reader r(path, std::filesystem::absolute(path).parent_path());
+  std::vector<absl::CivilDay> bank_holidays;
+  std::vector<referrals::ReferralType> types;
+  std::vector<referrals::Contact> contacts;
+  try {
+    RETURN_IF_ERROR(r.Keys(root, "the directory", {"bank_holidays", "referral_types", "contacts"}));
+    ASSIGN_OR_RETURN(std::vector<std::string> holidays, r.Strings(root, "bank_holidays", false));
+    for (const std::string& h : holidays) {
+      absl::CivilDay day;
+      if (!absl::ParseCivilTime(h, &day)) {
+        return r.Error(root["bank_holidays"],
+                       absl::StrCat("bank holiday '", h, "' is not a date YYYY-MM-DD"));
+      }
+      bank_holidays.push_back(day);
+    }
+    YAML::Node type_nodes = root["referral_types"];
+    if (!type_nodes || !type_nodes.IsSequence()) {
+      return r.Error(type_nodes ? type_nodes : root, "'referral_types' must be a list");
+    }
+    for (const auto& n : type_nodes) {
+      ASSIGN_OR_RETURN(referrals::ReferralType t, ParseReferralType(r, n));
+      for (const referrals::ReferralType& other : types) {
+        if (other.id == t.id) {
+          return r.Error(n, absl::StrCat("referral type '", t.id, "' is given twice"));
+        }
+      }
+      types.push_back(std::move(t));
+    }
+    YAML::Node contact_nodes = root["contacts"];
+    if (!contact_nodes || !contact_nodes.IsSequence()) {
+      return r.Error(contact_nodes ? contact_nodes : root, "'contacts' must be a list");
+    }
+    for (const auto& n : contact_nodes) {
+      RETURN_IF_ERROR(r.Keys(n, "contact", {"agency", "referral_type", "contact"}));
+      referrals::Contact c;
+      ASSIGN_OR_RETURN(c.agency_id, r.String(n, "agency", true));
+      ASSIGN_OR_RETURN(c.referral_type, r.String(n, "referral_type", true));
+      ASSIGN_OR_RETURN(c.contact, r.String(n, "contact", true));
+      auto agency = std::find_if(agencies.begin(), agencies.end(),
+                                 [&](const AgencyConfig& a) { return a.id == c.agency_id; });
+      if (agency == agencies.end()) {
+        return r.Error(n["agency"], absl::StrCat("unknown agency '", c.agency_id, "'"));
+      }
+      c.agency_name = agency->name;
+      c.home_areas = agency->home_areas;
+      contacts.push_back(std::move(c));
+    }
+    absl::StatusOr<referrals::Directory> built = referrals::Directory::Create(
+        std::move(types), std::move(contacts), std::move(bank_holidays));
+    if (!built.ok()) return r.Error(contact_nodes, built.status().message());
+    return built;
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ":", e.mark.line + 1, ": ", e.msg));
+  }
+}
+
 }  // namespace
 
 const std::vector<std::string>& AgencyKinds() {
@@ -194,7 +360,8 @@ absl::StatusOr<BrokerConfig> LoadConfig(const std::string& path) {
   try {
     RETURN_IF_ERROR(r.Keys(root, "the top level",
                            {"listen", "metrics_listen", "tls", "storage", "master_key_file",
-                            "audit_signing_key_file", "policy_file", "messaging", "agencies"}));
+                            "audit_signing_key_file", "policy_file", "messaging", "directory_file",
+                            "agencies"}));
     ASSIGN_OR_RETURN(c.listen, r.String(root, "listen", true));
     ASSIGN_OR_RETURN(c.metrics_listen, r.String(root, "metrics_listen", false));
     YAML::Node tls = root["tls"];
@@ -228,6 +395,10 @@ absl::StatusOr<BrokerConfig> LoadConfig(const std::string& path) {
         }
       }
       c.agencies.push_back(std::move(a));
+    }
+    if (root["directory_file"]) {
+      ASSIGN_OR_RETURN(c.directory_file, r.Path(root, "directory_file"));
+      ASSIGN_OR_RETURN(c.directory, LoadDirectory(c.directory_file, c.agencies));
     }
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(absl::StrCat(path, ":", e.mark.line + 1, ": ", e.msg));

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "services/messaging/messaging_service.h"
+#include "services/referrals/directory.h"
 
 namespace throughcare::server {
 
@@ -40,6 +41,8 @@ struct BrokerConfig {
   std::string audit_signing_key_file;  // PEM private key that signs audit checkpoints
   std::string policy_file;
   messaging::MessagingLimits messaging;  // the optional `messaging:` section
+  std::string directory_file;            // optional; empty: no referral types
+  referrals::Directory directory;        // from directory_file (deploy/directory.yaml)
   std::vector<AgencyConfig> agencies;
 };
 

@@ -2,7 +2,10 @@
 
 #include <sys/stat.h>
 
+#include <yaml-cpp/yaml.h>
+
 #include <filesystem>
+#include <set>
 #include <fstream>
 
 #include "absl/strings/escaping.h"
@@ -28,14 +31,17 @@ struct DemoAgency {
 const std::vector<DemoAgency>& DemoAgencies() {
   static const auto* agencies = new std::vector<DemoAgency>{
       {"hmp-northgate", "prison", "HMP Northgate (demo prison)", {},
-       {"prison_reception", "carat_worker", "resettlement_officer"}},
+       {"prison_reception", "carat_worker", "resettlement_officer", "team_manager"}},
       {"hmp-northgate-healthcare", "prison_healthcare", "HMP Northgate Healthcare (demo)", {},
        {"prison_healthcare"}},
       {"probation-east", "probation", "East Area Probation Service (demo)", {"E99999001"},
        {"offender_manager"}},
-      {"cjit-east", "cjit", "East Area CJIT drug team (demo)", {"E99999001"}, {"cjit_worker"}},
+      {"cjit-east", "cjit", "East Area CJIT drug team (demo)", {"E99999001"},
+       {"cjit_worker", "team_manager"}},
       {"housing-east", "housing", "East District Council Housing (demo)", {"E99999001"},
-       {"housing_officer"}},
+       {"housing_officer", "team_manager"}},
+      {"health-east", "health", "East Area GP and community health services (demo)",
+       {"E99999001"}, {"gp", "team_manager"}},
       {"police-east", "police", "East Area Police (demo)", {"E99999001"}, {"custody_officer"}},
       {"ig-office", "oversight", "Information Governance Office (demo)", {},
        {"auditor", "policy_admin"}},
@@ -59,6 +65,52 @@ std::string YamlList(const std::vector<std::string>& items) {
   return absl::StrCat("[", absl::StrJoin(items, ", "), "]");
 }
 
+// Writes `contents` unless the file already holds exactly that.
+absl::Status Refresh(const std::filesystem::path& path, const std::string& contents) {
+  absl::StatusOr<std::string> current = ReadFile(path.string());
+  if (current.ok() && *current == contents) return absl::OkStatus();
+  return WriteFile(path, contents, false);
+}
+
+// The demo directory without the contacts of agencies `config` does not have (an environment
+// made before an agency joined the demo keeps working).
+absl::StatusOr<std::string> DemoDirectoryFor(const std::filesystem::path& config) {
+  YAML::Node root, directory;
+  try {
+    root = YAML::LoadFile(config.string());
+    directory = YAML::Load(kDemoDirectory);
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(config.string(), ": ", e.what()));
+  }
+  std::set<std::string> agencies;
+  for (const auto& a : root["agencies"]) agencies.insert(a["id"].as<std::string>(""));
+  YAML::Node kept(YAML::NodeType::Sequence);
+  for (const auto& c : directory["contacts"]) {
+    if (agencies.count(c["agency"].as<std::string>("")) > 0) kept.push_back(c);
+  }
+  if (kept.size() == directory["contacts"].size()) return std::string(kDemoDirectory);
+  directory["contacts"] = kept;
+  YAML::Emitter out;
+  out << directory;
+  return absl::StrCat("# The demo directory (deploy/directory.yaml documents the format), without\n"
+                      "# the contacts of demo agencies this environment was made without.\n",
+                      out.c_str(), "\n");
+}
+
+// The demo policy and directory, and a directory_file in a config made before directories.
+absl::Status WriteDemoPolicyAndDirectory(const std::filesystem::path& dir,
+                                         const std::filesystem::path& config) {
+  RETURN_IF_ERROR(Refresh(dir / "policy.yaml", kDemoPolicy));
+  ASSIGN_OR_RETURN(std::string directory, DemoDirectoryFor(config));
+  RETURN_IF_ERROR(Refresh(dir / "directory.yaml", directory));
+  ASSIGN_OR_RETURN(std::string text, ReadFile(config.string()));
+  if (text.find("\ndirectory_file:") == std::string::npos) {
+    RETURN_IF_ERROR(
+        WriteFile(config, absl::StrCat(text, "directory_file: directory.yaml\n"), false));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> PrepareDevEnvironment(const std::string& dir_name,
@@ -66,12 +118,9 @@ absl::StatusOr<std::string> PrepareDevEnvironment(const std::string& dir_name,
   const std::filesystem::path dir = std::filesystem::absolute(dir_name);
   const std::filesystem::path config = dir / "throughcared.yaml";
   if (std::filesystem::exists(config)) {
-    // Keys, certificates and data are kept; the demo policy follows the broker's version, so a
-    // development environment made by an older broker keeps working with the demo.
-    absl::StatusOr<std::string> policy = ReadFile((dir / "policy.yaml").string());
-    if (!policy.ok() || *policy != kDemoPolicy) {
-      RETURN_IF_ERROR(WriteFile(dir / "policy.yaml", kDemoPolicy, false));
-    }
+    // Keys, certificates and data are kept; the demo policy and directory follow the broker's
+    // version, so a development environment made by an older broker keeps working with the demo.
+    RETURN_IF_ERROR(WriteDemoPolicyAndDirectory(dir, config));
     return config.string();
   }
 
@@ -105,8 +154,6 @@ absl::StatusOr<std::string> PrepareDevEnvironment(const std::string& dir_name,
                             true));
   ASSIGN_OR_RETURN(crypto::KeyPair signing, crypto::GenerateEd25519KeyPair());
   RETURN_IF_ERROR(WriteFile(dir / "keys/audit-signing.pem", signing.private_key_pem, true));
-  RETURN_IF_ERROR(WriteFile(dir / "policy.yaml", kDemoPolicy, false));
-
   std::string agencies;
   for (const DemoAgency& a : DemoAgencies()) {
     const std::string system_cn = absl::StrCat(a.id, "-system");
@@ -153,9 +200,11 @@ absl::StatusOr<std::string> PrepareDevEnvironment(const std::string& dir_name,
           "master_key_file: keys/master.key\n"
           "audit_signing_key_file: keys/audit-signing.pem\n"
           "policy_file: policy.yaml\n"
+          "directory_file: directory.yaml\n"
           "agencies:\n",
           agencies),
       false));
+  RETURN_IF_ERROR(WriteDemoPolicyAndDirectory(dir, config));
   return config.string();
 }
 

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -16,6 +17,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/civil_time.h"
 #include "throughcare/status_macros.h"
 
 namespace throughcare::storage {
@@ -211,6 +213,73 @@ CREATE TABLE delivery_consents (
   mailbox_seq INTEGER NOT NULL REFERENCES deliveries(mailbox_seq),
   PRIMARY KEY (consent_id, mailbox_seq)
 ) WITHOUT ROWID;
+)sql",
+    // 5: referrals. The columns from home_area on are the ones UpdateReferral replaces. The event
+    // date is "YYYY-MM-DD", NULL while unknown. A referral's history is referral_transitions in
+    // seq order (from 1); its deadlines are referral_deadlines in position order (insertion),
+    // one per name. The agency, subject and creation indexes end with referral_id so that they
+    // give the lists' order, ties included. referral_deadlines_due holds only the deadlines still
+    // pending. Idempotency keys are unique per referring agency where they are set. The final
+    // states (declined 4, closed 10, withdrawn 11, lost contact 12) appear in the queries as
+    // their numbers.
+    R"sql(
+CREATE TABLE referrals (
+  referral_id      TEXT PRIMARY KEY,
+  referral_type    TEXT NOT NULL,
+  subject_id       TEXT NOT NULL REFERENCES subjects(id),
+  referring_agency TEXT NOT NULL,
+  referring_user   TEXT NOT NULL,
+  receiving_agency TEXT NOT NULL,
+  contact          TEXT NOT NULL,
+  records          TEXT NOT NULL,
+  idempotency_key  TEXT NOT NULL,
+  created_at       INTEGER NOT NULL,
+  home_area        TEXT NOT NULL,
+  state            INTEGER NOT NULL,
+  reason           TEXT NOT NULL,
+  event_date       TEXT,
+  note             TEXT NOT NULL,
+  message_id       TEXT NOT NULL,
+  relationship_id  TEXT NOT NULL,
+  updated_at       INTEGER NOT NULL,
+  received_at      INTEGER,
+  accepted_at      INTEGER,
+  first_contact_at INTEGER,
+  assessed_at      INTEGER,
+  engaged_at       INTEGER
+);
+CREATE UNIQUE INDEX referrals_by_idempotency_key ON referrals(referring_agency, idempotency_key)
+  WHERE idempotency_key != '';
+CREATE INDEX referrals_by_referring_agency
+  ON referrals(referring_agency, created_at, referral_id);
+CREATE INDEX referrals_by_receiving_agency
+  ON referrals(receiving_agency, created_at, referral_id);
+CREATE INDEX referrals_by_subject ON referrals(subject_id, created_at, referral_id);
+CREATE INDEX referrals_by_creation ON referrals(created_at, referral_id);
+CREATE TABLE referral_transitions (
+  referral_id TEXT NOT NULL REFERENCES referrals(referral_id),
+  seq         INTEGER NOT NULL,
+  from_state  INTEGER NOT NULL,
+  to_state    INTEGER NOT NULL,
+  agency_id   TEXT NOT NULL,
+  user_id     TEXT NOT NULL,
+  reason      TEXT NOT NULL,
+  at          INTEGER NOT NULL,
+  PRIMARY KEY (referral_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE referral_deadlines (
+  referral_id     TEXT NOT NULL REFERENCES referrals(referral_id),
+  position        INTEGER NOT NULL,
+  name            TEXT NOT NULL,
+  reach           INTEGER NOT NULL,
+  due_at          INTEGER,
+  met_at          INTEGER,
+  escalated_at    INTEGER,
+  supervisor_role TEXT NOT NULL,
+  PRIMARY KEY (referral_id, name)
+) WITHOUT ROWID;
+CREATE INDEX referral_deadlines_due ON referral_deadlines(due_at)
+  WHERE met_at IS NULL AND escalated_at IS NULL;
 )sql",
 };
 
@@ -629,6 +698,83 @@ void BindDeliveryState(Stmt& s, int first, const Delivery& d) {
       .Bind(first + 12, ToMicros(d.updated_at));
 }
 
+// Event dates are stored as "YYYY-MM-DD", NULL when unknown: an unknown one is bound as "" to a
+// parameter written NULLIF(?, '').
+std::string FormatEventDate(const std::optional<absl::CivilDay>& day) {
+  return day.has_value() ? absl::FormatCivilTime(*day) : "";
+}
+absl::StatusOr<std::optional<absl::CivilDay>> ParseEventDate(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  absl::CivilDay day;
+  if (!absl::ParseCivilTime(text, &day)) {
+    return absl::DataLossError(absl::StrCat("malformed stored event date '", text, "'"));
+  }
+  return day;
+}
+
+// The columns from home_area on are the ones UpdateReferral replaces, bound by
+// BindReferralState. History and deadlines are in tables of their own.
+#define TC_REFERRAL_COLUMNS                                                                 \
+  "referral_id, referral_type, subject_id, referring_agency, referring_user, "              \
+  "receiving_agency, contact, records, idempotency_key, created_at, home_area, state, "     \
+  "reason, event_date, note, message_id, relationship_id, updated_at, received_at, "        \
+  "accepted_at, first_contact_at, assessed_at, engaged_at"
+
+// The referral's row, without its history and deadlines.
+absl::StatusOr<Referral> ReferralFromRow(const Stmt& s) {
+  Referral r;
+  r.referral_id = s.Text(0);
+  r.referral_type = s.Text(1);
+  r.subject_id = s.Text(2);
+  r.referring_agency = s.Text(3);
+  r.referring_user = s.Text(4);
+  r.receiving_agency = s.Text(5);
+  r.contact = s.Text(6);
+  ASSIGN_OR_RETURN(r.records, SplitRecordRefs(s.Text(7)));
+  r.idempotency_key = s.Text(8);
+  r.created_at = s.Time(9);
+  r.home_area = s.Text(10);
+  r.state = static_cast<ReferralState>(s.Int(11));
+  r.reason = s.Text(12);
+  ASSIGN_OR_RETURN(r.event_date, ParseEventDate(s.Text(13)));
+  r.note = s.Text(14);
+  r.message_id = s.Text(15);
+  r.relationship_id = s.Text(16);
+  r.updated_at = s.Time(17);
+  r.received_at = s.OptionalTime(18);
+  r.accepted_at = s.OptionalTime(19);
+  r.first_contact_at = s.OptionalTime(20);
+  r.assessed_at = s.OptionalTime(21);
+  r.engaged_at = s.OptionalTime(22);
+  return r;
+}
+
+// Binds the fields UpdateReferral replaces, home_area through engaged_at, to the 13 parameters
+// from `first` on. The event date's parameter must be written NULLIF(?, '').
+void BindReferralState(Stmt& s, int first, const Referral& r) {
+  s.Bind(first, r.home_area)
+      .Bind(first + 1, static_cast<int64_t>(r.state))
+      .Bind(first + 2, r.reason)
+      .Bind(first + 3, FormatEventDate(r.event_date))
+      .Bind(first + 4, r.note)
+      .Bind(first + 5, r.message_id)
+      .Bind(first + 6, r.relationship_id)
+      .Bind(first + 7, ToMicros(r.updated_at))
+      .BindOptionalTime(first + 8, r.received_at)
+      .BindOptionalTime(first + 9, r.accepted_at)
+      .BindOptionalTime(first + 10, r.first_contact_at)
+      .BindOptionalTime(first + 11, r.assessed_at)
+      .BindOptionalTime(first + 12, r.engaged_at);
+}
+
+// A referral's deadline names in the order ORDER BY name gives (bytewise).
+std::vector<std::string> SortedDeadlineNames(const std::vector<ReferralDeadline>& deadlines) {
+  std::vector<std::string> names;
+  for (const ReferralDeadline& d : deadlines) names.push_back(d.name);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
 class SqliteTx final : public WriteTx {
  public:
   // `commit_number` is that of the batch a write runs in; reads are part of no commit.
@@ -904,6 +1050,90 @@ class SqliteTx final : public WriteTx {
         "AND first_delivered_at IS NOT NULL ORDER BY recipient_agency, mailbox_seq"));
     s->Bind(1, consent_id);
     return DeliveriesFromRows(*s);
+  }
+
+  absl::StatusOr<Referral> GetReferral(absl::string_view referral_id) override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+        "SELECT " TC_REFERRAL_COLUMNS " FROM referrals WHERE referral_id = ?"));
+    s->Bind(1, referral_id);
+    ASSIGN_OR_RETURN(std::vector<Referral> found, ReferralsFromRows(*s));
+    if (found.empty()) return absl::NotFoundError(absl::StrCat("no referral ", referral_id));
+    return std::move(found[0]);
+  }
+
+  absl::StatusOr<Referral> FindReferralByIdempotencyKey(absl::string_view referring_agency,
+                                                        absl::string_view key) override {
+    // As for messages: the condition on the key lets the query use the partial unique index, and
+    // makes an empty key find nothing.
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+        "SELECT " TC_REFERRAL_COLUMNS " FROM referrals WHERE referring_agency = ? "
+        "AND idempotency_key = ? AND idempotency_key != ''"));
+    s->Bind(1, referring_agency).Bind(2, key);
+    ASSIGN_OR_RETURN(std::vector<Referral> found, ReferralsFromRows(*s));
+    if (found.empty()) {
+      return absl::NotFoundError(
+          absl::StrCat(referring_agency, " made no referral with idempotency key '", key, "'"));
+    }
+    return std::move(found[0]);
+  }
+
+  absl::StatusOr<std::vector<Referral>> ListReferralsForAgency(absl::string_view agency_id,
+                                                               absl::string_view subject_id,
+                                                               bool open_only,
+                                                               int limit) override {
+    // Two statements rather than one with an "?4 = '' OR ..." filter, so that each uses its
+    // index: the agency's two ranges (made; received from others, as an agency may refer to
+    // itself), merged newest first; or, about one person, that person's range.
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+        subject_id.empty()
+            ? "SELECT " TC_REFERRAL_COLUMNS " FROM referrals WHERE referring_agency = ?1 "
+              "AND (?2 = 0 OR state NOT IN (4, 10, 11, 12)) "
+              "UNION ALL SELECT " TC_REFERRAL_COLUMNS " FROM referrals "
+              "WHERE receiving_agency = ?1 AND referring_agency != ?1 "
+              "AND (?2 = 0 OR state NOT IN (4, 10, 11, 12)) "
+              "ORDER BY created_at DESC, referral_id DESC LIMIT ?3"
+            : "SELECT " TC_REFERRAL_COLUMNS " FROM referrals WHERE subject_id = ?4 "
+              "AND (referring_agency = ?1 OR receiving_agency = ?1) "
+              "AND (?2 = 0 OR state NOT IN (4, 10, 11, 12)) "
+              "ORDER BY created_at DESC, referral_id DESC LIMIT ?3"));
+    // SQLite reads a negative LIMIT as "no limit"; a non-positive one returns nothing here.
+    s->Bind(1, agency_id)
+        .Bind(2, int64_t{open_only})
+        .Bind(3, static_cast<int64_t>(limit > 0 ? limit : 0));
+    if (!subject_id.empty()) s->Bind(4, subject_id);
+    return ReferralsFromRows(*s);
+  }
+
+  absl::StatusOr<std::vector<Referral>> ListOpenReferralsOfSubject(
+      absl::string_view subject_id) override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+        "SELECT " TC_REFERRAL_COLUMNS " FROM referrals WHERE subject_id = ? "
+        "AND state NOT IN (4, 10, 11, 12) ORDER BY created_at, referral_id"));
+    s->Bind(1, subject_id);
+    return ReferralsFromRows(*s);
+  }
+
+  absl::StatusOr<std::vector<Referral>> ListReferralsWithDueDeadlines(absl::Time now,
+                                                                     int limit) override {
+    // The pending deadlines due are a range of their partial index; their referrals are kept
+    // if open. Oldest first is by creation.
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+        "SELECT " TC_REFERRAL_COLUMNS " FROM referrals WHERE referral_id IN "
+        "(SELECT referral_id FROM referral_deadlines WHERE due_at <= ?1 "
+        "AND met_at IS NULL AND escalated_at IS NULL) "
+        "AND state NOT IN (4, 10, 11, 12) ORDER BY created_at, referral_id LIMIT ?2"));
+    s->Bind(1, ToMicros(now)).Bind(2, static_cast<int64_t>(limit > 0 ? limit : 0));
+    return ReferralsFromRows(*s);
+  }
+
+  absl::StatusOr<std::vector<Referral>> ListReferralsCreatedBetween(
+      absl::Time from, absl::Time until, absl::string_view referral_type) override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+        "SELECT " TC_REFERRAL_COLUMNS " FROM referrals WHERE created_at >= ?1 "
+        "AND created_at < ?2 AND (?3 = '' OR referral_type = ?3) "
+        "ORDER BY created_at, referral_id"));
+    s->Bind(1, ToMicros(from)).Bind(2, ToMicros(until)).Bind(3, referral_type);
+    return ReferralsFromRows(*s);
   }
 
   absl::StatusOr<AuditEntry> LastAuditEntry() override {
@@ -1326,6 +1556,127 @@ class SqliteTx final : public WriteTx {
     return IndexDeliveryConsents(mailbox_seq, old_consent_ids, d.consent_ids);
   }
 
+  absl::Status InsertReferral(const Referral& r) override {
+    // Everything that can refuse the referral is checked before its row is written, and the
+    // row's insert is the last step that can: a refused insert leaves nothing behind.
+    ASSIGN_OR_RETURN(std::string records, JoinRecordRefs(r.records));
+    std::vector<std::string> names = SortedDeadlineNames(r.deadlines);
+    auto twice = std::adjacent_find(names.begin(), names.end());
+    if (twice != names.end()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("referral ", r.referral_id, " has two deadlines named '", *twice, "'"));
+    }
+    {
+      ASSIGN_OR_RETURN(auto s, conn_->Prepare("SELECT 1 FROM subjects WHERE id = ?"));
+      s->Bind(1, r.subject_id);
+      ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) return absl::NotFoundError(absl::StrCat("no subject ", r.subject_id));
+    }
+    {
+      ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+          "INSERT INTO referrals (" TC_REFERRAL_COLUMNS ") VALUES "
+          "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+      s->Bind(1, r.referral_id)
+          .Bind(2, r.referral_type)
+          .Bind(3, r.subject_id)
+          .Bind(4, r.referring_agency)
+          .Bind(5, r.referring_user)
+          .Bind(6, r.receiving_agency)
+          .Bind(7, r.contact)
+          .Bind(8, records)
+          .Bind(9, r.idempotency_key)
+          .Bind(10, ToMicros(r.created_at));
+      BindReferralState(*s, 11, r);
+      int rc = s->Exec();
+      if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+        return absl::AlreadyExistsError(
+            absl::StrCat("referral ", r.referral_id, " already exists"));
+      }
+      if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+        return absl::AlreadyExistsError(absl::StrCat(
+            r.referring_agency, " already made a referral with idempotency key '",
+            r.idempotency_key, "'"));
+      }
+      if (rc != SQLITE_OK) return SqliteError(conn_->db(), rc, "insert referral");
+    }
+    RETURN_IF_ERROR(AppendTransitions(r, 0));
+    for (size_t i = 0; i < r.deadlines.size(); ++i) {
+      const ReferralDeadline& d = r.deadlines[i];
+      ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+          "INSERT INTO referral_deadlines (referral_id, position, name, reach, due_at, met_at, "
+          "escalated_at, supervisor_role) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+      s->Bind(1, r.referral_id)
+          .Bind(2, static_cast<int64_t>(i))
+          .Bind(3, d.name)
+          .Bind(4, static_cast<int64_t>(d.reach))
+          .BindOptionalTime(5, d.due_at)
+          .BindOptionalTime(6, d.met_at)
+          .BindOptionalTime(7, d.escalated_at)
+          .Bind(8, d.supervisor_role);
+      RETURN_IF_ERROR(s->ExecStatus());
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status UpdateReferral(const Referral& r) override {
+    // Checked before anything is written, so that a refused update changes nothing.
+    int64_t stored_history;
+    {
+      ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+          "SELECT (SELECT COUNT(*) FROM referral_transitions t "
+          "WHERE t.referral_id = r.referral_id) FROM referrals r WHERE r.referral_id = ?"));
+      s->Bind(1, r.referral_id);
+      ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) return absl::NotFoundError(absl::StrCat("no referral ", r.referral_id));
+      stored_history = s->Int(0);
+    }
+    if (static_cast<int64_t>(r.history.size()) < stored_history) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("referral ", r.referral_id, " has ", stored_history,
+                       " transitions stored but the update holds ", r.history.size(),
+                       ": history is append-only"));
+    }
+    std::vector<std::string> stored_names;
+    {
+      ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+          "SELECT name FROM referral_deadlines WHERE referral_id = ? ORDER BY name"));
+      s->Bind(1, r.referral_id);
+      while (true) {
+        ASSIGN_OR_RETURN(bool row, s->Step());
+        if (!row) break;
+        stored_names.push_back(s->Text(0));
+      }
+    }
+    if (SortedDeadlineNames(r.deadlines) != stored_names) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("referral ", r.referral_id, " has the deadlines [",
+                       absl::StrJoin(stored_names, ", "), "]; their names cannot change"));
+    }
+    {
+      ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+          "UPDATE referrals SET home_area = ?, state = ?, reason = ?, "
+          "event_date = NULLIF(?, ''), note = ?, message_id = ?, relationship_id = ?, "
+          "updated_at = ?, received_at = ?, accepted_at = ?, first_contact_at = ?, "
+          "assessed_at = ?, engaged_at = ? WHERE referral_id = ?"));
+      BindReferralState(*s, 1, r);
+      s->Bind(14, r.referral_id);
+      RETURN_IF_ERROR(s->ExecStatus());
+    }
+    RETURN_IF_ERROR(AppendTransitions(r, static_cast<size_t>(stored_history)));
+    for (const ReferralDeadline& d : r.deadlines) {
+      ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+          "UPDATE referral_deadlines SET due_at = ?, met_at = ?, escalated_at = ? "
+          "WHERE referral_id = ? AND name = ?"));
+      s->BindOptionalTime(1, d.due_at)
+          .BindOptionalTime(2, d.met_at)
+          .BindOptionalTime(3, d.escalated_at)
+          .Bind(4, r.referral_id)
+          .Bind(5, d.name);
+      RETURN_IF_ERROR(s->ExecStatus());
+    }
+    return absl::OkStatus();
+  }
+
   absl::Status AppendAudit(const AuditEntry& e) override {
     int64_t last = 0;
     {
@@ -1402,11 +1753,74 @@ class SqliteTx final : public WriteTx {
     return absl::OkStatus();
   }
 
+  // Decodes each row of `s` (selecting TC_REFERRAL_COLUMNS) with its history and deadlines.
+  absl::StatusOr<std::vector<Referral>> ReferralsFromRows(Stmt& s) {
+    std::vector<Referral> out;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      ASSIGN_OR_RETURN(Referral r, ReferralFromRow(s));
+      RETURN_IF_ERROR(LoadHistoryAndDeadlines(r));
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  // Fills in a referral's history (by seq) and deadlines (by position).
+  absl::Status LoadHistoryAndDeadlines(Referral& r) {
+    {
+      ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+          "SELECT from_state, to_state, agency_id, user_id, reason, at "
+          "FROM referral_transitions WHERE referral_id = ? ORDER BY seq"));
+      s->Bind(1, r.referral_id);
+      while (true) {
+        ASSIGN_OR_RETURN(bool row, s->Step());
+        if (!row) break;
+        r.history.push_back(ReferralTransition{static_cast<ReferralState>(s->Int(0)),
+                                               static_cast<ReferralState>(s->Int(1)),
+                                               s->Text(2), s->Text(3), s->Text(4), s->Time(5)});
+      }
+    }
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+        "SELECT name, reach, due_at, met_at, escalated_at, supervisor_role "
+        "FROM referral_deadlines WHERE referral_id = ? ORDER BY position"));
+    s->Bind(1, r.referral_id);
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      r.deadlines.push_back(ReferralDeadline{s->Text(0), static_cast<ReferralState>(s->Int(1)),
+                                             s->OptionalTime(2), s->OptionalTime(3),
+                                             s->OptionalTime(4), s->Text(5)});
+    }
+    return absl::OkStatus();
+  }
+
+  // Inserts the entries of `r.history` from index `from` on; an entry's seq is its index + 1.
+  absl::Status AppendTransitions(const Referral& r, size_t from) {
+    for (size_t i = from; i < r.history.size(); ++i) {
+      const ReferralTransition& t = r.history[i];
+      ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+          "INSERT INTO referral_transitions (referral_id, seq, from_state, to_state, agency_id, "
+          "user_id, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+      s->Bind(1, r.referral_id)
+          .Bind(2, static_cast<int64_t>(i + 1))
+          .Bind(3, static_cast<int64_t>(t.from))
+          .Bind(4, static_cast<int64_t>(t.to))
+          .Bind(5, t.agency_id)
+          .Bind(6, t.user_id)
+          .Bind(7, t.reason)
+          .Bind(8, ToMicros(t.at));
+      RETURN_IF_ERROR(s->ExecStatus());
+    }
+    return absl::OkStatus();
+  }
+
   Connection* conn_;
   const int64_t commit_number_;
   int depth_ = 0;
 };
 
+#undef TC_REFERRAL_COLUMNS
 #undef TC_DELIVERY_COLUMNS
 #undef TC_MESSAGE_COLUMNS
 #undef TC_REVIEW_COLUMNS

@@ -198,17 +198,19 @@ TEST_F(DemoPolicyTest, ReasonsNameTheRuleOrTheMissingPermission) {
             "no rule permits role 'housing_officer' to record.read data class 'health' (for any "
             "purpose)");
 
-  d = Decide("gp", "record.read", "health", "direct_care");
-  EXPECT_EQ(d.reason, "unknown role 'gp'");
+  d = Decide("surgeon", "record.read", "health", "direct_care");
+  EXPECT_EQ(d.reason, "unknown role 'surgeon'");
 }
 
 TEST_F(DemoPolicyTest, DeclaresTheDemoVocabularyInFileOrder) {
   EXPECT_THAT(policy_->roles(),
               ElementsAre("prison_reception", "carat_worker", "prison_healthcare",
                           "resettlement_officer", "offender_manager", "cjit_worker",
-                          "housing_officer", "custody_officer", "auditor", "policy_admin"));
-  EXPECT_THAT(policy_->data_classes(), ElementsAre("identity", "drugs", "health", "mental_health",
-                                                   "risk", "accommodation", "custody", "audit"));
+                          "housing_officer", "custody_officer", "auditor", "policy_admin",
+                          "team_manager", "gp"));
+  EXPECT_THAT(policy_->data_classes(),
+              ElementsAre("identity", "drugs", "health", "mental_health", "risk", "accommodation",
+                          "custody", "audit", "performance"));
   EXPECT_THAT(policy_->purposes(),
               ElementsAre("direct_care", "offender_management", "public_protection", "resettlement",
                           "victim_notification", "performance_reporting", "audit"));
@@ -820,7 +822,7 @@ INSTANTIATE_TEST_SUITE_P(
             "(expected one of subject.register, subject.read, subject.update, "
             "record.write, record.read, audit.read, consent.write, consent.read, "
             "relationship.write, relationship.read, policy.reload, message.send, "
-            "message.receive)"},
+            "message.receive, referral.write, referral.read, referral.report)"},
         BadPolicy{"RuleUnknownDataClass",
                   Replace("    data_classes: [health]", "    data_classes: [dental]"),
                   "small.yaml:30: rule 'nurse-health': unknown data class 'dental'"},

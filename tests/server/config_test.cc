@@ -101,6 +101,77 @@ TEST_F(ConfigTest, DuplicateAgenciesAndCertificatesAreRefused) {
                        HasSubstr("certificate_cn 'hmp-example-system' is given to more than one")));
 }
 
+constexpr char kDirectory[] = R"(bank_holidays: [2026-12-25]
+referral_types:
+  - id: drug_treatment_on_release
+    description: CARAT to the CJIT for the home area.
+    data_class: drugs
+    purpose: direct_care
+    routing: home_area
+    escalate_at_release: true
+    supervisor_role: team_manager
+    deadlines:
+      - name: acknowledged
+        reach: received
+        within: 2 working days
+        after: creation
+      - name: accepted_before_release
+        reach: accepted
+        before: event
+contacts:
+  - agency: hmp-example
+    referral_type: drug_treatment_on_release
+    contact: The example team
+)";
+
+TEST_F(ConfigTest, LoadsTheReferralDirectory) {
+  std::string path = Write(std::string(kValid) + "directory_file: directory.yaml\n");
+  std::ofstream(std::filesystem::path(path).parent_path() / "directory.yaml") << kDirectory;
+  ASSERT_OK_AND_ASSIGN(BrokerConfig c, LoadConfig(path));
+  const referrals::ReferralType* type = c.directory.FindType("drug_treatment_on_release");
+  ASSERT_NE(type, nullptr);
+  EXPECT_TRUE(type->by_home_area);
+  EXPECT_TRUE(type->escalate_at_release);
+  ASSERT_EQ(type->deadlines.size(), 2u);
+  EXPECT_EQ(type->deadlines[0].days, 2);
+  EXPECT_TRUE(type->deadlines[0].working_days);
+  EXPECT_EQ(type->deadlines[0].supervisor_role, "team_manager");
+  EXPECT_TRUE(type->deadlines[1].before_event);
+  EXPECT_FALSE(c.directory.calendar().IsWorkingDay(absl::CivilDay(2026, 12, 25)));
+  ASSERT_OK_AND_ASSIGN(referrals::Recipient r,
+                       c.directory.Resolve("drug_treatment_on_release", "E99999001"));
+  EXPECT_EQ(r.agency_id, "hmp-example");
+  EXPECT_EQ(r.agency_name, "HMP Example");
+  EXPECT_EQ(r.contact, "The example team");
+}
+
+TEST_F(ConfigTest, DirectoryErrorsNameTheFileAndLine) {
+  struct Case {
+    std::string from, to, expected;
+  };
+  std::vector<Case> cases = {
+      {"    routing: home_area", "    routing: nearest", ":7: 'routing' must be"},
+      {"        within: 2 working days", "        within: 2 fortnights", ":13: 'within' must be"},
+      {"        reach: accepted", "        reach: housed", ":16: unknown state 'housed'"},
+      {"  - agency: hmp-example", "  - agency: hmp-nowhere", ":19: unknown agency 'hmp-nowhere'"},
+      {"    referral_type: drug_treatment_on_release\n  ",
+       "    referral_type: dental\n  ", "unknown referral type 'dental'"},
+      {"bank_holidays: [2026-12-25]", "bank_holidays: [25/12/2026]", ":1: bank holiday"},
+  };
+  for (const Case& c : cases) {
+    std::string path = Write(std::string(kValid) + "directory_file: directory.yaml\n");
+    const std::string directory =
+        (std::filesystem::path(path).parent_path() / "directory.yaml").lexically_normal().string();
+    std::ofstream(directory) << Replace(kDirectory, c.from, c.to);
+    EXPECT_THAT(LoadConfig(path), StatusIs(absl::StatusCode::kInvalidArgument,
+                                           HasSubstr(c.expected)))
+        << c.expected;
+    if (c.expected[0] == ':') {
+      EXPECT_THAT(LoadConfig(path).status().message(), HasSubstr(directory + c.expected));
+    }
+  }
+}
+
 TEST_F(ConfigTest, MissingFileIsNotFound) {
   EXPECT_THAT(LoadConfig("/nonexistent/throughcared.yaml"),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("/nonexistent/throughcared.yaml")));

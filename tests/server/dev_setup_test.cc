@@ -22,7 +22,12 @@ TEST(DevSetupTest, CreatesAWorkingEnvironmentOnceWithPrivateKeys) {
   ASSERT_OK_AND_ASSIGN(std::string config_path,
                        PrepareDevEnvironment(dir, "127.0.0.1:7443", absl::Now()));
   ASSERT_OK_AND_ASSIGN(BrokerConfig config, LoadConfig(config_path));
-  EXPECT_EQ(config.agencies.size(), 7u);
+  EXPECT_EQ(config.agencies.size(), 8u);
+  EXPECT_EQ(config.directory_file,
+            std::filesystem::path(dir + "/directory.yaml").lexically_normal().string());
+  ASSERT_OK_AND_ASSIGN(referrals::Recipient cjit,
+                       config.directory.Resolve("drug_treatment_on_release", "E99999001"));
+  EXPECT_EQ(cjit.agency_id, "cjit-east");
   EXPECT_THAT(policy::Policy::LoadFile(config.policy_file), IsOk());
   for (const AgencyConfig& a : config.agencies) {
     EXPECT_TRUE(std::filesystem::exists(dir + "/profiles/" + a.id + ".yaml")) << a.id;
@@ -44,6 +49,35 @@ TEST(DevSetupTest, CreatesAWorkingEnvironmentOnceWithPrivateKeys) {
   EXPECT_EQ(reloaded.listen, "127.0.0.1:7443");
   ASSERT_OK_AND_ASSIGN(std::string policy, ReadFile(config.policy_file));
   EXPECT_EQ(policy, kDemoPolicy);
+  ASSERT_OK_AND_ASSIGN(std::string directory, ReadFile(dir + "/directory.yaml"));
+  EXPECT_EQ(directory, kDemoDirectory);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(DevSetupTest, AnEnvironmentFromAnOlderBrokerGetsTheDirectoryItCanUse) {
+  std::string dir = ::testing::TempDir() + "/tc-dev-setup-old";
+  std::filesystem::remove_all(dir);
+  ASSERT_OK_AND_ASSIGN(std::string config_path,
+                       PrepareDevEnvironment(dir, "127.0.0.1:7443", absl::Now()));
+  // As made before referrals: no directory_file, and without the health agency.
+  ASSERT_OK_AND_ASSIGN(std::string text, ReadFile(config_path));
+  const size_t line = text.find("directory_file: directory.yaml\n");
+  ASSERT_NE(line, std::string::npos);
+  text.erase(line, std::string("directory_file: directory.yaml\n").size());
+  const size_t health = text.find("\n  - id: health-east\n");
+  const size_t next = text.find("\n  - id: ", health + 1);  // the next agency
+  ASSERT_NE(health, std::string::npos);
+  ASSERT_NE(next, std::string::npos);
+  text.erase(health, next - health);
+  { std::ofstream(config_path) << text; }
+  std::filesystem::remove(dir + "/directory.yaml");
+
+  ASSERT_OK_AND_ASSIGN(std::string again, PrepareDevEnvironment(dir, "127.0.0.1:7443", absl::Now()));
+  ASSERT_OK_AND_ASSIGN(BrokerConfig config, LoadConfig(again));
+  EXPECT_EQ(config.agencies.size(), 7u);
+  EXPECT_THAT(config.directory.Resolve("drug_treatment_on_release", "E99999001"), IsOk());
+  EXPECT_EQ(config.directory.Resolve("health_continuity_on_release", "E99999001").status().code(),
+            absl::StatusCode::kNotFound);
   std::filesystem::remove_all(dir);
 }
 

@@ -161,7 +161,7 @@ TEST(SqliteStorageTest, UsesWriteAheadLog) {
   EXPECT_EQ(mode, "wal");
 }
 
-TEST(SqliteStorageTest, SchemaVersionIsFour) { EXPECT_EQ(storage::SqliteSchemaVersion(), 4); }
+TEST(SqliteStorageTest, SchemaVersionIsFive) { EXPECT_EQ(storage::SqliteSchemaVersion(), 5); }
 
 TEST(SqliteStorageTest, MigratesAVersionOneDatabase) {
   std::string dir = TestDir("tc-sqlite-migrate-v1");
@@ -227,7 +227,16 @@ TEST(SqliteStorageTest, MigratesAVersionOneDatabase) {
       d.message_id = "msg_1";
       d.recipient_agency = "probation-a";
       d.consent_ids = {"con_1"};
-      return tx.InsertDelivery(d).status();
+      RETURN_IF_ERROR(tx.InsertDelivery(d).status());
+      Referral ref;
+      ref.referral_id = "ref_1";
+      ref.subject_id = "s1";
+      ref.idempotency_key = "key-1";
+      ref.event_date = absl::CivilDay(2027, 1, 29);
+      ref.history = {{ReferralState::kSent, ReferralState::kReceived, "housing-b", "u", "", t}};
+      ref.deadlines = {{"acknowledged", ReferralState::kReceived, t, std::nullopt, std::nullopt,
+                        "duty-manager"}};
+      return tx.InsertReferral(ref);
     }), IsOk());
     s->Close();
   }
@@ -236,10 +245,15 @@ TEST(SqliteStorageTest, MigratesAVersionOneDatabase) {
                   std::to_string(storage::SqliteSchemaVersion()))));
   EXPECT_THAT(RawQuery(dir, "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN "
                             "('consents', 'relationships', 'review_items', 'messages', "
-                            "'deliveries', 'delivery_consents') ORDER BY name"),
-              ::testing::Optional(::testing::ElementsAre("consents", "deliveries",
-                                                         "delivery_consents", "messages",
-                                                         "relationships", "review_items")));
+                            "'deliveries', 'delivery_consents', 'referrals', "
+                            "'referral_transitions', 'referral_deadlines') ORDER BY name"),
+              ::testing::Optional(::testing::ElementsAre(
+                  "consents", "deliveries", "delivery_consents", "messages", "referral_deadlines",
+                  "referral_transitions", "referrals", "relationships", "review_items")));
+  EXPECT_THAT(RawQuery(dir, "SELECT referral_id || ':' || event_date || ':' || "
+                            "(SELECT COUNT(*) FROM referral_transitions) || ':' || "
+                            "(SELECT COUNT(*) FROM referral_deadlines) FROM referrals"),
+              ::testing::Optional(::testing::ElementsAre("ref_1:2027-01-29:1:1")));
   EXPECT_THAT(RawQuery(dir, "SELECT seq || ':' || basis || ':' || break_glass_reason "
                             "FROM audit_log ORDER BY seq"),
               ::testing::Optional(::testing::ElementsAre("1::", "2:role rule:emergency")));
@@ -250,7 +264,7 @@ TEST(SqliteStorageTest, MigratesAVersionOneDatabase) {
   ASSERT_OK_AND_ASSIGN(auto again, OpenSqlite(dir));
   again->Close();
   EXPECT_THAT(RawQuery(dir, "SELECT COUNT(*) FROM schema_migrations"),
-              ::testing::Optional(::testing::ElementsAre("4")));
+              ::testing::Optional(::testing::ElementsAre("5")));
 }
 
 TEST(SqliteStorageTest, FreshDatabaseHasTheLatestSchema) {
@@ -260,7 +274,7 @@ TEST(SqliteStorageTest, FreshDatabaseHasTheLatestSchema) {
     s->Close();
   }
   EXPECT_THAT(RawQuery(dir, "SELECT version FROM schema_migrations ORDER BY version"),
-              ::testing::Optional(::testing::ElementsAre("1", "2", "3", "4")));
+              ::testing::Optional(::testing::ElementsAre("1", "2", "3", "4", "5")));
   EXPECT_THAT(RawQuery(dir, "SELECT name FROM pragma_table_info('audit_log') "
                             "WHERE name IN ('basis', 'break_glass_reason') ORDER BY name"),
               ::testing::Optional(::testing::ElementsAre("basis", "break_glass_reason")));
@@ -310,6 +324,15 @@ TEST(SqliteStorageTest, RefusesIdListsTheEncodingCannotHold) {
   d.consent_ids = {"con_1", ""};
   EXPECT_THAT(s->WriteAndWait([&](WriteTx& tx) { return tx.UpdateDelivery(d); }),
               StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("consent_ids")));
+  Referral ref;
+  ref.referral_id = "ref_1";
+  ref.subject_id = "s1";
+  ref.records = {{"rec_1", 1}, {"rec_2,rec_3", 1}};
+  EXPECT_THAT(s->WriteAndWait([&](WriteTx& tx) { return tx.InsertReferral(ref); }),
+              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("records")));
+  ref.records = {{"", 1}};
+  EXPECT_THAT(s->WriteAndWait([&](WriteTx& tx) { return tx.InsertReferral(ref); }),
+              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("records")));
   // The refused writes left nothing behind.
   ASSERT_THAT(s->Read([](ReadTx& tx) -> absl::Status {
     ASSIGN_OR_RETURN(Message got, tx.GetMessage("msg_1"));
@@ -319,9 +342,44 @@ TEST(SqliteStorageTest, RefusesIdListsTheEncodingCannotHold) {
     if (deliveries.size() == 1) {
       EXPECT_THAT(deliveries[0].consent_ids, ::testing::ElementsAre("con_1"));
     }
+    EXPECT_THAT(tx.GetReferral("ref_1"), StatusIs(absl::StatusCode::kNotFound));
     return absl::OkStatus();
   }), IsOk());
   s->Close();
+}
+
+// Deadlines are kept and updated by name (one row per referral and name): two of one name are
+// refused before anything is written.
+TEST(SqliteStorageTest, RefusesReferralDeadlinesOfOneName) {
+  std::string dir = TestDir("tc-sqlite-deadline-names");
+  ASSERT_OK_AND_ASSIGN(auto s, OpenSqlite(dir));
+  Subject subject;
+  subject.id = "s1";
+  ASSERT_THAT(s->WriteAndWait([&](WriteTx& tx) { return tx.InsertSubject(subject); }), IsOk());
+  Referral ref;
+  ref.referral_id = "ref_1";
+  ref.subject_id = "s1";
+  ref.history = {{ReferralState::kSent, ReferralState::kReceived, "housing-b", "u", "", {}}};
+  ref.deadlines = {{"acknowledged", ReferralState::kReceived, std::nullopt, std::nullopt,
+                    std::nullopt, "a"},
+                   {"accepted", ReferralState::kAccepted, std::nullopt, std::nullopt,
+                    std::nullopt, "b"},
+                   {"acknowledged", ReferralState::kReceived, std::nullopt, std::nullopt,
+                    std::nullopt, "c"}};
+  ASSERT_THAT(s->WriteAndWait([&](WriteTx& tx) -> absl::Status {
+    EXPECT_THAT(tx.InsertReferral(ref), StatusIs(absl::StatusCode::kInvalidArgument,
+                                                 ::testing::HasSubstr("'acknowledged'")));
+    return absl::OkStatus();
+  }), IsOk());
+  ASSERT_THAT(s->Read([](ReadTx& tx) {
+    EXPECT_THAT(tx.GetReferral("ref_1"), StatusIs(absl::StatusCode::kNotFound));
+    return absl::OkStatus();
+  }), IsOk());
+  s->Close();
+  EXPECT_THAT(RawQuery(dir, "SELECT (SELECT COUNT(*) FROM referrals) + "
+                            "(SELECT COUNT(*) FROM referral_transitions) + "
+                            "(SELECT COUNT(*) FROM referral_deadlines)"),
+              ::testing::Optional(::testing::ElementsAre("0")));
 }
 
 TEST(SqliteStorageTest, InfiniteTimesRoundTrip) {
