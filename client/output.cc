@@ -7,7 +7,9 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
@@ -541,6 +543,17 @@ std::string RenderDelivery(const v1::Delivery& d) {
       absl::StrAppend(&out, "withdrawal notice: consent ", d.withdrawal_notice().consent_id(),
                       " was withdrawn; it covered message(s) ",
                       absl::StrJoin(d.withdrawal_notice().message_ids(), ", "), "\n");
+      break;
+    case v1::MESSAGE_KIND_REFERRAL_UPDATE:
+      absl::StrAppend(&out, "referral update: ", d.referral_update().referral_id(), " is now ",
+                      absl::AsciiStrToLower(absl::StripPrefix(
+                          v1::ReferralState_Name(d.referral_update().state()), "REFERRAL_STATE_")),
+                      d.referral_update().reason().empty() ? "" : ": ",
+                      d.referral_update().reason(), "\n");
+      break;
+    case v1::MESSAGE_KIND_ESCALATION:
+      absl::StrAppend(&out, "escalation for ", d.escalation().for_role(), ": referral ",
+                      d.escalation().referral_id(), ": ", d.escalation().reason(), "\n");
       break;
     default:
       for (const v1::Record& r : d.records()) absl::StrAppend(&out, "\n", RenderRecord(r));

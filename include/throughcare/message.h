@@ -23,7 +23,11 @@ enum class MessageKind {
   kRecords = 1,           // a practitioner's message carrying records
   kReport = 2,            // the broker tells a sender what happened to one recipient
   kWithdrawalNotice = 3,  // the broker tells a recipient that a consent it received under ended
+  kReferralUpdate = 4,    // the broker tells one side of a referral that the other moved it
+  kEscalation = 5,        // the broker tells both sides of a referral that a deadline passed
 };
+
+enum class ReferralState;  // throughcare/referral.h
 
 enum class DeliveryState {
   kPending = 1,
@@ -62,12 +66,17 @@ struct Message {
   // kReport: the message and recipient reported on, the state it reached and why.
   // kWithdrawalNotice: the consent withdrawn (in `notice_consent_id`), and the messages received
   // under it (in `notice_message_ids`).
+  // kReferralUpdate: the referral (in `correlation_id`) moved to `notice_referral_state`, with
+  // `notice_reason`. kEscalation: a deadline of the referral (in `correlation_id`) passed unmet;
+  // `notice_reason` says which, for the supervising role `notice_for_role`.
   std::string notice_message_id;
   std::string notice_recipient;
   DeliveryState notice_state = DeliveryState::kPending;
   std::string notice_reason;
   std::string notice_consent_id;
   std::vector<std::string> notice_message_ids;
+  ReferralState notice_referral_state{};
+  std::string notice_for_role;
   absl::Time created_at;
   absl::Time expires_at;
 };

@@ -272,6 +272,22 @@ void ToProto(const messaging::Delivered& d, v1::Delivery* out) {
       for (const std::string& id : m.notice_message_ids) notice->add_message_ids(id);
       break;
     }
+    case MessageKind::kReferralUpdate: {
+      out->set_kind(v1::MESSAGE_KIND_REFERRAL_UPDATE);
+      v1::ReferralUpdate* update = out->mutable_referral_update();
+      update->set_referral_id(m.correlation_id);
+      update->set_state(static_cast<v1::ReferralState>(m.notice_referral_state));
+      update->set_reason(m.notice_reason);
+      break;
+    }
+    case MessageKind::kEscalation: {
+      out->set_kind(v1::MESSAGE_KIND_ESCALATION);
+      v1::Escalation* escalation = out->mutable_escalation();
+      escalation->set_referral_id(m.correlation_id);
+      escalation->set_reason(m.notice_reason);
+      escalation->set_for_role(m.notice_for_role);
+      break;
+    }
   }
 }
 

@@ -221,8 +221,10 @@ CREATE TABLE delivery_consents (
     // give the lists' order, ties included. referral_deadlines_due holds only the deadlines still
     // pending. Idempotency keys are unique per referring agency where they are set. The final
     // states (declined 4, closed 10, withdrawn 11, lost contact 12) appear in the queries as
-    // their numbers.
+    // their numbers. Messages gain the referral notices' fields (referral updates, escalations).
     R"sql(
+ALTER TABLE messages ADD COLUMN notice_referral_state INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN notice_for_role TEXT NOT NULL DEFAULT '';
 CREATE TABLE referrals (
   referral_id      TEXT PRIMARY KEY,
   referral_type    TEXT NOT NULL,
@@ -615,7 +617,7 @@ absl::StatusOr<std::vector<RecordRef>> SplitRecordRefs(const std::string& joined
   "message_id, kind, sender_agency, sender_system, sender_user, sender_role, subject_id, "  \
   "purpose, correlation_id, idempotency_key, content_hash, records, notice_message_id, "    \
   "notice_recipient, notice_state, notice_reason, notice_consent_id, notice_message_ids, "  \
-  "created_at, expires_at"
+  "created_at, expires_at, notice_referral_state, notice_for_role"
 
 absl::StatusOr<Message> MessageFromRow(const Stmt& s) {
   Message m;
@@ -639,6 +641,8 @@ absl::StatusOr<Message> MessageFromRow(const Stmt& s) {
   m.notice_message_ids = SplitIdList(s.Text(17));
   m.created_at = s.Time(18);
   m.expires_at = s.Time(19);
+  m.notice_referral_state = static_cast<ReferralState>(s.Int(20));
+  m.notice_for_role = s.Text(21);
   return m;
 }
 
@@ -1457,7 +1461,7 @@ class SqliteTx final : public WriteTx {
     ASSIGN_OR_RETURN(std::string records, JoinRecordRefs(m.records));
     ASSIGN_OR_RETURN(auto s, conn_->Prepare(
         "INSERT INTO messages (" TC_MESSAGE_COLUMNS ") VALUES "
-        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     s->Bind(1, m.message_id)
         .Bind(2, static_cast<int64_t>(m.kind))
         .Bind(3, m.sender_agency)
@@ -1477,7 +1481,9 @@ class SqliteTx final : public WriteTx {
         .Bind(17, m.notice_consent_id)
         .Bind(18, absl::StrJoin(m.notice_message_ids, ","))
         .Bind(19, ToMicros(m.created_at))
-        .Bind(20, ToMicros(m.expires_at));
+        .Bind(20, ToMicros(m.expires_at))
+        .Bind(21, static_cast<int64_t>(m.notice_referral_state))
+        .Bind(22, m.notice_for_role);
     int rc = s->Exec();
     if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
       return absl::AlreadyExistsError(absl::StrCat("message ", m.message_id, " already exists"));

@@ -276,6 +276,8 @@ void ExpectMessageEq(const Message& got, const Message& want) {
   EXPECT_EQ(got.notice_reason, want.notice_reason);
   EXPECT_EQ(got.notice_consent_id, want.notice_consent_id);
   EXPECT_EQ(got.notice_message_ids, want.notice_message_ids);
+  EXPECT_EQ(got.notice_referral_state, want.notice_referral_state);
+  EXPECT_EQ(got.notice_for_role, want.notice_for_role);
   EXPECT_EQ(got.created_at, want.created_at);
   EXPECT_EQ(got.expires_at, want.expires_at);
 }
@@ -1113,10 +1115,16 @@ TEST_P(StorageConformanceTest, MessagesRoundTripEveryField) {
   notice.notice_message_ids = {"msg_records", "msg_other"};
   notice.created_at = absl::UnixEpoch();
   notice.expires_at = kT0 - absl::Hours(1);
+  Message escalation = MakeMessage("msg_escalation", "throughcare");
+  escalation.kind = MessageKind::kEscalation;
+  escalation.correlation_id = "ref_1";
+  escalation.notice_referral_state = ReferralState::kAppointmentBooked;
+  escalation.notice_for_role = "team_manager";
   ASSERT_THAT(storage_->WriteAndWait([&](WriteTx& tx) -> absl::Status {
     EXPECT_THAT(tx.InsertMessage(records), IsOk());
     EXPECT_THAT(tx.InsertMessage(report), IsOk());
     EXPECT_THAT(tx.InsertMessage(notice), IsOk());
+    EXPECT_THAT(tx.InsertMessage(escalation), IsOk());
     EXPECT_THAT(tx.InsertMessage(MakeMessage("msg_records", "housing-b", "key-other")),
                 StatusIs(absl::StatusCode::kAlreadyExists));
     return absl::OkStatus();
@@ -1124,7 +1132,7 @@ TEST_P(StorageConformanceTest, MessagesRoundTripEveryField) {
   storage_ = Reopen();
   ASSERT_NE(storage_, nullptr);
   ASSERT_THAT(storage_->Read([&](ReadTx& tx) -> absl::Status {
-    for (const Message* want : {&records, &report, &notice}) {
+    for (const Message* want : {&records, &report, &notice, &escalation}) {
       auto got = tx.GetMessage(want->message_id);
       EXPECT_THAT(got, IsOk());
       if (got.ok()) ExpectMessageEq(*got, *want);
