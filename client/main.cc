@@ -14,6 +14,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "client/bench.h"
 #include "client/commands.h"
 #include "client/connection.h"
 
@@ -739,6 +740,70 @@ int Run(int argc, char** argv) {
   health->footer(Footer("throughcare --profile prison.yaml health",
                         "Prints SERVING (exit 0) or NOT_SERVING (exit 1)."));
   health->callback([&] { action = [&](Session& s) { return Health(s); }; });
+
+  // bench
+  BenchArgs bench_args;
+  std::string bench_duration = "10s";
+  std::string bench_warmup = "2s";
+  CLI::App* bench = app.add_subcommand(
+      "bench", "Measure durable send throughput and delivery latency against an echo baseline");
+  bench->add_option("--senders", bench_args.senders, "concurrent senders (threads)")
+      ->type_name("N")
+      ->capture_default_str()
+      ->check(kAtLeastOne);
+  bench->add_option("--channels", bench_args.channels,
+                    "TLS connections the senders share round robin (--senders N: one each)")
+      ->type_name("N")
+      ->capture_default_str()
+      ->check(kAtLeastOne);
+  bench->add_option("--duration", bench_duration, "measured time of each phase")
+      ->type_name("DURATION")
+      ->capture_default_str();
+  bench->add_option("--warmup", bench_warmup, "unmeasured time before each phase's measurement")
+      ->type_name("DURATION")
+      ->capture_default_str();
+  bench->add_option("--record-bytes", bench_args.record_bytes,
+                    "size of each record's body, and of each echo payload")
+      ->type_name("N")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 20));
+  bench->add_option("--sender-agency", bench_args.sender_agency, "the sending agency")
+      ->type_name("ID")
+      ->capture_default_str();
+  bench->add_option("--sender-role", bench_args.sender_role, "the senders' role")
+      ->type_name("ROLE")
+      ->capture_default_str();
+  bench->add_option("--register-role", bench_args.register_role,
+                    "the sender agency's role that registers the person and records custody")
+      ->type_name("ROLE")
+      ->capture_default_str();
+  bench->add_option("--recipient-agency", bench_args.recipient_agency, "the receiving agency")
+      ->type_name("ID")
+      ->capture_default_str();
+  bench->add_option("--recipient-role", bench_args.recipient_role, "the subscriber's role")
+      ->type_name("ROLE")
+      ->capture_default_str();
+  bench->footer(Footer(
+      "throughcare --dev-dir .run/dev bench --senders 64 --duration 10s",
+      "Needs --dev-dir (each practitioner's agency profile; --server overrides its address).\n"
+      "Writes a synthetic person, a consent and one message per send: use a development\n"
+      "broker with the send rate limit lifted (deploy/bench.sh starts one). Phase 1 calls\n"
+      "DiagnosticsService.Echo, phase 2 sends inline drug interventions records to the\n"
+      "recipient while one subscriber acks them; each prints progress on stderr, then the\n"
+      "rates, latencies, send/echo ratio and messages per commit (goal: >= 0.3 and >= 10 at\n"
+      "64 senders with 1024-byte records). Exits 0 whether the goal is met or not."));
+  bench->callback([&] {
+    bench_args.connection = in;
+    action = [&](Session& s) -> absl::Status {
+      absl::StatusOr<absl::Duration> duration = ParseDurationFlag("--duration", bench_duration);
+      if (!duration.ok()) return duration.status();
+      absl::StatusOr<absl::Duration> warmup = ParseDurationFlag("--warmup", bench_warmup);
+      if (!warmup.ok()) return warmup.status();
+      bench_args.duration = *duration;
+      bench_args.warmup = *warmup;
+      return Bench(s, bench_args);
+    };
+  });
 
   try {
     app.parse(argc, argv);

@@ -418,6 +418,8 @@ class Connection {
     sqlite3_busy_timeout(db, 5000);
     RETURN_IF_ERROR(conn->Exec(
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+        // Savepoints (one per closure) journal the pages they touch: in memory, not in a file.
+        "PRAGMA temp_store=MEMORY; "
         // Decisions read a person's rows at random across the file: keep it mapped, and a
         // larger page cache per connection.
         "PRAGMA mmap_size=1073741824; PRAGMA cache_size=-32768;"));

@@ -1,0 +1,719 @@
+#include "client/bench.h"
+
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/support/channel_arguments.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <random>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "services/crypto/ids.h"
+#include "throughcare/status_macros.h"
+#include "throughcare/v1/consent.grpc.pb.h"
+#include "throughcare/v1/diagnostics.grpc.pb.h"
+#include "throughcare/v1/messaging.grpc.pb.h"
+#include "throughcare/v1/subjects.grpc.pb.h"
+
+namespace throughcare::client {
+namespace {
+
+// The goal on the 2-core development machine, at 64 senders with 1 KiB records: durable sends
+// reach this fraction of the echo rate ...
+constexpr double kGoalSendEchoRatio = 0.3;
+// ... with at least this many messages accepted per durable commit.
+constexpr double kGoalMessagesPerCommit = 10;
+
+constexpr char kSendPurpose[] = "direct_care";
+constexpr char kRegisterPurpose[] = "offender_management";
+constexpr char kDataClass[] = "drugs";
+constexpr uint32_t kSubscribeCredit = 1000;
+// Long enough that no delivery is leased twice during a run.
+constexpr absl::Duration kLease = absl::Minutes(10);
+// How long to wait, once the senders stop, for the deliveries still on their way.
+constexpr absl::Duration kDrainTimeout = absl::Seconds(30);
+// A sender that got an error waits this long before its next call, so that a refusing or
+// unreachable broker is not hammered by a busy loop.
+constexpr auto kErrorPause = std::chrono::milliseconds(10);
+
+// The process clock all times are taken from, in nanoseconds.
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+void SleepUntilNs(int64_t t) {
+  std::this_thread::sleep_until(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(t)));
+}
+
+std::string CodeName(grpc::StatusCode code) {
+  return absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
+}
+
+// The measured part of a phase, [begin, end) on the process clock.
+struct Window {
+  int64_t begin = 0;
+  int64_t end = 0;
+
+  bool Contains(int64_t t) const { return t >= begin && t < end; }
+  double seconds() const { return static_cast<double>(end - begin) / 1e9; }
+};
+
+// One finished call.
+struct Call {
+  int64_t start = 0;
+  int64_t end = 0;
+  grpc::StatusCode code = grpc::StatusCode::OK;
+};
+
+// What one thread of a phase saw. Written by that thread only, read once it has stopped.
+struct SenderLog {
+  std::vector<Call> calls;
+  // Accepted messages and when their Send started.
+  std::vector<std::pair<std::string, int64_t>> sent;
+};
+
+// Live totals, for the progress lines.
+struct Progress {
+  std::atomic<int64_t> ok{0};
+  std::atomic<int64_t> failed{0};
+};
+
+struct Percentiles {
+  int64_t count = 0;
+  double p50_ms = 0;
+  double p99_ms = 0;
+  double p999_ms = 0;
+};
+
+Percentiles Summarize(std::vector<int64_t> ns) {
+  Percentiles p;
+  p.count = static_cast<int64_t>(ns.size());
+  if (ns.empty()) return p;
+  std::sort(ns.begin(), ns.end());
+  // Nearest rank: the smallest value with at least q of all values at or below it.
+  auto at = [&](double q) {
+    const auto rank = static_cast<size_t>(std::ceil(q * static_cast<double>(ns.size())));
+    return static_cast<double>(ns[std::clamp<size_t>(rank, 1, ns.size()) - 1]) / 1e6;
+  };
+  p.p50_ms = at(0.5);
+  p.p99_ms = at(0.99);
+  p.p999_ms = at(0.999);
+  return p;
+}
+
+// Calls that finished in the window: the rate of successful ones, their latency, and the
+// failures by code.
+struct PhaseResult {
+  double rate = 0;
+  Percentiles latency;
+  std::map<std::string, int64_t> errors;
+};
+
+PhaseResult Tally(const std::vector<SenderLog>& logs, const Window& window) {
+  PhaseResult result;
+  std::vector<int64_t> latencies;
+  for (const SenderLog& log : logs) {
+    for (const Call& call : log.calls) {
+      if (!window.Contains(call.end)) continue;
+      if (call.code == grpc::StatusCode::OK) {
+        latencies.push_back(call.end - call.start);
+      } else {
+        ++result.errors[CodeName(call.code)];
+      }
+    }
+  }
+  result.rate = static_cast<double>(latencies.size()) / window.seconds();
+  result.latency = Summarize(std::move(latencies));
+  return result;
+}
+
+// A record body of `bytes` serialized bytes (or one less, where a length prefix grows by a byte
+// just there): a drug interventions record padded with notes.
+absl::StatusOr<v1::RecordBody> RecordBodyOfSize(int bytes) {
+  v1::RecordBody body;
+  v1::DrugInterventionsRecord* record = body.mutable_drug_interventions_record();
+  record->set_assessment_date("2026-11-02");
+  record->add_substances("heroin");
+  record->set_treatment_status("in treatment");
+  const int base = static_cast<int>(body.ByteSizeLong());
+  const std::string filler = "Synthetic benchmark record; not about a real person. ";
+  for (int n = bytes - base; n > 0; --n) {
+    std::string notes;
+    while (static_cast<int>(notes.size()) < n) notes += filler;
+    notes.resize(n);
+    record->set_notes(std::move(notes));
+    if (static_cast<int>(body.ByteSizeLong()) <= bytes) return body;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("--record-bytes: at least ", base + 2, " (a drug interventions record)"));
+}
+
+// One practitioner of one agency: a connection with an assertion minted once for the whole run
+// (so that the client's signing is not measured), and the TLS settings for more channels.
+class Practitioner final {
+ public:
+  static absl::StatusOr<std::unique_ptr<Practitioner>> Create(const SettingInputs& base,
+                                                              const std::string& agency,
+                                                              const std::string& user,
+                                                              const std::string& role,
+                                                              absl::Duration ttl) {
+    SettingInputs in;
+    in.server = base.server;
+    in.dev_dir = base.dev_dir;
+    in.agency = agency;
+    in.user = user;
+    in.role = role;
+    ASSIGN_OR_RETURN(ConnectionSettings settings, ResolveSettings(in));
+    ASSIGN_OR_RETURN(settings.token, MintPractitionerToken(settings, absl::Now(), ttl));
+    ASSIGN_OR_RETURN(std::unique_ptr<Connection> connection, Connection::Open(settings, {}));
+    grpc::SslCredentialsOptions tls;
+    ASSIGN_OR_RETURN(tls.pem_root_certs, ReadFileToString(settings.ca_file));
+    ASSIGN_OR_RETURN(tls.pem_cert_chain, ReadFileToString(settings.cert_file));
+    ASSIGN_OR_RETURN(tls.pem_private_key, ReadFileToString(settings.key_file));
+    std::string authorization = absl::StrCat("Bearer ", settings.token);
+    return std::unique_ptr<Practitioner>(new Practitioner(std::move(settings.server),
+                                                          std::move(tls), std::move(authorization),
+                                                          std::move(connection)));
+  }
+
+  // For setup and the broker's counters.
+  const Connection& connection() const { return *connection_; }
+
+  // A channel with a TLS connection of its own: channels made with the same arguments would
+  // otherwise share one connection through gRPC's global subchannel pool.
+  std::shared_ptr<grpc::Channel> NewChannel() const {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    return grpc::CreateCustomChannel(server_, grpc::SslCredentials(tls_), args);
+  }
+
+  // A context with the assertion and the CLI's usual deadline, or none.
+  std::unique_ptr<grpc::ClientContext> NewContext(bool deadline = true) const {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->AddMetadata("authorization", authorization_);
+    if (deadline) {
+      context->set_deadline(std::chrono::system_clock::now() +
+                            absl::ToChronoMilliseconds(kCallDeadline));
+    }
+    return context;
+  }
+
+ private:
+  Practitioner(std::string server, grpc::SslCredentialsOptions tls, std::string authorization,
+               std::unique_ptr<Connection> connection)
+      : server_(std::move(server)),
+        tls_(std::move(tls)),
+        authorization_(std::move(authorization)),
+        connection_(std::move(connection)) {}
+
+  const std::string server_;
+  const grpc::SslCredentialsOptions tls_;
+  const std::string authorization_;
+  const std::unique_ptr<Connection> connection_;
+};
+
+// Makes one unary call on the practitioner's connection; errors as the CLI reports them.
+template <typename Response, typename Invoke>
+absl::StatusOr<Response> CallOnce(const Practitioner& who, Invoke invoke) {
+  std::unique_ptr<grpc::ClientContext> context = who.NewContext();
+  Response response;
+  const grpc::Status status = invoke(context.get(), &response);
+  RETURN_IF_ERROR(who.connection().Finish(*context, status));
+  return response;
+}
+
+absl::StatusOr<v1::Stats> GetStats(const Practitioner& who) {
+  auto stub = v1::DiagnosticsService::NewStub(who.connection().channel());
+  return CallOnce<v1::Stats>(who, [&](grpc::ClientContext* context, v1::Stats* out) {
+    return stub->GetStats(context, v1::GetStatsRequest(), out);
+  });
+}
+
+// One letter, four digits, two letters.
+std::string RandomNomsNumber() {
+  std::random_device seed;
+  std::mt19937 random(seed());
+  auto letter = [&] { return static_cast<char>('A' + random() % 26); };
+  std::string noms(1, letter());
+  for (int i = 0; i < 4; ++i) noms += static_cast<char>('0' + random() % 10);
+  noms += letter();
+  noms += letter();
+  return noms;
+}
+
+// Registers a synthetic person in custody of the reception's agency, with the person's consent
+// to drugs data going to `recipient_agency` for direct care. Returns the subject id.
+absl::StatusOr<std::string> SetUpPerson(const Practitioner& reception, const Practitioner& sender,
+                                        const std::string& recipient_agency, std::ostream& err) {
+  auto subjects = v1::SubjectService::NewStub(reception.connection().channel());
+  v1::RegisterSubjectRequest reg;
+  reg.set_purpose(kRegisterPurpose);
+  v1::Identifier* noms = reg.add_identifiers();
+  noms->set_kind(v1::IDENTIFIER_KIND_NOMS);
+  noms->set_value(RandomNomsNumber());
+  ASSIGN_OR_RETURN(v1::Subject subject,
+                   CallOnce<v1::Subject>(reception, [&](auto* context, auto* out) {
+                     return subjects->RegisterSubject(context, reg, out);
+                   }));
+
+  v1::StartRelationshipRequest custody;
+  custody.set_purpose(kRegisterPurpose);
+  custody.set_subject_id(subject.subject_id());
+  custody.set_kind(v1::RELATIONSHIP_KIND_CUSTODY);
+  RETURN_IF_ERROR(CallOnce<v1::Relationship>(reception, [&](auto* context, auto* out) {
+                    return subjects->StartRelationship(context, custody, out);
+                  }).status());
+
+  auto consents = v1::ConsentService::NewStub(sender.connection().channel());
+  v1::RecordConsentRequest consent;
+  consent.set_purpose(kSendPurpose);
+  consent.set_subject_id(subject.subject_id());
+  consent.add_data_classes(kDataClass);
+  consent.add_recipient_agencies(recipient_agency);
+  consent.add_purposes(kSendPurpose);
+  consent.mutable_valid_until()->set_seconds(absl::ToUnixSeconds(absl::Now() + absl::Hours(24)));
+  consent.set_evidence(v1::CONSENT_EVIDENCE_SIGNED_FORM);
+  consent.set_evidence_reference("throughcare bench (synthetic)");
+  RETURN_IF_ERROR(CallOnce<v1::Consent>(sender, [&](auto* context, auto* out) {
+                    return consents->RecordConsent(context, consent, out);
+                  }).status());
+  err << "synthetic person " << subject.subject_id() << " (NOMS " << noms->value()
+      << "): custody, consent to " << recipient_agency << "\n";
+  return subject.subject_id();
+}
+
+// One phase: `threads` threads each run `work` until told to stop, `warmup` then `duration`.
+struct PhaseSpec {
+  std::string name;
+  int threads = 0;
+  absl::Duration warmup;
+  absl::Duration duration;
+  // (thread index, stop flag, the thread's log); counts each call in `progress`.
+  std::function<void(int, const std::atomic<bool>&, SenderLog&)> work;
+  // Appended to each progress line.
+  std::function<std::string()> extra_progress = [] { return std::string(); };
+  // Run when the measurement begins and when it ends; an error ends the phase.
+  std::function<absl::Status()> at_window_begin = [] { return absl::OkStatus(); };
+  std::function<absl::Status()> at_window_end = [] { return absl::OkStatus(); };
+};
+
+PhaseSpec PhaseFor(const std::string& name, const BenchArgs& args) {
+  PhaseSpec spec;
+  spec.name = name;
+  spec.threads = args.senders;
+  spec.warmup = args.warmup;
+  spec.duration = args.duration;
+  return spec;
+}
+
+struct PhaseRun {
+  Window window;
+  std::vector<SenderLog> logs;  // one per thread
+};
+
+// Runs the phase, printing a progress line a second, and returns once every thread has stopped.
+absl::StatusOr<PhaseRun> RunPhase(const PhaseSpec& spec, const Progress& progress,
+                                  std::ostream& err) {
+  constexpr int64_t kSecond = 1'000'000'000;
+  const int64_t start = NowNs();
+  PhaseRun run;
+  run.window.begin = start + absl::ToInt64Nanoseconds(spec.warmup);
+  run.window.end = run.window.begin + absl::ToInt64Nanoseconds(spec.duration);
+  run.logs.resize(spec.threads);
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  threads.reserve(spec.threads);
+  for (int i = 0; i < spec.threads; ++i) {
+    threads.emplace_back([&, i] { spec.work(i, stop, run.logs[i]); });
+  }
+
+  absl::Status status;
+  bool measuring = false;
+  int64_t next_tick = start + kSecond;
+  int64_t last_ok = 0;
+  int64_t last_failed = 0;
+  while (status.ok()) {
+    SleepUntilNs(std::min(next_tick, measuring ? run.window.end : run.window.begin));
+    const int64_t now = NowNs();
+    if (!measuring && now >= run.window.begin) {
+      measuring = true;
+      status = spec.at_window_begin();
+    }
+    if (now >= next_tick) {
+      const int64_t ok = progress.ok.load();
+      const int64_t failed = progress.failed.load();
+      err << absl::StrFormat("%-4s %3ds %-7s %8d ok/s %6d errors/s%s\n", spec.name,
+                             (next_tick - start) / kSecond, measuring ? "" : "warm-up",
+                             ok - last_ok, failed - last_failed, spec.extra_progress());
+      last_ok = ok;
+      last_failed = failed;
+      next_tick += kSecond;
+    }
+    if (now >= run.window.end) {
+      if (status.ok()) status = spec.at_window_end();
+      break;
+    }
+  }
+  stop = true;
+  for (std::thread& t : threads) t.join();
+  RETURN_IF_ERROR(status);
+  return run;
+}
+
+// Takes deliveries by Subscribe on its own thread and acks each on the stream; remembers when
+// each message of this run (by correlation id) first arrived.
+class Subscriber final {
+ public:
+  Subscriber(const Practitioner& recipient, std::string correlation_id)
+      : channel_(recipient.NewChannel()),
+        context_(recipient.NewContext(/*deadline=*/false)),
+        correlation_id_(std::move(correlation_id)) {}
+
+  void Start() {
+    thread_ = std::thread([this] { Run(); });
+  }
+
+  // Messages of this run that have arrived so far.
+  int64_t delivered() const { return delivered_.load(); }
+
+  // Waits until `expected` messages of this run have arrived, or `timeout`, then ends the
+  // stream. The stream's own failure, if any.
+  absl::Status Stop(int64_t expected, absl::Duration timeout) {
+    const int64_t deadline = NowNs() + absl::ToInt64Nanoseconds(timeout);
+    while (delivered() < expected && NowNs() < deadline && !ended_.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    stopping_ = true;
+    context_->TryCancel();
+    thread_.join();
+    return status_;
+  }
+
+  // After Stop: first arrival of each message of this run, and failed acks by code.
+  const absl::flat_hash_map<std::string, int64_t>& arrivals() const { return arrivals_; }
+  const std::map<std::string, int64_t>& ack_errors() const { return ack_errors_; }
+
+ private:
+  void Run() {
+    auto stub = v1::MessagingService::NewStub(channel_);
+    auto stream = stub->Subscribe(context_.get());
+    v1::SubscribeRequest first;
+    first.set_credit(kSubscribeCredit);
+    first.mutable_lease()->set_seconds(absl::ToInt64Seconds(kLease));
+    v1::SubscribeResponse response;
+    if (stream->Write(first)) {
+      v1::SubscribeRequest ack;
+      ack.mutable_settle()->mutable_ack();
+      while (stream->Read(&response)) {
+        if (response.has_settled()) {
+          const std::string& code = response.settled().error_code();
+          if (!code.empty()) ++ack_errors_[code];
+          continue;
+        }
+        if (!response.has_delivery()) continue;
+        const int64_t now = NowNs();
+        const v1::Delivery& d = response.delivery();
+        if (d.correlation_id() == correlation_id_ &&
+            arrivals_.emplace(d.message_id(), now).second) {
+          ++delivered_;
+        }
+        // Everything is acked, also what earlier runs left in the mailbox.
+        ack.mutable_settle()->set_lease_id(d.lease_id());
+        if (!stream->Write(ack)) break;
+      }
+    }
+    const grpc::Status status = stream->Finish();
+    if (!stopping_.load() && !status.ok()) {
+      status_ = absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                             absl::StrCat("subscription: ", status.error_message()));
+    }
+    ended_ = true;
+  }
+
+  const std::shared_ptr<grpc::Channel> channel_;
+  const std::unique_ptr<grpc::ClientContext> context_;
+  const std::string correlation_id_;
+  std::thread thread_;
+  std::atomic<int64_t> delivered_{0};
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> ended_{false};
+  // Written by the subscriber's thread; read after it has been joined.
+  absl::flat_hash_map<std::string, int64_t> arrivals_;
+  std::map<std::string, int64_t> ack_errors_;
+  absl::Status status_;
+};
+
+struct BenchResult {
+  std::string run_id;
+  int channels = 0;
+  int record_bytes = 0;  // as built, see RecordBodyOfSize
+  PhaseResult echo;
+  PhaseResult send;
+  Percentiles delivery;
+  int64_t not_delivered = 0;  // sent in the window, not arrived by the end of the drain
+  std::map<std::string, int64_t> ack_errors;
+  double messages_per_commit = 0;
+  double transactions_per_commit = 0;
+  double commits_per_second = 0;
+
+  double ratio() const { return echo.rate > 0 ? send.rate / echo.rate : 0; }
+  bool goal_met() const {
+    return ratio() >= kGoalSendEchoRatio && messages_per_commit >= kGoalMessagesPerCommit;
+  }
+};
+
+std::string ErrorList(const std::map<std::string, int64_t>& errors) {
+  std::string out;
+  for (const auto& [code, n] : errors) absl::StrAppend(&out, out.empty() ? "" : ", ", code, " ", n);
+  return out;
+}
+
+nlohmann::ordered_json PercentilesJson(const Percentiles& p) {
+  return {{"count", p.count}, {"p50", p.p50_ms}, {"p99", p.p99_ms}, {"p99_9", p.p999_ms}};
+}
+
+std::string RenderJson(const BenchArgs& args, const BenchResult& r) {
+  nlohmann::ordered_json j = {
+      {"run_id", r.run_id},
+      {"senders", args.senders},
+      {"channels", r.channels},
+      {"record_bytes", r.record_bytes},
+      {"warmup_seconds", absl::ToDoubleSeconds(args.warmup)},
+      {"duration_seconds", absl::ToDoubleSeconds(args.duration)},
+      {"echo",
+       {{"calls_per_second", r.echo.rate},
+        {"latency_ms", PercentilesJson(r.echo.latency)},
+        {"errors", r.echo.errors}}},
+      {"send",
+       {{"sends_per_second", r.send.rate},
+        {"latency_ms", PercentilesJson(r.send.latency)},
+        {"errors", r.send.errors}}},
+      {"delivery",
+       {{"latency_ms", PercentilesJson(r.delivery)},
+        {"not_delivered", r.not_delivered},
+        {"ack_errors", r.ack_errors}}},
+      {"storage",
+       {{"messages_per_commit", r.messages_per_commit},
+        {"transactions_per_commit", r.transactions_per_commit},
+        {"commits_per_second", r.commits_per_second}}},
+      {"send_echo_ratio", r.ratio()},
+      {"goal",
+       {{"send_echo_ratio", kGoalSendEchoRatio},
+        {"messages_per_commit", kGoalMessagesPerCommit},
+        {"met", r.goal_met()}}},
+  };
+  return j.dump(2) + "\n";
+}
+
+std::string RenderText(const BenchArgs& args, const BenchResult& r) {
+  auto row = [](const std::string& name, const std::string& rate, const Percentiles& p,
+                const std::string& errors) {
+    return absl::StrFormat("%-18s %10s %9.2f %9.2f %9.2f  %s\n", name, rate, p.p50_ms, p.p99_ms,
+                           p.p999_ms, errors);
+  };
+  auto errors = [](const std::map<std::string, int64_t>& e) {
+    return e.empty() ? std::string("0") : ErrorList(e);
+  };
+  auto verdict = [](bool met) { return met ? "met" : "NOT met"; };
+  std::string out = absl::StrFormat(
+      "throughcare bench %s: %d senders on %d TLS channels, %d-byte records,\n"
+      "%s measured per phase after %s of warm-up\n\n",
+      r.run_id, args.senders, r.channels, r.record_bytes, absl::FormatDuration(args.duration),
+      absl::FormatDuration(args.warmup));
+  absl::StrAppend(&out, absl::StrFormat("%-18s %10s %9s %9s %9s  %s\n", "", "per second", "p50 ms",
+                                        "p99 ms", "p99.9 ms", "errors"));
+  absl::StrAppend(&out, row("echo (baseline)", absl::StrFormat("%.0f", r.echo.rate), r.echo.latency,
+                            errors(r.echo.errors)));
+  absl::StrAppend(&out, row("durable send", absl::StrFormat("%.0f", r.send.rate), r.send.latency,
+                            errors(r.send.errors)));
+  absl::StrAppend(
+      &out, row("send to delivery", "", r.delivery,
+                absl::StrCat(r.not_delivered, " not delivered",
+                             r.ack_errors.empty() ? "" : "; acks: ", ErrorList(r.ack_errors))));
+  absl::StrAppend(&out, "\n",
+                  absl::StrFormat("send / echo          %6.3f   goal >= %.1f: %s\n", r.ratio(),
+                                  kGoalSendEchoRatio, verdict(r.ratio() >= kGoalSendEchoRatio)),
+                  absl::StrFormat("messages per commit  %6.1f   goal >= %.0f: %s\n",
+                                  r.messages_per_commit, kGoalMessagesPerCommit,
+                                  verdict(r.messages_per_commit >= kGoalMessagesPerCommit)),
+                  absl::StrFormat("storage: %.0f commits/s, %.1f write transactions per commit\n",
+                                  r.commits_per_second, r.transactions_per_commit));
+  if (args.senders != 64 || r.record_bytes != 1024) {
+    absl::StrAppend(&out, "(the goal is set for 64 senders and 1024-byte records)\n");
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::Status Bench(Session& session, const BenchArgs& args) {
+  std::ostream& err = session.err();
+  if (args.connection.dev_dir.empty()) {
+    return absl::FailedPreconditionError(
+        "bench: give --dev-dir (a `throughcared --dev` directory, for the agencies' profiles)");
+  }
+  BenchResult result;
+  result.channels = std::min(args.channels, args.senders);
+  ASSIGN_OR_RETURN(const v1::RecordBody body, RecordBodyOfSize(args.record_bytes));
+  result.record_bytes = static_cast<int>(body.ByteSizeLong());
+  result.run_id = crypto::NewOpaqueId("bench");
+
+  // Every assertion outlives the run.
+  const absl::Duration ttl = 2 * (args.warmup + args.duration) + kDrainTimeout + absl::Hours(1);
+  ASSIGN_OR_RETURN(auto reception,
+                   Practitioner::Create(args.connection, args.sender_agency, "bench-reception",
+                                        args.register_role, ttl));
+  ASSIGN_OR_RETURN(auto sender, Practitioner::Create(args.connection, args.sender_agency,
+                                                     "bench-sender", args.sender_role, ttl));
+  ASSIGN_OR_RETURN(auto recipient,
+                   Practitioner::Create(args.connection, args.recipient_agency, "bench-recipient",
+                                        args.recipient_role, ttl));
+  ASSIGN_OR_RETURN(const std::string subject_id,
+                   SetUpPerson(*reception, *sender, args.recipient_agency, err));
+
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  for (int i = 0; i < result.channels; ++i) {
+    channels.push_back(sender->NewChannel());
+    if (!channels.back()->WaitForConnected(std::chrono::system_clock::now() +
+                                           std::chrono::seconds(10))) {
+      return MarkOrigin(absl::UnavailableError(absl::StrCat("could not reach the broker at ",
+                                                            sender->connection().server(),
+                                                            " (TLS channel ", i + 1, ")")),
+                        ErrorOrigin::kUnreachable);
+    }
+  }
+  auto channel_of = [&](int sender_index) { return channels[sender_index % channels.size()]; };
+
+  // Phase 1: the echo baseline.
+  {
+    v1::EchoRequest request;
+    request.set_payload(std::string(result.record_bytes, 'x'));
+    Progress progress;
+    PhaseSpec spec = PhaseFor("echo", args);
+    spec.work = [&](int index, const std::atomic<bool>& stop, SenderLog& log) {
+      auto stub = v1::DiagnosticsService::NewStub(channel_of(index));
+      v1::EchoResponse response;
+      while (!stop) {
+        std::unique_ptr<grpc::ClientContext> context = sender->NewContext();
+        const int64_t start = NowNs();
+        const grpc::Status s = stub->Echo(context.get(), request, &response);
+        log.calls.push_back({start, NowNs(), s.error_code()});
+        if (s.ok()) {
+          ++progress.ok;
+        } else {
+          ++progress.failed;
+          std::this_thread::sleep_for(kErrorPause);
+        }
+      }
+    };
+    ASSIGN_OR_RETURN(const PhaseRun run, RunPhase(spec, progress, err));
+    result.echo = Tally(run.logs, run.window);
+  }
+
+  // Phase 2: durable sends, delivered to one subscriber.
+  {
+    v1::SendRequest request;
+    request.set_purpose(kSendPurpose);
+    request.add_recipient_agencies(args.recipient_agency);
+    request.set_subject_id(subject_id);
+    request.set_correlation_id(result.run_id);
+    request.mutable_inline_record()->set_data_class(kDataClass);
+    *request.mutable_inline_record()->mutable_body() = body;
+
+    Subscriber subscriber(*recipient, result.run_id);
+    subscriber.Start();
+    Progress progress;
+    PhaseSpec spec = PhaseFor("send", args);
+    spec.work = [&](int index, const std::atomic<bool>& stop, SenderLog& log) {
+      auto stub = v1::MessagingService::NewStub(channel_of(index));
+      v1::SendRequest mine = request;
+      v1::SendResponse response;
+      for (int64_t seq = 0; !stop; ++seq) {
+        mine.set_idempotency_key(absl::StrCat(result.run_id, "-", index, "-", seq));
+        std::unique_ptr<grpc::ClientContext> context = sender->NewContext();
+        const int64_t start = NowNs();
+        const grpc::Status s = stub->Send(context.get(), mine, &response);
+        log.calls.push_back({start, NowNs(), s.error_code()});
+        if (s.ok()) {
+          log.sent.emplace_back(response.message_id(), start);
+          ++progress.ok;
+        } else {
+          ++progress.failed;
+          std::this_thread::sleep_for(kErrorPause);
+        }
+      }
+    };
+    int64_t last_delivered = 0;
+    spec.extra_progress = [&] {
+      const int64_t delivered = subscriber.delivered();
+      const std::string line = absl::StrFormat(" %8d delivered/s", delivered - last_delivered);
+      last_delivered = delivered;
+      return line;
+    };
+    v1::Stats before;
+    v1::Stats after;
+    spec.at_window_begin = [&]() -> absl::Status {
+      ASSIGN_OR_RETURN(before, GetStats(*sender));
+      return absl::OkStatus();
+    };
+    spec.at_window_end = [&]() -> absl::Status {
+      ASSIGN_OR_RETURN(after, GetStats(*sender));
+      return absl::OkStatus();
+    };
+    absl::StatusOr<PhaseRun> run = RunPhase(spec, progress, err);
+    err << "waiting for the last deliveries\n";
+    const absl::Status subscribed = subscriber.Stop(progress.ok.load(), kDrainTimeout);
+    RETURN_IF_ERROR(run.status());
+    RETURN_IF_ERROR(subscribed);
+
+    const Window& window = run->window;
+    result.send = Tally(run->logs, window);
+    const auto delta = [&](int64_t (v1::Stats::*field)() const) {
+      return static_cast<double>((after.*field)() - (before.*field)());
+    };
+    const double message_commits = delta(&v1::Stats::message_commits);
+    const double commits = delta(&v1::Stats::storage_commits);
+    result.messages_per_commit =
+        message_commits > 0 ? delta(&v1::Stats::messages_accepted) / message_commits : 0;
+    result.transactions_per_commit =
+        commits > 0 ? delta(&v1::Stats::storage_transactions) / commits : 0;
+    result.commits_per_second = commits / window.seconds();
+
+    std::vector<int64_t> latencies;
+    for (const SenderLog& log : run->logs) {
+      for (const auto& [message_id, start] : log.sent) {
+        if (!window.Contains(start)) continue;
+        auto it = subscriber.arrivals().find(message_id);
+        if (it == subscriber.arrivals().end()) {
+          ++result.not_delivered;
+        } else {
+          latencies.push_back(it->second - start);
+        }
+      }
+    }
+    result.delivery = Summarize(std::move(latencies));
+    result.ack_errors = subscriber.ack_errors();
+  }
+
+  session.out() << (session.json() ? RenderJson(args, result) : RenderText(args, result));
+  return absl::OkStatus();
+}
+
+}  // namespace throughcare::client
