@@ -146,6 +146,7 @@ class BrokerImpl final : public Broker {
 
   void Shutdown(absl::Duration grace) override {
     if (server_ == nullptr) return;
+    messaging_handlers_.EndSubscriptions();
     server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoSeconds(grace));
     server_->Wait();
     server_.reset();

@@ -3,6 +3,10 @@
 #ifndef THROUGHCARE_SERVICES_SERVER_HANDLERS_H_
 #define THROUGHCARE_SERVICES_SERVER_HANDLERS_H_
 
+#include <functional>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
 #include "services/audit/audit_service.h"
 #include "services/consent/consent_service.h"
 #include "services/messaging/messaging_service.h"
@@ -122,6 +126,10 @@ class MessagingHandlers final : public v1::MessagingService::CallbackService {
   MessagingHandlers(Edge& edge, messaging::MessagingService& service)
       : edge_(edge), service_(service) {}
 
+  // Ends every open Subscribe stream with UNAVAILABLE ("the broker is shutting down"): they never
+  // end by themselves, so a graceful shutdown would otherwise wait out its whole grace period.
+  void EndSubscriptions();
+
   grpc::ServerUnaryReactor* Send(grpc::CallbackServerContext* ctx, const v1::SendRequest* req,
                                  v1::SendResponse* resp) override;
   grpc::ServerBidiReactor<v1::SubscribeRequest, v1::SubscribeResponse>* Subscribe(
@@ -138,6 +146,11 @@ class MessagingHandlers final : public v1::MessagingService::CallbackService {
  private:
   Edge& edge_;
   messaging::MessagingService& service_;
+  // The open Subscribe streams' ways to end them, by handle; a stream removes itself when done.
+  absl::Mutex streams_mu_;
+  int64_t next_stream_ ABSL_GUARDED_BY(streams_mu_) = 1;
+  absl::flat_hash_map<int64_t, std::function<void()>> streams_ ABSL_GUARDED_BY(streams_mu_);
+  friend class SubscribeReactor;
 };
 
 class DiagnosticsHandlers final : public v1::DiagnosticsService::CallbackService {

@@ -8,7 +8,6 @@
 #include "throughcare/status_macros.h"
 
 namespace throughcare::server {
-namespace {
 
 // One Subscribe stream. Deliveries go down as long as fewer than `credit` are unsettled (a lease
 // that expires frees its place); settlements come up and their results go down. One read and one
@@ -17,9 +16,18 @@ namespace {
 class SubscribeReactor final
     : public grpc::ServerBidiReactor<v1::SubscribeRequest, v1::SubscribeResponse> {
  public:
-  SubscribeReactor(Edge& edge, messaging::MessagingService& service,
-                   grpc::CallbackServerContext* ctx)
-      : edge_(edge), service_(service), ctx_(ctx), start_(edge.clock().Now()) {}
+  SubscribeReactor(Edge& edge, MessagingHandlers& handlers, grpc::CallbackServerContext* ctx)
+      : edge_(edge),
+        handlers_(handlers),
+        service_(handlers.service_),
+        ctx_(ctx),
+        start_(edge.clock().Now()) {
+    absl::MutexLock lock(&handlers_.streams_mu_);
+    stream_ = handlers_.next_stream_++;
+    handlers_.streams_[stream_] = [this] {
+      End(absl::UnavailableError("the broker is shutting down; subscribe again later"));
+    };
+  }
 
   void Start() {
     absl::StatusOr<Edge::Started> started = edge_.Begin(ctx_, std::nullopt);
@@ -70,6 +78,10 @@ class SubscribeReactor final
   void OnCancel() override { End(absl::CancelledError("the call was cancelled")); }
 
   void OnDone() override {
+    {
+      absl::MutexLock lock(&handlers_.streams_mu_);
+      handlers_.streams_.erase(stream_);
+    }
     {
       absl::MutexLock lock(&mu_);
       done_ = true;
@@ -257,9 +269,11 @@ class SubscribeReactor final
   }
 
   Edge& edge_;
+  MessagingHandlers& handlers_;
   messaging::MessagingService& service_;
   grpc::CallbackServerContext* ctx_;
   const absl::Time start_;
+  int64_t stream_ = 0;  // the handle in handlers_.streams_
   CallContext call_;
   v1::SubscribeRequest request_;   // the read in flight
   bool watching_ = false;          // reads are serial: touched by one thread at a time
@@ -282,7 +296,11 @@ class SubscribeReactor final
   bool deleting_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-}  // namespace
+void MessagingHandlers::EndSubscriptions() {
+  // A stream's OnDone runs later, on a gRPC thread, and then takes this lock to leave the map.
+  absl::MutexLock lock(&streams_mu_);
+  for (auto& [handle, end] : streams_) end();
+}
 
 grpc::ServerUnaryReactor* MessagingHandlers::Send(grpc::CallbackServerContext* ctx,
                                                   const v1::SendRequest* req,
@@ -338,7 +356,7 @@ grpc::ServerUnaryReactor* MessagingHandlers::GetStatus(grpc::CallbackServerConte
 
 grpc::ServerBidiReactor<v1::SubscribeRequest, v1::SubscribeResponse>*
 MessagingHandlers::Subscribe(grpc::CallbackServerContext* ctx) {
-  auto* reactor = new SubscribeReactor(edge_, service_, ctx);
+  auto* reactor = new SubscribeReactor(edge_, *this, ctx);
   reactor->Start();
   return reactor;
 }

@@ -737,6 +737,27 @@ TEST_F(MessagingTest, ConcurrentSubscribersShareTheMailboxWithoutSharingALease) 
   EXPECT_EQ(status.recipients(0).state(), v1::DELIVERY_STATE_ACKNOWLEDGED);
 }
 
+TEST_F(MessagingTest, ShutdownEndsOpenSubscriptionsAtOnce) {
+  ConsentToCjit();
+  auto stub = Messaging(kCjit.agency);
+  auto ctx = ContextFor(kCjit);
+  auto stream = stub->Subscribe(ctx.get());
+  v1::SubscribeRequest credit;
+  credit.set_credit(5);
+  stream->Write(credit);
+  SendOk(DirMessage("dir-1"));
+  v1::SubscribeResponse r;
+  ASSERT_TRUE(stream->Read(&r));  // the stream is open at the broker
+  ASSERT_TRUE(r.has_delivery());
+
+  const absl::Time start = absl::Now();
+  StopBroker();  // a 5 s grace: open streams must not use it up
+  EXPECT_LT(absl::Now() - start, absl::Seconds(3));
+  while (stream->Read(&r)) {
+  }
+  EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
 TEST_F(MessagingTest, SubscribeRequiresCreditFirst) {
   auto stub = Messaging(kCjit.agency);
   auto ctx = ContextFor(kCjit);
