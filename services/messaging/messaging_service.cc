@@ -55,6 +55,17 @@ absl::Status Field(absl::string_view field, absl::Status status) {
   return absl::Status(status.code(), absl::StrCat(field, ": ", status.message()));
 }
 
+// The audit entry of an event about a message names its person, its first record and its
+// purpose.
+void AboutMessage(const Message& m, AuditEntry& e) {
+  e.subject_id = m.subject_id;
+  if (!m.records.empty()) {
+    e.record_id = m.records[0].record_id;
+    e.record_version = m.records[0].version;
+  }
+  e.purpose = m.purpose;
+}
+
 std::string NoSuchMessage(absl::string_view message_id) {
   return absl::StrCat("message_id: no message ", message_id);
 }
@@ -379,12 +390,7 @@ absl::Status MessagingService::AuditSystem(WriteTx& tx, const policy::Policy& po
   e.user_id = std::string(kBrokerAgency);
   e.role = std::string(kBrokerAgency);
   e.action = std::string(action);
-  e.subject_id = message.subject_id;
-  if (!message.records.empty()) {
-    e.record_id = message.records[0].record_id;
-    e.record_version = message.records[0].version;
-  }
-  e.purpose = message.purpose;
+  AboutMessage(message, e);
   e.decision = AuditDecision::kDeny;
   e.reason = absl::StrCat("message ", message.message_id, " from agency '", message.sender_agency,
                           "': ", reason);
@@ -409,12 +415,7 @@ absl::Status MessagingService::End(WriteTx& tx, const policy::Policy& policy, Me
           : (state == DeliveryState::kWithheld ? "message.withhold" : "message.dead_letter");
   if (by != nullptr) {
     AuditEntry e = audit_log_.Begin(*by, action);
-    e.subject_id = message.subject_id;
-    if (!message.records.empty()) {
-      e.record_id = message.records[0].record_id;
-      e.record_version = message.records[0].version;
-    }
-    e.purpose = message.purpose;
+    AboutMessage(message, e);
     e.decision = state == DeliveryState::kWithheld ? AuditDecision::kDeny : AuditDecision::kAllow;
     e.reason = absl::StrCat("message ", message.message_id, ": ", d.reason);
     e.policy_version = policy.version();
@@ -550,12 +551,7 @@ absl::StatusOr<std::vector<Delivered>> MessagingService::LeaseInTx(
       RETURN_IF_ERROR(tx.UpdateDelivery(d));
 
       AuditEntry e = audit_log_.Begin(ctx, "message.deliver");
-      e.subject_id = m.subject_id;
-      if (!m.records.empty()) {
-        e.record_id = m.records[0].record_id;
-        e.record_version = m.records[0].version;
-      }
-      e.purpose = m.purpose;
+      AboutMessage(m, e);
       e.decision = AuditDecision::kAllow;
       e.basis = verdict.basis;
       e.reason = absl::StrCat("message ", m.message_id, " from agency '", m.sender_agency,
@@ -609,12 +605,7 @@ void MessagingService::Settle(const CallContext& ctx, std::vector<Settlement> se
           }
           ASSIGN_OR_RETURN(Message m, tx.GetMessage(d.message_id));
           AuditEntry e = audit_log_.Begin(ctx, "message.ack");
-          e.subject_id = m.subject_id;
-          if (!m.records.empty()) {
-            e.record_id = m.records[0].record_id;
-            e.record_version = m.records[0].version;
-          }
-          e.purpose = m.purpose;
+          AboutMessage(m, e);
           e.decision = AuditDecision::kAllow;
           e.policy_version = policy->version();
           e.outcome = "OK";
