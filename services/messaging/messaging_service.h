@@ -154,13 +154,18 @@ class MessagingService {
     accept_observer_ = std::move(fn);
   }
 
- private:
+  // For services that send inside their own transaction (referrals): Send's work without the
+  // rate limit, recording the decision in `entry`; the caller appends `entry` and signals the
+  // recipients after its commit.
   absl::StatusOr<SendResult> SendInTx(WriteTx& tx, const policy::Policy& policy,
                                       const CallContext& ctx, const SendParams& p,
                                       AuditEntry& entry) const;
-  // Puts a report (or a withdrawal notice) from the broker into `recipient`'s mailbox.
+  // Puts a report or notice from the broker (kind and notice fields set; ids, sender and times
+  // are filled here) into `recipient`'s mailbox.
   absl::Status Enqueue(WriteTx& tx, Message notice, const std::string& recipient,
                        absl::Time now) const;
+
+ private:
   // A final state for an open delivery (expired or dead-lettered), audited, reported to the
   // sender of a records message.
   absl::Status End(WriteTx& tx, const policy::Policy& policy, Message& message, Delivery& delivery,

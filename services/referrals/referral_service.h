@@ -1,0 +1,92 @@
+// ReferralService (domain): handoffs of a person between agencies as tracked referrals (see
+// proto/throughcare/v1/referrals.proto for the contract, rules.h for the state machine and
+// deadlines, directory.h for routing, report.h for the funnel).
+//
+// Each call is one write transaction with its audit entries, answered after the commit is
+// durable. A referral travels as a message (MessagingService) created in the same transaction;
+// each transition notifies the other side by a referral-update message; accepting starts the
+// receiving agency's REFERRAL relationship with the person and a final state ends it. Deadlines
+// are judged against the injected clock: Sweep() escalates those that have passed (the broker
+// calls it on its tick; tests call it directly). Thread-safe.
+#ifndef THROUGHCARE_SERVICES_REFERRALS_REFERRAL_SERVICE_H_
+#define THROUGHCARE_SERVICES_REFERRALS_REFERRAL_SERVICE_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/civil_time.h"
+#include "services/audit/audit_log.h"
+#include "services/messaging/messaging_service.h"
+#include "services/policy/policy_store.h"
+#include "services/referrals/directory.h"
+#include "throughcare/clock.h"
+#include "throughcare/principal.h"
+#include "throughcare/referral.h"
+#include "throughcare/storage.h"
+
+namespace throughcare::referrals {
+
+// A validated request to refer a person; the service adds ids, routing, times and deadlines.
+struct CreateParams {
+  std::string referral_type;
+  std::string subject_id;
+  std::vector<RecordRef> records;  // at least one, owned by the referring agency
+  std::optional<absl::CivilDay> event_date;
+  std::string note;
+  std::string idempotency_key;
+  std::string recipient_agency;  // only for types addressed to a named agency
+};
+
+class ReferralService {
+ public:
+  // All references must outlive the service.
+  ReferralService(Storage& storage, const audit::AuditLog& audit_log,
+                  const policy::PolicyStore& policies, const Clock& clock,
+                  messaging::MessagingService& messaging, const Directory& directory)
+      : storage_(storage),
+        audit_log_(audit_log),
+        policies_(policies),
+        clock_(clock),
+        messaging_(messaging),
+        directory_(directory) {}
+
+  // Refers the person. NOT_FOUND for an unknown person (or one the caller may not see);
+  // INVALID_ARGUMENT for an unknown type or a missing event date; FAILED_PRECONDITION when the
+  // person has no home area, nobody covers it, or the recipient would be withheld the records
+  // (no consent); ALREADY_EXISTS for a reused idempotency key with other content.
+  void Create(const CallContext& ctx, CreateParams params, audit::Reply<Referral> reply);
+
+  // Moves a referral the caller's agency is a party to (NOT_FOUND otherwise).
+  // FAILED_PRECONDITION for an illegal transition, naming the current state; INVALID_ARGUMENT
+  // when a final state comes without a reason.
+  void Transition(const CallContext& ctx, std::string referral_id, ReferralState to,
+                  std::string reason, audit::Reply<Referral> reply);
+
+  // A referral the caller's agency is a party to (NOT_FOUND otherwise).
+  void Get(const CallContext& ctx, std::string referral_id, audit::Reply<Referral> reply);
+
+  // Escalates every deadline that has passed unmet, once: a message to both sides naming the
+  // supervising role, and an audit entry. Returns how many were escalated. Blocks until durable.
+  absl::StatusOr<int> Sweep();
+
+ private:
+  // Loads a referral the caller's agency is a party to and authorizes `action` on it.
+  absl::StatusOr<Referral> Party(WriteTx& tx, const policy::Policy& policy,
+                                 const CallContext& ctx, absl::string_view referral_id,
+                                 absl::string_view action, AuditEntry& entry) const;
+  // Puts a referral-update or escalation message for `referral` into `agency`'s mailbox.
+  absl::Status Notify(WriteTx& tx, const Referral& referral, const std::string& agency,
+                      MessageKind kind, std::string reason, std::string for_role) const;
+
+  Storage& storage_;
+  const audit::AuditLog& audit_log_;
+  const policy::PolicyStore& policies_;
+  const Clock& clock_;
+  messaging::MessagingService& messaging_;
+  const Directory& directory_;
+};
+
+}  // namespace throughcare::referrals
+
+#endif  // THROUGHCARE_SERVICES_REFERRALS_REFERRAL_SERVICE_H_

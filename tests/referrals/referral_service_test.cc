@@ -1,0 +1,323 @@
+// The referral service with its real collaborators: a SQLite file, the demo policy, directory
+// and agencies (as `throughcared --dev` writes them), records and messaging, and an injected
+// clock so deadlines fire without waiting.
+#include "services/referrals/referral_service.h"
+
+#include <filesystem>
+#include <future>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/policy/authorize.h"
+#include "services/records/record_service.h"
+#include "services/server/config.h"
+#include "services/server/dev_setup.h"
+#include "services/storage/sqlite_storage.h"
+#include "tests/testing/status_matchers.h"
+#include "throughcare/status_macros.h"
+
+namespace throughcare::referrals {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+using ::throughcare::testing::IsOk;
+using ::throughcare::testing::StatusIs;
+
+// Friday 20 November 2026, 10:00 UTC.
+const absl::Time kFriday =
+    absl::FromCivil(absl::CivilSecond(2026, 11, 20, 10, 0, 0), absl::UTCTimeZone());
+
+CallContext As(std::string agency, std::string kind, std::string user, std::string role,
+               std::string purpose = "direct_care") {
+  CallContext ctx;
+  ctx.principal.agency_id = agency;
+  ctx.principal.agency_kind = std::move(kind);
+  ctx.principal.system_id = agency + "-system";
+  ctx.principal.user_id = std::move(user);
+  ctx.principal.role = std::move(role);
+  ctx.purpose = std::move(purpose);
+  ctx.request_id = "req-test";
+  return ctx;
+}
+
+const CallContext kCarat = As("hmp-northgate", "prison", "carat-1", "carat_worker");
+const CallContext kCjit = As("cjit-east", "cjit", "cjit-1", "cjit_worker");
+const CallContext kHousing = As("housing-east", "housing", "housing-1", "housing_officer",
+                                "resettlement");
+
+// Calls a domain method and waits for its reply.
+template <typename T, typename Call>
+absl::StatusOr<T> Wait(Call call) {
+  std::promise<absl::StatusOr<T>> done;
+  call([&done](absl::StatusOr<T> r) { done.set_value(std::move(r)); });
+  return done.get_future().get();
+}
+
+class ReferralServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = ::testing::TempDir() + "/tc-referrals-" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::filesystem::remove_all(dir_);
+    ASSERT_OK_AND_ASSIGN(std::string config_path,
+                         server::PrepareDevEnvironment(dir_, "127.0.0.1:0", kFriday));
+    ASSERT_OK_AND_ASSIGN(config_, server::LoadConfig(config_path));
+    ASSERT_OK_AND_ASSIGN(auto policy, policy::Policy::LoadFile(config_.policy_file));
+    policies_ = std::make_unique<policy::PolicyStore>(std::move(policy));
+    storage::SqliteOptions options;
+    options.path = dir_ + "/referrals.db";
+    ASSERT_OK_AND_ASSIGN(storage_, storage::OpenSqliteStorage(options));
+    audit_log_ = std::make_unique<audit::AuditLog>(clock_, *policies_);
+    records_ = std::make_unique<records::RecordService>(*storage_, *audit_log_, *policies_, clock_,
+                                                        std::string(32, 'k'));
+    std::map<std::string, messaging::AgencyInfo> agencies;
+    for (const server::AgencyConfig& a : config_.agencies) agencies[a.id] = {a.kind, a.roles};
+    messaging_ = std::make_unique<messaging::MessagingService>(
+        *storage_, *audit_log_, *policies_, clock_, *records_, agencies,
+        messaging::MessagingLimits{});
+    service_ = std::make_unique<ReferralService>(*storage_, *audit_log_, *policies_, clock_,
+                                                 *messaging_, config_.directory);
+
+    // A person at HMP Northgate (custody), from the East area, with a DIR and consent for the
+    // CJIT to receive it.
+    ASSERT_THAT(storage_->WriteAndWait([&](WriteTx& tx) -> absl::Status {
+      Subject s;
+      s.id = subject_;
+      s.registered_by_agency = "hmp-northgate";
+      s.registered_at = kFriday;
+      RETURN_IF_ERROR(tx.InsertSubject(s));
+      RETURN_IF_ERROR(tx.SetHomeArea(subject_, "E99999001"));
+      Relationship custody;
+      custody.relationship_id = "rel_custody";
+      custody.subject_id = subject_;
+      custody.kind = RelationshipKind::kCustody;
+      custody.agency_id = "hmp-northgate";
+      custody.started_at = kFriday - absl::Hours(24 * 30);
+      return tx.InsertRelationship(custody);
+    }), IsOk());
+    records::PutRecordParams dir;
+    dir.subject_id = subject_;
+    dir.record_type = "drug_interventions_record";
+    dir.data_class = "drugs";
+    dir.body = "synthetic DIR";
+    ASSERT_OK_AND_ASSIGN(RecordHeader header, (Wait<RecordHeader>([&](auto reply) {
+                           records_->Put(kCarat, dir, std::move(reply));
+                         })));
+    record_ = header.record_id;
+  }
+
+  void TearDown() override {
+    storage_->Close();
+    std::filesystem::remove_all(dir_);
+  }
+
+  void ConsentToCjit() {
+    ASSERT_THAT(storage_->WriteAndWait([&](WriteTx& tx) {
+      Consent c;
+      c.consent_id = "con_dir";
+      c.version = 1;
+      c.subject_id = subject_;
+      c.data_classes = {"drugs"};
+      c.recipient_agencies = {"cjit-east"};
+      c.purposes = {"direct_care"};
+      c.valid_from = kFriday - absl::Hours(1);
+      c.valid_until = kFriday + absl::Hours(24 * 90);
+      c.recorded_by_agency = "hmp-northgate";
+      c.recorded_by_user = "carat-1";
+      c.recorded_at = kFriday - absl::Hours(1);
+      return tx.InsertConsentVersion(c);
+    }), IsOk());
+  }
+
+  CreateParams Drug(std::string key = "ref-1") {
+    CreateParams p;
+    p.referral_type = "drug_treatment_on_release";
+    p.subject_id = subject_;
+    p.records = {{record_, 0}};
+    p.event_date = absl::CivilDay(2026, 12, 3);  // release, a Thursday
+    p.note = "Release planned; methadone 60 ml daily.";
+    p.idempotency_key = std::move(key);
+    return p;
+  }
+
+  absl::StatusOr<Referral> Create(const CallContext& ctx, CreateParams p) {
+    return Wait<Referral>([&](auto reply) { service_->Create(ctx, std::move(p), std::move(reply)); });
+  }
+  absl::StatusOr<Referral> Move(const CallContext& ctx, const std::string& id, ReferralState to,
+                                std::string reason = "") {
+    return Wait<Referral>(
+        [&](auto reply) { service_->Transition(ctx, id, to, reason, std::move(reply)); });
+  }
+  std::vector<messaging::Delivered> Mailbox(const CallContext& ctx) {
+    auto got = Wait<std::vector<messaging::Delivered>>([&](auto reply) {
+      messaging_->Receive(ctx, 100, absl::Minutes(5), std::move(reply));
+    });
+    EXPECT_THAT(got, IsOk());
+    return got.ok() ? *got : std::vector<messaging::Delivered>{};
+  }
+  // Sweeps, and returns how many deadlines it escalated (-1 if it failed).
+  int Escalations() {
+    absl::StatusOr<int> n = service_->Sweep();
+    EXPECT_THAT(n, IsOk());
+    return n.ok() ? *n : -1;
+  }
+  bool ReferralRelationshipActive(absl::Time at) {
+    bool active = false;
+    EXPECT_THAT(storage_->Read([&](ReadTx& tx) -> absl::Status {
+      ASSIGN_OR_RETURN(std::vector<Relationship> all, tx.ListRelationships(subject_));
+      for (const Relationship& r : all) {
+        active = active || (r.kind == RelationshipKind::kReferral && r.agency_id == "cjit-east" &&
+                            r.started_at <= at && (!r.ended_at || *r.ended_at > at));
+      }
+      return absl::OkStatus();
+    }), IsOk());
+    return active;
+  }
+
+  std::string dir_;
+  server::BrokerConfig config_;
+  FakeClock clock_{kFriday};
+  std::unique_ptr<policy::PolicyStore> policies_;
+  std::unique_ptr<Storage> storage_;
+  std::unique_ptr<audit::AuditLog> audit_log_;
+  std::unique_ptr<records::RecordService> records_;
+  std::unique_ptr<messaging::MessagingService> messaging_;
+  std::unique_ptr<ReferralService> service_;
+  const std::string subject_ = "sub_aaaaaaaaaaaaaaaaaaaaaaaaaa";
+  std::string record_;
+};
+
+TEST_F(ReferralServiceTest, RoutesByHomeAreaAndCarriesTheRecords) {
+  ConsentToCjit();
+  ASSERT_OK_AND_ASSIGN(Referral r, Create(kCarat, Drug()));
+  EXPECT_EQ(r.receiving_agency, "cjit-east");
+  EXPECT_EQ(r.contact, "East Area CJIT single point of contact");
+  EXPECT_EQ(r.home_area, "E99999001");
+  EXPECT_EQ(r.state, ReferralState::kSent);
+  ASSERT_THAT(r.deadlines, SizeIs(3));
+  // Friday 10:00 + 2 working days: Tuesday 10:00; before release: the start of 3 December;
+  // first contact within 5 days of release: the end of 8 December.
+  const absl::TimeZone utc = absl::UTCTimeZone();
+  EXPECT_EQ(r.deadlines[0].due_at, absl::FromCivil(absl::CivilSecond(2026, 11, 24, 10, 0, 0), utc));
+  EXPECT_EQ(r.deadlines[1].due_at, absl::FromCivil(absl::CivilDay(2026, 12, 3), utc));
+  EXPECT_EQ(r.deadlines[2].due_at, absl::FromCivil(absl::CivilDay(2026, 12, 9), utc));
+
+  std::vector<messaging::Delivered> got = Mailbox(kCjit);
+  ASSERT_THAT(got, SizeIs(1));
+  EXPECT_EQ(got[0].message.correlation_id, r.referral_id);
+  ASSERT_THAT(got[0].records, SizeIs(1));
+  EXPECT_EQ(got[0].records[0].body, "synthetic DIR");
+
+  // A retry with the same key returns the same referral; other content is refused.
+  ASSERT_OK_AND_ASSIGN(Referral again, Create(kCarat, Drug()));
+  EXPECT_EQ(again.referral_id, r.referral_id);
+  CreateParams other = Drug();
+  other.note = "different";
+  EXPECT_THAT(Create(kCarat, other), StatusIs(absl::StatusCode::kAlreadyExists));
+}
+
+TEST_F(ReferralServiceTest, RoutingErrorsAndWithheldRecipientsLeaveNothing) {
+  // No consent: the CJIT may not receive the DIR, so no referral is made.
+  EXPECT_THAT(Create(kCarat, Drug()), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                               HasSubstr("agency 'cjit-east' may not receive")));
+  ConsentToCjit();
+  CreateParams p = Drug();
+  p.event_date.reset();
+  EXPECT_THAT(Create(kCarat, p),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("event_date: required")));
+  p = Drug();
+  p.referral_type = "dental_on_release";
+  EXPECT_THAT(Create(kCarat, p),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unknown type")));
+  ASSERT_THAT(storage_->WriteAndWait(
+                  [&](WriteTx& tx) { return tx.SetHomeArea(subject_, "E99999005"); }),
+              IsOk());
+  EXPECT_THAT(Create(kCarat, Drug()),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("no agency receives drug_treatment_on_release referrals for "
+                                 "home area E99999005")));
+  EXPECT_THAT(Mailbox(kCjit), SizeIs(0));
+  ASSERT_THAT(storage_->Read([&](ReadTx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(auto all, tx.ListReferralsForAgency("hmp-northgate", "", false, 10));
+    EXPECT_THAT(all, SizeIs(0));
+    return absl::OkStatus();
+  }), IsOk());
+}
+
+TEST_F(ReferralServiceTest, TransitionsGrantAndEndTheRelationshipAndNotifyTheOtherSide) {
+  ConsentToCjit();
+  ASSERT_OK_AND_ASSIGN(Referral r, Create(kCarat, Drug()));
+  Mailbox(kCjit);  // the referral itself
+  // Only the receiver accepts, and only the parties see it.
+  EXPECT_THAT(Move(kCarat, r.referral_id, ReferralState::kAccepted),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("referral is sent")));
+  EXPECT_THAT(Move(kHousing, r.referral_id, ReferralState::kAccepted),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("no referral")));
+  EXPECT_THAT(Move(kCjit, r.referral_id, ReferralState::kEngaged),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("referral is sent; the receiving agency may move it to received, "
+                                 "accepted or declined")));
+
+  ASSERT_THAT(Move(kCjit, r.referral_id, ReferralState::kReceived), IsOk());
+  EXPECT_FALSE(ReferralRelationshipActive(clock_.Now()));
+  clock_.Advance(absl::Hours(2));
+  ASSERT_OK_AND_ASSIGN(Referral accepted, Move(kCjit, r.referral_id, ReferralState::kAccepted));
+  EXPECT_TRUE(ReferralRelationshipActive(clock_.Now()));
+  EXPECT_TRUE(accepted.deadlines[0].met_at.has_value());  // acknowledged
+  EXPECT_TRUE(accepted.deadlines[1].met_at.has_value());  // accepted before release
+
+  std::vector<messaging::Delivered> updates = Mailbox(kCarat);
+  ASSERT_THAT(updates, SizeIs(2));
+  EXPECT_EQ(updates[0].message.kind, MessageKind::kReferralUpdate);
+  EXPECT_EQ(updates[0].message.notice_referral_state, ReferralState::kReceived);
+  EXPECT_EQ(updates[1].message.notice_referral_state, ReferralState::kAccepted);
+
+  EXPECT_THAT(Move(kCjit, r.referral_id, ReferralState::kClosed),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("reason: required")));
+  clock_.Advance(absl::Hours(1));
+  ASSERT_OK_AND_ASSIGN(Referral closed,
+                       Move(kCjit, r.referral_id, ReferralState::kClosed, "moved out of area"));
+  EXPECT_EQ(closed.reason, "moved out of area");
+  EXPECT_FALSE(ReferralRelationshipActive(clock_.Now()));
+  ASSERT_THAT(closed.history, SizeIs(4));
+  EXPECT_EQ(closed.history[3].from, ReferralState::kAccepted);
+  EXPECT_THAT(Move(kCarat, r.referral_id, ReferralState::kWithdrawn, "no longer needed"),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("(final)")));
+}
+
+TEST_F(ReferralServiceTest, EachDeadlineIsEscalatedOnceWhenItPasses) {
+  ConsentToCjit();
+  ASSERT_OK_AND_ASSIGN(Referral r, Create(kCarat, Drug()));
+  Mailbox(kCjit);
+  // "Acknowledged within 2 working days": over the weekend, due Tuesday 10:00.
+  clock_.Set(absl::FromCivil(absl::CivilSecond(2026, 11, 24, 9, 59, 59), absl::UTCTimeZone()));
+  EXPECT_EQ(Escalations(), 0);
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_EQ(Escalations(), 1);
+  EXPECT_EQ(Escalations(), 0);  // once per breach
+  for (const CallContext* side : {&kCarat, &kCjit}) {
+    std::vector<messaging::Delivered> got = Mailbox(*side);
+    ASSERT_THAT(got, SizeIs(1));
+    EXPECT_EQ(got[0].message.kind, MessageKind::kEscalation);
+    EXPECT_EQ(got[0].message.correlation_id, r.referral_id);
+    EXPECT_EQ(got[0].message.notice_for_role, "team_manager");
+    EXPECT_THAT(got[0].message.notice_reason, HasSubstr("deadline 'acknowledged'"));
+  }
+  // Accepting late meets the next deadline; the one after is met neither: it fires at the end
+  // of 8 December.
+  ASSERT_THAT(Move(kCjit, r.referral_id, ReferralState::kAccepted), IsOk());
+  clock_.Set(absl::FromCivil(absl::CivilSecond(2026, 12, 8, 23, 59, 59), absl::UTCTimeZone()));
+  EXPECT_EQ(Escalations(), 0);
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_EQ(Escalations(), 1);
+  ASSERT_OK_AND_ASSIGN(Referral after, (Wait<Referral>([&](auto reply) {
+                         service_->Get(kCarat, r.referral_id, std::move(reply));
+                       })));
+  EXPECT_TRUE(after.deadlines[0].escalated_at.has_value());
+  EXPECT_FALSE(after.deadlines[1].escalated_at.has_value());
+  EXPECT_TRUE(after.deadlines[2].escalated_at.has_value());
+}
+
+}  // namespace
+}  // namespace throughcare::referrals
