@@ -18,6 +18,7 @@
 #include "services/policy/policy_admin.h"
 #include "services/crypto/aead.h"
 #include "services/messaging/messaging_service.h"
+#include "services/referrals/referral_service.h"
 #include "services/policy/policy_store.h"
 #include "services/records/record_service.h"
 #include "services/server/edge.h"
@@ -77,8 +78,8 @@ std::map<std::string, messaging::AgencyInfo> MessagingAgencies(const BrokerConfi
   return out;
 }
 
-// How often the broker settles what has fallen due in messaging (expiry, expired leases) and
-// wakes subscribers (deliveries whose retry delay has passed, notices from other services).
+// How often the broker settles what has fallen due in messaging (expiry, expired leases) and in
+// referrals (deadlines to escalate), and wakes subscribers (deliveries whose retry delay has passed, notices from other services).
 constexpr absl::Duration kMessagingTick = absl::Milliseconds(100);
 
 class BrokerImpl final : public Broker {
@@ -99,6 +100,8 @@ class BrokerImpl final : public Broker {
         consent_service_(*storage_, audit_log_, policies_, clock),
         messaging_service_(*storage_, audit_log_, policies_, clock, record_service_,
                            MessagingAgencies(config), config.messaging),
+        referral_service_(*storage_, audit_log_, policies_, clock, messaging_service_,
+                          config_.directory),
         policy_admin_(*storage_, audit_log_, policies_, clock, config_.policy_file,
                       [this](const policy::Policy& p) {
                         return CheckAgenciesAgainstPolicy(config_, p);
@@ -108,6 +111,7 @@ class BrokerImpl final : public Broker {
         audit_handlers_(edge_, audit_service_),
         consent_handlers_(edge_, consent_service_),
         messaging_handlers_(edge_, messaging_service_),
+        referral_handlers_(edge_, referral_service_, config_.directory),
         diagnostics_handlers_(edge_, *storage_, *metrics_),
         admin_handlers_(edge_, policy_admin_) {
     consent_service_.set_on_withdrawn([this](WriteTx& tx, const Consent& consent) {
@@ -128,6 +132,7 @@ class BrokerImpl final : public Broker {
     builder.RegisterService(&audit_handlers_);
     builder.RegisterService(&consent_handlers_);
     builder.RegisterService(&messaging_handlers_);
+    builder.RegisterService(&referral_handlers_);
     builder.RegisterService(&diagnostics_handlers_);
     builder.RegisterService(&admin_handlers_);
     server_ = builder.BuildAndStart();
@@ -174,6 +179,12 @@ class BrokerImpl final : public Broker {
              {"dead_lettered", absl::StrCat(swept->dead_lettered)},
              {"returned", absl::StrCat(swept->returned)}});
       }
+      absl::StatusOr<int> escalated = referral_service_.Sweep();
+      if (!escalated.ok()) {
+        Log(LogLevel::kWarning, "referrals.sweep", {{"error", escalated.status().ToString()}});
+      } else if (*escalated > 0) {
+        Log(LogLevel::kInfo, "referrals.sweep", {{"escalated", absl::StrCat(*escalated)}});
+      }
       messaging_service_.SignalAll();
       tick_mu_.Lock();
     }
@@ -191,12 +202,14 @@ class BrokerImpl final : public Broker {
   audit::AuditService audit_service_;
   consent::ConsentService consent_service_;
   messaging::MessagingService messaging_service_;
+  referrals::ReferralService referral_service_;
   policy::PolicyAdmin policy_admin_;
   SubjectHandlers subject_handlers_;
   RecordHandlers record_handlers_;
   AuditHandlers audit_handlers_;
   ConsentHandlers consent_handlers_;
   MessagingHandlers messaging_handlers_;
+  ReferralHandlers referral_handlers_;
   DiagnosticsHandlers diagnostics_handlers_;
   AdminHandlers admin_handlers_;
   std::unique_ptr<grpc::Server> server_;

@@ -1,6 +1,7 @@
 #include "services/server/convert.h"
 
 #include "absl/strings/str_cat.h"
+#include "services/referrals/report.h"
 
 namespace throughcare::server {
 
@@ -324,6 +325,54 @@ void ToProto(const messaging::MessageStatus& s, v1::MessageStatus* out) {
     ToProto(d, status);
     ToProto(m.created_at, status->mutable_accepted_at());
   }
+}
+
+void ToProto(const Referral& r, absl::Time now, v1::Referral* out) {
+  out->set_referral_id(r.referral_id);
+  out->set_referral_type(r.referral_type);
+  out->set_subject_id(r.subject_id);
+  out->set_home_area(r.home_area);
+  out->set_referring_agency(r.referring_agency);
+  out->set_referring_user(r.referring_user);
+  out->set_receiving_agency(r.receiving_agency);
+  out->set_contact(r.contact);
+  out->set_state(static_cast<v1::ReferralState>(r.state));
+  out->set_reason(r.reason);
+  if (r.event_date) out->set_event_date(absl::FormatCivilTime(*r.event_date));
+  out->set_note(r.note);
+  out->set_message_id(r.message_id);
+  for (const RecordRef& ref : r.records) {
+    v1::RecordReference* rec = out->add_records();
+    rec->set_record_id(ref.record_id);
+    rec->set_version(ref.version);
+  }
+  ToProto(r.created_at, out->mutable_created_at());
+  ToProto(r.updated_at, out->mutable_updated_at());
+  for (const ReferralTransition& t : r.history) {
+    v1::ReferralTransition* h = out->add_history();
+    h->set_from(static_cast<v1::ReferralState>(t.from));
+    h->set_to(static_cast<v1::ReferralState>(t.to));
+    h->set_agency_id(t.agency_id);
+    h->set_user_id(t.user_id);
+    h->set_reason(t.reason);
+    ToProto(t.at, h->mutable_at());
+  }
+  for (const ReferralDeadline& d : r.deadlines) {
+    v1::ReferralDeadline* out_d = out->add_deadlines();
+    out_d->set_name(d.name);
+    out_d->set_reach(static_cast<v1::ReferralState>(d.reach));
+    if (d.due_at) ToProto(*d.due_at, out_d->mutable_due_at());
+    if (d.met_at) ToProto(*d.met_at, out_d->mutable_met_at());
+    if (d.escalated_at) ToProto(*d.escalated_at, out_d->mutable_escalated_at());
+    out_d->set_supervisor_role(d.supervisor_role);
+  }
+  out->set_overdue(referrals::IsOverdue(r, now));
+}
+
+void ToProto(const referrals::Recipient& r, v1::ResolveRecipientResponse* out) {
+  out->set_agency_id(r.agency_id);
+  out->set_agency_name(r.agency_name);
+  out->set_contact(r.contact);
 }
 
 }  // namespace throughcare::server

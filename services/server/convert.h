@@ -8,6 +8,9 @@
 #include "google/protobuf/timestamp.pb.h"
 #include "services/consent/consent_service.h"
 #include "services/messaging/messaging_service.h"
+#include "services/referrals/directory.h"
+#include "throughcare/referral.h"
+#include "throughcare/v1/referrals.pb.h"
 #include "services/policy/policy_admin.h"
 #include "throughcare/audit.h"
 #include "throughcare/consent.h"
@@ -44,6 +47,9 @@ void ToProto(const std::vector<messaging::Delivered>& ds, v1::ReceiveResponse* o
 void ToProto(const messaging::Settled& s, v1::SettlementResult* out);
 void ToProto(const std::vector<messaging::Settled>& ss, v1::AckResponse* out);
 void ToProto(const messaging::MessageStatus& s, v1::MessageStatus* out);
+// Referrals carry `overdue` as of `now`.
+void ToProto(const Referral& r, absl::Time now, v1::Referral* out);
+void ToProto(const referrals::Recipient& r, v1::ResolveRecipientResponse* out);
 
 // Clears every field marked [(victim_related) = true], recursively.
 void RedactVictimRelated(google::protobuf::Message* message);

@@ -11,6 +11,7 @@
 #include "services/consent/consent_service.h"
 #include "services/messaging/messaging_service.h"
 #include "services/policy/policy_admin.h"
+#include "services/referrals/referral_service.h"
 #include "services/records/record_service.h"
 #include "services/server/edge.h"
 #include "services/subjects/subject_service.h"
@@ -20,6 +21,7 @@
 #include "throughcare/v1/diagnostics.grpc.pb.h"
 #include "throughcare/v1/messaging.grpc.pb.h"
 #include "throughcare/v1/records.grpc.pb.h"
+#include "throughcare/v1/referrals.grpc.pb.h"
 #include "throughcare/v1/subjects.grpc.pb.h"
 
 namespace throughcare::server {
@@ -151,6 +153,32 @@ class MessagingHandlers final : public v1::MessagingService::CallbackService {
   int64_t next_stream_ ABSL_GUARDED_BY(streams_mu_) = 1;
   absl::flat_hash_map<int64_t, std::function<void()>> streams_ ABSL_GUARDED_BY(streams_mu_);
   friend class SubscribeReactor;
+};
+
+// ListReferrals, RecordRelease and GetReferralReport are not implemented yet (UNIMPLEMENTED).
+class ReferralHandlers final : public v1::ReferralService::CallbackService {
+ public:
+  ReferralHandlers(Edge& edge, referrals::ReferralService& service,
+                   const referrals::Directory& directory)
+      : edge_(edge), service_(service), directory_(directory) {}
+
+  grpc::ServerUnaryReactor* ResolveRecipient(grpc::CallbackServerContext* ctx,
+                                             const v1::ResolveRecipientRequest* req,
+                                             v1::ResolveRecipientResponse* resp) override;
+  grpc::ServerUnaryReactor* CreateReferral(grpc::CallbackServerContext* ctx,
+                                           const v1::CreateReferralRequest* req,
+                                           v1::Referral* resp) override;
+  grpc::ServerUnaryReactor* TransitionReferral(grpc::CallbackServerContext* ctx,
+                                               const v1::TransitionReferralRequest* req,
+                                               v1::Referral* resp) override;
+  grpc::ServerUnaryReactor* GetReferral(grpc::CallbackServerContext* ctx,
+                                        const v1::GetReferralRequest* req,
+                                        v1::Referral* resp) override;
+
+ private:
+  Edge& edge_;
+  referrals::ReferralService& service_;
+  const referrals::Directory& directory_;
 };
 
 class DiagnosticsHandlers final : public v1::DiagnosticsService::CallbackService {

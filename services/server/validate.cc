@@ -565,6 +565,18 @@ bool IsKeyChar(char c) {
          c == '-';
 }
 
+// Required, so that a retried request is not carried out twice.
+absl::Status ValidateIdempotencyKey(const std::string& key, absl::string_view what) {
+  if (key.empty()) {
+    return Invalid("idempotency_key", absl::StrCat("required: a key unique to this ", what,
+                                                   ", so that a retry is not carried out twice"));
+  }
+  if (key.size() > 128 || !std::all_of(key.begin(), key.end(), IsKeyChar)) {
+    return Invalid("idempotency_key", "must be 1-128 of [A-Za-z0-9._:-]");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<messaging::SendParams> ValidateSend(const v1::SendRequest& req,
@@ -612,15 +624,8 @@ absl::StatusOr<messaging::SendParams> ValidateSend(const v1::SendRequest& req,
                                           policy, "inline_record.", r));
     p.inline_record = std::move(r);
   }
-  const std::string& key = req.idempotency_key();
-  if (key.empty()) {
-    return Invalid("idempotency_key",
-                   "required: a key unique to this message, so a retried send is not sent twice");
-  }
-  if (key.size() > 128 || !std::all_of(key.begin(), key.end(), IsKeyChar)) {
-    return Invalid("idempotency_key", "must be 1-128 of [A-Za-z0-9._:-]");
-  }
-  p.idempotency_key = key;
+  RETURN_IF_ERROR(ValidateIdempotencyKey(req.idempotency_key(), "message"));
+  p.idempotency_key = req.idempotency_key();
   RETURN_IF_ERROR(MaxLength(req.correlation_id(), 128, "correlation_id"));
   p.correlation_id = req.correlation_id();
   ASSIGN_OR_RETURN(p.time_to_live,
@@ -679,6 +684,57 @@ absl::StatusOr<std::vector<messaging::Settlement>> ValidateAck(const v1::AckRequ
     out.push_back(std::move(s));
   }
   return out;
+}
+
+// ---- Referrals ----
+
+absl::StatusOr<referrals::CreateParams> ValidateCreateReferral(
+    const v1::CreateReferralRequest& req) {
+  referrals::CreateParams p;
+  if (req.referral_type().empty()) return Required("referral_type");
+  RETURN_IF_ERROR(MaxLength(req.referral_type(), 64, "referral_type"));
+  p.referral_type = req.referral_type();
+  RETURN_IF_ERROR(ValidateSubjectId(req.subject_id(), "subject_id"));
+  p.subject_id = req.subject_id();
+  if (req.records().empty()) {
+    return Invalid("records", "attach at least one record (e.g. the drug interventions record)");
+  }
+  if (req.records_size() > 16) return Invalid("records", "at most 16 records per referral");
+  for (int i = 0; i < req.records_size(); ++i) {
+    const std::string field = absl::StrCat("records[", i, "]");
+    RETURN_IF_ERROR(ValidateRecordId(req.records(i).record_id(), field + ".record_id"));
+    if (req.records(i).version() < 0) {
+      return Invalid(field + ".version", "must be 0 (latest) or a version number");
+    }
+    p.records.push_back(RecordRef{req.records(i).record_id(), req.records(i).version()});
+  }
+  if (!req.event_date().empty()) {
+    absl::CivilDay day;
+    if (!absl::ParseCivilTime(req.event_date(), &day)) {
+      return Invalid("event_date", "must be a date YYYY-MM-DD");
+    }
+    p.event_date = day;
+  }
+  RETURN_IF_ERROR(MaxLength(req.note(), 2000, "note"));
+  p.note = req.note();
+  RETURN_IF_ERROR(ValidateIdempotencyKey(req.idempotency_key(), "referral"));
+  p.idempotency_key = req.idempotency_key();
+  RETURN_IF_ERROR(MaxLength(req.recipient_agency(), 64, "recipient_agency"));
+  p.recipient_agency = req.recipient_agency();
+  return p;
+}
+
+absl::StatusOr<ReferralState> ValidateTransitionReferral(
+    const v1::TransitionReferralRequest& req) {
+  RETURN_IF_ERROR(ValidateOpaqueId(req.referral_id(), "ref", "referral_id"));
+  if (req.to() == v1::REFERRAL_STATE_UNSPECIFIED || !v1::ReferralState_IsValid(req.to())) {
+    return Invalid("to", "required: the state to move the referral to");
+  }
+  if (req.to() == v1::REFERRAL_STATE_SENT) {
+    return Invalid("to", "a referral is sent when it is created; it cannot move back to sent");
+  }
+  RETURN_IF_ERROR(MaxLength(req.reason(), 2000, "reason"));
+  return static_cast<ReferralState>(req.to());
 }
 
 }  // namespace throughcare::server

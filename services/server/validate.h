@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "services/consent/consent_service.h"
 #include "services/messaging/messaging_service.h"
+#include "services/referrals/referral_service.h"
 #include "services/policy/policy.h"
 #include "services/records/record_service.h"
 #include "services/subjects/subject_service.h"
@@ -18,6 +19,7 @@
 #include "throughcare/v1/audit.pb.h"
 #include "throughcare/v1/consent.pb.h"
 #include "throughcare/v1/messaging.pb.h"
+#include "throughcare/v1/referrals.pb.h"
 #include "throughcare/v1/records.pb.h"
 #include "throughcare/v1/subjects.pb.h"
 
@@ -73,6 +75,11 @@ absl::StatusOr<absl::Duration> ValidateLease(bool has, const google::protobuf::D
 absl::StatusOr<messaging::Settlement> ValidateSettlement(const v1::Settlement& s,
                                                          absl::string_view field);
 absl::StatusOr<std::vector<messaging::Settlement>> ValidateAck(const v1::AckRequest& req);
+
+absl::StatusOr<referrals::CreateParams> ValidateCreateReferral(
+    const v1::CreateReferralRequest& req);
+// The state asked for (not "sent").
+absl::StatusOr<ReferralState> ValidateTransitionReferral(const v1::TransitionReferralRequest& req);
 
 // The record type name of a body ("health_summary", ...), or "" if none is set.
 std::string RecordTypeOf(const v1::RecordBody& body);

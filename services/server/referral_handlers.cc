@@ -1,0 +1,71 @@
+#include "services/server/handlers.h"
+#include "services/server/validate.h"
+#include "services/subjects/identifiers.h"
+
+namespace throughcare::server {
+namespace {
+
+// A referral reply that fills `out` with the referral as of `now`.
+audit::Reply<Referral> ReferralInto(const Clock& clock, v1::Referral* out, Finish finish) {
+  return [&clock, out, finish = std::move(finish)](absl::StatusOr<Referral> r) mutable {
+    if (r.ok()) ToProto(*r, clock.Now(), out);
+    finish(r.status());
+  };
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* ReferralHandlers::ResolveRecipient(
+    grpc::CallbackServerContext* ctx, const v1::ResolveRecipientRequest* req,
+    v1::ResolveRecipientResponse* resp) {
+  // The directory is public within the broker: no person is named, so nothing is audited.
+  return edge_.Unary(ctx, "ResolveRecipient", req->purpose(),
+                     [this, req, resp](const CallContext&, Finish finish) {
+    if (req->referral_type().empty()) {
+      return finish(absl::InvalidArgumentError("referral_type: required"));
+    }
+    absl::StatusOr<std::string> area = subjects::NormalizeHomeArea(req->home_area(), "home_area");
+    if (!area.ok()) return finish(area.status());
+    absl::StatusOr<referrals::Recipient> recipient =
+        directory_.Resolve(req->referral_type(), *area);
+    if (recipient.ok()) ToProto(*recipient, resp);
+    finish(recipient.status());
+  });
+}
+
+grpc::ServerUnaryReactor* ReferralHandlers::CreateReferral(grpc::CallbackServerContext* ctx,
+                                                           const v1::CreateReferralRequest* req,
+                                                           v1::Referral* resp) {
+  return edge_.Unary(ctx, "CreateReferral", req->purpose(),
+                     [this, req, resp](const CallContext& call, Finish finish) {
+    auto p = ValidateCreateReferral(*req);
+    if (!p.ok()) return finish(p.status());
+    service_.Create(call, *std::move(p), ReferralInto(edge_.clock(), resp, std::move(finish)));
+  });
+}
+
+grpc::ServerUnaryReactor* ReferralHandlers::TransitionReferral(
+    grpc::CallbackServerContext* ctx, const v1::TransitionReferralRequest* req,
+    v1::Referral* resp) {
+  return edge_.Unary(ctx, "TransitionReferral", req->purpose(),
+                     [this, req, resp](const CallContext& call, Finish finish) {
+    auto to = ValidateTransitionReferral(*req);
+    if (!to.ok()) return finish(to.status());
+    service_.Transition(call, req->referral_id(), *to, req->reason(),
+                        ReferralInto(edge_.clock(), resp, std::move(finish)));
+  });
+}
+
+grpc::ServerUnaryReactor* ReferralHandlers::GetReferral(grpc::CallbackServerContext* ctx,
+                                                        const v1::GetReferralRequest* req,
+                                                        v1::Referral* resp) {
+  return edge_.Unary(ctx, "GetReferral", req->purpose(),
+                     [this, req, resp](const CallContext& call, Finish finish) {
+    if (auto s = ValidateOpaqueId(req->referral_id(), "ref", "referral_id"); !s.ok()) {
+      return finish(s);
+    }
+    service_.Get(call, req->referral_id(), ReferralInto(edge_.clock(), resp, std::move(finish)));
+  });
+}
+
+}  // namespace throughcare::server

@@ -1,0 +1,186 @@
+// Referral handoffs through the real broker: routing by home area, the referral carried as a
+// message, acceptance giving the receiving team a relationship with the person, closing ending
+// it, illegal transitions, and parties only.
+#include "gmock/gmock.h"
+#include "tests/integration/fixture.h"
+#include "throughcare/v1/messaging.grpc.pb.h"
+#include "throughcare/v1/referrals.grpc.pb.h"
+
+namespace throughcare::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+
+class ReferralsTest : public BrokerTest {
+ protected:
+  void SetUp() override {
+    BrokerTest::SetUp();
+    subject_id_ = RegisterPerson();
+    v1::SetHomeAreaRequest area;
+    area.set_purpose(kReception.purpose);
+    area.set_subject_id(subject_id_);
+    area.set_home_area("E99999001");
+    v1::Subject out;
+    grpc::Status s =
+        Subjects(kReception.agency)->SetHomeArea(ContextFor(kReception).get(), area, &out);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    v1::PutRecordRequest dir;
+    dir.set_purpose("direct_care");
+    dir.set_subject_id(subject_id_);
+    dir.set_data_class("drugs");
+    dir.mutable_body()->mutable_drug_interventions_record()->set_assessment_date("2026-11-02");
+    dir.mutable_body()->mutable_drug_interventions_record()->add_substances("heroin");
+    v1::Record record;
+    s = Records(kCarat.agency)->PutRecord(ContextFor(kCarat).get(), dir, &record);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    record_id_ = record.record_id();
+  }
+
+  std::unique_ptr<v1::ReferralService::Stub> Referrals(const std::string& agency) {
+    return v1::ReferralService::NewStub(ChannelFor(agency));
+  }
+
+  grpc::Status Create(v1::Referral* out) {
+    v1::CreateReferralRequest req;
+    req.set_purpose("direct_care");
+    req.set_referral_type("drug_treatment_on_release");
+    req.set_subject_id(subject_id_);
+    req.add_records()->set_record_id(record_id_);
+    req.set_event_date("2026-12-03");
+    req.set_note("Release on 3 December; on methadone.");
+    req.set_idempotency_key("referral-1");
+    return Referrals(kCarat.agency)->CreateReferral(ContextFor(kCarat).get(), req, out);
+  }
+
+  grpc::Status Move(const Actor& actor, const std::string& id, v1::ReferralState to,
+                    const std::string& reason = "", v1::Referral* out = nullptr) {
+    v1::TransitionReferralRequest req;
+    req.set_purpose(actor.purpose);
+    req.set_referral_id(id);
+    req.set_to(to);
+    req.set_reason(reason);
+    v1::Referral ignored;
+    return Referrals(actor.agency)
+        ->TransitionReferral(ContextFor(actor).get(), req, out ? out : &ignored);
+  }
+
+  // Whether the CJIT can see the person at all (it needs a relationship).
+  grpc::StatusCode CjitSeesPerson() {
+    v1::GetSubjectRequest get;
+    get.set_purpose("direct_care");
+    get.set_subject_id(subject_id_);
+    v1::Subject subject;
+    return Subjects(kCjit.agency)->GetSubject(ContextFor(kCjit).get(), get, &subject).error_code();
+  }
+
+  std::vector<v1::Delivery> Receive(const Actor& actor) {
+    v1::ReceiveRequest req;
+    req.set_max_messages(10);
+    v1::ReceiveResponse out;
+    grpc::Status s = v1::MessagingService::NewStub(ChannelFor(actor.agency))
+                         ->Receive(ContextFor(actor).get(), req, &out);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return {out.deliveries().begin(), out.deliveries().end()};
+  }
+
+  std::string subject_id_;
+  std::string record_id_;
+};
+
+TEST_F(ReferralsTest, ResolveRecipientRoutesByHomeArea) {
+  v1::ResolveRecipientRequest req;
+  req.set_purpose("direct_care");
+  req.set_referral_type("drug_treatment_on_release");
+  req.set_home_area("E99999001");
+  v1::ResolveRecipientResponse out;
+  auto stub = Referrals(kCarat.agency);
+  ASSERT_TRUE(stub->ResolveRecipient(ContextFor(kCarat).get(), req, &out).ok());
+  EXPECT_EQ(out.agency_id(), "cjit-east");
+  EXPECT_EQ(out.contact(), "East Area CJIT single point of contact");
+
+  req.set_home_area("E99999005");
+  grpc::Status s = stub->ResolveRecipient(ContextFor(kCarat).get(), req, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(s.error_message(), HasSubstr("for home area E99999005"));
+  req.set_referral_type("dental_on_release");
+  EXPECT_EQ(stub->ResolveRecipient(ContextFor(kCarat).get(), req, &out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  req.set_referral_type("drug_treatment_on_release");
+  req.set_home_area("nowhere");
+  s = stub->ResolveRecipient(ContextFor(kCarat).get(), req, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("home_area"));
+}
+
+TEST_F(ReferralsTest, AcceptanceGivesTheCjitTheCaseAndClosingEndsIt) {
+  RecordConsent(kCarat, subject_id_, "drugs", "cjit-east", "direct_care");
+  v1::Referral referral;
+  grpc::Status s = Create(&referral);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(referral.state(), v1::REFERRAL_STATE_SENT);
+  EXPECT_EQ(referral.receiving_agency(), "cjit-east");
+  EXPECT_EQ(referral.event_date(), "2026-12-03");
+  ASSERT_THAT(referral.deadlines(), SizeIs(3));
+  EXPECT_FALSE(referral.overdue());
+
+  // The CJIT receives the referral with the DIR, but does not know the person yet.
+  std::vector<v1::Delivery> got = Receive(kCjit);
+  ASSERT_THAT(got, SizeIs(1));
+  EXPECT_EQ(got[0].correlation_id(), referral.referral_id());
+  EXPECT_EQ(got[0].records(0).body().drug_interventions_record().substances(0), "heroin");
+  EXPECT_EQ(CjitSeesPerson(), grpc::StatusCode::NOT_FOUND);
+
+  // Illegal moves are refused with the current state; only parties see the referral.
+  s = Move(kCjit, referral.referral_id(), v1::REFERRAL_STATE_ENGAGED);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("referral is sent"));
+  EXPECT_EQ(Move(kHousing, referral.referral_id(), v1::REFERRAL_STATE_ACCEPTED).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  v1::Referral accepted;
+  ASSERT_TRUE(Move(kCjit, referral.referral_id(), v1::REFERRAL_STATE_ACCEPTED, "", &accepted).ok());
+  EXPECT_EQ(accepted.state(), v1::REFERRAL_STATE_ACCEPTED);
+  EXPECT_EQ(CjitSeesPerson(), grpc::StatusCode::OK);
+  std::vector<v1::Delivery> updates = Receive(kCarat);
+  ASSERT_THAT(updates, SizeIs(1));
+  EXPECT_EQ(updates[0].kind(), v1::MESSAGE_KIND_REFERRAL_UPDATE);
+  EXPECT_EQ(updates[0].referral_update().referral_id(), referral.referral_id());
+  EXPECT_EQ(updates[0].referral_update().state(), v1::REFERRAL_STATE_ACCEPTED);
+
+  s = Move(kCjit, referral.referral_id(), v1::REFERRAL_STATE_CLOSED);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("reason"));
+  ASSERT_TRUE(Move(kCjit, referral.referral_id(), v1::REFERRAL_STATE_CLOSED,
+                   "treatment completed in the community")
+                  .ok());
+  EXPECT_EQ(CjitSeesPerson(), grpc::StatusCode::NOT_FOUND);
+
+  v1::GetReferralRequest get;
+  get.set_purpose("direct_care");
+  get.set_referral_id(referral.referral_id());
+  v1::Referral read;
+  ASSERT_TRUE(Referrals(kCarat.agency)->GetReferral(ContextFor(kCarat).get(), get, &read).ok());
+  EXPECT_EQ(read.state(), v1::REFERRAL_STATE_CLOSED);
+  EXPECT_EQ(read.reason(), "treatment completed in the community");
+  ASSERT_THAT(read.history(), SizeIs(3));
+}
+
+TEST_F(ReferralsTest, WithoutConsentNoReferralIsMade) {
+  v1::Referral referral;
+  grpc::Status s = Create(&referral);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("may not receive"));
+  EXPECT_THAT(Receive(kCjit), SizeIs(0));
+}
+
+TEST_F(ReferralsTest, CallsNotBuiltYetSayUnimplemented) {
+  v1::ListReferralsRequest req;
+  req.set_purpose("direct_care");
+  v1::ListReferralsResponse out;
+  EXPECT_EQ(Referrals(kCarat.agency)->ListReferrals(ContextFor(kCarat).get(), req, &out).error_code(),
+            grpc::StatusCode::UNIMPLEMENTED);
+}
+
+}  // namespace
+}  // namespace throughcare::testing
