@@ -38,11 +38,6 @@ enum class DeliveryState {
   kDeadLettered = 6,
 };
 
-// Whether the delivery can still change (pending or leased).
-inline bool IsOpen(DeliveryState s) {
-  return s == DeliveryState::kPending || s == DeliveryState::kLeased;
-}
-
 // A record version a message carries.
 struct RecordRef {
   std::string record_id;

@@ -449,7 +449,6 @@ absl::Status MessagingService::OnConsentWithdrawn(WriteTx& tx, const Consent& co
     Message notice;
     notice.kind = MessageKind::kWithdrawalNotice;
     notice.subject_id = consent.subject_id;
-    notice.purpose = "";
     notice.correlation_id = consent.consent_id;
     notice.notice_consent_id = consent.consent_id;
     notice.notice_message_ids = std::move(message_ids);

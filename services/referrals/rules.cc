@@ -134,23 +134,6 @@ std::string StageName(Stage stage) {
   return "unknown";
 }
 
-std::optional<Stage> StageOf(ReferralState state) {
-  switch (state) {
-    case ReferralState::kReceived:
-      return Stage::kReceived;
-    case ReferralState::kAccepted:
-      return Stage::kAccepted;
-    case ReferralState::kFirstContact:
-      return Stage::kFirstContact;
-    case ReferralState::kAssessed:
-      return Stage::kAssessed;
-    case ReferralState::kEngaged:
-      return Stage::kEngaged;
-    default:
-      return std::nullopt;
-  }
-}
-
 bool Meets(ReferralState state, ReferralState reach) {
   const int at = PathIndex(state);
   const int want = PathIndex(reach);

@@ -30,15 +30,12 @@ bool NeedsReason(ReferralState to);
 // The API's lower-case name of a state, e.g. "appointment_booked".
 std::string StateName(ReferralState s);
 
-// The funnel's stages, in order, and whether a referral in `state` (with its history) reached
-// one: a later stage counts as having passed the earlier ones.
+// The funnel's stages, in order (report.h counts a later stage as having passed the earlier
+// ones).
 enum class Stage { kReferred, kReceived, kAccepted, kFirstContact, kAssessed, kEngaged };
 inline constexpr Stage kStages[] = {Stage::kReferred,     Stage::kReceived, Stage::kAccepted,
                                     Stage::kFirstContact, Stage::kAssessed, Stage::kEngaged};
 std::string StageName(Stage stage);
-// The stage a state stands for, if it is one (received, accepted, first contact, assessed,
-// engaged); appointment booked and did not attend are on the way to first contact.
-std::optional<Stage> StageOf(ReferralState state);
 // The order of main-path states, for deadlines: a deadline to reach `reach` is met by any state
 // at or after it on the path sent, received, accepted, appointment booked, first contact,
 // assessed, engaged.

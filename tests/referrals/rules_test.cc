@@ -106,8 +106,6 @@ TEST(StagesTest, LaterStatesMeetEarlierDeadlines) {
   EXPECT_FALSE(Meets(S::kSent, S::kReceived));
   EXPECT_FALSE(Meets(S::kDeclined, S::kReceived));
   EXPECT_FALSE(Meets(S::kWithdrawn, S::kAccepted));
-  EXPECT_EQ(StageOf(S::kFirstContact), Stage::kFirstContact);
-  EXPECT_EQ(StageOf(S::kAppointmentBooked), std::nullopt);
 }
 
 DeadlineRule Rule(std::string name, S reach, DeadlineRule::From from, int days,
