@@ -156,6 +156,9 @@ absl::StatusOr<RecordHeader> RecordService::PutInTx(WriteTx& tx, const policy::P
   stored.header = h;
   ASSIGN_OR_RETURN(stored.sealed_body, crypto::Seal(key, p.body, BodyAad(h)));
   RETURN_IF_ERROR(tx.InsertRecordVersion(stored));
+  if (p.release_date.has_value() && on_release_) {
+    RETURN_IF_ERROR(on_release_(tx, policy, p.subject_id, *p.release_date));
+  }
   return h;
 }
 

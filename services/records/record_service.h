@@ -7,9 +7,12 @@
 #ifndef THROUGHCARE_SERVICES_RECORDS_RECORD_SERVICE_H_
 #define THROUGHCARE_SERVICES_RECORDS_RECORD_SERVICE_H_
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/time/civil_time.h"
 #include "services/audit/audit_log.h"
 #include "services/policy/policy_store.h"
 #include "throughcare/clock.h"
@@ -27,7 +30,14 @@ struct PutRecordParams {
   std::string data_class;
   std::vector<std::string> labels;
   std::string body;  // serialized typed payload
+  // For a release notification: the release date it gives. Storing it is a release event.
+  std::optional<absl::CivilDay> release_date;
 };
+
+// Runs inside the transaction that stores a release notification, with the person and the
+// release date; an error undoes the write.
+using ReleaseHook = std::function<absl::Status(WriteTx&, const policy::Policy&,
+                                               absl::string_view subject_id, absl::CivilDay)>;
 
 // The data classes a record type may be filed under, or null for an unknown type.
 const std::vector<std::string>* DataClassesFor(absl::string_view record_type);
@@ -65,6 +75,9 @@ class RecordService {
                                        absl::Time now, AuditEntry& entry) const;
   absl::StatusOr<std::string> OpenBody(WriteTx& tx, const StoredRecord& stored) const;
 
+  // What a stored release notification sets off (the broker's referrals). Set before serving.
+  void set_on_release(ReleaseHook hook) { on_release_ = std::move(hook); }
+
  private:
   absl::StatusOr<std::string> SubjectKey(WriteTx& tx, absl::string_view subject_id) const;
 
@@ -73,6 +86,7 @@ class RecordService {
   const policy::PolicyStore& policies_;
   const Clock& clock_;
   const std::string master_key_;
+  ReleaseHook on_release_;
 };
 
 }  // namespace throughcare::records

@@ -24,6 +24,8 @@ struct ReferralType {
   bool by_home_area = true;
   // A release recorded before the referral is accepted escalates it at once.
   bool escalate_at_release = false;
+  // The policy role named in its escalations (each deadline carries it too).
+  std::string supervisor_role;
   std::vector<DeadlineRule> deadlines;
 };
 

@@ -1,9 +1,11 @@
 #include "services/referrals/referral_service.h"
 
+#include <map>
 #include <memory>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "services/crypto/ids.h"
 #include "services/policy/authorize.h"
 #include "throughcare/status_macros.h"
@@ -329,6 +331,212 @@ void ReferralService::Get(const CallContext& ctx, std::string referral_id,
       std::move(reply));
 }
 
+absl::Status ReferralService::Escalate(WriteTx& tx, const policy::Policy& policy,
+                                       const Referral& r, const std::string& reason,
+                                       const std::string& supervisor_role,
+                                       std::vector<std::string>& notified) const {
+  for (const std::string& agency : {r.referring_agency, r.receiving_agency}) {
+    RETURN_IF_ERROR(Notify(tx, r, agency, MessageKind::kEscalation, reason, supervisor_role));
+    notified.push_back(agency);
+  }
+  CallContext broker;
+  broker.principal.agency_id = r.receiving_agency;
+  broker.principal.system_id = std::string(messaging::kBrokerAgency);
+  broker.principal.user_id = std::string(messaging::kBrokerAgency);
+  broker.principal.role = std::string(messaging::kBrokerAgency);
+  AuditEntry e = audit_log_.Begin(broker, "referral.escalate");
+  e.subject_id = r.subject_id;
+  e.decision = AuditDecision::kAllow;
+  e.basis = "the referral type's deadlines";
+  e.reason = absl::StrCat("referral ", r.referral_id, ": ", reason, "; escalated to ",
+                          supervisor_role);
+  e.policy_version = policy.version();
+  e.outcome = "OK";
+  return audit_log_.Append(tx, std::move(e));
+}
+
+void ReferralService::List(const CallContext& ctx, ListFilter filter,
+                           audit::Reply<std::vector<Referral>> reply) {
+  audit::RunAudited<std::vector<Referral>>(
+      storage_, audit_log_, audit_log_.Begin(ctx, "referral.list"),
+      [this, policy = policies_.Current(), ctx, filter = std::move(filter)](
+          WriteTx& tx, AuditEntry& entry) -> absl::StatusOr<std::vector<Referral>> {
+        const absl::Time now = clock_.Now();
+        // The person context of each person listed, loaded once.
+        std::map<std::string, policy::PersonContext> people;
+        if (!filter.subject_id.empty()) {
+          entry.subject_id = filter.subject_id;
+          ASSIGN_OR_RETURN(people[filter.subject_id],
+                           policy::AuthorizeListing(
+                               *policy, ctx, tx, filter.subject_id, now, entry,
+                               absl::StrCat("subject_id: no subject ", filter.subject_id)));
+        }
+        ASSIGN_OR_RETURN(std::vector<Referral> all,
+                         tx.ListReferralsForAgency(ctx.principal.agency_id, filter.subject_id,
+                                                   filter.open_only, kListLimit));
+        std::vector<Referral> visible;
+        std::map<std::string, std::vector<std::string>> disclosed;  // person -> referral ids
+        size_t withheld = 0;
+        for (Referral& r : all) {
+          if (filter.overdue_only && !IsOverdue(r, now)) continue;
+          const ReferralType* type = directory_.FindType(r.referral_type);
+          auto person = people.find(r.subject_id);
+          if (person == people.end()) {
+            ASSIGN_OR_RETURN(policy::PersonContext loaded,
+                             policy::LoadPersonContext(tx, r.subject_id));
+            person = people.emplace(r.subject_id, std::move(loaded)).first;
+          }
+          policy::Target target;
+          target.action = std::string(policy::kReferralRead);
+          target.data_class = type != nullptr ? type->data_class : "";
+          target.person = &person->second;
+          if (type == nullptr || !policy->Decide(policy::MakeRequest(ctx, target, now)).allowed) {
+            ++withheld;
+            continue;
+          }
+          disclosed[r.subject_id].push_back(r.referral_id);
+          visible.push_back(std::move(r));
+        }
+        entry.decision = visible.empty() && withheld > 0 ? AuditDecision::kDeny
+                                                         : AuditDecision::kAllow;
+        entry.basis.clear();
+        entry.reason = absl::StrCat("listed ", visible.size(), " referrals of agency '",
+                                    ctx.principal.agency_id, "' about ", disclosed.size(),
+                                    " people; ", withheld, " withheld from role '",
+                                    ctx.principal.role, "' for purpose '", ctx.purpose, "'");
+        // An auditor asking about a person finds every listing that disclosed them.
+        if (filter.subject_id.empty()) {
+          for (const auto& [subject, ids] : disclosed) {
+            AuditEntry e = audit_log_.Begin(ctx, "referral.list");
+            e.subject_id = subject;
+            e.decision = AuditDecision::kAllow;
+            e.reason = absl::StrCat("disclosed in a listing: ", absl::StrJoin(ids, ", "));
+            e.policy_version = policy->version();
+            e.outcome = "OK";
+            RETURN_IF_ERROR(audit_log_.Append(tx, std::move(e)));
+          }
+        }
+        return visible;
+      },
+      std::move(reply));
+}
+
+absl::StatusOr<std::vector<Referral>> ReferralService::ApplyRelease(
+    WriteTx& tx, const policy::Policy& policy, absl::string_view subject_id,
+    absl::CivilDay release_date, std::vector<std::string>& notified) const {
+  const absl::Time now = clock_.Now();
+  const bool released = absl::FromCivil(release_date, absl::UTCTimeZone()) <= now;
+  ASSIGN_OR_RETURN(std::vector<Referral> open, tx.ListOpenReferralsOfSubject(subject_id));
+  std::vector<Referral> escalated;
+  for (Referral& r : open) {
+    const ReferralType* type = directory_.FindType(r.referral_type);
+    if (type == nullptr) continue;
+    bool from_event = false;
+    for (const DeadlineRule& rule : type->deadlines) {
+      from_event = from_event || rule.from == DeadlineRule::From::kEvent;
+    }
+    if (!from_event && !type->escalate_at_release) continue;  // not a release handoff
+    r.event_date = release_date;
+    for (ReferralDeadline& d : r.deadlines) {
+      if (d.met_at.has_value() || d.escalated_at.has_value()) continue;
+      for (const DeadlineRule& rule : type->deadlines) {
+        if (rule.name == d.name && rule.from == DeadlineRule::From::kEvent) {
+          d.due_at = DueAt(rule, r.created_at, r.event_date, directory_.calendar());
+        }
+      }
+    }
+    bool escalate = released && type->escalate_at_release &&
+                    !Meets(r.state, ReferralState::kAccepted);
+    // One breach, one escalation: an acceptance deadline escalated already stands for it.
+    for (ReferralDeadline& d : r.deadlines) {
+      if (!escalate || !Meets(ReferralState::kAccepted, d.reach)) continue;
+      if (d.escalated_at.has_value()) escalate = false;
+    }
+    if (escalate) {
+      for (ReferralDeadline& d : r.deadlines) {
+        if (Meets(ReferralState::kAccepted, d.reach) && !d.met_at.has_value() &&
+            d.due_at.has_value() && *d.due_at <= now) {
+          d.escalated_at = now;
+        }
+      }
+      RETURN_IF_ERROR(Escalate(
+          tx, policy, r,
+          absl::StrCat("the person was released on ", absl::FormatCivilTime(release_date),
+                       " and the referral is ", StateName(r.state), ", not yet accepted"),
+          type->supervisor_role, notified));
+    }
+    r.updated_at = now;
+    RETURN_IF_ERROR(tx.UpdateReferral(r));
+    if (escalate) escalated.push_back(std::move(r));
+  }
+  return escalated;
+}
+
+void ReferralService::RecordRelease(const CallContext& ctx, std::string subject_id,
+                                    absl::CivilDay release_date,
+                                    audit::Reply<std::vector<Referral>> reply) {
+  auto signal = std::make_shared<std::vector<std::string>>();
+  audit::RunAudited<std::vector<Referral>>(
+      storage_, audit_log_, audit_log_.Begin(ctx, "referral.release"),
+      [this, policy = policies_.Current(), ctx, subject_id = std::move(subject_id), release_date,
+       signal](WriteTx& tx, AuditEntry& entry) -> absl::StatusOr<std::vector<Referral>> {
+        entry.subject_id = subject_id;
+        policy::Target target;
+        target.action = std::string(policy::kRecordWrite);
+        target.data_class = "custody";
+        absl::StatusOr<Subject> subject = tx.GetSubject(subject_id);
+        if (!subject.ok() && !absl::IsNotFound(subject.status())) return subject.status();
+        RETURN_IF_ERROR(policy::AuthorizeAbout(*policy, ctx, tx, subject_id, subject.ok(), target,
+                                               clock_.Now(), entry,
+                                               absl::StrCat("subject_id: no subject ", subject_id))
+                            .status());
+        ASSIGN_OR_RETURN(std::vector<Referral> escalated,
+                         ApplyRelease(tx, *policy, subject_id, release_date, *signal));
+        entry.reason = absl::StrCat(entry.reason, "; release on ",
+                                    absl::FormatCivilTime(release_date), " escalated ",
+                                    escalated.size(), " referrals");
+        // The caller learns of its own agency's referrals; the others' parties are told.
+        std::vector<Referral> own;
+        for (Referral& r : escalated) {
+          if (r.referring_agency == ctx.principal.agency_id ||
+              r.receiving_agency == ctx.principal.agency_id) {
+            own.push_back(std::move(r));
+          }
+        }
+        return own;
+      },
+      [this, signal, reply = std::move(reply)](absl::StatusOr<std::vector<Referral>> r) mutable {
+        if (r.ok()) {
+          for (const std::string& agency : *signal) messaging_.Signal(agency);
+        }
+        reply(std::move(r));
+      });
+}
+
+void ReferralService::Report(const CallContext& ctx, ReportParams p,
+                             audit::Reply<std::vector<FunnelRow>> reply) {
+  audit::RunAudited<std::vector<FunnelRow>>(
+      storage_, audit_log_, audit_log_.Begin(ctx, policy::kReferralReport),
+      [this, policy = policies_.Current(), ctx, p = std::move(p)](
+          WriteTx& tx, AuditEntry& entry) -> absl::StatusOr<std::vector<FunnelRow>> {
+        const absl::Time now = clock_.Now();
+        if (!p.referral_type.empty() && directory_.FindType(p.referral_type) == nullptr) {
+          return directory_.Resolve(p.referral_type, "").status();  // names the known types
+        }
+        policy::Target target;
+        target.action = std::string(policy::kReferralReport);
+        target.data_class = "performance";
+        RETURN_IF_ERROR(policy::Authorize(*policy, ctx, target, now, entry).status());
+        ASSIGN_OR_RETURN(std::vector<Referral> made,
+                         tx.ListReferralsCreatedBetween(p.from, p.until, p.referral_type));
+        entry.reason = absl::StrCat(entry.reason, "; funnel over ", made.size(),
+                                    " referrals created from ", TimeText(p.from), " until ",
+                                    TimeText(p.until));
+        return BuildFunnel(made, p.by_receiving_agency, now);
+      },
+      std::move(reply));
+}
+
 absl::StatusOr<int> ReferralService::Sweep() {
   bool any = false;
   RETURN_IF_ERROR(storage_.Read([&](ReadTx& tx) -> absl::Status {
@@ -354,25 +562,7 @@ absl::StatusOr<int> ReferralService::Sweep() {
         const std::string reason =
             absl::StrCat("deadline '", d.name, "' (", StateName(d.reach), ") was due at ",
                          TimeText(*d.due_at), "; the referral is ", StateName(r.state));
-        for (const std::string& agency : {r.referring_agency, r.receiving_agency}) {
-          RETURN_IF_ERROR(
-              Notify(tx, r, agency, MessageKind::kEscalation, reason, d.supervisor_role));
-          signal.push_back(agency);
-        }
-        CallContext broker;
-        broker.principal.agency_id = r.receiving_agency;
-        broker.principal.system_id = std::string(messaging::kBrokerAgency);
-        broker.principal.user_id = std::string(messaging::kBrokerAgency);
-        broker.principal.role = std::string(messaging::kBrokerAgency);
-        AuditEntry e = audit_log_.Begin(broker, "referral.escalate");
-        e.subject_id = r.subject_id;
-        e.decision = AuditDecision::kAllow;
-        e.basis = "the referral type's deadlines";
-        e.reason = absl::StrCat("referral ", r.referral_id, ": ", reason, "; escalated to ",
-                                d.supervisor_role);
-        e.policy_version = policy->version();
-        e.outcome = "OK";
-        RETURN_IF_ERROR(audit_log_.Append(tx, std::move(e)));
+        RETURN_IF_ERROR(Escalate(tx, *policy, r, reason, d.supervisor_role, signal));
         ++escalated;
       }
       RETURN_IF_ERROR(tx.UpdateReferral(r));

@@ -20,6 +20,7 @@
 #include "services/messaging/messaging_service.h"
 #include "services/policy/policy_store.h"
 #include "services/referrals/directory.h"
+#include "services/referrals/report.h"
 #include "throughcare/clock.h"
 #include "throughcare/principal.h"
 #include "throughcare/referral.h"
@@ -38,8 +39,23 @@ struct CreateParams {
   std::string recipient_agency;  // only for types addressed to a named agency
 };
 
+struct ListFilter {
+  std::string subject_id;  // empty: every person
+  bool open_only = false;
+  bool overdue_only = false;
+};
+
+struct ReportParams {
+  absl::Time from;  // referrals created in [from, until)
+  absl::Time until;
+  std::string referral_type;  // empty: every type
+  bool by_receiving_agency = false;
+};
+
 class ReferralService {
  public:
+  static constexpr int kListLimit = 500;
+
   // All references must outlive the service.
   ReferralService(Storage& storage, const audit::AuditLog& audit_log,
                   const policy::PolicyStore& policies, const Clock& clock,
@@ -66,6 +82,33 @@ class ReferralService {
   // A referral the caller's agency is a party to (NOT_FOUND otherwise).
   void Get(const CallContext& ctx, std::string referral_id, audit::Reply<Referral> reply);
 
+  // Referrals the caller's agency made or received that its role may read, newest first (at
+  // most kListLimit). NOT_FOUND when a person is named whom the caller may not see.
+  void List(const CallContext& ctx, ListFilter filter, audit::Reply<std::vector<Referral>> reply);
+
+  // Records that the person is released (or will be) on `release_date`; decided as writing a
+  // custody record ("record.write" on "custody"), as a release notification is. Returns the
+  // referrals of the caller's agency the release escalated at once (see ApplyRelease).
+  void RecordRelease(const CallContext& ctx, std::string subject_id, absl::CivilDay release_date,
+                     audit::Reply<std::vector<Referral>> reply);
+
+  // A release inside the caller's transaction (RecordRelease, and a release notification record
+  // as it is stored): every open referral of the person whose type runs deadlines from the event
+  // or escalates at release takes `release_date` as its event date, and its unmet deadlines
+  // that run from the event are due again from it. When the release date has come and a type
+  // escalates at release, a referral not yet accepted is escalated at once, to both sides and
+  // the supervising role, unless its acceptance deadline was escalated already (once per
+  // breach). Returns the referrals it escalated; adds the agencies to wake to `notified`.
+  absl::StatusOr<std::vector<Referral>> ApplyRelease(WriteTx& tx, const policy::Policy& policy,
+                                                     absl::string_view subject_id,
+                                                     absl::CivilDay release_date,
+                                                     std::vector<std::string>& notified) const;
+
+  // The funnel over referrals created in the period ("referral.report" on the data class
+  // "performance"; counts only, so no person is disclosed).
+  void Report(const CallContext& ctx, ReportParams params,
+              audit::Reply<std::vector<FunnelRow>> reply);
+
   // Escalates every deadline that has passed unmet, once: a message to both sides naming the
   // supervising role, and an audit entry. Returns how many were escalated. Blocks until durable.
   absl::StatusOr<int> Sweep();
@@ -75,6 +118,11 @@ class ReferralService {
   absl::StatusOr<Referral> Party(WriteTx& tx, const policy::Policy& policy,
                                  const CallContext& ctx, absl::string_view referral_id,
                                  absl::string_view action, AuditEntry& entry) const;
+  // Escalates `r` for `reason`: a message to both agencies naming `supervisor_role`, and a
+  // "referral.escalate" audit entry by the broker. Adds the agencies to `notified`.
+  absl::Status Escalate(WriteTx& tx, const policy::Policy& policy, const Referral& r,
+                        const std::string& reason, const std::string& supervisor_role,
+                        std::vector<std::string>& notified) const;
   // Puts a referral-update or escalation message for `referral` into `agency`'s mailbox.
   absl::Status Notify(WriteTx& tx, const Referral& referral, const std::string& agency,
                       MessageKind kind, std::string reason, std::string for_role) const;

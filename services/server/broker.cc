@@ -117,6 +117,12 @@ class BrokerImpl final : public Broker {
     consent_service_.set_on_withdrawn([this](WriteTx& tx, const Consent& consent) {
       return messaging_service_.OnConsentWithdrawn(tx, consent);
     });
+    // Subscribers are woken by the next tick.
+    record_service_.set_on_release([this](WriteTx& tx, const policy::Policy& policy,
+                                          absl::string_view subject_id, absl::CivilDay date) {
+      std::vector<std::string> notified;
+      return referral_service_.ApplyRelease(tx, policy, subject_id, date, notified).status();
+    });
     messaging_service_.set_accept_observer(
         [this](bool first_in_commit) { metrics_->RecordMessageAccepted(first_in_commit); });
   }

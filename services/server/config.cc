@@ -253,7 +253,7 @@ absl::StatusOr<referrals::ReferralType> ParseReferralType(const Reader& r, const
     }
     t.escalate_at_release = e.as<std::string>() == "true";
   }
-  ASSIGN_OR_RETURN(std::string supervisor, r.String(n, "supervisor_role", true));
+  ASSIGN_OR_RETURN(t.supervisor_role, r.String(n, "supervisor_role", true));
   if (YAML::Node deadlines = n["deadlines"]) {
     if (!deadlines.IsSequence()) return r.Error(deadlines, "'deadlines' must be a list");
     for (const auto& d : deadlines) {
@@ -263,7 +263,7 @@ absl::StatusOr<referrals::ReferralType> ParseReferralType(const Reader& r, const
           return r.Error(d, absl::StrCat("deadline '", rule.name, "' is given twice"));
         }
       }
-      rule.supervisor_role = supervisor;
+      rule.supervisor_role = t.supervisor_role;
       t.deadlines.push_back(std::move(rule));
     }
   }

@@ -375,4 +375,21 @@ void ToProto(const referrals::Recipient& r, v1::ResolveRecipientResponse* out) {
   out->set_contact(r.contact);
 }
 
+void ToProto(const referrals::FunnelRow& row, v1::FunnelRow* out) {
+  out->set_referral_type(row.referral_type);
+  out->set_group(row.group);
+  for (const referrals::StageFigures& f : row.stages) {
+    v1::FunnelStage* stage = out->add_stages();
+    stage->set_stage(std::string(referrals::StageName(f.stage)));
+    stage->set_count(f.count);
+    stage->set_attrition_percent(f.attrition_percent);
+    stage->set_median_hours(f.median_hours);
+    stage->set_p90_hours(f.p90_hours);
+  }
+  out->set_overdue(row.overdue);
+  out->set_declined(row.declined);
+  out->set_withdrawn(row.withdrawn);
+  out->set_lost_contact(row.lost_contact);
+}
+
 }  // namespace throughcare::server

@@ -8,19 +8,20 @@
 #include "google/protobuf/timestamp.pb.h"
 #include "services/consent/consent_service.h"
 #include "services/messaging/messaging_service.h"
-#include "services/referrals/directory.h"
-#include "throughcare/referral.h"
-#include "throughcare/v1/referrals.pb.h"
 #include "services/policy/policy_admin.h"
+#include "services/referrals/directory.h"
+#include "services/referrals/report.h"
 #include "throughcare/audit.h"
 #include "throughcare/consent.h"
 #include "throughcare/record.h"
+#include "throughcare/referral.h"
 #include "throughcare/subject.h"
 #include "throughcare/v1/admin.pb.h"
 #include "throughcare/v1/audit.pb.h"
 #include "throughcare/v1/consent.pb.h"
 #include "throughcare/v1/messaging.pb.h"
 #include "throughcare/v1/records.pb.h"
+#include "throughcare/v1/referrals.pb.h"
 #include "throughcare/v1/subjects.pb.h"
 
 namespace throughcare::server {
@@ -50,6 +51,7 @@ void ToProto(const messaging::MessageStatus& s, v1::MessageStatus* out);
 // Referrals carry `overdue` as of `now`.
 void ToProto(const Referral& r, absl::Time now, v1::Referral* out);
 void ToProto(const referrals::Recipient& r, v1::ResolveRecipientResponse* out);
+void ToProto(const referrals::FunnelRow& row, v1::FunnelRow* out);
 
 // Clears every field marked [(victim_related) = true], recursively.
 void RedactVictimRelated(google::protobuf::Message* message);

@@ -174,6 +174,15 @@ class ReferralHandlers final : public v1::ReferralService::CallbackService {
   grpc::ServerUnaryReactor* GetReferral(grpc::CallbackServerContext* ctx,
                                         const v1::GetReferralRequest* req,
                                         v1::Referral* resp) override;
+  grpc::ServerUnaryReactor* ListReferrals(grpc::CallbackServerContext* ctx,
+                                          const v1::ListReferralsRequest* req,
+                                          v1::ListReferralsResponse* resp) override;
+  grpc::ServerUnaryReactor* RecordRelease(grpc::CallbackServerContext* ctx,
+                                          const v1::RecordReleaseRequest* req,
+                                          v1::RecordReleaseResponse* resp) override;
+  grpc::ServerUnaryReactor* GetReferralReport(grpc::CallbackServerContext* ctx,
+                                              const v1::GetReferralReportRequest* req,
+                                              v1::ReferralReport* resp) override;
 
  private:
   Edge& edge_;

@@ -68,4 +68,64 @@ grpc::ServerUnaryReactor* ReferralHandlers::GetReferral(grpc::CallbackServerCont
   });
 }
 
+grpc::ServerUnaryReactor* ReferralHandlers::ListReferrals(grpc::CallbackServerContext* ctx,
+                                                          const v1::ListReferralsRequest* req,
+                                                          v1::ListReferralsResponse* resp) {
+  return edge_.Unary(ctx, "ListReferrals", req->purpose(),
+                     [this, req, resp](const CallContext& call, Finish finish) {
+    auto filter = ValidateListReferrals(*req);
+    if (!filter.ok()) return finish(filter.status());
+    service_.List(call, *std::move(filter),
+                  [this, resp, finish = std::move(finish)](
+                      absl::StatusOr<std::vector<Referral>> all) mutable {
+                    if (all.ok()) {
+                      const absl::Time now = edge_.clock().Now();
+                      for (const Referral& r : *all) ToProto(r, now, resp->add_referrals());
+                    }
+                    finish(all.status());
+                  });
+  });
+}
+
+grpc::ServerUnaryReactor* ReferralHandlers::RecordRelease(grpc::CallbackServerContext* ctx,
+                                                          const v1::RecordReleaseRequest* req,
+                                                          v1::RecordReleaseResponse* resp) {
+  return edge_.Unary(ctx, "RecordRelease", req->purpose(),
+                     [this, req, resp](const CallContext& call, Finish finish) {
+    auto day = ValidateRecordRelease(*req);
+    if (!day.ok()) return finish(day.status());
+    service_.RecordRelease(call, req->subject_id(), *day,
+                           [this, resp, finish = std::move(finish)](
+                               absl::StatusOr<std::vector<Referral>> escalated) mutable {
+                             if (escalated.ok()) {
+                               const absl::Time now = edge_.clock().Now();
+                               for (const Referral& r : *escalated) {
+                                 ToProto(r, now, resp->add_escalated());
+                               }
+                             }
+                             finish(escalated.status());
+                           });
+  });
+}
+
+grpc::ServerUnaryReactor* ReferralHandlers::GetReferralReport(
+    grpc::CallbackServerContext* ctx, const v1::GetReferralReportRequest* req,
+    v1::ReferralReport* resp) {
+  return edge_.Unary(ctx, "GetReferralReport", req->purpose(),
+                     [this, req, resp](const CallContext& call, Finish finish) {
+    auto params = ValidateGetReferralReport(*req);
+    if (!params.ok()) return finish(params.status());
+    service_.Report(call, *std::move(params),
+                    [resp, finish = std::move(finish)](
+                        absl::StatusOr<std::vector<referrals::FunnelRow>> rows) mutable {
+                      if (rows.ok()) {
+                        for (const referrals::FunnelRow& row : *rows) {
+                          ToProto(row, resp->add_rows());
+                        }
+                      }
+                      finish(rows.status());
+                    });
+  });
+}
+
 }  // namespace throughcare::server

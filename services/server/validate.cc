@@ -280,6 +280,10 @@ absl::Status ValidateRecordContent(bool has_body, const v1::RecordBody& body,
   if (!has_body) return Required(absl::StrCat(prefix, "body"));
   RETURN_IF_ERROR(ValidateBody(body));
   p.record_type = RecordTypeOf(body);
+  if (body.has_release_notification()) {
+    p.release_date.emplace();
+    absl::ParseCivilTime(body.release_notification().release_date(), &*p.release_date);
+  }
   if (data_class.empty()) return Required(absl::StrCat(prefix, "data_class"));
   if (!policy.HasDataClass(data_class)) {
     return Invalid(absl::StrCat(prefix, "data_class"),
@@ -520,11 +524,8 @@ absl::StatusOr<AuditQuery> ValidateQueryAuditLog(const v1::QueryAuditLogRequest&
     default:
       return Invalid("decision", "unknown value");
   }
-  auto time_of = [](const google::protobuf::Timestamp& t) {
-    return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-  };
-  if (req.has_from_time()) q.from = time_of(req.from_time());
-  if (req.has_until_time()) q.until = time_of(req.until_time());
+  if (req.has_from_time()) q.from = TimeOf(req.from_time());
+  if (req.has_until_time()) q.until = TimeOf(req.until_time());
   if (q.from && q.until && *q.until <= *q.from) {
     return Invalid("until_time", "must be after from_time");
   }
@@ -708,12 +709,10 @@ absl::StatusOr<referrals::CreateParams> ValidateCreateReferral(
     }
     p.records.push_back(RecordRef{req.records(i).record_id(), req.records(i).version()});
   }
+  RETURN_IF_ERROR(Date(req.event_date(), "event_date", false));
   if (!req.event_date().empty()) {
-    absl::CivilDay day;
-    if (!absl::ParseCivilTime(req.event_date(), &day)) {
-      return Invalid("event_date", "must be a date YYYY-MM-DD");
-    }
-    p.event_date = day;
+    p.event_date.emplace();
+    absl::ParseCivilTime(req.event_date(), &*p.event_date);
   }
   RETURN_IF_ERROR(MaxLength(req.note(), 2000, "note"));
   p.note = req.note();
@@ -735,6 +734,40 @@ absl::StatusOr<ReferralState> ValidateTransitionReferral(
   }
   RETURN_IF_ERROR(MaxLength(req.reason(), 2000, "reason"));
   return static_cast<ReferralState>(req.to());
+}
+
+absl::StatusOr<referrals::ListFilter> ValidateListReferrals(const v1::ListReferralsRequest& req) {
+  referrals::ListFilter f;
+  if (!req.subject_id().empty()) RETURN_IF_ERROR(ValidateSubjectId(req.subject_id(), "subject_id"));
+  f.subject_id = req.subject_id();
+  f.open_only = req.open_only();
+  f.overdue_only = req.overdue_only();
+  return f;
+}
+
+absl::StatusOr<absl::CivilDay> ValidateRecordRelease(const v1::RecordReleaseRequest& req) {
+  RETURN_IF_ERROR(ValidateSubjectId(req.subject_id(), "subject_id"));
+  RETURN_IF_ERROR(Date(req.release_date(), "release_date", true));
+  absl::CivilDay day;
+  absl::ParseCivilTime(req.release_date(), &day);
+  return day;
+}
+
+absl::StatusOr<referrals::ReportParams> ValidateGetReferralReport(
+    const v1::GetReferralReportRequest& req) {
+  referrals::ReportParams p;
+  if (!req.has_from()) return Required("from");
+  if (!req.has_until()) return Required("until");
+  p.from = TimeOf(req.from());
+  p.until = TimeOf(req.until());
+  if (p.until <= p.from) return Invalid("until", "must be after from");
+  if (p.until - p.from > absl::Hours(24 * 731)) {
+    return Invalid("until", "a report covers at most two years");
+  }
+  RETURN_IF_ERROR(MaxLength(req.referral_type(), 64, "referral_type"));
+  p.referral_type = req.referral_type();
+  p.by_receiving_agency = req.by_receiving_agency();
+  return p;
 }
 
 }  // namespace throughcare::server

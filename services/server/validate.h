@@ -80,6 +80,12 @@ absl::StatusOr<referrals::CreateParams> ValidateCreateReferral(
     const v1::CreateReferralRequest& req);
 // The state asked for (not "sent").
 absl::StatusOr<ReferralState> ValidateTransitionReferral(const v1::TransitionReferralRequest& req);
+absl::StatusOr<referrals::ListFilter> ValidateListReferrals(const v1::ListReferralsRequest& req);
+// The release date.
+absl::StatusOr<absl::CivilDay> ValidateRecordRelease(const v1::RecordReleaseRequest& req);
+// From and until are required, until after from, at most two years apart.
+absl::StatusOr<referrals::ReportParams> ValidateGetReferralReport(
+    const v1::GetReferralReportRequest& req);
 
 // The record type name of a body ("health_summary", ...), or "" if none is set.
 std::string RecordTypeOf(const v1::RecordBody& body);

@@ -1,6 +1,7 @@
 // Referral handoffs through the real broker: routing by home area, the referral carried as a
 // message, acceptance giving the receiving team a relationship with the person, closing ending
-// it, illegal transitions, and parties only.
+// it, illegal transitions, parties only, a release escalating an unaccepted referral, listing
+// and the funnel report.
 #include "gmock/gmock.h"
 #include "tests/integration/fixture.h"
 #include "throughcare/v1/messaging.grpc.pb.h"
@@ -41,13 +42,13 @@ class ReferralsTest : public BrokerTest {
     return v1::ReferralService::NewStub(ChannelFor(agency));
   }
 
-  grpc::Status Create(v1::Referral* out) {
+  grpc::Status Create(v1::Referral* out, const std::string& event_date = "2026-12-03") {
     v1::CreateReferralRequest req;
     req.set_purpose("direct_care");
     req.set_referral_type("drug_treatment_on_release");
     req.set_subject_id(subject_id_);
     req.add_records()->set_record_id(record_id_);
-    req.set_event_date("2026-12-03");
+    req.set_event_date(event_date);
     req.set_note("Release on 3 December; on methadone.");
     req.set_idempotency_key("referral-1");
     return Referrals(kCarat.agency)->CreateReferral(ContextFor(kCarat).get(), req, out);
@@ -174,12 +175,112 @@ TEST_F(ReferralsTest, WithoutConsentNoReferralIsMade) {
   EXPECT_THAT(Receive(kCjit), SizeIs(0));
 }
 
-TEST_F(ReferralsTest, CallsNotBuiltYetSayUnimplemented) {
-  v1::ListReferralsRequest req;
-  req.set_purpose("direct_care");
-  v1::ListReferralsResponse out;
-  EXPECT_EQ(Referrals(kCarat.agency)->ListReferrals(ContextFor(kCarat).get(), req, &out).error_code(),
-            grpc::StatusCode::UNIMPLEMENTED);
+TEST_F(ReferralsTest, AReleaseNotificationEscalatesAReferralNotYetAccepted) {
+  RecordConsent(kCarat, subject_id_, "drugs", "cjit-east", "direct_care");
+  const absl::CivilDay today = absl::ToCivilDay(clock_.Now(), absl::UTCTimeZone());
+  v1::Referral referral;
+  grpc::Status s = Create(&referral, absl::FormatCivilTime(today + 10));
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  Receive(kCjit);  // the referral; the CJIT has not accepted it
+
+  // Reception records the release as a release notification record, released today.
+  v1::PutRecordRequest notice;
+  notice.set_purpose(kReception.purpose);
+  notice.set_subject_id(subject_id_);
+  notice.set_data_class("custody");
+  v1::ReleaseNotification* body = notice.mutable_body()->mutable_release_notification();
+  body->set_release_date(absl::FormatCivilTime(today));
+  body->set_releasing_establishment("HMP Northgate");
+  v1::Record record;
+  s = Records(kReception.agency)->PutRecord(ContextFor(kReception).get(), notice, &record);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+
+  for (const Actor* side : {&kCarat, &kCjit}) {
+    std::vector<v1::Delivery> got = Receive(*side);
+    ASSERT_THAT(got, SizeIs(1)) << side->agency;
+    EXPECT_EQ(got[0].correlation_id(), referral.referral_id());
+    ASSERT_TRUE(got[0].has_escalation());
+    EXPECT_EQ(got[0].escalation().for_role(), "team_manager");
+    EXPECT_THAT(got[0].escalation().reason(), HasSubstr("not yet accepted"));
+  }
+  v1::GetReferralRequest get;
+  get.set_purpose("direct_care");
+  get.set_referral_id(referral.referral_id());
+  v1::Referral read;
+  ASSERT_TRUE(Referrals(kCarat.agency)->GetReferral(ContextFor(kCarat).get(), get, &read).ok());
+  EXPECT_EQ(read.event_date(), absl::FormatCivilTime(today));
+  EXPECT_TRUE(read.overdue());
+  EXPECT_TRUE(read.deadlines(1).has_escalated_at());
+
+  // Recording the same release by call escalates nothing more (once per breach).
+  v1::RecordReleaseRequest release;
+  release.set_purpose(kReception.purpose);
+  release.set_subject_id(subject_id_);
+  release.set_release_date(absl::FormatCivilTime(today));
+  v1::RecordReleaseResponse escalated;
+  s = Referrals(kReception.agency)
+          ->RecordRelease(ContextFor(kReception).get(), release, &escalated);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_THAT(escalated.escalated(), SizeIs(0));
+  EXPECT_THAT(Receive(kCarat), SizeIs(0));
+
+  release.set_release_date("2026-13-01");
+  s = Referrals(kReception.agency)
+          ->RecordRelease(ContextFor(kReception).get(), release, &escalated);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("release_date"));
+}
+
+TEST_F(ReferralsTest, ListingAndTheFunnelReport) {
+  RecordConsent(kCarat, subject_id_, "drugs", "cjit-east", "direct_care");
+  v1::Referral referral;
+  ASSERT_TRUE(Create(&referral).ok());
+  ASSERT_TRUE(Move(kCjit, referral.referral_id(), v1::REFERRAL_STATE_ACCEPTED).ok());
+
+  v1::ListReferralsRequest list;
+  list.set_purpose("direct_care");
+  list.set_open_only(true);
+  v1::ListReferralsResponse listed;
+  grpc::Status s =
+      Referrals(kCjit.agency)->ListReferrals(ContextFor(kCjit).get(), list, &listed);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_THAT(listed.referrals(), SizeIs(1));
+  EXPECT_EQ(listed.referrals(0).state(), v1::REFERRAL_STATE_ACCEPTED);
+  v1::ListReferralsResponse housing;  // not a party
+  list.set_purpose(kHousing.purpose);
+  ASSERT_TRUE(
+      Referrals(kHousing.agency)->ListReferrals(ContextFor(kHousing).get(), list, &housing).ok());
+  EXPECT_THAT(housing.referrals(), SizeIs(0));
+  list.set_subject_id("someone");
+  s = Referrals(kCjit.agency)->ListReferrals(ContextFor(kCjit).get(), list, &listed);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("subject_id"));
+
+  const Actor manager{"cjit-east", "cjit-manager-1", "team_manager", "performance_reporting"};
+  v1::GetReferralReportRequest report;
+  report.set_purpose(manager.purpose);
+  v1::ReferralReport funnel;
+  s = Referrals(manager.agency)->GetReferralReport(ContextFor(manager).get(), report, &funnel);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("from"));
+  report.mutable_from()->set_seconds(absl::ToUnixSeconds(clock_.Now() - absl::Hours(24)));
+  report.mutable_until()->set_seconds(absl::ToUnixSeconds(clock_.Now() + absl::Hours(1)));
+  report.set_by_receiving_agency(true);
+  s = Referrals(manager.agency)->GetReferralReport(ContextFor(manager).get(), report, &funnel);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_THAT(funnel.rows(), SizeIs(1));
+  EXPECT_EQ(funnel.rows(0).group(), "cjit-east");
+  ASSERT_THAT(funnel.rows(0).stages(), SizeIs(6));
+  EXPECT_EQ(funnel.rows(0).stages(0).stage(), "referred");
+  EXPECT_EQ(funnel.rows(0).stages(2).stage(), "accepted");
+  EXPECT_EQ(funnel.rows(0).stages(2).count(), 1);
+  EXPECT_EQ(funnel.rows(0).stages(3).count(), 0);
+  EXPECT_EQ(funnel.rows(0).stages(3).attrition_percent(), 100);
+
+  // A practitioner is not given performance reports.
+  report.set_purpose("performance_reporting");
+  s = Referrals(kCjit.agency)->GetReferralReport(ContextFor(kCjit).get(), report, &funnel);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
 }
 
 }  // namespace

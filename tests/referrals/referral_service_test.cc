@@ -45,6 +45,14 @@ const CallContext kCarat = As("hmp-northgate", "prison", "carat-1", "carat_worke
 const CallContext kCjit = As("cjit-east", "cjit", "cjit-1", "cjit_worker");
 const CallContext kHousing = As("housing-east", "housing", "housing-1", "housing_officer",
                                 "resettlement");
+const CallContext kReception =
+    As("hmp-northgate", "prison", "reception-1", "prison_reception", "offender_management");
+const CallContext kPrisonManager =
+    As("hmp-northgate", "prison", "manager-1", "team_manager", "performance_reporting");
+
+absl::Time At(int y, int m, int d, int hh = 0, int mm = 0, int ss = 0) {
+  return absl::FromCivil(absl::CivilSecond(y, m, d, hh, mm, ss), absl::UTCTimeZone());
+}
 
 // Calls a domain method and waits for its reply.
 template <typename T, typename Call>
@@ -155,6 +163,17 @@ class ReferralServiceTest : public ::testing::Test {
     });
     EXPECT_THAT(got, IsOk());
     return got.ok() ? *got : std::vector<messaging::Delivered>{};
+  }
+  absl::StatusOr<std::vector<Referral>> Release(const CallContext& ctx, absl::CivilDay day) {
+    return Wait<std::vector<Referral>>(
+        [&](auto reply) { service_->RecordRelease(ctx, subject_, day, std::move(reply)); });
+  }
+  absl::StatusOr<Referral> Get(const std::string& id) {
+    return Wait<Referral>([&](auto reply) { service_->Get(kCarat, id, std::move(reply)); });
+  }
+  absl::StatusOr<std::vector<Referral>> List(const CallContext& ctx, ListFilter filter = {}) {
+    return Wait<std::vector<Referral>>(
+        [&](auto reply) { service_->List(ctx, filter, std::move(reply)); });
   }
   // Sweeps, and returns how many deadlines it escalated (-1 if it failed).
   int Escalations() {
@@ -311,12 +330,186 @@ TEST_F(ReferralServiceTest, EachDeadlineIsEscalatedOnceWhenItPasses) {
   EXPECT_EQ(Escalations(), 0);
   clock_.Advance(absl::Seconds(1));
   EXPECT_EQ(Escalations(), 1);
-  ASSERT_OK_AND_ASSIGN(Referral after, (Wait<Referral>([&](auto reply) {
-                         service_->Get(kCarat, r.referral_id, std::move(reply));
-                       })));
+  ASSERT_OK_AND_ASSIGN(Referral after, Get(r.referral_id));
   EXPECT_TRUE(after.deadlines[0].escalated_at.has_value());
   EXPECT_FALSE(after.deadlines[1].escalated_at.has_value());
   EXPECT_TRUE(after.deadlines[2].escalated_at.has_value());
+}
+
+TEST_F(ReferralServiceTest, WorkingDayDeadlinesSkipBankHolidays) {
+  ConsentToCjit();
+  // Thursday 24 December 10:00. Friday 25 and Monday 28 are bank holidays in the demo
+  // directory, so "2 working days" are Tuesday 29 and Wednesday 30: due Wednesday 10:00.
+  clock_.Set(At(2026, 12, 24, 10));
+  CreateParams p = Drug();
+  p.event_date = absl::CivilDay(2027, 1, 8);
+  ASSERT_OK_AND_ASSIGN(Referral r, Create(kCarat, p));
+  EXPECT_EQ(r.deadlines[0].due_at, At(2026, 12, 30, 10));
+  clock_.Set(At(2026, 12, 30, 9, 59, 59));
+  EXPECT_EQ(Escalations(), 0);
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_EQ(Escalations(), 1);
+  clock_.Advance(absl::Hours(48));
+  EXPECT_EQ(Escalations(), 0);
+}
+
+TEST_F(ReferralServiceTest, ReleaseEscalatesAReferralNotYetAcceptedAtOnce) {
+  ConsentToCjit();
+  ASSERT_OK_AND_ASSIGN(Referral r, Create(kCarat, Drug()));  // release planned 3 December
+  Mailbox(kCjit);
+  ASSERT_THAT(Move(kCjit, r.referral_id, ReferralState::kReceived), IsOk());
+  Mailbox(kCarat);
+
+  // A release date still to come moves the release-relative deadlines and escalates nothing.
+  clock_.Set(At(2026, 11, 30, 9));
+  ASSERT_OK_AND_ASSIGN(std::vector<Referral> escalated,
+                       Release(kReception, absl::CivilDay(2026, 12, 2)));
+  EXPECT_THAT(escalated, SizeIs(0));
+  ASSERT_OK_AND_ASSIGN(Referral moved, Get(r.referral_id));
+  EXPECT_EQ(moved.event_date, absl::CivilDay(2026, 12, 2));
+  EXPECT_EQ(moved.deadlines[1].due_at, At(2026, 12, 2));  // accepted before release
+  EXPECT_EQ(moved.deadlines[2].due_at, At(2026, 12, 8));  // first contact within 5 days
+  EXPECT_EQ(moved.deadlines[0].due_at, r.deadlines[0].due_at);  // runs from creation
+  EXPECT_THAT(Mailbox(kCarat), SizeIs(0));
+
+  // Released early, on 1 December, not yet accepted: escalated at once, to both sides.
+  clock_.Set(At(2026, 12, 1, 15));
+  ASSERT_OK_AND_ASSIGN(escalated, Release(kReception, absl::CivilDay(2026, 12, 1)));
+  ASSERT_THAT(escalated, SizeIs(1));
+  EXPECT_EQ(escalated[0].referral_id, r.referral_id);
+  EXPECT_TRUE(escalated[0].deadlines[1].escalated_at.has_value());
+  EXPECT_FALSE(escalated[0].deadlines[2].escalated_at.has_value());
+  EXPECT_EQ(escalated[0].deadlines[2].due_at, At(2026, 12, 7));
+  for (const CallContext* side : {&kCarat, &kCjit}) {
+    std::vector<messaging::Delivered> got = Mailbox(*side);
+    ASSERT_THAT(got, SizeIs(1));
+    EXPECT_EQ(got[0].message.kind, MessageKind::kEscalation);
+    EXPECT_EQ(got[0].message.correlation_id, r.referral_id);
+    EXPECT_EQ(got[0].message.notice_for_role, "team_manager");
+    EXPECT_THAT(got[0].message.notice_reason,
+                HasSubstr("released on 2026-12-01 and the referral is received, not yet accepted"));
+  }
+  // Once per breach: neither the sweep nor a repeated release escalates it again.
+  EXPECT_EQ(Escalations(), 0);
+  ASSERT_OK_AND_ASSIGN(escalated, Release(kReception, absl::CivilDay(2026, 12, 1)));
+  EXPECT_THAT(escalated, SizeIs(0));
+  EXPECT_THAT(Mailbox(kCjit), SizeIs(0));
+
+  // Only those who may write the person's custody record record a release.
+  EXPECT_THAT(Release(kCjit, absl::CivilDay(2026, 12, 1)),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
+TEST_F(ReferralServiceTest, ReleaseLeavesAcceptedReferralsAlone) {
+  ConsentToCjit();
+  ASSERT_OK_AND_ASSIGN(Referral r, Create(kCarat, Drug()));
+  ASSERT_THAT(Move(kCjit, r.referral_id, ReferralState::kAccepted), IsOk());
+  clock_.Set(At(2026, 12, 3, 8));
+  ASSERT_OK_AND_ASSIGN(std::vector<Referral> escalated,
+                       Release(kReception, absl::CivilDay(2026, 12, 3)));
+  EXPECT_THAT(escalated, SizeIs(0));
+  EXPECT_EQ(Escalations(), 0);
+}
+
+TEST_F(ReferralServiceTest, DeclinesAndWithdrawalsAreReportedToTheOtherSide) {
+  ConsentToCjit();
+  ASSERT_OK_AND_ASSIGN(Referral first, Create(kCarat, Drug("ref-1")));
+  ASSERT_THAT(Move(kCjit, first.referral_id, ReferralState::kDeclined, "already in treatment"),
+              IsOk());
+  std::vector<messaging::Delivered> got = Mailbox(kCarat);
+  ASSERT_THAT(got, SizeIs(1));
+  EXPECT_EQ(got[0].message.kind, MessageKind::kReferralUpdate);
+  EXPECT_EQ(got[0].message.correlation_id, first.referral_id);
+  EXPECT_EQ(got[0].message.notice_referral_state, ReferralState::kDeclined);
+  EXPECT_EQ(got[0].message.notice_reason, "already in treatment");
+
+  ASSERT_OK_AND_ASSIGN(Referral second, Create(kCarat, Drug("ref-2")));
+  ASSERT_THAT(Move(kCjit, second.referral_id, ReferralState::kAccepted), IsOk());
+  EXPECT_TRUE(ReferralRelationshipActive(clock_.Now()));
+  Mailbox(kCjit);  // the two referrals
+  clock_.Advance(absl::Minutes(5));
+  ASSERT_OK_AND_ASSIGN(Referral withdrawn,
+                       Move(kCarat, second.referral_id, ReferralState::kWithdrawn,
+                            "sentence extended; not released"));
+  EXPECT_EQ(withdrawn.reason, "sentence extended; not released");
+  EXPECT_FALSE(ReferralRelationshipActive(clock_.Now()));
+  got = Mailbox(kCjit);
+  ASSERT_THAT(got, SizeIs(1));
+  EXPECT_EQ(got[0].message.notice_referral_state, ReferralState::kWithdrawn);
+  EXPECT_EQ(got[0].message.notice_reason, "sentence extended; not released");
+}
+
+TEST_F(ReferralServiceTest, ListsTheAgencysReferralsWithOverdueOnes) {
+  ConsentToCjit();
+  ASSERT_OK_AND_ASSIGN(Referral first, Create(kCarat, Drug("ref-1")));
+  clock_.Advance(absl::Hours(1));
+  ASSERT_OK_AND_ASSIGN(Referral second, Create(kCarat, Drug("ref-2")));
+  ASSERT_THAT(Move(kCjit, second.referral_id, ReferralState::kReceived), IsOk());
+
+  for (const CallContext* side : {&kCarat, &kCjit}) {
+    ASSERT_OK_AND_ASSIGN(std::vector<Referral> all, List(*side));
+    ASSERT_THAT(all, SizeIs(2));
+    EXPECT_EQ(all[0].referral_id, second.referral_id);  // newest first
+    EXPECT_EQ(all[1].referral_id, first.referral_id);
+  }
+  ASSERT_OK_AND_ASSIGN(std::vector<Referral> none, List(kHousing));
+  EXPECT_THAT(none, SizeIs(0));
+
+  // Past "acknowledged" (Tuesday 10:00), only the first, never received, is overdue.
+  clock_.Set(At(2026, 11, 24, 10, 30));
+  ListFilter overdue;
+  overdue.overdue_only = true;
+  ASSERT_OK_AND_ASSIGN(std::vector<Referral> late, List(kCjit, overdue));
+  ASSERT_THAT(late, SizeIs(1));
+  EXPECT_EQ(late[0].referral_id, first.referral_id);
+
+  ASSERT_THAT(Move(kCjit, first.referral_id, ReferralState::kDeclined, "no capacity"), IsOk());
+  ListFilter open;
+  open.open_only = true;
+  open.subject_id = subject_;
+  ASSERT_OK_AND_ASSIGN(std::vector<Referral> still_open, List(kCarat, open));
+  ASSERT_THAT(still_open, SizeIs(1));
+  EXPECT_EQ(still_open[0].referral_id, second.referral_id);
+  // Naming a person the caller cannot see is NOT_FOUND, as for one who does not exist.
+  open.subject_id = "sub_bbbbbbbbbbbbbbbbbbbbbbbbbb";
+  EXPECT_THAT(List(kCarat, open), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(ReferralServiceTest, ReportGivesTheFunnelToManagersOnly) {
+  ConsentToCjit();
+  ASSERT_OK_AND_ASSIGN(Referral first, Create(kCarat, Drug("ref-1")));
+  ASSERT_OK_AND_ASSIGN(Referral second, Create(kCarat, Drug("ref-2")));
+  ASSERT_THAT(Move(kCjit, first.referral_id, ReferralState::kAccepted), IsOk());
+  clock_.Advance(absl::Hours(10));
+  ASSERT_THAT(Move(kCjit, first.referral_id, ReferralState::kFirstContact), IsOk());
+  ASSERT_THAT(Move(kCjit, second.referral_id, ReferralState::kDeclined, "no capacity"), IsOk());
+
+  ReportParams p;
+  p.from = kFriday - absl::Hours(24);
+  p.until = kFriday + absl::Hours(24);
+  auto report = [&](const CallContext& ctx) {
+    return Wait<std::vector<FunnelRow>>(
+        [&](auto reply) { service_->Report(ctx, p, std::move(reply)); });
+  };
+  ASSERT_OK_AND_ASSIGN(std::vector<FunnelRow> rows, report(kPrisonManager));
+  ASSERT_THAT(rows, SizeIs(1));
+  EXPECT_EQ(rows[0].referral_type, "drug_treatment_on_release");
+  EXPECT_EQ(rows[0].group, "E99999001");
+  ASSERT_THAT(rows[0].stages, SizeIs(6));
+  EXPECT_EQ(rows[0].stages[0].count, 2);  // referred
+  EXPECT_EQ(rows[0].stages[1].count, 1);  // received (the declined one never was)
+  EXPECT_EQ(rows[0].stages[1].attrition_percent, 50);
+  EXPECT_EQ(rows[0].stages[2].count, 1);  // accepted
+  EXPECT_EQ(rows[0].stages[2].attrition_percent, 0);
+  EXPECT_EQ(rows[0].stages[3].count, 1);  // first contact, 10 hours after referral
+  EXPECT_EQ(rows[0].stages[3].median_hours, 10);
+  EXPECT_EQ(rows[0].declined, 1);
+  // A period without referrals has no rows.
+  p.from = kFriday + absl::Hours(1);
+  ASSERT_OK_AND_ASSIGN(rows, report(kPrisonManager));
+  EXPECT_THAT(rows, SizeIs(0));
+  // A practitioner does not get performance reports.
+  EXPECT_THAT(report(kCarat), StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 }  // namespace
