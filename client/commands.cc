@@ -3,6 +3,7 @@
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/util/json_util.h>
 
+#include <fstream>
 #include <iostream>
 #include <iterator>
 #include <utility>
@@ -10,6 +11,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "client/audit_entry.h"
 #include "client/output.h"
@@ -23,6 +25,7 @@
 #include "throughcare/v1/consent.grpc.pb.h"
 #include "throughcare/v1/messaging.grpc.pb.h"
 #include "throughcare/v1/records.grpc.pb.h"
+#include "throughcare/v1/referrals.grpc.pb.h"
 #include "throughcare/v1/subjects.grpc.pb.h"
 
 namespace throughcare::client {
@@ -114,13 +117,20 @@ absl::Time FromTimestamp(const google::protobuf::Timestamp& ts) {
   return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
 }
 
+// An RFC 3339 time, or a date YYYY-MM-DD for midnight UTC at its start.
 absl::StatusOr<google::protobuf::Timestamp> ParseTimestampFlag(absl::string_view flag,
                                                                const std::string& text) {
+  absl::CivilDay day;
+  if (text.size() == 10 && absl::ParseCivilTime(text, &day)) {
+    return ToTimestamp(absl::FromCivil(day, absl::UTCTimeZone()));
+  }
   absl::Time t;
   std::string error;
   if (!absl::ParseTime(absl::RFC3339_full, text, &t, &error)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        flag, ": '", text, "' is not an RFC 3339 time such as 2024-05-01T09:00:00Z (", error, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, ": '", text,
+                     "' is neither a date such as 2024-05-01 nor an RFC 3339 time such as "
+                     "2024-05-01T09:00:00Z (", error, ")"));
   }
   return ToTimestamp(t);
 }
@@ -947,6 +957,144 @@ absl::Status MessageStatus(Session& session, const std::string& message_id) {
                    CallUnary<v1::MessagingService>(session, request,
                                                    &v1::MessagingService::Stub::GetStatus));
   return Print(session, response, RenderMessageStatus);
+}
+
+// ---- Referrals ----
+
+std::vector<std::string> ReferralStateNames() {
+  std::vector<std::string> names;
+  const google::protobuf::EnumDescriptor* states = v1::ReferralState_descriptor();
+  for (int i = 0; i < states->value_count(); ++i) {
+    const auto state = static_cast<v1::ReferralState>(states->value(i)->number());
+    if (state != v1::REFERRAL_STATE_UNSPECIFIED) names.push_back(ReferralStateName(state));
+  }
+  return names;
+}
+
+absl::Status ReferralResolve(Session& session, const std::string& referral_type,
+                             const std::string& home_area) {
+  v1::ResolveRecipientRequest request;
+  request.set_referral_type(referral_type);
+  request.set_home_area(home_area);
+  ASSIGN_OR_RETURN(v1::ResolveRecipientResponse response,
+                   CallService<v1::ReferralService>(
+                       session, request, &v1::ReferralService::Stub::ResolveRecipient));
+  return Print(session, response, RenderRecipient);
+}
+
+absl::Status ReferralCreate(Session& session, const ReferralCreateArgs& args) {
+  v1::CreateReferralRequest request;
+  request.set_referral_type(args.referral_type);
+  request.set_subject_id(args.subject_id);
+  for (const std::string& r : args.records) {
+    ASSIGN_OR_RETURN(*request.add_records(), ParseRecordReference(r));
+  }
+  request.set_event_date(args.event_date);
+  request.set_note(args.note);
+  request.set_recipient_agency(args.recipient_agency);
+  std::string key = args.idempotency_key;
+  if (key.empty()) {
+    key = crypto::NewOpaqueId("cli");
+    session.err() << "idempotency key: " << key << " (give --idempotency-key " << key
+                  << " to retry this referral safely)\n";
+  }
+  request.set_idempotency_key(key);
+  ASSIGN_OR_RETURN(v1::Referral response,
+                   CallService<v1::ReferralService>(session, request,
+                                                    &v1::ReferralService::Stub::CreateReferral));
+  return Print(session, response, RenderReferral);
+}
+
+absl::Status ReferralMove(Session& session, const std::string& referral_id,
+                          const std::string& state, const std::string& reason) {
+  v1::TransitionReferralRequest request;
+  request.set_referral_id(referral_id);
+  v1::ReferralState to;
+  if (!v1::ReferralState_Parse(absl::StrCat("REFERRAL_STATE_", absl::AsciiStrToUpper(state)),
+                               &to) ||
+      to == v1::REFERRAL_STATE_UNSPECIFIED) {
+    return absl::InvalidArgumentError(absl::StrCat("STATE: '", state, "' is not one of ",
+                                                   absl::StrJoin(ReferralStateNames(), ", ")));
+  }
+  request.set_to(to);
+  request.set_reason(reason);
+  ASSIGN_OR_RETURN(v1::Referral response,
+                   CallService<v1::ReferralService>(
+                       session, request, &v1::ReferralService::Stub::TransitionReferral));
+  return Print(session, response, RenderReferral);
+}
+
+absl::Status ReferralGet(Session& session, const std::string& referral_id) {
+  v1::GetReferralRequest request;
+  request.set_referral_id(referral_id);
+  ASSIGN_OR_RETURN(v1::Referral response,
+                   CallService<v1::ReferralService>(session, request,
+                                                    &v1::ReferralService::Stub::GetReferral));
+  return Print(session, response, RenderReferral);
+}
+
+absl::Status ReferralList(Session& session, const std::string& subject_id, bool open_only,
+                          bool overdue_only) {
+  v1::ListReferralsRequest request;
+  request.set_subject_id(subject_id);
+  request.set_open_only(open_only);
+  request.set_overdue_only(overdue_only);
+  ASSIGN_OR_RETURN(v1::ListReferralsResponse response,
+                   CallService<v1::ReferralService>(session, request,
+                                                    &v1::ReferralService::Stub::ListReferrals));
+  if (!session.json() && response.referrals().empty()) {
+    session.err() << "no referrals\n";
+    return absl::OkStatus();
+  }
+  return Print(session, response, [](const v1::ListReferralsResponse& r) {
+    return RenderReferralList(r.referrals());
+  });
+}
+
+absl::Status ReferralRelease(Session& session, const std::string& subject_id,
+                             const std::string& release_date) {
+  v1::RecordReleaseRequest request;
+  request.set_subject_id(subject_id);
+  request.set_release_date(release_date);
+  ASSIGN_OR_RETURN(v1::RecordReleaseResponse response,
+                   CallService<v1::ReferralService>(session, request,
+                                                    &v1::ReferralService::Stub::RecordRelease));
+  return Print(session, response, [](const v1::RecordReleaseResponse& r) {
+    if (r.escalated().empty()) return std::string("release recorded; no referral escalated\n");
+    return absl::StrCat("release recorded; escalated at once (not accepted before release):\n",
+                        RenderReferralList(r.escalated()));
+  });
+}
+
+absl::Status ReportReferrals(Session& session, const ReportReferralsArgs& args) {
+  v1::GetReferralReportRequest request;
+  ASSIGN_OR_RETURN(*request.mutable_from(), ParseTimestampFlag("--from", args.from));
+  if (args.until.empty()) {
+    *request.mutable_until() = ToTimestamp(absl::Now());
+  } else {
+    ASSIGN_OR_RETURN(*request.mutable_until(), ParseTimestampFlag("--until", args.until));
+  }
+  request.set_referral_type(args.referral_type);
+  request.set_by_receiving_agency(args.by_receiving_agency);
+  ASSIGN_OR_RETURN(v1::ReferralReport report,
+                   CallService<v1::ReferralService>(session, request,
+                                                    &v1::ReferralService::Stub::GetReferralReport,
+                                                    "performance_reporting"));
+  if (args.csv_file == "-") {
+    session.out() << ReferralReportCsv(report);
+    return absl::OkStatus();
+  }
+  if (!args.csv_file.empty()) {
+    std::ofstream csv(args.csv_file, std::ios::binary | std::ios::trunc);
+    csv << ReferralReportCsv(report);
+    csv.close();
+    if (!csv) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--csv: cannot write '", args.csv_file, "'"));
+    }
+    session.err() << "wrote " << report.rows_size() << " rows to " << args.csv_file << "\n";
+  }
+  return Print(session, report, RenderReferralReport);
 }
 
 }  // namespace throughcare::client

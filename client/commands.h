@@ -214,6 +214,39 @@ absl::Status PolicyReload(Session& session);
 // SERVING) is printed and returned as a server error.
 absl::Status Health(Session& session);
 
+// Referrals. States are the API's names in lower case ("accepted", "first_contact", ...).
+std::vector<std::string> ReferralStateNames();
+absl::Status ReferralResolve(Session& session, const std::string& referral_type,
+                             const std::string& home_area);
+struct ReferralCreateArgs {
+  std::string referral_type;
+  std::string subject_id;
+  std::vector<std::string> records;  // "rec_..." or "rec_...@VERSION"
+  std::string event_date;            // YYYY-MM-DD
+  std::string note;
+  std::string recipient_agency;  // for types addressed to a named agency
+  std::string idempotency_key;   // empty: a new one, printed on stderr
+};
+absl::Status ReferralCreate(Session& session, const ReferralCreateArgs& args);
+absl::Status ReferralMove(Session& session, const std::string& referral_id,
+                          const std::string& state, const std::string& reason);
+absl::Status ReferralGet(Session& session, const std::string& referral_id);
+absl::Status ReferralList(Session& session, const std::string& subject_id, bool open_only,
+                          bool overdue_only);
+absl::Status ReferralRelease(Session& session, const std::string& subject_id,
+                             const std::string& release_date);
+// `from` and `until` are dates (YYYY-MM-DD, midnight UTC) or RFC 3339 times; `until` empty:
+// now. With `csv_file`, also writes the report there as CSV ("-": standard output instead of
+// the table).
+struct ReportReferralsArgs {
+  std::string from;
+  std::string until;
+  std::string referral_type;
+  bool by_receiving_agency = false;
+  std::string csv_file;
+};
+absl::Status ReportReferrals(Session& session, const ReportReferralsArgs& args);
+
 }  // namespace throughcare::client
 
 #endif  // THROUGHCARE_CLIENT_COMMANDS_H_

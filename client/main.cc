@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "client/bench.h"
 #include "client/commands.h"
@@ -328,9 +329,10 @@ int Run(int argc, char** argv) {
   q->add_option("--decision", query.decision, "allow or deny")
       ->type_name("DECISION")
       ->check(CLI::IsMember({"allow", "deny"}));
-  q->add_option("--from", query.from, "RFC 3339 time, inclusive, e.g. 2024-05-01T00:00:00Z")
+  q->add_option("--from", query.from,
+                "RFC 3339 time or date (midnight UTC), inclusive, e.g. 2024-05-01T09:00:00Z")
       ->type_name("TIME");
-  q->add_option("--until", query.until, "RFC 3339 time, exclusive")->type_name("TIME");
+  q->add_option("--until", query.until, "RFC 3339 time or date, exclusive")->type_name("TIME");
   q->add_option("--limit", query.limit, "entries per page, 1-1000 (default 100)")
       ->type_name("N")
       ->check(CLI::Range(1, 1000));
@@ -719,6 +721,154 @@ int Run(int argc, char** argv) {
   mstatus->add_option("MESSAGE_ID", message_id, "the message id Send returned")->required();
   mstatus->footer(Footer("throughcare message status msg_5k2q..."));
   mstatus->callback([&] { action = [&](Session& s) { return MessageStatus(s, message_id); }; });
+
+  // referral
+  CLI::App* referral = app.add_subcommand(
+      "referral", "Hand a person to another agency's team and track the handoff");
+  referral->require_subcommand(1);
+  referral->footer(Footer("throughcare --purpose direct_care referral list --overdue",
+                          "States: " + absl::StrJoin(ReferralStateNames(), ", ") + "."));
+  std::string referral_type;
+  std::string referral_area;
+  CLI::App* rresolve = referral->add_subcommand(
+      "resolve", "Who receives a referral of a type for a person's home area");
+  rresolve->add_option("--type", referral_type, "referral type, e.g. drug_treatment_on_release")
+      ->type_name("TYPE")
+      ->required();
+  rresolve->add_option("--area", referral_area, "GSS code of the home area, e.g. E06000018")
+      ->type_name("CODE")
+      ->required();
+  rresolve->footer(Footer("throughcare --purpose direct_care referral resolve --type "
+                          "drug_treatment_on_release --area E99999001"));
+  rresolve->callback(
+      [&] { action = [&](Session& s) { return ReferralResolve(s, referral_type, referral_area); }; });
+
+  ReferralCreateArgs referral_args;
+  CLI::App* rcreate = referral->add_subcommand(
+      "create", "Refer a person to the team for their home area, with records");
+  rcreate->add_option("--type", referral_args.referral_type, "referral type (see the directory)")
+      ->type_name("TYPE")
+      ->required();
+  rcreate->add_option("--subject", referral_args.subject_id, "subject id of the person")
+      ->type_name("ID")
+      ->required();
+  rcreate->add_option("--record", referral_args.records,
+                      "a record your agency owns to send with it, RECORD_ID or RECORD_ID@VERSION "
+                      "(repeatable; at least one)")
+      ->type_name("REF")
+      ->required();
+  rcreate->add_option("--event-date", referral_args.event_date,
+                      "release (or other event) date the deadlines run from, YYYY-MM-DD")
+      ->type_name("DATE");
+  rcreate->add_option("--note", referral_args.note, "for the receiving practitioner")
+      ->type_name("TEXT");
+  rcreate->add_option("--to", referral_args.recipient_agency,
+                      "receiving agency, only for types addressed to a named agency")
+      ->type_name("AGENCY");
+  rcreate->add_option("--idempotency-key", referral_args.idempotency_key,
+                      "idempotency key (default: a new one, printed); a retry with the same key "
+                      "returns the original referral")
+      ->type_name("KEY");
+  rcreate->footer(Footer(
+      "throughcare --purpose direct_care referral create --type drug_treatment_on_release \\\n"
+      "      --subject sub_3f9a0c1d2e --record rec_8d1e... --event-date 2026-12-03 \\\n"
+      "      --note 'Methadone 60 ml daily'",
+      "The person's consent must let the recipient have the records, or nothing is sent.\n"
+      "Deadlines (e.g. acknowledged within 2 working days, accepted before release) are shown\n"
+      "with the referral and escalated to both sides and a team manager when missed."));
+  rcreate->callback([&] { action = [&](Session& s) { return ReferralCreate(s, referral_args); }; });
+
+  std::string referral_id;
+  std::string to_state;
+  std::string move_reason;
+  CLI::App* rmove = referral->add_subcommand(
+      "move", "Move a referral to a new state; the other side is told");
+  rmove->add_option("REFERRAL_ID", referral_id, "the referral")->required();
+  rmove->add_option("STATE", to_state, "the new state")
+      ->required()
+      ->check(CLI::IsMember(ReferralStateNames()));
+  rmove->add_option("--reason", move_reason,
+                    "why, or the outcome (required for declined, withdrawn, lost_contact, closed)")
+      ->type_name("TEXT");
+  rmove->footer(Footer(
+      "throughcare --purpose direct_care referral move ref_4k... declined --reason 'out of area'",
+      "The receiving team moves it to received, accepted or declined, then appointment_booked,\n"
+      "first_contact (or did_not_attend), assessed, engaged, closed or lost_contact; the\n"
+      "referrer may withdraw it. Accepting gives the team a relationship with the person\n"
+      "until the referral ends."));
+  rmove->callback([&] {
+    action = [&](Session& s) { return ReferralMove(s, referral_id, to_state, move_reason); };
+  });
+
+  CLI::App* refget = referral->add_subcommand(
+      "get", "Show a referral with its deadlines and history");
+  refget->add_option("REFERRAL_ID", referral_id, "the referral")->required();
+  refget->footer(Footer("throughcare --purpose direct_care referral get ref_4k..."));
+  refget->callback([&] { action = [&](Session& s) { return ReferralGet(s, referral_id); }; });
+
+  std::string referral_subject;
+  bool open_only = false;
+  bool overdue_only = false;
+  CLI::App* rlist3 = referral->add_subcommand(
+      "list", "Your agency's referrals, sent and received, newest first");
+  rlist3->add_option("--subject", referral_subject, "only about this person")->type_name("ID");
+  rlist3->add_flag("--open", open_only, "only those not yet ended");
+  rlist3->add_flag("--overdue", overdue_only, "only those with a deadline missed");
+  rlist3->footer(Footer("throughcare --purpose direct_care referral list --open --overdue"));
+  rlist3->callback([&] {
+    action = [&](Session& s) {
+      return ReferralList(s, referral_subject, open_only, overdue_only);
+    };
+  });
+
+  std::string release_date;
+  CLI::App* rrelease = referral->add_subcommand(
+      "release", "Record a release; unaccepted release referrals escalate at once");
+  rrelease->add_option("--subject", referral_subject, "subject id of the person")
+      ->type_name("ID")
+      ->required();
+  rrelease->add_option("--date", release_date, "release date, YYYY-MM-DD")
+      ->type_name("DATE")
+      ->required();
+  rrelease->footer(Footer(
+      "throughcare --purpose offender_management referral release --subject sub_3f9a... "
+      "--date 2026-12-03",
+      "Decided as writing the person's custody record (prison reception). Storing a\n"
+      "release_notification record does the same. Release-relative deadlines (first contact\n"
+      "within 5 days of release) run from this date."));
+  rrelease->callback([&] {
+    action = [&](Session& s) { return ReferralRelease(s, referral_subject, release_date); };
+  });
+
+  // report
+  CLI::App* report = app.add_subcommand("report", "Performance reports (counts only)");
+  report->require_subcommand(1);
+  ReportReferralsArgs report_args;
+  CLI::App* rreferrals = report->add_subcommand(
+      "referrals", "The referral funnel: referred, received, accepted, first contact, assessed, "
+                   "engaged, with attrition and times");
+  rreferrals->add_option("--from", report_args.from,
+                         "referrals made from this date (YYYY-MM-DD) or RFC 3339 time")
+      ->type_name("DATE")
+      ->required();
+  rreferrals->add_option("--until", report_args.until, "until this date or time, exclusive "
+                                                       "(default: now)")
+      ->type_name("DATE");
+  rreferrals->add_option("--type", report_args.referral_type, "only one referral type")
+      ->type_name("TYPE");
+  rreferrals->add_flag("--by-agency", report_args.by_receiving_agency,
+                       "one row per receiving agency instead of per home area");
+  rreferrals->add_option("--csv", report_args.csv_file,
+                         "also write the report as CSV to FILE ('-': CSV on stdout instead)")
+      ->type_name("FILE");
+  rreferrals->footer(Footer(
+      "throughcare --dev-dir ./dev --agency cjit-east --user mgr-1 --role team_manager \\\n"
+      "      report referrals --from 2026-11-01 --until 2026-12-01 --csv funnel.csv",
+      "Attrition at a stage is the percentage of those reaching the previous stage that did\n"
+      "not reach it; times are hours from the referral. --purpose defaults to\n"
+      "performance_reporting."));
+  rreferrals->callback(
+      [&] { action = [&](Session& s) { return ReportReferrals(s, report_args); }; });
 
   // policy
   CLI::App* policy = app.add_subcommand("policy", "Operate the broker's access policy");

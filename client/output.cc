@@ -9,6 +9,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
@@ -546,8 +547,7 @@ std::string RenderDelivery(const v1::Delivery& d) {
       break;
     case v1::MESSAGE_KIND_REFERRAL_UPDATE:
       absl::StrAppend(&out, "referral update: ", d.referral_update().referral_id(), " is now ",
-                      absl::AsciiStrToLower(absl::StripPrefix(
-                          v1::ReferralState_Name(d.referral_update().state()), "REFERRAL_STATE_")),
+                      ReferralStateName(d.referral_update().state()),
                       d.referral_update().reason().empty() ? "" : ": ",
                       d.referral_update().reason(), "\n");
       break;
@@ -586,6 +586,132 @@ std::string RenderMessageStatus(const v1::MessageStatus& status) {
   }
   fields.AddRow({"records", OrDash(absl::StrJoin(records, ", "))});
   return absl::StrCat(fields.Render(), "recipients:\n", RenderRecipients(status.recipients()));
+}
+
+std::string ReferralStateName(v1::ReferralState state) {
+  return absl::AsciiStrToLower(absl::StripPrefix(v1::ReferralState_Name(state), "REFERRAL_STATE_"));
+}
+
+std::string RenderRecipient(const v1::ResolveRecipientResponse& recipient) {
+  Table fields;
+  fields.AddRow({"agency_id", recipient.agency_id()});
+  fields.AddRow({"agency_name", OrDash(recipient.agency_name())});
+  fields.AddRow({"contact", OrDash(recipient.contact())});
+  return fields.Render();
+}
+
+std::string RenderReferral(const v1::Referral& r) {
+  Table fields;
+  fields.AddRow({"referral_id", r.referral_id()});
+  fields.AddRow({"type", r.referral_type()});
+  fields.AddRow({"state", absl::StrCat(ReferralStateName(r.state()), r.overdue() ? " (OVERDUE)" : "")});
+  fields.AddRow({"reason", OrDash(r.reason())});
+  fields.AddRow({"subject_id", r.subject_id()});
+  fields.AddRow({"home_area", OrDash(r.home_area())});
+  fields.AddRow({"from", absl::StrCat(r.referring_agency(), " (", r.referring_user(), ")")});
+  fields.AddRow({"to", absl::StrCat(r.receiving_agency(), ": ", r.contact())});
+  fields.AddRow({"event_date", OrDash(r.event_date())});
+  fields.AddRow({"note", OrDash(r.note())});
+  std::vector<std::string> records;
+  for (const v1::RecordReference& ref : r.records()) {
+    records.push_back(absl::StrCat(ref.record_id(), "@", ref.version()));
+  }
+  fields.AddRow({"records", OrDash(absl::StrJoin(records, ", "))});
+  fields.AddRow({"message_id", OrDash(r.message_id())});
+  fields.AddRow({"created_at", FormatTimestamp(r.created_at())});
+  fields.AddRow({"updated_at", FormatTimestamp(r.updated_at())});
+  std::string out = fields.Render();
+  if (!r.deadlines().empty()) {
+    Table deadlines(2);
+    deadlines.AddRow({"DEADLINE", "REACH", "DUE", "MET", "ESCALATED", "SUPERVISOR"});
+    for (const v1::ReferralDeadline& d : r.deadlines()) {
+      deadlines.AddRow({d.name(), ReferralStateName(d.reach()), FormatTimestamp(d.due_at()),
+                        FormatTimestamp(d.met_at()), FormatTimestamp(d.escalated_at()),
+                        OrDash(d.supervisor_role())});
+    }
+    absl::StrAppend(&out, "deadlines:\n", deadlines.Render());
+  }
+  Table history(2);
+  history.AddRow({"AT", "FROM", "TO", "BY", "REASON"});
+  for (const v1::ReferralTransition& t : r.history()) {
+    history.AddRow({FormatTimestamp(t.at()), ReferralStateName(t.from()), ReferralStateName(t.to()),
+                    absl::StrCat(t.agency_id(), " (", t.user_id(), ")"), OrDash(t.reason())});
+  }
+  absl::StrAppend(&out, "history:\n", history.Render());
+  return out;
+}
+
+std::string RenderReferralList(const google::protobuf::RepeatedPtrField<v1::Referral>& referrals) {
+  if (referrals.empty()) return "";
+  Table table;
+  table.AddRow({"REFERRAL_ID", "TYPE", "STATE", "OVERDUE", "SUBJECT", "FROM", "TO", "EVENT_DATE",
+                "CREATED"});
+  for (const v1::Referral& r : referrals) {
+    table.AddRow({r.referral_id(), r.referral_type(), ReferralStateName(r.state()),
+                  r.overdue() ? "yes" : "no", r.subject_id(), r.referring_agency(),
+                  r.receiving_agency(), OrDash(r.event_date()), FormatTimestamp(r.created_at())});
+  }
+  return table.Render();
+}
+
+namespace {
+
+// One decimal place: counts of people do not need more.
+std::string Figure(double value) { return absl::StrFormat("%.1f", value); }
+
+// A CSV field: quoted when it holds a comma, a quote or a line break (RFC 4180).
+std::string CsvField(absl::string_view value) {
+  if (value.find_first_of(",\"\r\n") == absl::string_view::npos) return std::string(value);
+  return absl::StrCat("\"", absl::StrReplaceAll(value, {{"\"", "\"\""}}), "\"");
+}
+
+}  // namespace
+
+std::string RenderReferralReport(const v1::ReferralReport& report) {
+  if (report.rows().empty()) return "no referrals were made in the period\n";
+  std::string out;
+  for (const v1::FunnelRow& row : report.rows()) {
+    absl::StrAppend(&out, out.empty() ? "" : "\n", row.referral_type(), "  ", row.group(), "\n");
+    Table table(2);
+    table.AddRow({"STAGE", "COUNT", "ATTRITION_%", "MEDIAN_H", "P90_H"});
+    for (const v1::FunnelStage& st : row.stages()) {
+      table.AddRow({st.stage(), absl::StrCat(st.count()), Figure(st.attrition_percent()),
+                    Figure(st.median_hours()), Figure(st.p90_hours())});
+    }
+    absl::StrAppend(&out, table.Render(), "  overdue ", row.overdue(), "  declined ",
+                    row.declined(), "  withdrawn ", row.withdrawn(), "  lost contact ",
+                    row.lost_contact(), "\n");
+  }
+  return out;
+}
+
+std::string ReferralReportCsv(const v1::ReferralReport& report) {
+  std::vector<std::string> header = {"referral_type", "group"};
+  if (!report.rows().empty()) {
+    for (const v1::FunnelStage& st : report.rows(0).stages()) {
+      for (const char* suffix : {"", "_attrition_percent", "_median_hours", "_p90_hours"}) {
+        header.push_back(absl::StrCat(st.stage(), suffix));
+      }
+    }
+  }
+  for (const char* column : {"overdue", "declined", "withdrawn", "lost_contact"}) {
+    header.push_back(column);
+  }
+  std::string out = absl::StrCat(absl::StrJoin(header, ","), "\r\n");
+  for (const v1::FunnelRow& row : report.rows()) {
+    std::vector<std::string> cells = {CsvField(row.referral_type()), CsvField(row.group())};
+    for (const v1::FunnelStage& st : row.stages()) {
+      cells.push_back(absl::StrCat(st.count()));
+      cells.push_back(Figure(st.attrition_percent()));
+      cells.push_back(Figure(st.median_hours()));
+      cells.push_back(Figure(st.p90_hours()));
+    }
+    for (int64_t n : {row.overdue(), row.declined(), row.withdrawn(), row.lost_contact()}) {
+      cells.push_back(absl::StrCat(n));
+    }
+    absl::StrAppend(&out, absl::StrJoin(cells, ","), "\r\n");
+  }
+  return out;
 }
 
 }  // namespace throughcare::client

@@ -17,6 +17,7 @@
 #include "throughcare/v1/consent.pb.h"
 #include "throughcare/v1/messaging.pb.h"
 #include "throughcare/v1/records.pb.h"
+#include "throughcare/v1/referrals.pb.h"
 #include "throughcare/v1/subjects.pb.h"
 
 namespace throughcare::client {
@@ -93,6 +94,21 @@ std::string RenderSendResponse(const v1::SendResponse& response);
 std::string RenderDelivery(const v1::Delivery& delivery);
 std::string RenderAckResponse(const v1::AckResponse& response);
 std::string RenderMessageStatus(const v1::MessageStatus& status);
+
+// Referrals: "sent", "received", "accepted", "appointment_booked", ... (the API's names).
+std::string ReferralStateName(v1::ReferralState state);
+std::string RenderRecipient(const v1::ResolveRecipientResponse& recipient);
+// The referral's fields, then its deadlines (due, met, escalated) and its history.
+std::string RenderReferral(const v1::Referral& referral);
+// One line per referral with a header line; "" when there are none.
+std::string RenderReferralList(const google::protobuf::RepeatedPtrField<v1::Referral>& referrals);
+// Per referral type and group: a table of the funnel's stages (count, attrition, median and
+// 90th percentile hours), then the overdue, declined, withdrawn and lost counts.
+std::string RenderReferralReport(const v1::ReferralReport& report);
+// The report as CSV (RFC 4180), one line per type and group: referral_type, group, then for
+// each stage <stage>, <stage>_attrition_percent, <stage>_median_hours, <stage>_p90_hours, then
+// overdue, declined, withdrawn, lost_contact.
+std::string ReferralReportCsv(const v1::ReferralReport& report);
 
 }  // namespace throughcare::client
 

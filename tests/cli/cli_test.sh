@@ -2,8 +2,8 @@
 # End to end with real processes: the `throughcare` CLI against a real `throughcared --dev`.
 # Exit codes (2 usage or a missing setting, 1 the broker refused, 3 verification, 4
 # unreachable), where settings come from (flag > environment > profile), --json output, minted
-# tokens, the consent, relationship, check, review and policy commands, and `audit verify` (with
-# --expect-head) on logs changed on disk with sqlite3.
+# tokens, the consent, relationship, check, review, policy, message, referral and report
+# commands, and `audit verify` (with --expect-head) on logs changed on disk with sqlite3.
 #   tests/cli/cli_test.sh THROUGHCARED THROUGHCARE
 set -uo pipefail
 daemon=$1 cli=$2
@@ -375,6 +375,53 @@ expect "only the sender's agency tracks a message" 1 "NOT_FOUND"
 run carat message receive --ack
 expect "the sender's mailbox holds the report of the withheld recipient" 0 \
   "report: message msg_[a-z2-7]+ to cjit-east is withheld"
+
+echo "== referrals"
+manager() { as cjit-east manager-1 team_manager performance_reporting "$@"; }
+run carat referral resolve --type drug_treatment_on_release --area E99999001
+expect "referral resolve names the CJIT's single point of contact" 0 \
+  "^contact +East Area CJIT single point of contact"
+run carat referral resolve --type drug_treatment_on_release --area E99999005
+expect "an uncovered home area is NOT_FOUND (exit 1)" 1 "NOT_FOUND: .*E99999005"
+must carat --json record put --subject "$subject" --type drug_interventions_record \
+  --data-class drugs --body "$dir"
+dir_record=$(field .record_id)
+release=$(date -u -d '+10 days' +%F)
+run carat --json referral create --type drug_treatment_on_release --subject "$subject" \
+  --record "$dir_record" --event-date "$release" --note "Release planned" \
+  --idempotency-key cli-ref-1
+expect_json "referral create --json: sent to the CJIT for the home area, with deadlines" \
+  '.state == "REFERRAL_STATE_SENT" and .receiving_agency == "cjit-east"
+   and (.deadlines | length) == 3'
+referral=$(field .referral_id)
+run cjit referral move "$referral" engaged
+expect "an illegal move is refused naming the current state (exit 1)" 1 \
+  "FAILED_PRECONDITION: referral is sent"
+run cjit referral move "$referral" flying
+expect "an unknown state is bad usage (exit 2)" 2 "flying"
+run cjit referral move "$referral" accepted
+expect "referral move: the CJIT accepts" 0 "^state +accepted"
+run cjit referral list --open
+expect "referral list: the CJIT's open referral" 0 "^$referral +drug_treatment_on_release +accepted +no "
+run carat referral get "$referral"
+expect "referral get shows the history" 0 "sent +accepted +cjit-east"
+run reception referral release --subject "$subject" --date "$(date -u +%F)"
+expect "referral release: an accepted referral is not escalated" 0 "no referral escalated"
+run cjit referral move "$referral" lost_contact
+expect "a final state needs a reason (exit 1)" 1 "reason: required"
+must cjit referral move "$referral" appointment_booked --reason "Tuesday 10:00 at the hub"
+must cjit referral move "$referral" first_contact
+run manager report referrals --from "$(date -u +%F)" --until "$(date -u -d '+1 day' +%F)" \
+  --csv "$work/funnel.csv"
+expect "report referrals prints the funnel" 0 "^  first_contact +1 +0.0 "
+if grep -qE "^drug_treatment_on_release,E99999001,1,0.0,.*,1,0.0,[0-9.]+,[0-9.]+,0,100.0," \
+  "$work/funnel.csv"; then
+  ok "report referrals --csv writes one row per type and area"
+else
+  bad "report referrals --csv writes one row per type and area" "$(cat "$work/funnel.csv")"
+fi
+run carat report referrals --from "$(date -u +%F)"
+expect "a practitioner gets no performance report (exit 1)" 1 "PERMISSION_DENIED"
 
 stop
 mkdir "$work/snapshot"
