@@ -8,8 +8,13 @@
 # their agency has a relationship with them (otherwise the broker answers NOT_FOUND), and health,
 # drugs and mental health data leave the agency that owns them only under the person's consent.
 #
-# Safe to run again: the person, relationships, the health summary and the consent are looked up
-# first and only created when missing.
+# Then the handoff the broker exists for: the prison's CARAT drug team refers the person, with the
+# drug interventions record and their consent, to the community drug team (CJIT) for their home
+# area before release; the CJIT accepts, the release is recorded, first contact is made, and the
+# CJIT's manager reads the attrition funnel.
+#
+# Safe to run again: the person, relationships, records, consents and the referral are looked up
+# first and only created (or moved on) when missing.
 set -euo pipefail
 dev_dir="${1:?usage: deploy/demo.sh DEV_DIR [HOST:PORT]}"
 server="${2:-}"
@@ -28,6 +33,9 @@ nurse() { as hmp-northgate-healthcare nurse-1 prison_healthcare direct_care "$@"
 om() { as probation-east om-1 offender_manager offender_management "$@"; }
 housing() { as housing-east housing-officer-1 housing_officer resettlement "$@"; }
 auditor() { as ig-office auditor-1 auditor audit "$@"; }
+carat() { as hmp-northgate carat-worker-1 carat_worker direct_care "$@"; }
+cjit() { as cjit-east cjit-worker-1 cjit_worker direct_care "$@"; }
+cjit_manager() { as cjit-east cjit-manager-1 team_manager performance_reporting "$@"; }
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 show() { printf '$ throughcare %s\n' "$*"; }
 
@@ -115,7 +123,103 @@ fi
 show "check --subject $subject --record $record"
 housing check --subject "$subject" --record "$record"
 
-step "5. An auditor lists the accesses to this person with their bases and verifies the log"
+# The handoff: release is planned for tomorrow (the broker escalates a referral not accepted by
+# the start of the release day, so a release today would already be late).
+today=$(date -u +%F)
+release=$(date -u -d tomorrow +%F)
+# referral_state: the state of the demo referral, without the REFERRAL_STATE_ prefix.
+referral_state() {
+  carat --json referral get "$referral" | jq -r '.state | sub("REFERRAL_STATE_"; "") | ascii_downcase'
+}
+
+step "5. The prison's CARAT drug team assesses the person: the DIR and consent for the CJIT"
+dir=$(carat --json record list "$subject" 2>/dev/null | jq -r '[.records[]? |
+  select(.record_type == "drug_interventions_record" and .owner_agency == "hmp-northgate")]
+  | first | .record_id // empty')
+if [ -n "$dir" ]; then
+  echo "the drug interventions record is already stored as $dir"
+else
+  show "record put --subject $subject --type drug_interventions_record --data-class drugs --body '{...}'"
+  dir=$(carat --json record put --subject "$subject" --type drug_interventions_record \
+    --data-class drugs --body "{\"assessment_date\": \"$today\", \"substances\": [\"heroin\"],
+      \"notes\": \"On methadone 60 ml daily; wants to continue treatment after release.\"}" |
+    jq -er .record_id)
+  echo "stored record $dir"
+fi
+drugs_consent=$(carat --json consent list "$subject" 2>/dev/null | jq -r '[.consents[]? |
+  select(.state == "ACTIVE" and (.data_classes | index("drugs"))
+         and (.recipient_agencies | index("cjit-east")))] | first | .consent_id // empty')
+if [ -n "$drugs_consent" ]; then
+  echo "the person's consent to the CJIT is already recorded as $drugs_consent"
+else
+  show "consent record --subject $subject --data-class drugs --recipient-agency cjit-east" \
+    "--consent-purpose direct_care --until 90d --evidence signed-form" \
+    "--evidence-reference 'CARAT file, DIR consent section'"
+  carat consent record --subject "$subject" --data-class drugs --recipient-agency cjit-east \
+    --consent-purpose direct_care --until 90d --evidence signed-form \
+    --evidence-reference "CARAT file, DIR consent section"
+fi
+
+step "6. Before release, CARAT refers the person to the CJIT for their home area"
+# The person's home area (E99999001), not the prison's location, decides who receives it.
+show "referral resolve --type drug_treatment_on_release --area E99999001"
+carat referral resolve --type drug_treatment_on_release --area E99999001
+referral=$(carat --json referral list --subject "$subject" 2>/dev/null | jq -r '[.referrals[]? |
+  select(.referral_type == "drug_treatment_on_release" and .referring_agency == "hmp-northgate")]
+  | first | .referral_id // empty')
+if [ -n "$referral" ]; then
+  echo "the person was already referred: $referral"
+else
+  show "referral create --type drug_treatment_on_release --subject $subject --record $dir" \
+    "--event-date $release --note '...'"
+  referral=$(carat --json referral create --type drug_treatment_on_release --subject "$subject" \
+    --record "$dir" --event-date "$release" \
+    --note "Release planned for $release; methadone 60 ml daily, last dose on the day." |
+    jq -er .referral_id)
+  echo "referral $referral sent to the CJIT's single point of contact"
+fi
+
+step "7. The CJIT's single point of contact picks the referral up and accepts it"
+if [ "$(referral_state)" = sent ]; then
+  show "message receive --ack"
+  cjit message receive --ack
+  show "referral move $referral received"
+  cjit referral move "$referral" received >/dev/null
+  show "referral move $referral accepted"
+  cjit referral move "$referral" accepted
+else
+  echo "already $(referral_state)"
+fi
+# Accepting gave the CJIT a relationship with the person for the life of the referral.
+show "subject get $subject"
+cjit subject get "$subject"
+
+step "8. Reception records the release; the CJIT books and makes first contact"
+if [ "$(referral_state)" = accepted ]; then
+  # Storing a release notification is a release event: release-relative deadlines (first
+  # contact within 5 days) run from it, and an unaccepted referral would be escalated at once.
+  show "record put --subject $subject --type release_notification --data-class custody --body '{...}'"
+  reception record put --subject "$subject" --type release_notification --data-class custody \
+    --body "{\"release_date\": \"$release\", \"release_type\": \"licence\",
+             \"releasing_establishment\": \"HMP Northgate (demo)\", \"release_area\": \"E99999001\"}"
+  show "referral move $referral appointment_booked --reason '...'"
+  cjit referral move "$referral" appointment_booked \
+    --reason "Release day, 14:00, East Area treatment hub" >/dev/null
+  show "referral move $referral first_contact"
+  cjit referral move "$referral" first_contact >/dev/null
+else
+  echo "already $(referral_state)"
+fi
+show "referral get $referral"
+carat referral get "$referral"
+
+step "9. The CJIT's team manager reads the attrition funnel"
+# Referrals made in the last 30 days, by receiving agency (the default groups by home area).
+month_ago=$(date -u -d '-30 days' +%F)
+show "report referrals --from $month_ago --by-agency"
+cjit_manager report referrals --from "$month_ago" --by-agency
+
+step "10. An auditor lists the accesses to this person with their bases and verifies the log"
 show "audit query --subject $subject --all"
 auditor audit query --subject "$subject" --all
 show "audit verify"

@@ -265,6 +265,8 @@ absl::StatusOr<SendResult> MessagingService::SendInTx(WriteTx& tx, const policy:
                                                         now, entry, not_found)
                                      .status()));
     size += static_cast<int64_t>(r->sealed_body.size());
+    // The message carries the version decided on, not whatever is latest when it is delivered.
+    refs[i].version = r->header.version;
     stored.push_back(*std::move(r));
   }
   if (size > limits_.max_message_bytes) {

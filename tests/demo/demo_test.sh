@@ -50,6 +50,13 @@ check "the auditor sees the consent as the basis of the offender manager's read"
   "probation-east/om-1 \(offender_manager\) +record.read .* allow +OK +consent con_[a-z0-9]+ v[0-9]+ " \
   "$out"
 check "the auditor sees the refusal" grep -qE "record.read .* deny +PERMISSION_DENIED" "$out"
+check "CARAT's referral is routed to the CJIT for the home area" \
+  grep -qE "^contact +East Area CJIT single point of contact$" "$out"
+check "the CJIT received the referral with the DIR" grep -q "wants to continue treatment" "$out"
+check "the CJIT accepted, met the deadline before release, and made first contact" grep -qE \
+  "^  accepted_before_release +accepted +[0-9TZ:-]+ +[0-9TZ:-]+ +- +team_manager$" "$out"
+check "the history ends at first contact" grep -qE "^  [0-9TZ:-]+ +appointment_booked +first_contact +cjit-east" "$out"
+check "the funnel counts the referral to first contact" grep -qE "^  first_contact +1 +0.0 " "$out"
 check "the audit log verified" grep -q "audit log verified" "$out"
 check "the head is printed to keep" grep -qE "^head [0-9]+:[0-9a-f]{64}$" "$out"
 
@@ -59,6 +66,8 @@ check "a second run starts no relationship" \
   bash -c "! grep -q '^\$ throughcare relationship start' '$work/demo2.out'"
 check "a second run records no second consent" \
   bash -c "! grep -q '^\$ throughcare consent record' '$work/demo2.out'"
+check "a second run makes no second referral" \
+  bash -c "! grep -q '^\$ throughcare referral create' '$work/demo2.out'"
 check "a second run still reads by consent" grep -qE \
   "allow +OK +consent con_[a-z0-9]+ v[0-9]+ " "$work/demo2.out"
 

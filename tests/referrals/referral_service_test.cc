@@ -222,6 +222,21 @@ TEST_F(ReferralServiceTest, RoutesByHomeAreaAndCarriesTheRecords) {
   EXPECT_EQ(r.deadlines[1].due_at, absl::FromCivil(absl::CivilDay(2026, 12, 3), utc));
   EXPECT_EQ(r.deadlines[2].due_at, absl::FromCivil(absl::CivilDay(2026, 12, 9), utc));
 
+  // The referral carries the version it was made with, even when the DIR is revised before
+  // the CJIT picks it up.
+  ASSERT_THAT(r.records, SizeIs(1));
+  EXPECT_EQ(r.records[0].version, 1);
+  records::PutRecordParams revised;
+  revised.subject_id = subject_;
+  revised.record_id = record_;
+  revised.expected_version = 1;
+  revised.record_type = "drug_interventions_record";
+  revised.data_class = "drugs";
+  revised.body = "revised DIR";
+  ASSERT_THAT((Wait<RecordHeader>([&](auto reply) {
+                records_->Put(kCarat, revised, std::move(reply));
+              })),
+              IsOk());
   std::vector<messaging::Delivered> got = Mailbox(kCjit);
   ASSERT_THAT(got, SizeIs(1));
   EXPECT_EQ(got[0].message.correlation_id, r.referral_id);
