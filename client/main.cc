@@ -740,8 +740,9 @@ int Run(int argc, char** argv) {
       ->required();
   rresolve->footer(Footer("throughcare --purpose direct_care referral resolve --type "
                           "drug_treatment_on_release --area E99999001"));
-  rresolve->callback(
-      [&] { action = [&](Session& s) { return ReferralResolve(s, referral_type, referral_area); }; });
+  rresolve->callback([&] {
+    action = [&](Session& s) { return ReferralResolve(s, referral_type, referral_area); };
+  });
 
   ReferralCreateArgs referral_args;
   CLI::App* rcreate = referral->add_subcommand(

@@ -604,7 +604,8 @@ std::string RenderReferral(const v1::Referral& r) {
   Table fields;
   fields.AddRow({"referral_id", r.referral_id()});
   fields.AddRow({"type", r.referral_type()});
-  fields.AddRow({"state", absl::StrCat(ReferralStateName(r.state()), r.overdue() ? " (OVERDUE)" : "")});
+  fields.AddRow(
+      {"state", absl::StrCat(ReferralStateName(r.state()), r.overdue() ? " (OVERDUE)" : "")});
   fields.AddRow({"reason", OrDash(r.reason())});
   fields.AddRow({"subject_id", r.subject_id()});
   fields.AddRow({"home_area", OrDash(r.home_area())});

@@ -401,6 +401,21 @@ absl::Status MessagingService::AuditSystem(WriteTx& tx, const policy::Policy& po
   return audit_log_.Append(tx, std::move(e));
 }
 
+absl::StatusOr<int> MessagingService::Recall(WriteTx& tx, const policy::Policy& policy,
+                                             const CallContext& ctx, absl::string_view message_id,
+                                             std::string reason) const {
+  ASSIGN_OR_RETURN(Message message, tx.GetMessage(message_id));
+  ASSIGN_OR_RETURN(std::vector<Delivery> deliveries, tx.ListDeliveries(message_id));
+  int recalled = 0;
+  std::vector<std::string> signal;  // the sender's report is read when it next looks
+  for (Delivery& d : deliveries) {
+    if (d.state != DeliveryState::kPending) continue;
+    RETURN_IF_ERROR(End(tx, policy, message, d, DeliveryState::kWithheld, reason, &ctx, signal));
+    ++recalled;
+  }
+  return recalled;
+}
+
 absl::Status MessagingService::End(WriteTx& tx, const policy::Policy& policy, Message& message,
                                    Delivery& d, DeliveryState state, std::string reason,
                                    const CallContext* by, std::vector<std::string>& signal) const {

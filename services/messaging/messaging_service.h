@@ -164,10 +164,15 @@ class MessagingService {
   // are filled here) into `recipient`'s mailbox.
   absl::Status Enqueue(WriteTx& tx, Message notice, const std::string& recipient,
                        absl::Time now) const;
+  // Withholds the message's deliveries that wait in a mailbox (not leased now), e.g. a referral
+  // withdrawn before the receiving team picked it up: no more data leaves. Audited as
+  // "message.withhold" by `ctx` and reported to the sender. Returns how many it withheld.
+  absl::StatusOr<int> Recall(WriteTx& tx, const policy::Policy& policy, const CallContext& ctx,
+                             absl::string_view message_id, std::string reason) const;
 
  private:
-  // A final state for an open delivery (expired or dead-lettered), audited, reported to the
-  // sender of a records message.
+  // A final state for an open delivery (withheld, expired or dead-lettered), audited, reported
+  // to the sender of a records message.
   absl::Status End(WriteTx& tx, const policy::Policy& policy, Message& message, Delivery& delivery,
                    DeliveryState state, std::string reason, const CallContext* by,
                    std::vector<std::string>& signal) const;

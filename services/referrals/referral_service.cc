@@ -300,6 +300,13 @@ void ReferralService::Transition(const CallContext& ctx, std::string referral_id
           // Ended already by its agency: nothing more to do.
           if (!ended.ok() && !absl::IsFailedPrecondition(ended)) return ended;
         }
+        if (to == ReferralState::kWithdrawn) {
+          // Not yet picked up: the records stay where they are.
+          RETURN_IF_ERROR(messaging_
+                              .Recall(tx, *policy, ctx, r.message_id,
+                                      absl::StrCat("referral ", r.referral_id, " was withdrawn"))
+                              .status());
+        }
         r.history.push_back(ReferralTransition{from, to, ctx.principal.agency_id,
                                                ctx.principal.user_id, reason, now});
         r.updated_at = now;

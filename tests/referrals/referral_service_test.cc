@@ -150,7 +150,8 @@ class ReferralServiceTest : public ::testing::Test {
   }
 
   absl::StatusOr<Referral> Create(const CallContext& ctx, CreateParams p) {
-    return Wait<Referral>([&](auto reply) { service_->Create(ctx, std::move(p), std::move(reply)); });
+    return Wait<Referral>(
+        [&](auto reply) { service_->Create(ctx, std::move(p), std::move(reply)); });
   }
   absl::StatusOr<Referral> Move(const CallContext& ctx, const std::string& id, ReferralState to,
                                 std::string reason = "") {
@@ -452,6 +453,22 @@ TEST_F(ReferralServiceTest, DeclinesAndWithdrawalsAreReportedToTheOtherSide) {
   ASSERT_THAT(got, SizeIs(1));
   EXPECT_EQ(got[0].message.notice_referral_state, ReferralState::kWithdrawn);
   EXPECT_EQ(got[0].message.notice_reason, "sentence extended; not released");
+
+  // Withdrawn before the CJIT picked it up: the DIR stays where it is; the CJIT is told of the
+  // withdrawal, and the referrer's mailbox has the report that its message was withheld.
+  ASSERT_OK_AND_ASSIGN(Referral third, Create(kCarat, Drug("ref-3")));
+  Mailbox(kCarat);
+  ASSERT_THAT(Move(kCarat, third.referral_id, ReferralState::kWithdrawn, "made in error"), IsOk());
+  got = Mailbox(kCjit);
+  ASSERT_THAT(got, SizeIs(1));
+  EXPECT_EQ(got[0].message.kind, MessageKind::kReferralUpdate);
+  EXPECT_EQ(got[0].message.notice_referral_state, ReferralState::kWithdrawn);
+  EXPECT_THAT(got[0].records, SizeIs(0));
+  got = Mailbox(kCarat);
+  ASSERT_THAT(got, SizeIs(1));
+  EXPECT_EQ(got[0].message.kind, MessageKind::kReport);
+  EXPECT_EQ(got[0].message.notice_state, DeliveryState::kWithheld);
+  EXPECT_THAT(got[0].message.notice_reason, HasSubstr("was withdrawn"));
 }
 
 TEST_F(ReferralServiceTest, ListsTheAgencysReferralsWithOverdueOnes) {
@@ -469,6 +486,20 @@ TEST_F(ReferralServiceTest, ListsTheAgencysReferralsWithOverdueOnes) {
   }
   ASSERT_OK_AND_ASSIGN(std::vector<Referral> none, List(kHousing));
   EXPECT_THAT(none, SizeIs(0));
+  // Each listing that disclosed the person is in the audit log under the person.
+  ASSERT_THAT(storage_->Read([&](ReadTx& tx) -> absl::Status {
+    AuditQuery q;
+    q.subject_id = subject_;
+    q.action = "referral.list";
+    q.limit = 10;
+    ASSIGN_OR_RETURN(AuditPage page, tx.QueryAudit(q));
+    EXPECT_THAT(page.entries, SizeIs(2));  // the CARAT worker's and the CJIT worker's
+    for (const AuditEntry& e : page.entries) {
+      EXPECT_THAT(e.reason, HasSubstr(first.referral_id));
+      EXPECT_THAT(e.reason, HasSubstr(second.referral_id));
+    }
+    return absl::OkStatus();
+  }), IsOk());
 
   // Past "acknowledged" (Tuesday 10:00), only the first, never received, is overdue.
   clock_.Set(At(2026, 11, 24, 10, 30));
