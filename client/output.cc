@@ -497,6 +497,15 @@ std::string DeliveryStateName(v1::DeliveryState state) {
 
 namespace {
 
+// "rec_a@1, rec_b@2", or "-".
+std::string RecordReferences(const google::protobuf::RepeatedPtrField<v1::RecordReference>& refs) {
+  std::vector<std::string> out;
+  for (const v1::RecordReference& r : refs) {
+    out.push_back(absl::StrCat(r.record_id(), "@", r.version()));
+  }
+  return OrDash(absl::StrJoin(out, ", "));
+}
+
 std::string RenderRecipients(
     const google::protobuf::RepeatedPtrField<v1::RecipientStatus>& recipients) {
   Table table(2);
@@ -580,11 +589,7 @@ std::string RenderMessageStatus(const v1::MessageStatus& status) {
   fields.AddRow({"sender_user", OrDash(status.sender_user())});
   fields.AddRow({"sent_at", FormatTimestamp(status.sent_at())});
   fields.AddRow({"expires_at", FormatTimestamp(status.expires_at())});
-  std::vector<std::string> records;
-  for (const v1::RecordReference& r : status.records()) {
-    records.push_back(absl::StrCat(r.record_id(), "@", r.version()));
-  }
-  fields.AddRow({"records", OrDash(absl::StrJoin(records, ", "))});
+  fields.AddRow({"records", RecordReferences(status.records())});
   return absl::StrCat(fields.Render(), "recipients:\n", RenderRecipients(status.recipients()));
 }
 
@@ -613,11 +618,7 @@ std::string RenderReferral(const v1::Referral& r) {
   fields.AddRow({"to", absl::StrCat(r.receiving_agency(), ": ", r.contact())});
   fields.AddRow({"event_date", OrDash(r.event_date())});
   fields.AddRow({"note", OrDash(r.note())});
-  std::vector<std::string> records;
-  for (const v1::RecordReference& ref : r.records()) {
-    records.push_back(absl::StrCat(ref.record_id(), "@", ref.version()));
-  }
-  fields.AddRow({"records", OrDash(absl::StrJoin(records, ", "))});
+  fields.AddRow({"records", RecordReferences(r.records())});
   fields.AddRow({"message_id", OrDash(r.message_id())});
   fields.AddRow({"created_at", FormatTimestamp(r.created_at())});
   fields.AddRow({"updated_at", FormatTimestamp(r.updated_at())});
@@ -687,12 +688,18 @@ std::string RenderReferralReport(const v1::ReferralReport& report) {
 }
 
 std::string ReferralReportCsv(const v1::ReferralReport& report) {
-  std::vector<std::string> header = {"referral_type", "group"};
+  // The stages as the broker names them, or (with no rows) as referrals.proto lists them, so
+  // the columns do not depend on the data.
+  std::vector<std::string> stages = {"referred",      "received", "accepted",
+                                     "first_contact", "assessed", "engaged"};
   if (!report.rows().empty()) {
-    for (const v1::FunnelStage& st : report.rows(0).stages()) {
-      for (const char* suffix : {"", "_attrition_percent", "_median_hours", "_p90_hours"}) {
-        header.push_back(absl::StrCat(st.stage(), suffix));
-      }
+    stages.clear();
+    for (const v1::FunnelStage& st : report.rows(0).stages()) stages.push_back(st.stage());
+  }
+  std::vector<std::string> header = {"referral_type", "group"};
+  for (const std::string& stage : stages) {
+    for (const char* suffix : {"", "_attrition_percent", "_median_hours", "_p90_hours"}) {
+      header.push_back(absl::StrCat(stage, suffix));
     }
   }
   for (const char* column : {"overdue", "declined", "withdrawn", "lost_contact"}) {

@@ -123,10 +123,10 @@ fi
 show "check --subject $subject --record $record"
 housing check --subject "$subject" --record "$record"
 
-# The handoff: release is planned for tomorrow (the broker escalates a referral not accepted by
-# the start of the release day, so a release today would already be late).
+# The handoff: release is planned in three days (the broker escalates a referral not accepted
+# by the start of the release day, so a release today would already be late).
 today=$(date -u +%F)
-release=$(date -u -d tomorrow +%F)
+release=$(date -u -d '+3 days' +%F)
 # referral_state: the state of the demo referral, without the REFERRAL_STATE_ prefix.
 referral_state() {
   carat --json referral get "$referral" | jq -r '.state | sub("REFERRAL_STATE_"; "") | ascii_downcase'
@@ -180,22 +180,29 @@ else
 fi
 
 step "7. The CJIT's single point of contact picks the referral up and accepts it"
-if [ "$(referral_state)" = sent ]; then
+# Each step runs only if the referral has not passed it yet, so a re-run (or one that was
+# interrupted) carries on from where the referral is.
+state=$(referral_state)
+if [ "$state" = sent ]; then
   show "message receive --ack"
   cjit message receive --ack
   show "referral move $referral received"
   cjit referral move "$referral" received >/dev/null
+  state=received
+fi
+if [ "$state" = received ]; then
   show "referral move $referral accepted"
   cjit referral move "$referral" accepted
+  state=accepted
 else
-  echo "already $(referral_state)"
+  echo "the referral is already $state"
 fi
 # Accepting gave the CJIT a relationship with the person for the life of the referral.
 show "subject get $subject"
 cjit subject get "$subject"
 
 step "8. Reception records the release; the CJIT books and makes first contact"
-if [ "$(referral_state)" = accepted ]; then
+if [ "$state" = accepted ]; then
   # Storing a release notification is a release event: release-relative deadlines (first
   # contact within 5 days) run from it, and an unaccepted referral would be escalated at once.
   show "record put --subject $subject --type release_notification --data-class custody --body '{...}'"
@@ -205,10 +212,13 @@ if [ "$(referral_state)" = accepted ]; then
   show "referral move $referral appointment_booked --reason '...'"
   cjit referral move "$referral" appointment_booked \
     --reason "Release day, 14:00, East Area treatment hub" >/dev/null
+  state=appointment_booked
+fi
+if [ "$state" = appointment_booked ]; then
   show "referral move $referral first_contact"
   cjit referral move "$referral" first_contact >/dev/null
 else
-  echo "already $(referral_state)"
+  echo "the referral is already $state"
 fi
 show "referral get $referral"
 carat referral get "$referral"

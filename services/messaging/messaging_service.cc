@@ -409,7 +409,7 @@ absl::StatusOr<int> MessagingService::Recall(WriteTx& tx, const policy::Policy& 
   int recalled = 0;
   std::vector<std::string> signal;  // the sender's report is read when it next looks
   for (Delivery& d : deliveries) {
-    if (d.state != DeliveryState::kPending) continue;
+    if (d.state != DeliveryState::kPending && d.state != DeliveryState::kLeased) continue;
     RETURN_IF_ERROR(End(tx, policy, message, d, DeliveryState::kWithheld, reason, &ctx, signal));
     ++recalled;
   }

@@ -164,9 +164,10 @@ class MessagingService {
   // are filled here) into `recipient`'s mailbox.
   absl::Status Enqueue(WriteTx& tx, Message notice, const std::string& recipient,
                        absl::Time now) const;
-  // Withholds the message's deliveries that wait in a mailbox (not leased now), e.g. a referral
-  // withdrawn before the receiving team picked it up: no more data leaves. Audited as
-  // "message.withhold" by `ctx` and reported to the sender. Returns how many it withheld.
+  // Withholds the message's open deliveries (waiting, or leased and not yet acknowledged), e.g.
+  // a referral withdrawn before the receiving team picked it up: it is not delivered again, and
+  // a lease held on it can no longer be settled. Audited as "message.withhold" by `ctx` and
+  // reported to the sender. Returns how many it withheld.
   absl::StatusOr<int> Recall(WriteTx& tx, const policy::Policy& policy, const CallContext& ctx,
                              absl::string_view message_id, std::string reason) const;
 

@@ -15,6 +15,8 @@ namespace {
 
 // Referral messages wait this long for the receiving agency.
 constexpr absl::Duration kReferralTimeToLive = absl::Hours(24 * 30);
+// A release recorded further from today than this, either way, is taken for a mistyped date.
+constexpr int kReleaseDateRange = 366;
 // Referrals a sweep escalates in one transaction; the next sweep takes the rest.
 constexpr int kSweepBatch = 100;
 
@@ -300,7 +302,7 @@ void ReferralService::Transition(const CallContext& ctx, std::string referral_id
           // Ended already by its agency: nothing more to do.
           if (!ended.ok() && !absl::IsFailedPrecondition(ended)) return ended;
         }
-        if (to == ReferralState::kWithdrawn) {
+        if (to == ReferralState::kWithdrawn || to == ReferralState::kDeclined) {
           // Not yet picked up: the records stay where they are.
           RETURN_IF_ERROR(messaging_
                               .Recall(tx, *policy, ctx, r.message_id,
@@ -432,6 +434,12 @@ absl::StatusOr<std::vector<Referral>> ReferralService::ApplyRelease(
     WriteTx& tx, const policy::Policy& policy, absl::string_view subject_id,
     absl::CivilDay release_date, std::vector<std::string>& notified) const {
   const absl::Time now = clock_.Now();
+  const absl::CivilDay today = absl::ToCivilDay(now, absl::UTCTimeZone());
+  if (release_date < today - kReleaseDateRange || release_date > today + kReleaseDateRange) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "release_date: ", absl::FormatCivilTime(release_date), " is more than ",
+        kReleaseDateRange, " days from today (", absl::FormatCivilTime(today), ")"));
+  }
   const bool released = absl::FromCivil(release_date, absl::UTCTimeZone()) <= now;
   ASSIGN_OR_RETURN(std::vector<Referral> open, tx.ListOpenReferralsOfSubject(subject_id));
   std::vector<Referral> escalated;
@@ -452,19 +460,16 @@ absl::StatusOr<std::vector<Referral>> ReferralService::ApplyRelease(
         }
       }
     }
+    // The breach is "not accepted by release"; the type's acceptance deadline (the directory
+    // requires one with escalate_at_release) records its one escalation, whoever raised it.
     bool escalate = released && type->escalate_at_release &&
                     !Meets(r.state, ReferralState::kAccepted);
-    // One breach, one escalation: an acceptance deadline escalated already stands for it.
-    for (ReferralDeadline& d : r.deadlines) {
-      if (!escalate || !Meets(ReferralState::kAccepted, d.reach)) continue;
-      if (d.escalated_at.has_value()) escalate = false;
+    for (const ReferralDeadline& d : r.deadlines) {
+      if (d.reach == ReferralState::kAccepted && d.escalated_at.has_value()) escalate = false;
     }
     if (escalate) {
       for (ReferralDeadline& d : r.deadlines) {
-        if (Meets(ReferralState::kAccepted, d.reach) && !d.met_at.has_value() &&
-            d.due_at.has_value() && *d.due_at <= now) {
-          d.escalated_at = now;
-        }
+        if (d.reach == ReferralState::kAccepted && !d.met_at.has_value()) d.escalated_at = now;
       }
       RETURN_IF_ERROR(Escalate(
           tx, policy, r,
@@ -502,15 +507,24 @@ void ReferralService::RecordRelease(const CallContext& ctx, std::string subject_
         entry.reason = absl::StrCat(entry.reason, "; release on ",
                                     absl::FormatCivilTime(release_date), " escalated ",
                                     escalated.size(), " referrals");
-        // The caller learns of its own agency's referrals; the others' parties are told.
-        std::vector<Referral> own;
+        // The caller is shown the referrals its agency is party to and its role may read; the
+        // parties are told of the others by the escalation itself.
+        ASSIGN_OR_RETURN(policy::PersonContext person, policy::LoadPersonContext(tx, subject_id));
+        std::vector<Referral> shown;
         for (Referral& r : escalated) {
-          if (r.referring_agency == ctx.principal.agency_id ||
-              r.receiving_agency == ctx.principal.agency_id) {
-            own.push_back(std::move(r));
+          const ReferralType* type = directory_.FindType(r.referral_type);
+          policy::Target read;
+          read.action = std::string(policy::kReferralRead);
+          read.data_class = type->data_class;
+          read.person = &person;
+          if ((r.referring_agency == ctx.principal.agency_id ||
+               r.receiving_agency == ctx.principal.agency_id) &&
+              policy->Decide(policy::MakeRequest(ctx, read, clock_.Now())).allowed) {
+            absl::StrAppend(&entry.reason, shown.empty() ? "; shown " : ", ", r.referral_id);
+            shown.push_back(std::move(r));
           }
         }
-        return own;
+        return shown;
       },
       [this, signal, reply = std::move(reply)](absl::StatusOr<std::vector<Referral>> r) mutable {
         if (r.ok()) {

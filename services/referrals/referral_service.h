@@ -73,7 +73,8 @@ class ReferralService {
   // (no consent); ALREADY_EXISTS for a reused idempotency key with other content.
   void Create(const CallContext& ctx, CreateParams params, audit::Reply<Referral> reply);
 
-  // Moves a referral the caller's agency is a party to (NOT_FOUND otherwise).
+  // Moves a referral the caller's agency is a party to (NOT_FOUND otherwise). Declining or
+  // withdrawing one the receiving agency has not picked up recalls its records.
   // FAILED_PRECONDITION for an illegal transition, naming the current state; INVALID_ARGUMENT
   // when a final state comes without a reason.
   void Transition(const CallContext& ctx, std::string referral_id, ReferralState to,
@@ -88,7 +89,8 @@ class ReferralService {
 
   // Records that the person is released (or will be) on `release_date`; decided as writing a
   // custody record ("record.write" on "custody"), as a release notification is. Returns the
-  // referrals of the caller's agency the release escalated at once (see ApplyRelease).
+  // referrals the release escalated at once (see ApplyRelease) that the caller's agency is a
+  // party to and its role may read ("referral.read").
   void RecordRelease(const CallContext& ctx, std::string subject_id, absl::CivilDay release_date,
                      audit::Reply<std::vector<Referral>> reply);
 
@@ -98,7 +100,8 @@ class ReferralService {
   // that run from the event are due again from it. When the release date has come and a type
   // escalates at release, a referral not yet accepted is escalated at once, to both sides and
   // the supervising role, unless its acceptance deadline was escalated already (once per
-  // breach). Returns the referrals it escalated; adds the agencies to wake to `notified`.
+  // breach). InvalidArgument for a release date more than a year from today. Returns the
+  // referrals it escalated; adds the agencies to wake to `notified`.
   absl::StatusOr<std::vector<Referral>> ApplyRelease(WriteTx& tx, const policy::Policy& policy,
                                                      absl::string_view subject_id,
                                                      absl::CivilDay release_date,

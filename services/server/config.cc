@@ -267,6 +267,15 @@ absl::StatusOr<referrals::ReferralType> ParseReferralType(const Reader& r, const
       t.deadlines.push_back(std::move(rule));
     }
   }
+  // Its one escalation at release is recorded on that deadline.
+  if (t.escalate_at_release &&
+      std::none_of(t.deadlines.begin(), t.deadlines.end(), [](const referrals::DeadlineRule& d) {
+        return d.reach == ReferralState::kAccepted;
+      })) {
+    return r.Error(n["escalate_at_release"],
+                   "'escalate_at_release' needs a deadline with 'reach: accepted' (e.g. "
+                   "accepted before the release)");
+  }
   return t;
 }
 

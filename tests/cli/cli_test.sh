@@ -377,6 +377,7 @@ expect "the sender's mailbox holds the report of the withheld recipient" 0 \
   "report: message msg_[a-z2-7]+ to cjit-east is withheld"
 
 echo "== referrals"
+today=$(date -u +%F)
 manager() { as cjit-east manager-1 team_manager performance_reporting "$@"; }
 run carat referral resolve --type drug_treatment_on_release --area E99999001
 expect "referral resolve names the CJIT's single point of contact" 0 \
@@ -405,13 +406,14 @@ run cjit referral list --open
 expect "referral list: the CJIT's open referral" 0 "^$referral +drug_treatment_on_release +accepted +no "
 run carat referral get "$referral"
 expect "referral get shows the history" 0 "sent +accepted +cjit-east"
-run reception referral release --subject "$subject" --date "$(date -u +%F)"
+run reception referral release --subject "$subject" --date "$today"
 expect "referral release: an accepted referral is not escalated" 0 "no referral escalated"
 run cjit referral move "$referral" lost_contact
 expect "a final state needs a reason (exit 1)" 1 "reason: required"
 must cjit referral move "$referral" appointment_booked --reason "Tuesday 10:00 at the hub"
 must cjit referral move "$referral" first_contact
-run manager report referrals --from "$(date -u +%F)" --until "$(date -u -d '+1 day' +%F)" \
+run manager report referrals --from "$(date -u -d "$today -1 day" +%F)" \
+  --until "$(date -u -d "$today +2 days" +%F)" \
   --csv "$work/funnel.csv"
 expect "report referrals prints the funnel" 0 "^  first_contact +1 +0.0 "
 if grep -qE "^drug_treatment_on_release,E99999001,1,0.0,.*,1,0.0,[0-9.]+,[0-9.]+,0,100.0," \
@@ -420,7 +422,7 @@ if grep -qE "^drug_treatment_on_release,E99999001,1,0.0,.*,1,0.0,[0-9.]+,[0-9.]+
 else
   bad "report referrals --csv writes one row per type and area" "$(cat "$work/funnel.csv")"
 fi
-run carat report referrals --from "$(date -u +%F)"
+run carat report referrals --from "$today"
 expect "a practitioner gets no performance report (exit 1)" 1 "PERMISSION_DENIED"
 
 stop

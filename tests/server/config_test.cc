@@ -157,6 +157,8 @@ TEST_F(ConfigTest, DirectoryErrorsNameTheFileAndLine) {
       {"    referral_type: drug_treatment_on_release\n  ",
        "    referral_type: dental\n  ", "unknown referral type 'dental'"},
       {"bank_holidays: [2026-12-25]", "bank_holidays: [25/12/2026]", ":1: bank holiday"},
+      {"        reach: accepted", "        reach: first_contact",
+       ":8: 'escalate_at_release' needs a deadline with 'reach: accepted'"},
   };
   for (const Case& c : cases) {
     std::string path = Write(std::string(kValid) + "directory_file: directory.yaml\n");
