@@ -87,6 +87,26 @@ absl::StatusOr<Response> CallService(Session& session, Request& request,
   return CallUnary<Service>(session, request, method);
 }
 
+// Pages through a list call: `call(request)` makes one call, `items(response)` is the mutable
+// repeated field of its results. With `all`, follows next_page_token to the end; otherwise one
+// page. The pages' items are gathered into one response, whose next_page_token is the last
+// page's (empty at the end).
+template <typename Response, typename Request, typename Call, typename Items>
+absl::StatusOr<Response> CollectPages(Request& request, bool all, Call call, Items items) {
+  Response out;
+  while (true) {
+    ASSIGN_OR_RETURN(Response page, call(request));
+    for (auto& item : *items(page)) *items(out)->Add() = std::move(item);
+    out.set_next_page_token(page.next_page_token());
+    if (!all || page.next_page_token().empty()) return out;
+    if (page.next_page_token() == request.page().page_token()) {
+      return MarkOrigin(absl::InternalError("the broker returned the same page token twice"),
+                        ErrorOrigin::kServer);
+    }
+    request.mutable_page()->set_page_token(page.next_page_token());
+  }
+}
+
 // Makes one SubjectService call and prints the person it returns.
 template <typename Request>
 absl::Status CallSubjectService(Session& session, Request& request,
@@ -415,22 +435,16 @@ absl::Status AuditQuery(Session& session, const AuditQueryArgs& args) {
   ASSIGN_OR_RETURN(const Connection* connection, session.connection());
   auto stub = v1::AuditService::NewStub(connection->channel());
 
-  // With --all, the pages are gathered into one response (next_page_token empty at the end).
-  v1::QueryAuditLogResponse all;
-  while (true) {
-    ASSIGN_OR_RETURN(v1::QueryAuditLogResponse page,
-                     Unary<v1::QueryAuditLogResponse>(*connection, [&](auto* context, auto* out) {
-                       return stub->QueryAuditLog(context, request, out);
-                     }));
-    for (v1::AuditEntry& e : *page.mutable_entries()) *all.add_entries() = std::move(e);
-    all.set_next_page_token(page.next_page_token());
-    if (!args.all || page.next_page_token().empty()) break;
-    if (page.next_page_token() == request.page().page_token()) {
-      return MarkOrigin(absl::InternalError("the broker returned the same page token twice"),
-                        ErrorOrigin::kServer);
-    }
-    request.mutable_page()->set_page_token(page.next_page_token());
-  }
+  ASSIGN_OR_RETURN(
+      v1::QueryAuditLogResponse all,
+      CollectPages<v1::QueryAuditLogResponse>(
+          request, args.all,
+          [&](const v1::QueryAuditLogRequest& r) {
+            return Unary<v1::QueryAuditLogResponse>(*connection, [&](auto* context, auto* out) {
+              return stub->QueryAuditLog(context, r, out);
+            });
+          },
+          [](v1::QueryAuditLogResponse& r) { return r.mutable_entries(); }));
   if (session.json()) return PrintJson(session, all);
   if (all.entries().empty()) {
     session.err() << "no matching audit entries\n";
@@ -542,20 +556,14 @@ absl::Status AuditVerify(Session& session, absl::Duration timeout,
 absl::Status ReviewList(Session& session, bool include_closed) {
   v1::ListReviewItemsRequest request;
   request.set_include_closed(include_closed);
-  v1::ListReviewItemsResponse all;
-  while (true) {
-    ASSIGN_OR_RETURN(
-        v1::ListReviewItemsResponse page,
-        CallService<v1::AuditService>(session, request, &v1::AuditService::Stub::ListReviewItems,
-                                      kAuditPurpose));
-    for (v1::ReviewItem& item : *page.mutable_items()) *all.add_items() = std::move(item);
-    if (page.next_page_token().empty()) break;
-    if (page.next_page_token() == request.page().page_token()) {
-      return MarkOrigin(absl::InternalError("the broker returned the same page token twice"),
-                        ErrorOrigin::kServer);
-    }
-    request.mutable_page()->set_page_token(page.next_page_token());
-  }
+  ASSIGN_OR_RETURN(v1::ListReviewItemsResponse all,
+                   CollectPages<v1::ListReviewItemsResponse>(
+                       request, /*all=*/true,
+                       [&](v1::ListReviewItemsRequest& r) {
+                         return CallService<v1::AuditService>(
+                             session, r, &v1::AuditService::Stub::ListReviewItems, kAuditPurpose);
+                       },
+                       [](v1::ListReviewItemsResponse& r) { return r.mutable_items(); }));
   if (session.json()) return PrintJson(session, all);
   if (all.items().empty()) {
     session.err() << (include_closed ? "no break-glass review items\n"
@@ -1033,22 +1041,28 @@ absl::Status ReferralGet(Session& session, const std::string& referral_id) {
   return Print(session, response, RenderReferral);
 }
 
-absl::Status ReferralList(Session& session, const std::string& subject_id, bool open_only,
-                          bool overdue_only) {
+absl::Status ReferralList(Session& session, const ReferralListArgs& args) {
   v1::ListReferralsRequest request;
-  request.set_subject_id(subject_id);
-  request.set_open_only(open_only);
-  request.set_overdue_only(overdue_only);
-  ASSIGN_OR_RETURN(v1::ListReferralsResponse response,
-                   CallService<v1::ReferralService>(session, request,
-                                                    &v1::ReferralService::Stub::ListReferrals));
-  if (!session.json() && response.referrals().empty()) {
+  request.set_subject_id(args.subject_id);
+  request.set_open_only(args.open_only);
+  request.set_overdue_only(args.overdue_only);
+  request.mutable_page()->set_page_size(args.limit);
+  ASSIGN_OR_RETURN(v1::ListReferralsResponse all,
+                   CollectPages<v1::ListReferralsResponse>(
+                       request, args.all,
+                       [&](v1::ListReferralsRequest& r) {
+                         return CallService<v1::ReferralService>(
+                             session, r, &v1::ReferralService::Stub::ListReferrals);
+                       },
+                       [](v1::ListReferralsResponse& r) { return r.mutable_referrals(); }));
+  if (session.json()) return PrintJson(session, all);
+  if (all.referrals().empty()) {
     session.err() << "no referrals\n";
-    return absl::OkStatus();
+  } else {
+    session.out() << RenderReferralList(all.referrals());
   }
-  return Print(session, response, [](const v1::ListReferralsResponse& r) {
-    return RenderReferralList(r.referrals());
-  });
+  if (!all.next_page_token().empty()) session.err() << "more referrals: pass --all\n";
+  return absl::OkStatus();
 }
 
 absl::Status ReferralRelease(Session& session, const std::string& subject_id,

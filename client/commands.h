@@ -231,8 +231,14 @@ absl::Status ReferralCreate(Session& session, const ReferralCreateArgs& args);
 absl::Status ReferralMove(Session& session, const std::string& referral_id,
                           const std::string& state, const std::string& reason);
 absl::Status ReferralGet(Session& session, const std::string& referral_id);
-absl::Status ReferralList(Session& session, const std::string& subject_id, bool open_only,
-                          bool overdue_only);
+struct ReferralListArgs {
+  std::string subject_id;
+  bool open_only = false;
+  bool overdue_only = false;
+  int limit = 0;     // page size; 0: the broker's default
+  bool all = false;  // every page, not only the first
+};
+absl::Status ReferralList(Session& session, const ReferralListArgs& args);
 absl::Status ReferralRelease(Session& session, const std::string& subject_id,
                              const std::string& release_date);
 // `from` and `until` are dates (YYYY-MM-DD, midnight UTC) or RFC 3339 times; `until` empty:

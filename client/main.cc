@@ -807,20 +807,21 @@ int Run(int argc, char** argv) {
   refget->footer(Footer("throughcare --purpose direct_care referral get ref_4k..."));
   refget->callback([&] { action = [&](Session& s) { return ReferralGet(s, referral_id); }; });
 
-  std::string referral_subject;
-  bool open_only = false;
-  bool overdue_only = false;
+  ReferralListArgs list_args;
   CLI::App* rlist3 = referral->add_subcommand(
       "list", "Your agency's referrals, sent and received, newest first");
-  rlist3->add_option("--subject", referral_subject, "only about this person")->type_name("ID");
-  rlist3->add_flag("--open", open_only, "only those not yet ended");
-  rlist3->add_flag("--overdue", overdue_only, "only those with a deadline missed");
+  rlist3->add_option("--subject", list_args.subject_id, "only about this person")
+      ->type_name("ID");
+  rlist3->add_flag("--open", list_args.open_only, "only those not yet ended");
+  rlist3->add_flag("--overdue", list_args.overdue_only, "only those with a deadline missed");
+  rlist3->add_option("--limit", list_args.limit, "page size, 1-1000 (default 100)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 1000));
+  rlist3->add_flag("--all", list_args.all, "every page, not only the first");
   rlist3->footer(Footer("throughcare --purpose direct_care referral list --open --overdue"));
-  rlist3->callback([&] {
-    action = [&](Session& s) {
-      return ReferralList(s, referral_subject, open_only, overdue_only);
-    };
-  });
+  rlist3->callback([&] { action = [&](Session& s) { return ReferralList(s, list_args); }; });
+
+  std::string referral_subject;
 
   std::string release_date;
   CLI::App* rrelease = referral->add_subcommand(

@@ -83,6 +83,24 @@ struct Referral {
   std::vector<ReferralDeadline> deadlines;
 };
 
+// A position in the newest-first order of referrals (created_at, then id, descending).
+struct ReferralCursor {
+  absl::Time created_at;
+  std::string referral_id;
+};
+
+// Which of an agency's referrals a listing returns, newest first.
+struct ReferralQuery {
+  std::string agency_id;   // made or received by this agency
+  std::string subject_id;  // empty: about anyone
+  bool open_only = false;  // not in a final state
+  // Only those overdue at this time: a deadline escalated, or, while open, one due by then and
+  // not met.
+  std::optional<absl::Time> overdue_at;
+  std::optional<ReferralCursor> after;  // pagination: only those after this one
+  int limit = 100;
+};
+
 }  // namespace throughcare
 
 #endif  // THROUGHCARE_REFERRAL_H_

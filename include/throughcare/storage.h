@@ -104,11 +104,10 @@ class ReadTx {
   // The referral an agency made with an idempotency key. NotFound if none.
   virtual absl::StatusOr<Referral> FindReferralByIdempotencyKey(absl::string_view referring_agency,
                                                                 absl::string_view key) = 0;
-  // Referrals an agency made or received, newest first (created_at, then id, descending); only
-  // about `subject_id` when it is not empty; only open ones (not final) with `open_only`. At most
-  // `limit`.
+  // Referrals an agency made or received, newest first (created_at, then id, descending),
+  // filtered and paged as `query` says; at most query.limit.
   virtual absl::StatusOr<std::vector<Referral>> ListReferralsForAgency(
-      absl::string_view agency_id, absl::string_view subject_id, bool open_only, int limit) = 0;
+      const ReferralQuery& query) = 0;
   // A person's open referrals, oldest first.
   virtual absl::StatusOr<std::vector<Referral>> ListOpenReferralsOfSubject(
       absl::string_view subject_id) = 0;

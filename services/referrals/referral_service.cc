@@ -365,11 +365,11 @@ absl::Status ReferralService::Escalate(WriteTx& tx, const policy::Policy& policy
 }
 
 void ReferralService::List(const CallContext& ctx, ListFilter filter,
-                           audit::Reply<std::vector<Referral>> reply) {
-  audit::RunAudited<std::vector<Referral>>(
+                           audit::Reply<ReferralPage> reply) {
+  audit::RunAudited<ReferralPage>(
       storage_, audit_log_, audit_log_.Begin(ctx, "referral.list"),
       [this, policy = policies_.Current(), ctx, filter = std::move(filter)](
-          WriteTx& tx, AuditEntry& entry) -> absl::StatusOr<std::vector<Referral>> {
+          WriteTx& tx, AuditEntry& entry) -> absl::StatusOr<ReferralPage> {
         const absl::Time now = clock_.Now();
         // The person context of each person listed, loaded once.
         std::map<std::string, policy::PersonContext> people;
@@ -380,14 +380,22 @@ void ReferralService::List(const CallContext& ctx, ListFilter filter,
                                *policy, ctx, tx, filter.subject_id, now, entry,
                                absl::StrCat("subject_id: no subject ", filter.subject_id)));
         }
-        ASSIGN_OR_RETURN(std::vector<Referral> all,
-                         tx.ListReferralsForAgency(ctx.principal.agency_id, filter.subject_id,
-                                                   filter.open_only, kListLimit));
-        std::vector<Referral> visible;
+        ReferralQuery query;
+        query.agency_id = ctx.principal.agency_id;
+        query.subject_id = filter.subject_id;
+        query.open_only = filter.open_only;
+        if (filter.overdue_only) query.overdue_at = now;
+        query.after = filter.after;
+        query.limit = filter.page_size;
+        ASSIGN_OR_RETURN(std::vector<Referral> all, tx.ListReferralsForAgency(query));
+        ReferralPage page;
+        if (static_cast<int>(all.size()) == filter.page_size && !all.empty()) {
+          page.next = ReferralCursor{all.back().created_at, all.back().referral_id};
+        }
+        std::vector<Referral>& visible = page.referrals;
         std::map<std::string, std::vector<std::string>> disclosed;  // person -> referral ids
         size_t withheld = 0;
         for (Referral& r : all) {
-          if (filter.overdue_only && !IsOverdue(r, now)) continue;
           const ReferralType* type = directory_.FindType(r.referral_type);
           auto person = people.find(r.subject_id);
           if (person == people.end()) {
@@ -425,7 +433,7 @@ void ReferralService::List(const CallContext& ctx, ListFilter filter,
             RETURN_IF_ERROR(audit_log_.Append(tx, std::move(e)));
           }
         }
-        return visible;
+        return page;
       },
       std::move(reply));
 }

@@ -43,6 +43,13 @@ struct ListFilter {
   std::string subject_id;  // empty: every person
   bool open_only = false;
   bool overdue_only = false;
+  int page_size = 100;
+  std::optional<ReferralCursor> after;  // the previous page's `next`
+};
+
+struct ReferralPage {
+  std::vector<Referral> referrals;
+  std::optional<ReferralCursor> next;  // set when more may follow
 };
 
 struct ReportParams {
@@ -54,7 +61,6 @@ struct ReportParams {
 
 class ReferralService {
  public:
-  static constexpr int kListLimit = 500;
 
   // All references must outlive the service.
   ReferralService(Storage& storage, const audit::AuditLog& audit_log,
@@ -83,9 +89,9 @@ class ReferralService {
   // A referral the caller's agency is a party to (NOT_FOUND otherwise).
   void Get(const CallContext& ctx, std::string referral_id, audit::Reply<Referral> reply);
 
-  // Referrals the caller's agency made or received that its role may read, newest first (at
-  // most kListLimit). NOT_FOUND when a person is named whom the caller may not see.
-  void List(const CallContext& ctx, ListFilter filter, audit::Reply<std::vector<Referral>> reply);
+  // A page of the referrals the caller's agency made or received that its role may read, newest
+  // first. NOT_FOUND when a person is named whom the caller may not see.
+  void List(const CallContext& ctx, ListFilter filter, audit::Reply<ReferralPage> reply);
 
   // Records that the person is released (or will be) on `release_date`; decided as writing a
   // custody record ("record.write" on "custody"), as a release notification is. Returns the

@@ -77,12 +77,15 @@ grpc::ServerUnaryReactor* ReferralHandlers::ListReferrals(grpc::CallbackServerCo
     if (!filter.ok()) return finish(filter.status());
     service_.List(call, *std::move(filter),
                   [this, resp, finish = std::move(finish)](
-                      absl::StatusOr<std::vector<Referral>> all) mutable {
-                    if (all.ok()) {
+                      absl::StatusOr<referrals::ReferralPage> page) mutable {
+                    if (page.ok()) {
                       const absl::Time now = edge_.clock().Now();
-                      for (const Referral& r : *all) ToProto(r, now, resp->add_referrals());
+                      for (const Referral& r : page->referrals) {
+                        ToProto(r, now, resp->add_referrals());
+                      }
+                      if (page->next) resp->set_next_page_token(ReferralPageToken(*page->next));
                     }
-                    finish(all.status());
+                    finish(page.status());
                   });
   });
 }

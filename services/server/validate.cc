@@ -4,6 +4,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -742,7 +743,24 @@ absl::StatusOr<referrals::ListFilter> ValidateListReferrals(const v1::ListReferr
   f.subject_id = req.subject_id();
   f.open_only = req.open_only();
   f.overdue_only = req.overdue_only();
+  const int size = req.page().page_size();
+  if (size < 0 || size > 1000) return Invalid("page.page_size", "must be between 0 and 1000");
+  f.page_size = size == 0 ? 100 : size;
+  if (!req.page().page_token().empty()) {
+    const std::vector<std::string> parts =
+        absl::StrSplit(req.page().page_token(), absl::MaxSplits('.', 1));
+    int64_t micros = 0;
+    if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &micros) ||
+        !ValidateOpaqueId(parts[1], "ref", "page.page_token").ok()) {
+      return Invalid("page.page_token", "not a token returned by this call");
+    }
+    f.after = ReferralCursor{absl::FromUnixMicros(micros), parts[1]};
+  }
   return f;
+}
+
+std::string ReferralPageToken(const ReferralCursor& next) {
+  return absl::StrCat(absl::ToUnixMicros(next.created_at), ".", next.referral_id);
 }
 
 absl::StatusOr<absl::CivilDay> ValidateRecordRelease(const v1::RecordReleaseRequest& req) {

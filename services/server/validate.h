@@ -81,6 +81,8 @@ absl::StatusOr<referrals::CreateParams> ValidateCreateReferral(
 // The state asked for (not "sent").
 absl::StatusOr<ReferralState> ValidateTransitionReferral(const v1::TransitionReferralRequest& req);
 absl::StatusOr<referrals::ListFilter> ValidateListReferrals(const v1::ListReferralsRequest& req);
+// The page token ValidateListReferrals reads back as `after`.
+std::string ReferralPageToken(const ReferralCursor& next);
 // The release date.
 absl::StatusOr<absl::CivilDay> ValidateRecordRelease(const v1::RecordReleaseRequest& req);
 // From and until are required, until after from, at most two years apart.

@@ -1083,30 +1083,38 @@ class SqliteTx final : public WriteTx {
     return std::move(found[0]);
   }
 
-  absl::StatusOr<std::vector<Referral>> ListReferralsForAgency(absl::string_view agency_id,
-                                                               absl::string_view subject_id,
-                                                               bool open_only,
-                                                               int limit) override {
+  absl::StatusOr<std::vector<Referral>> ListReferralsForAgency(const ReferralQuery& q) override {
+    // The filters every branch shares: open only (?2), overdue at ?5 (as IsOverdue decides),
+    // after the cursor (?6, ?7).
+#define TC_REFERRAL_FILTERS                                                                  \
+  "AND (?2 = 0 OR state NOT IN (4, 10, 11, 12)) "                                          \
+  "AND (?5 IS NULL OR EXISTS (SELECT 1 FROM referral_deadlines d "                         \
+  "WHERE d.referral_id = referrals.referral_id AND (d.escalated_at IS NOT NULL OR "        \
+  "(d.met_at IS NULL AND d.due_at <= ?5 AND referrals.state NOT IN (4, 10, 11, 12))))) "   \
+  "AND (?6 IS NULL OR created_at < ?6 OR (created_at = ?6 AND referral_id < ?7)) "
     // Two statements rather than one with an "?4 = '' OR ..." filter, so that each uses its
     // index: the agency's two ranges (made; received from others, as an agency may refer to
     // itself), merged newest first; or, about one person, that person's range.
     ASSIGN_OR_RETURN(auto s, conn_->Prepare(
-        subject_id.empty()
+        q.subject_id.empty()
             ? "SELECT " TC_REFERRAL_COLUMNS " FROM referrals WHERE referring_agency = ?1 "
-              "AND (?2 = 0 OR state NOT IN (4, 10, 11, 12)) "
+              TC_REFERRAL_FILTERS
               "UNION ALL SELECT " TC_REFERRAL_COLUMNS " FROM referrals "
-              "WHERE receiving_agency = ?1 AND referring_agency != ?1 "
-              "AND (?2 = 0 OR state NOT IN (4, 10, 11, 12)) "
+              "WHERE receiving_agency = ?1 AND referring_agency != ?1 " TC_REFERRAL_FILTERS
               "ORDER BY created_at DESC, referral_id DESC LIMIT ?3"
             : "SELECT " TC_REFERRAL_COLUMNS " FROM referrals WHERE subject_id = ?4 "
-              "AND (referring_agency = ?1 OR receiving_agency = ?1) "
-              "AND (?2 = 0 OR state NOT IN (4, 10, 11, 12)) "
+              "AND (referring_agency = ?1 OR receiving_agency = ?1) " TC_REFERRAL_FILTERS
               "ORDER BY created_at DESC, referral_id DESC LIMIT ?3"));
+#undef TC_REFERRAL_FILTERS
     // SQLite reads a negative LIMIT as "no limit"; a non-positive one returns nothing here.
-    s->Bind(1, agency_id)
-        .Bind(2, int64_t{open_only})
-        .Bind(3, static_cast<int64_t>(limit > 0 ? limit : 0));
-    if (!subject_id.empty()) s->Bind(4, subject_id);
+    s->Bind(1, q.agency_id)
+        .Bind(2, int64_t{q.open_only})
+        .Bind(3, static_cast<int64_t>(q.limit > 0 ? q.limit : 0))
+        .Bind(4, q.subject_id)
+        .BindOptionalTime(5, q.overdue_at)
+        .BindOptionalTime(6, q.after ? std::optional<absl::Time>(q.after->created_at)
+                                     : std::nullopt)
+        .Bind(7, q.after ? q.after->referral_id : std::string());
     return ReferralsFromRows(*s);
   }
 

@@ -404,6 +404,8 @@ run cjit referral move "$referral" accepted
 expect "referral move: the CJIT accepts" 0 "^state +accepted"
 run cjit referral list --open
 expect "referral list: the CJIT's open referral" 0 "^$referral +drug_treatment_on_release +accepted +no "
+run cjit referral list --limit 1 --all
+expect "referral list --all follows the pages" 0 "^$referral +drug_treatment_on_release"
 run carat referral get "$referral"
 expect "referral get shows the history" 0 "sent +accepted +cjit-east"
 run reception referral release --subject "$subject" --date "$today"

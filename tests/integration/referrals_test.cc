@@ -246,6 +246,11 @@ TEST_F(ReferralsTest, ListingAndTheFunnelReport) {
   ASSERT_TRUE(s.ok()) << s.error_message();
   ASSERT_THAT(listed.referrals(), SizeIs(1));
   EXPECT_EQ(listed.referrals(0).state(), v1::REFERRAL_STATE_ACCEPTED);
+  list.mutable_page()->set_page_token("12.not-a-referral");
+  s = Referrals(kCjit.agency)->ListReferrals(ContextFor(kCjit).get(), list, &listed);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("page.page_token"));
+  list.clear_page();
   v1::ListReferralsResponse housing;  // not a party
   list.set_purpose(kHousing.purpose);
   ASSERT_TRUE(

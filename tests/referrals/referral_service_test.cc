@@ -173,8 +173,10 @@ class ReferralServiceTest : public ::testing::Test {
     return Wait<Referral>([&](auto reply) { service_->Get(kCarat, id, std::move(reply)); });
   }
   absl::StatusOr<std::vector<Referral>> List(const CallContext& ctx, ListFilter filter = {}) {
-    return Wait<std::vector<Referral>>(
+    absl::StatusOr<ReferralPage> page = Wait<ReferralPage>(
         [&](auto reply) { service_->List(ctx, filter, std::move(reply)); });
+    if (!page.ok()) return page.status();
+    return page->referrals;
   }
   // Each side's mailbox holds one escalation of the referral, for the team manager.
   void ExpectEscalatedToBothSides(const std::string& referral_id, const std::string& reason) {
@@ -285,7 +287,9 @@ TEST_F(ReferralServiceTest, RoutingErrorsAndWithheldRecipientsLeaveNothing) {
                                  "home area E99999005")));
   EXPECT_THAT(Mailbox(kCjit), SizeIs(0));
   ASSERT_THAT(storage_->Read([&](ReadTx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(auto all, tx.ListReferralsForAgency("hmp-northgate", "", false, 10));
+    ReferralQuery made;
+    made.agency_id = "hmp-northgate";
+    ASSIGN_OR_RETURN(auto all, tx.ListReferralsForAgency(made));
     EXPECT_THAT(all, SizeIs(0));
     return absl::OkStatus();
   }), IsOk());
@@ -519,6 +523,20 @@ TEST_F(ReferralServiceTest, ListsTheAgencysReferralsWithOverdueOnes) {
     }
     return absl::OkStatus();
   }), IsOk());
+
+  // A page at a time, each from where the last ended.
+  ListFilter paged;
+  paged.page_size = 1;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_OK_AND_ASSIGN(ReferralPage page, (Wait<ReferralPage>([&](auto reply) {
+                           service_->List(kCjit, paged, std::move(reply));
+                         })));
+    for (const Referral& r : page.referrals) ids.push_back(r.referral_id);
+    if (!page.next.has_value()) break;
+    paged.after = page.next;
+  }
+  EXPECT_THAT(ids, ::testing::ElementsAre(second.referral_id, first.referral_id));
 
   // Past "acknowledged" (Tuesday 10:00), only the first, never received, is overdue.
   clock_.Set(At(2026, 11, 24, 10, 30));

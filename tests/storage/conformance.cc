@@ -459,6 +459,16 @@ std::vector<std::string> ReferralIds(const absl::StatusOr<std::vector<Referral>>
   return ids;
 }
 
+ReferralQuery ForAgency(const std::string& agency, const std::string& subject, bool open_only,
+                        int limit) {
+  ReferralQuery q;
+  q.agency_id = agency;
+  q.subject_id = subject;
+  q.open_only = open_only;
+  q.limit = limit;
+  return q;
+}
+
 // Inserts the subjects, then the referrals.
 absl::Status AddReferrals(WriteTx& tx, const std::vector<std::string>& subjects,
                           const std::vector<Referral>& referrals) {
@@ -1760,7 +1770,7 @@ TEST_P(StorageConformanceTest, InsertReferralOfAnUnknownSubjectIsNotFound) {
     EXPECT_THAT(tx.GetReferral("ref_1"), StatusIs(absl::StatusCode::kNotFound));
     EXPECT_THAT(tx.FindReferralByIdempotencyKey("prison-a", "key-ref_1"),
                 StatusIs(absl::StatusCode::kNotFound));
-    EXPECT_THAT(ReferralIds(tx.ListReferralsForAgency("prison-a", "", false, 10)),
+    EXPECT_THAT(ReferralIds(tx.ListReferralsForAgency(ForAgency("prison-a", "", false, 10))),
                 ElementsAre());
     return absl::OkStatus();
   }), IsOk());
@@ -1958,6 +1968,60 @@ TEST_P(StorageConformanceTest, UpdateReferralRefusesToShortenHistoryOrChangeDead
   }), IsOk());
 }
 
+TEST_P(StorageConformanceTest, ListReferralsForAgencyOverdueAndPaged) {
+  std::vector<Referral> rs;
+  auto add = [&](const std::string& id, absl::Duration created, ReferralState state,
+                 ReferralDeadline deadline) {
+    Referral r = MakeReferral(id, "s1");
+    r.created_at = kT0 + created;
+    r.state = state;
+    r.deadlines = {deadline};
+    rs.push_back(r);
+  };
+  const absl::Time due = kT0 + absl::Hours(24);
+  add("ref_due", absl::Hours(5), ReferralState::kSent,
+      {"acknowledged", ReferralState::kReceived, due, std::nullopt, std::nullopt, "m"});
+  add("ref_escalated", absl::Hours(4), ReferralState::kClosed,
+      {"acknowledged", ReferralState::kReceived, due, kT0 + absl::Hours(30), due, "m"});
+  add("ref_final", absl::Hours(3), ReferralState::kClosed,
+      {"acknowledged", ReferralState::kReceived, due, std::nullopt, std::nullopt, "m"});
+  add("ref_met", absl::Hours(2), ReferralState::kAccepted,
+      {"acknowledged", ReferralState::kReceived, due, kT0 + absl::Hours(3), std::nullopt, "m"});
+  add("ref_undated", absl::Hours(2), ReferralState::kAccepted,
+      {"first_contact", ReferralState::kFirstContact, std::nullopt, std::nullopt, std::nullopt,
+       "m"});
+  ASSERT_THAT(storage_->WriteAndWait([&](WriteTx& tx) { return AddReferrals(tx, {"s1"}, rs); }),
+              IsOk());
+  ASSERT_THAT(storage_->Read([&](ReadTx& tx) -> absl::Status {
+    ReferralQuery q = ForAgency("prison-a", "", false, 10);
+    q.overdue_at = due - absl::Seconds(1);
+    EXPECT_THAT(ReferralIds(tx.ListReferralsForAgency(q)), ElementsAre("ref_escalated"));
+    q.overdue_at = due;
+    EXPECT_THAT(ReferralIds(tx.ListReferralsForAgency(q)),
+                ElementsAre("ref_due", "ref_escalated"));
+    q.subject_id = "s1";
+    q.open_only = true;
+    EXPECT_THAT(ReferralIds(tx.ListReferralsForAgency(q)), ElementsAre("ref_due"));
+
+    // Pages of two, each after the last one of the page before; equal creation times are
+    // ordered by id.
+    q = ForAgency("prison-a", "", false, 2);
+    std::vector<std::string> pages;
+    for (int page = 0; page < 4; ++page) {
+      absl::StatusOr<std::vector<Referral>> got = tx.ListReferralsForAgency(q);
+      if (!got.ok() || got->empty()) break;
+      for (const Referral& r : *got) pages.push_back(r.referral_id);
+      q.after = ReferralCursor{got->back().created_at, got->back().referral_id};
+    }
+    EXPECT_THAT(pages, ElementsAre("ref_due", "ref_escalated", "ref_final", "ref_undated",
+                                   "ref_met"));
+    q.subject_id = "s1";
+    q.after = ReferralCursor{kT0 + absl::Hours(2), "ref_undated"};
+    EXPECT_THAT(ReferralIds(tx.ListReferralsForAgency(q)), ElementsAre("ref_met"));
+    return absl::OkStatus();
+  }), IsOk());
+}
+
 TEST_P(StorageConformanceTest, ListReferralsForAgencyNewestFirst) {
   // probation-a makes some, receives some, and refers one to itself; created out of insertion
   // order, two at the same time.
@@ -1982,35 +2046,35 @@ TEST_P(StorageConformanceTest, ListReferralsForAgencyNewestFirst) {
     return AddReferrals(tx, {"s1", "s2", "s3"}, rs);
   }), IsOk());
   ASSERT_THAT(storage_->Read([&](ReadTx& tx) -> absl::Status {
-    auto all = tx.ListReferralsForAgency("probation-a", "", false, 10);
+    auto all = tx.ListReferralsForAgency(ForAgency("probation-a", "", false, 10));
     EXPECT_THAT(ReferralIds(all), ElementsAre("ref_a5", "ref_a4", "ref_a2", "ref_a3", "ref_a1"));
     if (all.ok() && all->size() == 5) ExpectReferralEq((*all)[0], rs[6]);
-    EXPECT_THAT(ReferralIds(tx.ListReferralsForAgency("probation-a", "", false, 3)),
+    EXPECT_THAT(ReferralIds(tx.ListReferralsForAgency(ForAgency("probation-a", "", false, 3))),
                 ElementsAre("ref_a5", "ref_a4", "ref_a2"));
-    EXPECT_THAT(ReferralIds(tx.ListReferralsForAgency("probation-a", "", false, 0)),
+    EXPECT_THAT(ReferralIds(tx.ListReferralsForAgency(ForAgency("probation-a", "", false, 0))),
                 ElementsAre());
-    EXPECT_THAT(ReferralIds(tx.ListReferralsForAgency("probation-a", "", true, 10)),
+    EXPECT_THAT(ReferralIds(tx.ListReferralsForAgency(ForAgency("probation-a", "", true, 10))),
                 ElementsAre("ref_a5", "ref_a2", "ref_a1"));
-    EXPECT_THAT(ReferralIds(tx.ListReferralsForAgency("probation-a", "", true, 2)),
+    EXPECT_THAT(ReferralIds(tx.ListReferralsForAgency(ForAgency("probation-a", "", true, 2))),
                 ElementsAre("ref_a5", "ref_a2"));
-    auto about_s1 = tx.ListReferralsForAgency("probation-a", "s1", false, 10);
+    auto about_s1 = tx.ListReferralsForAgency(ForAgency("probation-a", "s1", false, 10));
     EXPECT_THAT(ReferralIds(about_s1), ElementsAre("ref_a4", "ref_a3", "ref_a1"));
     if (about_s1.ok() && about_s1->size() == 3) ExpectReferralEq((*about_s1)[0], rs[3]);
-    EXPECT_THAT(ReferralIds(tx.ListReferralsForAgency("probation-a", "s1", false, 2)),
+    EXPECT_THAT(ReferralIds(tx.ListReferralsForAgency(ForAgency("probation-a", "s1", false, 2))),
                 ElementsAre("ref_a4", "ref_a3"));
-    EXPECT_THAT(ReferralIds(tx.ListReferralsForAgency("probation-a", "s1", true, 10)),
+    EXPECT_THAT(ReferralIds(tx.ListReferralsForAgency(ForAgency("probation-a", "s1", true, 10))),
                 ElementsAre("ref_a1"));
-    EXPECT_THAT(ReferralIds(tx.ListReferralsForAgency("probation-a", "s1", false, 0)),
+    EXPECT_THAT(ReferralIds(tx.ListReferralsForAgency(ForAgency("probation-a", "s1", false, 0))),
                 ElementsAre());
-    EXPECT_THAT(ReferralIds(tx.ListReferralsForAgency("probation-a", "s2", false, 10)),
+    EXPECT_THAT(ReferralIds(tx.ListReferralsForAgency(ForAgency("probation-a", "s2", false, 10))),
                 ElementsAre("ref_a5", "ref_a2"));
-    EXPECT_THAT(ReferralIds(tx.ListReferralsForAgency("probation-a", "s3", false, 10)),
+    EXPECT_THAT(ReferralIds(tx.ListReferralsForAgency(ForAgency("probation-a", "s3", false, 10))),
                 ElementsAre());
-    EXPECT_THAT(ReferralIds(tx.ListReferralsForAgency("housing-b", "", false, 10)),
+    EXPECT_THAT(ReferralIds(tx.ListReferralsForAgency(ForAgency("housing-b", "", false, 10))),
                 ElementsAre("ref_o2", "ref_o1", "ref_a3", "ref_a1"));
-    EXPECT_THAT(ReferralIds(tx.ListReferralsForAgency("housing-b", "s2", false, 10)),
+    EXPECT_THAT(ReferralIds(tx.ListReferralsForAgency(ForAgency("housing-b", "s2", false, 10))),
                 ElementsAre("ref_o2"));
-    EXPECT_THAT(ReferralIds(tx.ListReferralsForAgency("nobody", "", false, 10)), ElementsAre());
+    EXPECT_THAT(ReferralIds(tx.ListReferralsForAgency(ForAgency("nobody", "", false, 10))), ElementsAre());
     return absl::OkStatus();
   }), IsOk());
 }
@@ -2201,7 +2265,7 @@ TEST_P(StorageConformanceTest, AtomicallyUndoesReferralWrites) {
     EXPECT_THAT(ReferralIds(tx.ListOpenReferralsOfSubject("s1")),
                 ElementsAre("ref_kept", "ref_before", "ref_after"));
     EXPECT_THAT(ReferralIds(tx.ListReferralsWithDueDeadlines(now, 10)), ElementsAre("ref_kept"));
-    EXPECT_THAT(ReferralIds(tx.ListReferralsForAgency("prison-a", "", false, 10)),
+    EXPECT_THAT(ReferralIds(tx.ListReferralsForAgency(ForAgency("prison-a", "", false, 10))),
                 ElementsAre("ref_after", "ref_before", "ref_kept"));
     EXPECT_THAT(ReferralIds(tx.ListReferralsCreatedBetween(kT0, now, "")),
                 ElementsAre("ref_kept", "ref_before", "ref_after"));
