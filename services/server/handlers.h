@@ -155,7 +155,7 @@ class MessagingHandlers final : public v1::MessagingService::CallbackService {
   friend class SubscribeReactor;
 };
 
-// ListReferrals, RecordRelease and GetReferralReport are not implemented yet (UNIMPLEMENTED).
+// ReferralService: routing answers from the directory; the rest through the domain service.
 class ReferralHandlers final : public v1::ReferralService::CallbackService {
  public:
   ReferralHandlers(Edge& edge, referrals::ReferralService& service,
