@@ -83,6 +83,13 @@ struct Referral {
   std::vector<ReferralDeadline> deadlines;
 };
 
+// How many referrals of a type are open, and how many of those are overdue (see ReferralQuery).
+struct OpenReferralCount {
+  std::string referral_type;
+  int64_t open = 0;
+  int64_t overdue = 0;
+};
+
 // A position in the newest-first order of referrals (created_at, then id, descending).
 struct ReferralCursor {
   absl::Time created_at;

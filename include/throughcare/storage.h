@@ -115,6 +115,9 @@ class ReadTx {
   // escalated, oldest first; at most `limit`.
   virtual absl::StatusOr<std::vector<Referral>> ListReferralsWithDueDeadlines(absl::Time now,
                                                                              int limit) = 0;
+  // Open referrals by type (types with none are left out), with how many of them are overdue at
+  // `now`, ordered by type.
+  virtual absl::StatusOr<std::vector<OpenReferralCount>> CountOpenReferrals(absl::Time now) = 0;
   // Referrals created in [from, until), of `referral_type` when it is not empty, in creation
   // order.
   virtual absl::StatusOr<std::vector<Referral>> ListReferralsCreatedBetween(

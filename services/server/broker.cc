@@ -261,7 +261,7 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(const BrokerConfig& config
   ASSIGN_OR_RETURN(std::unique_ptr<Storage> storage, storage::OpenSqliteStorage(sqlite));
 
   ASSIGN_OR_RETURN(std::unique_ptr<Metrics> metrics,
-                   Metrics::Start(config.metrics_listen, *storage));
+                   Metrics::Start(config.metrics_listen, *storage, clock));
   auto broker = std::make_unique<BrokerImpl>(config, clock, std::move(storage), std::move(metrics),
                                              std::move(policy),
                                              std::move(authenticator), std::move(master_key),

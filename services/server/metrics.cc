@@ -14,16 +14,39 @@ namespace {
 // Reads the storage's group-commit counters when scraped.
 class StorageCollector final : public prometheus::Collectable {
  public:
-  explicit StorageCollector(const Storage& storage) : storage_(storage) {}
+  StorageCollector(Storage& storage, const Clock& clock) : storage_(storage), clock_(clock) {}
 
   std::vector<prometheus::MetricFamily> Collect() const override {
     StorageStats stats = storage_.Stats();
-    return {Counter("throughcare_storage_commits_total", "Durable storage commits.",
-                    stats.commits),
-            Counter("throughcare_storage_transactions_total",
-                    "Write transactions committed; divided by commits, the group-commit batch "
-                    "size.",
-                    stats.transactions)};
+    std::vector<prometheus::MetricFamily> families = {
+        Counter("throughcare_storage_commits_total", "Durable storage commits.", stats.commits),
+        Counter("throughcare_storage_transactions_total",
+                "Write transactions committed; divided by commits, the group-commit batch size.",
+                stats.transactions)};
+    // Read at each scrape; a failed read leaves the referral gauges out of this scrape.
+    std::vector<OpenReferralCount> counts;
+    absl::Status read = storage_.Read([&](ReadTx& tx) -> absl::Status {
+      absl::StatusOr<std::vector<OpenReferralCount>> got = tx.CountOpenReferrals(clock_.Now());
+      if (!got.ok()) return got.status();
+      counts = *std::move(got);
+      return absl::OkStatus();
+    });
+    if (read.ok()) {
+      prometheus::MetricFamily open{"throughcare_referrals_open",
+                                    "Referrals not yet in a final state, by referral type.",
+                                    prometheus::MetricType::Gauge, {}};
+      prometheus::MetricFamily overdue{
+          "throughcare_referrals_overdue",
+          "Open referrals with a deadline escalated or passed unmet, by referral type.",
+          prometheus::MetricType::Gauge, {}};
+      for (const OpenReferralCount& c : counts) {
+        open.metric.push_back(Gauge("referral_type", c.referral_type, c.open));
+        overdue.metric.push_back(Gauge("referral_type", c.referral_type, c.overdue));
+      }
+      families.push_back(std::move(open));
+      families.push_back(std::move(overdue));
+    }
+    return families;
   }
 
  private:
@@ -34,15 +57,23 @@ class StorageCollector final : public prometheus::Collectable {
     family.metric.push_back(metric);
     return family;
   }
+  static prometheus::ClientMetric Gauge(const std::string& label, const std::string& value,
+                                        int64_t n) {
+    prometheus::ClientMetric metric;
+    metric.label.push_back({label, value});
+    metric.gauge.value = static_cast<double>(n);
+    return metric;
+  }
 
-  const Storage& storage_;
+  Storage& storage_;
+  const Clock& clock_;
 };
 
 class PrometheusMetrics final : public Metrics {
  public:
-  explicit PrometheusMetrics(const Storage& storage)
+  PrometheusMetrics(Storage& storage, const Clock& clock)
       : registry_(std::make_shared<prometheus::Registry>()),
-        storage_collector_(std::make_shared<StorageCollector>(storage)),
+        storage_collector_(std::make_shared<StorageCollector>(storage, clock)),
         calls_(prometheus::BuildCounter()
                    .Name("throughcare_rpcs_total")
                    .Help("RPCs finished, by method and status code.")
@@ -116,8 +147,8 @@ class PrometheusMetrics final : public Metrics {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Metrics>> Metrics::Start(const std::string& listen,
-                                                        const Storage& storage) {
-  auto metrics = std::make_unique<PrometheusMetrics>(storage);
+                                                        Storage& storage, const Clock& clock) {
+  auto metrics = std::make_unique<PrometheusMetrics>(storage, clock);
   absl::Status serving = metrics->Serve(listen);
   if (!serving.ok()) return serving;
   return metrics;

@@ -8,6 +8,9 @@
 //   throughcare_messages_accepted_total             messages accepted by Send (durable)
 //   throughcare_message_commits_total               commits that accepted messages (messages
 //                                                   accepted / this = messages per commit)
+//   throughcare_referrals_open{referral_type}       referrals not yet in a final state
+//   throughcare_referrals_overdue{referral_type}    open referrals with a deadline escalated or
+//                                                   passed unmet (read at each scrape)
 #ifndef THROUGHCARE_SERVICES_SERVER_METRICS_H_
 #define THROUGHCARE_SERVICES_SERVER_METRICS_H_
 
@@ -18,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "throughcare/clock.h"
 #include "throughcare/storage.h"
 
 namespace throughcare::server {
@@ -26,10 +30,10 @@ namespace throughcare::server {
 class Metrics {
  public:
   // Collects metrics, and serves them over HTTP on `listen` unless it is empty (port 0 picks a
-  // free port). `storage` is read at each scrape and must outlive this object. Unavailable if
-  // the address cannot be bound.
+  // free port). `storage` is read at each scrape, as of `clock`; both must outlive this object.
+  // Unavailable if the address cannot be bound.
   static absl::StatusOr<std::unique_ptr<Metrics>> Start(const std::string& listen,
-                                                        const Storage& storage);
+                                                        Storage& storage, const Clock& clock);
   virtual ~Metrics() = default;
 
   virtual void RecordCall(absl::string_view method, absl::StatusCode code,

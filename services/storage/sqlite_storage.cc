@@ -1140,6 +1140,22 @@ class SqliteTx final : public WriteTx {
     return ReferralsFromRows(*s);
   }
 
+  absl::StatusOr<std::vector<OpenReferralCount>> CountOpenReferrals(absl::Time now) override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+        "SELECT referral_type, COUNT(*), SUM(EXISTS (SELECT 1 FROM referral_deadlines d "
+        "WHERE d.referral_id = referrals.referral_id AND (d.escalated_at IS NOT NULL OR "
+        "(d.met_at IS NULL AND d.due_at <= ?1)))) FROM referrals "
+        "WHERE state NOT IN (4, 10, 11, 12) GROUP BY referral_type ORDER BY referral_type"));
+    s->Bind(1, ToMicros(now));
+    std::vector<OpenReferralCount> counts;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      counts.push_back({s->Text(0), s->Int(1), s->Int(2)});
+    }
+    return counts;
+  }
+
   absl::StatusOr<std::vector<Referral>> ListReferralsCreatedBetween(
       absl::Time from, absl::Time until, absl::string_view referral_type) override {
     ASSIGN_OR_RETURN(auto s, conn_->Prepare(

@@ -1,9 +1,4 @@
 // The broker's own behaviour beyond single RPCs: policy reload and the development plaintext mode.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <fstream>
 
 #include <atomic>
@@ -36,25 +31,6 @@ class BrokerBehaviourTest : public BrokerTest {
   }
 
   void WritePolicy(const std::string& text) { std::ofstream(config_.policy_file) << text; }
-
-  // A plain HTTP/1.0 GET of /metrics from the broker's metrics port.
-  std::string ScrapeMetrics() {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(broker_->metrics_port()));
-    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-    std::string response;
-    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
-      const std::string request = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-      if (write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
-        char buf[4096];
-        for (ssize_t n; (n = read(fd, buf, sizeof(buf))) > 0;) response.append(buf, n);
-      }
-    }
-    close(fd);
-    return response;
-  }
 };
 
 TEST_F(BrokerBehaviourTest, MetricsCountCallsAndCommits) {

@@ -1,5 +1,8 @@
 #include "tests/integration/fixture.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -36,6 +39,24 @@ void BrokerTest::SetUp() {
   // Metrics are served only where a test asks (stopping the HTTP server takes about 2 s).
   config_.metrics_listen = "";
   StartBroker();
+}
+
+std::string BrokerTest::ScrapeMetrics() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(broker_->metrics_port()));
+  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  std::string response;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
+    const std::string request = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    if (write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
+      char buf[4096];
+      for (ssize_t n; (n = read(fd, buf, sizeof(buf))) > 0;) response.append(buf, n);
+    }
+  }
+  close(fd);
+  return response;
 }
 
 void BrokerTest::StartBroker() {

@@ -51,6 +51,9 @@ class BrokerTest : public ::testing::Test {
   std::unique_ptr<v1::AuditService::Stub> Audit(const std::string& agency);
 
   std::string ReadDevFile(const std::string& relative) const;
+  // A plain HTTP/1.0 GET of /metrics from the broker's metrics port (config_.metrics_listen
+  // must be set before the broker starts).
+  std::string ScrapeMetrics();
 
   // The demo's first steps, for tests that need a known person: reception registers them by
   // NOMS number and records custody. Returns the subject id.

@@ -231,6 +231,26 @@ TEST_F(ReferralsTest, AReleaseNotificationEscalatesAReferralNotYetAccepted) {
   EXPECT_THAT(s.error_message(), HasSubstr("release_date"));
 }
 
+TEST_F(ReferralsTest, MetricsGaugeOpenAndOverdueReferrals) {
+  StopBroker();
+  config_.metrics_listen = "127.0.0.1:0";
+  StartBroker();
+  RecordConsent(kCarat, subject_id_, "drugs", "cjit-east", "direct_care");
+  v1::Referral referral;
+  const absl::CivilDay today = absl::ToCivilDay(clock_.Now(), absl::UTCTimeZone());
+  ASSERT_TRUE(Create(&referral, absl::FormatCivilTime(today + 30)).ok());
+  std::string text = ScrapeMetrics();
+  EXPECT_THAT(text, HasSubstr(
+      "throughcare_referrals_open{referral_type=\"drug_treatment_on_release\"} 1"));
+  EXPECT_THAT(text, HasSubstr(
+      "throughcare_referrals_overdue{referral_type=\"drug_treatment_on_release\"} 0"));
+  // Not acknowledged within 2 working days: overdue (at most 4 calendar days, at least 2).
+  clock_.Advance(absl::Hours(24 * 5));
+  text = ScrapeMetrics();
+  EXPECT_THAT(text, HasSubstr(
+      "throughcare_referrals_overdue{referral_type=\"drug_treatment_on_release\"} 1"));
+}
+
 TEST_F(ReferralsTest, ListingAndTheFunnelReport) {
   RecordConsent(kCarat, subject_id_, "drugs", "cjit-east", "direct_care");
   v1::Referral referral;

@@ -2018,6 +2018,25 @@ TEST_P(StorageConformanceTest, ListReferralsForAgencyOverdueAndPaged) {
     q.subject_id = "s1";
     q.after = ReferralCursor{kT0 + absl::Hours(2), "ref_undated"};
     EXPECT_THAT(ReferralIds(tx.ListReferralsForAgency(q)), ElementsAre("ref_met"));
+
+    // The gauges: open ones by type, and of those the overdue ones (the closed, escalated one
+    // is not open).
+    auto counts = tx.CountOpenReferrals(due);
+    EXPECT_THAT(counts, IsOk());
+    if (counts.ok()) {
+      EXPECT_EQ(counts->size(), 1u);
+      for (const OpenReferralCount& c : *counts) {
+        EXPECT_EQ(c.referral_type, "housing");
+        EXPECT_EQ(c.open, 3);     // due, met, undated
+        EXPECT_EQ(c.overdue, 1);  // due
+      }
+    }
+    counts = tx.CountOpenReferrals(due - absl::Seconds(1));
+    EXPECT_THAT(counts, IsOk());
+    if (counts.ok()) {
+      EXPECT_EQ(counts->size(), 1u);
+      for (const OpenReferralCount& c : *counts) EXPECT_EQ(c.overdue, 0);
+    }
     return absl::OkStatus();
   }), IsOk());
 }
