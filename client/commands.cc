@@ -87,6 +87,18 @@ absl::StatusOr<Response> CallService(Session& session, Request& request,
   return CallUnary<Service>(session, request, method);
 }
 
+// Makes one call of `Service` that declares a purpose (as CallService) and prints the response
+// with `render` (or as JSON).
+template <typename Service, typename Request, typename Response, typename Render>
+absl::Status CallAndPrint(Session& session, Request& request,
+                          grpc::Status (Service::Stub::*method)(grpc::ClientContext*,
+                                                                const Request&, Response*),
+                          Render render, absl::string_view purpose_fallback = "") {
+  ASSIGN_OR_RETURN(Response response,
+                   CallService<Service>(session, request, method, purpose_fallback));
+  return Print(session, response, render);
+}
+
 // Pages through a list call: `call(request)` makes one call, `items(response)` is the mutable
 // repeated field of its results. With `all`, follows next_page_token to the end; otherwise one
 // page. The pages' items are gathered into one response, whose next_page_token is the last
@@ -690,19 +702,15 @@ absl::Status RelationshipStart(Session& session, const std::string& subject_id,
   }
   request.set_for_me(for_me);
   request.set_note(note);
-  ASSIGN_OR_RETURN(v1::Relationship relationship,
-                   CallService<v1::SubjectService>(session, request,
-                                                   &v1::SubjectService::Stub::StartRelationship));
-  return Print(session, relationship, RenderRelationship);
+  return CallAndPrint<v1::SubjectService>(
+      session, request, &v1::SubjectService::Stub::StartRelationship, RenderRelationship);
 }
 
 absl::Status RelationshipEnd(Session& session, const std::string& relationship_id) {
   v1::EndRelationshipRequest request;
   request.set_relationship_id(relationship_id);
-  ASSIGN_OR_RETURN(v1::Relationship relationship,
-                   CallService<v1::SubjectService>(session, request,
-                                                   &v1::SubjectService::Stub::EndRelationship));
-  return Print(session, relationship, RenderRelationship);
+  return CallAndPrint<v1::SubjectService>(
+      session, request, &v1::SubjectService::Stub::EndRelationship, RenderRelationship);
 }
 
 absl::Status RelationshipList(Session& session, const std::string& subject_id) {
@@ -984,10 +992,8 @@ absl::Status ReferralResolve(Session& session, const std::string& referral_type,
   v1::ResolveRecipientRequest request;
   request.set_referral_type(referral_type);
   request.set_home_area(home_area);
-  ASSIGN_OR_RETURN(v1::ResolveRecipientResponse response,
-                   CallService<v1::ReferralService>(
-                       session, request, &v1::ReferralService::Stub::ResolveRecipient));
-  return Print(session, response, RenderRecipient);
+  return CallAndPrint<v1::ReferralService>(
+      session, request, &v1::ReferralService::Stub::ResolveRecipient, RenderRecipient);
 }
 
 absl::Status ReferralCreate(Session& session, const ReferralCreateArgs& args) {
@@ -1007,10 +1013,8 @@ absl::Status ReferralCreate(Session& session, const ReferralCreateArgs& args) {
                   << " to retry this referral safely)\n";
   }
   request.set_idempotency_key(key);
-  ASSIGN_OR_RETURN(v1::Referral response,
-                   CallService<v1::ReferralService>(session, request,
-                                                    &v1::ReferralService::Stub::CreateReferral));
-  return Print(session, response, RenderReferral);
+  return CallAndPrint<v1::ReferralService>(
+      session, request, &v1::ReferralService::Stub::CreateReferral, RenderReferral);
 }
 
 absl::Status ReferralMove(Session& session, const std::string& referral_id,
@@ -1026,19 +1030,15 @@ absl::Status ReferralMove(Session& session, const std::string& referral_id,
   }
   request.set_to(to);
   request.set_reason(reason);
-  ASSIGN_OR_RETURN(v1::Referral response,
-                   CallService<v1::ReferralService>(
-                       session, request, &v1::ReferralService::Stub::TransitionReferral));
-  return Print(session, response, RenderReferral);
+  return CallAndPrint<v1::ReferralService>(
+      session, request, &v1::ReferralService::Stub::TransitionReferral, RenderReferral);
 }
 
 absl::Status ReferralGet(Session& session, const std::string& referral_id) {
   v1::GetReferralRequest request;
   request.set_referral_id(referral_id);
-  ASSIGN_OR_RETURN(v1::Referral response,
-                   CallService<v1::ReferralService>(session, request,
-                                                    &v1::ReferralService::Stub::GetReferral));
-  return Print(session, response, RenderReferral);
+  return CallAndPrint<v1::ReferralService>(
+      session, request, &v1::ReferralService::Stub::GetReferral, RenderReferral);
 }
 
 absl::Status ReferralList(Session& session, const ReferralListArgs& args) {
@@ -1070,14 +1070,16 @@ absl::Status ReferralRelease(Session& session, const std::string& subject_id,
   v1::RecordReleaseRequest request;
   request.set_subject_id(subject_id);
   request.set_release_date(release_date);
-  ASSIGN_OR_RETURN(v1::RecordReleaseResponse response,
-                   CallService<v1::ReferralService>(session, request,
-                                                    &v1::ReferralService::Stub::RecordRelease));
-  return Print(session, response, [](const v1::RecordReleaseResponse& r) {
-    if (r.escalated().empty()) return std::string("release recorded; no referral escalated\n");
-    return absl::StrCat("release recorded; escalated at once (not accepted before release):\n",
-                        RenderReferralList(r.escalated()));
-  });
+  return CallAndPrint<v1::ReferralService>(
+      session, request, &v1::ReferralService::Stub::RecordRelease,
+      [](const v1::RecordReleaseResponse& r) {
+        if (r.escalated().empty()) {
+          return std::string("release recorded; no referral escalated\n");
+        }
+        return absl::StrCat(
+            "release recorded; escalated at once (not accepted before release):\n",
+            RenderReferralList(r.escalated()));
+      });
 }
 
 absl::Status ReportReferrals(Session& session, const ReportReferralsArgs& args) {
