@@ -41,6 +41,16 @@ void BrokerTest::SetUp() {
   StartBroker();
 }
 
+v1::PutRecordRequest BrokerTest::DirRequest(const std::string& subject_id) {
+  v1::PutRecordRequest dir;
+  dir.set_purpose("direct_care");
+  dir.set_subject_id(subject_id);
+  dir.set_data_class("drugs");
+  dir.mutable_body()->mutable_drug_interventions_record()->set_assessment_date("2026-11-02");
+  dir.mutable_body()->mutable_drug_interventions_record()->add_substances("heroin");
+  return dir;
+}
+
 std::string BrokerTest::ScrapeMetrics() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};

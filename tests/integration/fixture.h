@@ -68,6 +68,9 @@ class BrokerTest : public ::testing::Test {
                             const std::string& purpose,
                             absl::Duration valid_for = absl::Hours(24 * 90));
   std::unique_ptr<v1::ConsentService::Stub> Consents(const std::string& agency);
+  // A synthetic drug interventions record (DIR) about the person, to put as the CARAT team
+  // (purpose direct_care, data class drugs; substances: heroin).
+  static v1::PutRecordRequest DirRequest(const std::string& subject_id);
 
   // Demo actors.
   static const Actor kReception;      // hmp-northgate, prison_reception

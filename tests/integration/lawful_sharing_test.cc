@@ -163,12 +163,7 @@ TEST_F(LawfulSharingTest, ConsentExpiresExactlyAtValidUntil) {
 TEST_F(LawfulSharingTest, NoRelationshipIsNotFoundAndTheAuditShowsWhy) {
   // The prison's CARAT team (custody gives it a relationship) files a DIR, and the person
   // consents to the community drug team receiving it.
-  v1::PutRecordRequest dir;
-  dir.set_purpose("direct_care");
-  dir.set_subject_id(subject_id_);
-  dir.set_data_class("drugs");
-  dir.mutable_body()->mutable_drug_interventions_record()->set_assessment_date("2026-11-02");
-  dir.mutable_body()->mutable_drug_interventions_record()->add_substances("heroin");
+  v1::PutRecordRequest dir = DirRequest(subject_id_);
   v1::Record created;
   grpc::Status s = Records(kCarat.agency)->PutRecord(ContextFor(kCarat).get(), dir, &created);
   ASSERT_TRUE(s.ok()) << s.error_message();

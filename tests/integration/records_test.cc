@@ -176,12 +176,7 @@ TEST_F(RecordsTest, OnlyTheOwningAgencyPutsVersionsAndTheTypeCannotChange) {
 
   // prison_healthcare is the only role that may write health, so use a role that may write drugs
   // to try to overwrite a record the CARAT team does not own... via a DIR of its own first:
-  v1::PutRecordRequest dir;
-  dir.set_purpose("direct_care");
-  dir.set_subject_id(subject_id_);
-  dir.set_data_class("drugs");
-  dir.mutable_body()->mutable_drug_interventions_record()->set_assessment_date("2026-11-02");
-  dir.mutable_body()->mutable_drug_interventions_record()->add_substances("heroin");
+  v1::PutRecordRequest dir = DirRequest(subject_id_);
   v1::Record carat_dir;
   ASSERT_TRUE(Put(kCarat, dir, &carat_dir).ok());
   // The CJIT (another agency) may write drugs data but does not own the prison's DIR.

@@ -26,12 +26,7 @@ class ReferralsTest : public BrokerTest {
     grpc::Status s =
         Subjects(kReception.agency)->SetHomeArea(ContextFor(kReception).get(), area, &out);
     ASSERT_TRUE(s.ok()) << s.error_message();
-    v1::PutRecordRequest dir;
-    dir.set_purpose("direct_care");
-    dir.set_subject_id(subject_id_);
-    dir.set_data_class("drugs");
-    dir.mutable_body()->mutable_drug_interventions_record()->set_assessment_date("2026-11-02");
-    dir.mutable_body()->mutable_drug_interventions_record()->add_substances("heroin");
+    v1::PutRecordRequest dir = DirRequest(subject_id_);
     v1::Record record;
     s = Records(kCarat.agency)->PutRecord(ContextFor(kCarat).get(), dir, &record);
     ASSERT_TRUE(s.ok()) << s.error_message();
