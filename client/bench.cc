@@ -23,6 +23,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "services/crypto/ids.h"
 #include "throughcare/status_macros.h"
 #include "throughcare/v1/consent.grpc.pb.h"
@@ -149,7 +151,8 @@ PhaseResult Tally(const std::vector<SenderLog>& logs, const Window& window) {
 absl::StatusOr<v1::RecordBody> RecordBodyOfSize(int bytes) {
   v1::RecordBody body;
   v1::DrugInterventionsRecord* record = body.mutable_drug_interventions_record();
-  record->set_assessment_date("2026-11-02");
+  record->set_assessment_date(
+      absl::FormatCivilTime(absl::ToCivilDay(absl::Now(), absl::UTCTimeZone()) - 30));
   record->add_substances("heroin");
   record->set_treatment_status("in treatment");
   const int base = static_cast<int>(body.ByteSizeLong());

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Sets up and runs every test: installs the Debian packages, builds into build/, runs ctest.
+# Sets up and runs every test: installs the Debian packages, builds into build/, runs ctest,
+# then runs the suite again with the clock moved to hard dates (tests/calendar/run.sh).
 #   tests/run.sh                 everything
-#   tests/run.sh -L integration  only tests with a ctest label (unit, integration, demo)
+#   tests/run.sh -L integration  only tests with a ctest label (unit, integration, demo, crash),
+#                                at today's date only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,3 +14,7 @@ echo "== build"
 cmake --build build -j"$(nproc)"
 echo "== test"
 ctest --test-dir build --output-on-failure -j"$(nproc)" "$@"
+if [ $# -eq 0 ]; then
+  echo "== test with the clock moved"
+  tests/calendar/run.sh build
+fi

@@ -141,7 +141,21 @@ bool Meets(ReferralState state, ReferralState reach) {
 }
 
 WorkingCalendar::WorkingCalendar(std::vector<absl::CivilDay> bank_holidays)
-    : holidays_(bank_holidays.begin(), bank_holidays.end()) {}
+    : holidays_(bank_holidays.begin(), bank_holidays.end()) {
+  for (absl::CivilDay day : bank_holidays) {
+    if (!last_.has_value() || day > *last_) last_ = day;
+  }
+}
+
+std::string WorkingCalendar::StaleWarning(absl::CivilDay today, int horizon) const {
+  if (last_.has_value() && *last_ - today >= horizon) return "";
+  return absl::StrCat(
+      last_.has_value() ? absl::StrCat("the directory lists no bank holiday after ",
+                                       absl::FormatCivilTime(*last_))
+                        : "the directory lists no bank holidays",
+      ", so working-day deadlines count every weekday from then on: add the coming bank "
+      "holidays to its bank_holidays");
+}
 
 bool WorkingCalendar::IsWorkingDay(absl::CivilDay day) const {
   const absl::Weekday w = absl::GetWeekday(day);

@@ -63,9 +63,13 @@ class WorkingCalendar {
   bool IsWorkingDay(absl::CivilDay day) const;
   // The `n`th working day after `day` (n >= 0; 0 is `day` itself).
   absl::CivilDay AddWorkingDays(absl::CivilDay day, int n) const;
+  // A warning for the operator when the bank holidays listed end less than `horizon` days after
+  // `today` (after them every weekday counts as a working day); empty while they reach further.
+  std::string StaleWarning(absl::CivilDay today, int horizon) const;
 
  private:
   absl::flat_hash_set<absl::CivilDay> holidays_;
+  std::optional<absl::CivilDay> last_;  // the latest bank holiday listed
 };
 
 // The deadline's due time, or nullopt when it runs from an event date not yet known.

@@ -7,6 +7,8 @@
 
 #include <filesystem>
 #include <map>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "absl/strings/ascii.h"
@@ -81,6 +83,9 @@ std::map<std::string, messaging::AgencyInfo> MessagingAgencies(const BrokerConfi
 // How often the broker settles what has fallen due in messaging (expiry, expired leases) and in
 // referrals (deadlines to escalate), and wakes subscribers (deliveries whose retry delay has passed, notices from other services).
 constexpr absl::Duration kMessagingTick = absl::Milliseconds(100);
+
+// The broker warns at start when the directory's bank holidays end sooner than this.
+constexpr int kBankHolidayHorizonDays = 183;
 
 class BrokerImpl final : public Broker {
  public:
@@ -162,37 +167,46 @@ class BrokerImpl final : public Broker {
     server_->Wait();
     server_.reset();
     {
-      absl::MutexLock lock(&tick_mu_);
+      std::lock_guard<std::mutex> lock(tick_mu_);
       stopping_ = true;
     }
+    tick_cv_.notify_all();
     if (ticker_.joinable()) ticker_.join();
     storage_->Close();
   }
 
   ~BrokerImpl() override { Shutdown(absl::Seconds(5)); }
 
+  void RunPeriodicWork() override {
+    absl::MutexLock lock(&periodic_mu_);
+    absl::StatusOr<messaging::SweepResult> swept = messaging_service_.Sweep();
+    if (!swept.ok()) {
+      Log(LogLevel::kWarning, "messaging.sweep", {{"error", swept.status().ToString()}});
+    } else if (swept->expired + swept->dead_lettered + swept->returned > 0) {
+      Log(LogLevel::kInfo, "messaging.sweep",
+          {{"expired", absl::StrCat(swept->expired)},
+           {"dead_lettered", absl::StrCat(swept->dead_lettered)},
+           {"returned", absl::StrCat(swept->returned)}});
+    }
+    absl::StatusOr<int> escalated = referral_service_.Sweep();
+    if (!escalated.ok()) {
+      Log(LogLevel::kWarning, "referrals.sweep", {{"error", escalated.status().ToString()}});
+    } else if (*escalated > 0) {
+      Log(LogLevel::kInfo, "referrals.sweep", {{"escalated", absl::StrCat(*escalated)}});
+    }
+    messaging_service_.SignalAll();
+  }
+
  private:
+  // Waits on the monotonic clock: absl's timed waits take an absolute wall-clock deadline, so
+  // a wall clock stepped back (NTP, or a test's moved clock) would stall the ticker.
   void Tick() {
-    absl::MutexLock lock(&tick_mu_);
-    while (!tick_mu_.AwaitWithTimeout(absl::Condition(&stopping_), kMessagingTick)) {
-      tick_mu_.Unlock();
-      absl::StatusOr<messaging::SweepResult> swept = messaging_service_.Sweep();
-      if (!swept.ok()) {
-        Log(LogLevel::kWarning, "messaging.sweep", {{"error", swept.status().ToString()}});
-      } else if (swept->expired + swept->dead_lettered + swept->returned > 0) {
-        Log(LogLevel::kInfo, "messaging.sweep",
-            {{"expired", absl::StrCat(swept->expired)},
-             {"dead_lettered", absl::StrCat(swept->dead_lettered)},
-             {"returned", absl::StrCat(swept->returned)}});
-      }
-      absl::StatusOr<int> escalated = referral_service_.Sweep();
-      if (!escalated.ok()) {
-        Log(LogLevel::kWarning, "referrals.sweep", {{"error", escalated.status().ToString()}});
-      } else if (*escalated > 0) {
-        Log(LogLevel::kInfo, "referrals.sweep", {{"escalated", absl::StrCat(*escalated)}});
-      }
-      messaging_service_.SignalAll();
-      tick_mu_.Lock();
+    std::unique_lock<std::mutex> lock(tick_mu_);
+    while (!tick_cv_.wait_for(lock, absl::ToChronoMilliseconds(kMessagingTick),
+                              [this] { return stopping_; })) {
+      lock.unlock();
+      RunPeriodicWork();
+      lock.lock();
     }
   }
 
@@ -220,8 +234,10 @@ class BrokerImpl final : public Broker {
   AdminHandlers admin_handlers_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
-  absl::Mutex tick_mu_;
-  bool stopping_ ABSL_GUARDED_BY(tick_mu_) = false;
+  absl::Mutex periodic_mu_;  // one run of the periodic work at a time
+  std::mutex tick_mu_;
+  std::condition_variable tick_cv_;
+  bool stopping_ = false;  // guarded by tick_mu_
   std::thread ticker_;
 };
 
@@ -262,6 +278,12 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(const BrokerConfig& config
 
   ASSIGN_OR_RETURN(std::unique_ptr<Metrics> metrics,
                    Metrics::Start(config.metrics_listen, *storage, clock));
+  const std::string stale = config.directory.calendar().StaleWarning(
+      absl::ToCivilDay(clock.Now(), absl::UTCTimeZone()), kBankHolidayHorizonDays);
+  if (!stale.empty()) {
+    Log(LogLevel::kWarning, "bank_holidays_ending", {{"file", config.directory_file},
+                                                     {"message", stale}});
+  }
   auto broker = std::make_unique<BrokerImpl>(config, clock, std::move(storage), std::move(metrics),
                                              std::move(policy),
                                              std::move(authenticator), std::move(master_key),

@@ -35,6 +35,10 @@ class Broker {
   virtual int metrics_port() const = 0;
   // Re-reads the policy file; on error the current policy stays and the error is returned.
   virtual absl::Status ReloadPolicy() = 0;
+  // Does at once, on the caller's thread, the periodic work the broker's ticker does every
+  // 100 ms: expiry and lease returns in messaging, referral deadlines, waking subscribers. For
+  // tests that move a fake clock and must not wait for the next tick. Thread-safe.
+  virtual void RunPeriodicWork() = 0;
   // Stops accepting calls, lets calls in flight finish (up to `grace`), then closes storage.
   // Idempotent.
   virtual void Shutdown(absl::Duration grace) = 0;

@@ -332,7 +332,8 @@ expect "--expect-head beyond the log fails (exit 3)" 3 "audit entry $((head_seq 
 echo "== messages"
 carat() { as hmp-northgate carat-1 carat_worker direct_care "$@"; }
 cjit() { as cjit-east cjit-1 cjit_worker direct_care "$@"; }
-dir='{"assessment_date": "2026-11-02", "substances": ["heroin"]}'
+assessed=$(date -u -d '-30 days' +%F)
+dir="{\"assessment_date\": \"$assessed\", \"substances\": [\"heroin\"]}"
 send_dir() {
   carat message send --to cjit-east --subject "$subject" --type drug_interventions_record \
     --data-class drugs --body "$dir" --correlation-id referral-7 "$@"
@@ -349,7 +350,7 @@ run send_dir --json --idempotency-key cli-dir-2
 expect_json "the same key and content return the original message" \
   ".message_id == \"$message\" and .duplicate == true"
 run carat message send --to cjit-east --subject "$subject" --type drug_interventions_record \
-  --data-class drugs --body '{"assessment_date": "2026-11-02", "substances": ["alcohol"]}' \
+  --data-class drugs --body "{\"assessment_date\": \"$assessed\", \"substances\": [\"alcohol\"]}" \
   --idempotency-key cli-dir-2
 expect "the same key with other content is refused" 1 "ALREADY_EXISTS: idempotency_key"
 run send_dir

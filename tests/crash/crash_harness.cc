@@ -225,10 +225,15 @@ v1::SendRequest MessageFor(const std::string& subject_id, const std::string& key
   req.set_subject_id(subject_id);
   req.set_idempotency_key(key);
   req.set_correlation_id("crash-harness");
+  // Assessed 30 days before the harness started: one date for the whole run, so that a retry
+  // after midnight is still a replay.
+  static const std::string assessed =
+      absl::FormatCivilTime(absl::ToCivilDay(absl::Now(), absl::UTCTimeZone()) - 30);
   v1::InlineRecord* record = req.mutable_inline_record();
   record->set_data_class("drugs");
-  record->mutable_body()->mutable_drug_interventions_record()->set_assessment_date("2026-11-02");
-  record->mutable_body()->mutable_drug_interventions_record()->add_substances("heroin");
+  v1::DrugInterventionsRecord* dir = record->mutable_body()->mutable_drug_interventions_record();
+  dir->set_assessment_date(assessed);
+  dir->add_substances("heroin");
   return req;
 }
 

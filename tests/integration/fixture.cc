@@ -41,12 +41,16 @@ void BrokerTest::SetUp() {
   StartBroker();
 }
 
-v1::PutRecordRequest BrokerTest::DirRequest(const std::string& subject_id) {
+std::string BrokerTest::DateFromToday(int days) const {
+  return absl::FormatCivilTime(absl::ToCivilDay(clock_.Now(), absl::UTCTimeZone()) + days);
+}
+
+v1::PutRecordRequest BrokerTest::DirRequest(const std::string& subject_id) const {
   v1::PutRecordRequest dir;
   dir.set_purpose("direct_care");
   dir.set_subject_id(subject_id);
   dir.set_data_class("drugs");
-  dir.mutable_body()->mutable_drug_interventions_record()->set_assessment_date("2026-11-02");
+  dir.mutable_body()->mutable_drug_interventions_record()->set_assessment_date(DateFromToday(-30));
   dir.mutable_body()->mutable_drug_interventions_record()->add_substances("heroin");
   return dir;
 }

@@ -69,8 +69,11 @@ class BrokerTest : public ::testing::Test {
                             absl::Duration valid_for = absl::Hours(24 * 90));
   std::unique_ptr<v1::ConsentService::Stub> Consents(const std::string& agency);
   // A synthetic drug interventions record (DIR) about the person, to put as the CARAT team
-  // (purpose direct_care, data class drugs; substances: heroin).
-  static v1::PutRecordRequest DirRequest(const std::string& subject_id);
+  // (purpose direct_care, data class drugs; substances: heroin; assessed 30 days ago).
+  v1::PutRecordRequest DirRequest(const std::string& subject_id) const;
+  // The date `days` from today by the broker's clock (UTC), as YYYY-MM-DD. Every date a test
+  // gives the broker comes from here, so no test depends on the day it runs.
+  std::string DateFromToday(int days) const;
 
   // Demo actors.
   static const Actor kReception;      // hmp-northgate, prison_reception

@@ -21,6 +21,14 @@ const Actor kResettlement{"hmp-northgate", "resettlement-1", "resettlement_offic
 const Actor kPolicyAdmin{"ig-office", "ig-officer-1", "policy_admin", "audit"};
 const Actor kCustody{"police-east", "custody-1", "custody_officer", "public_protection"};
 
+// Waits until `count` reaches `at_least`: the readers below are counted, not timed, so a slow
+// machine makes these tests slower, not wrong. Fails the test after a minute.
+void AwaitCount(const std::atomic<int>& count, int at_least) {
+  const absl::Time give_up = absl::Now() + absl::Minutes(1);
+  while (count.load() < at_least && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(1));
+  ASSERT_GE(count.load(), at_least) << "the readers did not make enough calls in a minute";
+}
+
 class LawfulSharingTest : public BrokerTest {
  protected:
   void SetUp() override {
@@ -114,7 +122,7 @@ TEST_F(LawfulSharingTest, WithdrawalIsSeenByEveryCallThatStartsAfterIt) {
       RecordConsent(kHealthcare, subject_id_, "health", "probation-east", "offender_management");
   std::atomic<bool> withdrawn{false};
   std::atomic<bool> stop{false};
-  std::atomic<int> allowed_after{0}, reads_after{0}, unexpected{0};
+  std::atomic<int> allowed_after{0}, reads{0}, reads_after{0}, unexpected{0};
   std::vector<std::thread> readers;
   for (int t = 0; t < 4; ++t) {
     readers.emplace_back([&] {
@@ -127,6 +135,7 @@ TEST_F(LawfulSharingTest, WithdrawalIsSeenByEveryCallThatStartsAfterIt) {
         v1::Record out;
         grpc::Status s = stub->GetRecord(ContextFor(kOffenderManager).get(), req, &out);
         if (!s.ok() && s.error_code() != grpc::StatusCode::PERMISSION_DENIED) unexpected++;
+        reads++;
         if (after) {
           reads_after++;
           if (s.ok()) allowed_after++;
@@ -134,14 +143,14 @@ TEST_F(LawfulSharingTest, WithdrawalIsSeenByEveryCallThatStartsAfterIt) {
       }
     });
   }
-  absl::SleepFor(absl::Milliseconds(200));
+  AwaitCount(reads, 20);
   v1::Consent out;
-  ASSERT_TRUE(Withdraw(kHealthcare, consent, &out).ok());
+  const bool withdrew = Withdraw(kHealthcare, consent, &out).ok();
   withdrawn.store(true);
-  absl::SleepFor(absl::Milliseconds(300));
+  if (withdrew) AwaitCount(reads_after, 40);
   stop.store(true);
   for (auto& t : readers) t.join();
-  EXPECT_GT(reads_after.load(), 0);
+  ASSERT_TRUE(withdrew);
   EXPECT_EQ(allowed_after.load(), 0) << "a read that started after the withdrawal was allowed";
   EXPECT_EQ(unexpected.load(), 0);
 }
@@ -455,7 +464,7 @@ TEST_F(LawfulSharingTest, PolicyReloadUnderLoadChangesDecisionsAndDropsNothing) 
                  "    purposes: [victim_notification]");
 
   std::atomic<bool> reloaded{false}, stop{false};
-  std::atomic<int> ok_after{0}, calls_after{0}, failed{0};
+  std::atomic<int> ok_after{0}, calls{0}, calls_after{0}, failed{0};
   std::vector<std::thread> readers;
   for (int t = 0; t < 4; ++t) {
     readers.emplace_back([&] {
@@ -468,6 +477,7 @@ TEST_F(LawfulSharingTest, PolicyReloadUnderLoadChangesDecisionsAndDropsNothing) 
         v1::Record out;
         grpc::Status s = stub->GetRecord(ContextFor(kOffenderManager).get(), req, &out);
         if (!s.ok() && s.error_code() != grpc::StatusCode::PERMISSION_DENIED) failed++;
+        calls++;
         if (after) {
           calls_after++;
           if (s.ok()) ok_after++;
@@ -475,21 +485,20 @@ TEST_F(LawfulSharingTest, PolicyReloadUnderLoadChangesDecisionsAndDropsNothing) 
       }
     });
   }
-  absl::SleepFor(absl::Milliseconds(200));
+  AwaitCount(calls, 20);
   std::ofstream(config_.policy_file) << policy;
   v1::ReloadPolicyRequest reload;
   reload.set_purpose("audit");
   v1::ReloadPolicyResponse versions;
   grpc::Status s = v1::AdminService::NewStub(ChannelFor(kPolicyAdmin.agency))
                        ->ReloadPolicy(ContextFor(kPolicyAdmin).get(), reload, &versions);
-  ASSERT_TRUE(s.ok()) << s.error_message();
   reloaded.store(true);
-  EXPECT_NE(versions.previous_version(), versions.version());
-  absl::SleepFor(absl::Milliseconds(300));
+  if (s.ok()) AwaitCount(calls_after, 40);
   stop.store(true);
   for (auto& t : readers) t.join();
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_NE(versions.previous_version(), versions.version());
   EXPECT_EQ(failed.load(), 0) << "a call in flight failed during the reload";
-  EXPECT_GT(calls_after.load(), 0);
   EXPECT_EQ(ok_after.load(), 0) << "a call after the reload was decided by the old policy";
 
   // A broken file is refused with its line, and the policy in force stays; only the policy

@@ -114,7 +114,7 @@ TEST_F(RecordsTest, PutGetNewVersionAndList) {
   dir.set_subject_id(subject_id_);
   dir.set_data_class("drugs");
   auto* d = dir.mutable_body()->mutable_drug_interventions_record();
-  d->set_assessment_date("2026-11-02");
+  d->set_assessment_date(DateFromToday(-30));
   d->add_substances("heroin");
   v1::Record dir_record;
   s = Put(kCarat, dir, &dir_record);

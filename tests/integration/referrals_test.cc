@@ -37,14 +37,15 @@ class ReferralsTest : public BrokerTest {
     return v1::ReferralService::NewStub(ChannelFor(agency));
   }
 
-  grpc::Status Create(v1::Referral* out, const std::string& event_date = "2026-12-03") {
+  // CARAT refers the person to the CJIT, for a release `release_in_days` from today.
+  grpc::Status Create(v1::Referral* out, int release_in_days = 10) {
     v1::CreateReferralRequest req;
     req.set_purpose("direct_care");
     req.set_referral_type("drug_treatment_on_release");
     req.set_subject_id(subject_id_);
     req.add_records()->set_record_id(record_id_);
-    req.set_event_date(event_date);
-    req.set_note("Release on 3 December; on methadone.");
+    req.set_event_date(DateFromToday(release_in_days));
+    req.set_note("Release planned; on methadone.");
     req.set_idempotency_key("referral-1");
     return Referrals(kCarat.agency)->CreateReferral(ContextFor(kCarat).get(), req, out);
   }
@@ -116,7 +117,7 @@ TEST_F(ReferralsTest, AcceptanceGivesTheCjitTheCaseAndClosingEndsIt) {
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(referral.state(), v1::REFERRAL_STATE_SENT);
   EXPECT_EQ(referral.receiving_agency(), "cjit-east");
-  EXPECT_EQ(referral.event_date(), "2026-12-03");
+  EXPECT_EQ(referral.event_date(), DateFromToday(10));
   ASSERT_THAT(referral.deadlines(), SizeIs(3));
   EXPECT_FALSE(referral.overdue());
 
@@ -172,9 +173,9 @@ TEST_F(ReferralsTest, WithoutConsentNoReferralIsMade) {
 
 TEST_F(ReferralsTest, AReleaseNotificationEscalatesAReferralNotYetAccepted) {
   RecordConsent(kCarat, subject_id_, "drugs", "cjit-east", "direct_care");
-  const absl::CivilDay today = absl::ToCivilDay(clock_.Now(), absl::UTCTimeZone());
+  const std::string today = DateFromToday(0);
   v1::Referral referral;
-  grpc::Status s = Create(&referral, absl::FormatCivilTime(today + 10));
+  grpc::Status s = Create(&referral, 10);
   ASSERT_TRUE(s.ok()) << s.error_message();
   Receive(kCjit);  // the referral; the CJIT has not accepted it
 
@@ -184,7 +185,7 @@ TEST_F(ReferralsTest, AReleaseNotificationEscalatesAReferralNotYetAccepted) {
   notice.set_subject_id(subject_id_);
   notice.set_data_class("custody");
   v1::ReleaseNotification* body = notice.mutable_body()->mutable_release_notification();
-  body->set_release_date(absl::FormatCivilTime(today));
+  body->set_release_date(today);
   body->set_releasing_establishment("HMP Northgate");
   v1::Record record;
   s = Records(kReception.agency)->PutRecord(ContextFor(kReception).get(), notice, &record);
@@ -203,7 +204,7 @@ TEST_F(ReferralsTest, AReleaseNotificationEscalatesAReferralNotYetAccepted) {
   get.set_referral_id(referral.referral_id());
   v1::Referral read;
   ASSERT_TRUE(Referrals(kCarat.agency)->GetReferral(ContextFor(kCarat).get(), get, &read).ok());
-  EXPECT_EQ(read.event_date(), absl::FormatCivilTime(today));
+  EXPECT_EQ(read.event_date(), today);
   EXPECT_TRUE(read.overdue());
   EXPECT_TRUE(read.deadlines(1).has_escalated_at());
 
@@ -211,7 +212,7 @@ TEST_F(ReferralsTest, AReleaseNotificationEscalatesAReferralNotYetAccepted) {
   v1::RecordReleaseRequest release;
   release.set_purpose(kReception.purpose);
   release.set_subject_id(subject_id_);
-  release.set_release_date(absl::FormatCivilTime(today));
+  release.set_release_date(today);
   v1::RecordReleaseResponse escalated;
   s = Referrals(kReception.agency)
           ->RecordRelease(ContextFor(kReception).get(), release, &escalated);
@@ -232,15 +233,23 @@ TEST_F(ReferralsTest, MetricsGaugeOpenAndOverdueReferrals) {
   StartBroker();
   RecordConsent(kCarat, subject_id_, "drugs", "cjit-east", "direct_care");
   v1::Referral referral;
-  const absl::CivilDay today = absl::ToCivilDay(clock_.Now(), absl::UTCTimeZone());
-  ASSERT_TRUE(Create(&referral, absl::FormatCivilTime(today + 30)).ok());
+  ASSERT_TRUE(Create(&referral, 30).ok());
   std::string text = ScrapeMetrics();
   EXPECT_THAT(text, HasSubstr(
       "throughcare_referrals_open{referral_type=\"drug_treatment_on_release\"} 1"));
   EXPECT_THAT(text, HasSubstr(
       "throughcare_referrals_overdue{referral_type=\"drug_treatment_on_release\"} 0"));
-  // Not acknowledged within 2 working days: overdue (at most 4 calendar days, at least 2).
-  clock_.Advance(absl::Hours(24 * 5));
+  // Not acknowledged by its deadline (2 working days, so weekends and bank holidays decide
+  // when): overdue from then on, not a second before.
+  ASSERT_EQ(referral.deadlines(0).name(), "acknowledged");
+  const absl::Time due = absl::FromUnixSeconds(referral.deadlines(0).due_at().seconds()) +
+                         absl::Nanoseconds(referral.deadlines(0).due_at().nanos());
+  ASSERT_GT(due - clock_.Now(), absl::Hours(47));  // two working days at the least
+  clock_.Set(due - absl::Seconds(1));
+  text = ScrapeMetrics();
+  EXPECT_THAT(text, HasSubstr(
+      "throughcare_referrals_overdue{referral_type=\"drug_treatment_on_release\"} 0"));
+  clock_.Set(due);
   text = ScrapeMetrics();
   EXPECT_THAT(text, HasSubstr(
       "throughcare_referrals_overdue{referral_type=\"drug_treatment_on_release\"} 1"));

@@ -142,6 +142,15 @@ TEST(DeadlinesTest, WorkingDaysSkipWeekendsAndBankHolidays) {
             absl::CivilDay(2026, 11, 20));
 }
 
+TEST(DeadlinesTest, AStaleListOfBankHolidaysIsWarnedOf) {
+  // The calendar's last bank holiday is 2026-12-28.
+  EXPECT_EQ(kCalendar.StaleWarning(absl::CivilDay(2026, 7, 1), 180), "");  // 180 days ahead
+  EXPECT_THAT(kCalendar.StaleWarning(absl::CivilDay(2026, 7, 2), 180),    // 179 days ahead
+              HasSubstr("no bank holiday after 2026-12-28"));
+  EXPECT_THAT(WorkingCalendar({}).StaleWarning(absl::CivilDay(2026, 7, 1), 180),
+              HasSubstr("lists no bank holidays"));
+}
+
 TEST(DeadlinesTest, DueTimes) {
   DeadlineRule acknowledged = Rule("acknowledged", S::kReceived, DeadlineRule::From::kCreation,
                                    2, /*working_days=*/true);
