@@ -9,7 +9,7 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev jq
   prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  faketime
+  faketime openssl
 )
 
 missing=()

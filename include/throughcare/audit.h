@@ -11,7 +11,8 @@
 
 namespace throughcare {
 
-enum class AuditDecision { kAllow = 1, kDeny = 2 };
+// kNone: the call ended before the policy decided anything (e.g. a malformed request).
+enum class AuditDecision { kNone = 0, kAllow = 1, kDeny = 2 };
 
 // One access to (or attempt on) a person's data, or an auditor's query. Holds identifiers,
 // decisions and reasons, never record contents.
@@ -38,6 +39,8 @@ struct AuditEntry {
   std::string basis;
   // Non-empty when the access was allowed only by break-glass: the practitioner's reason.
   std::string break_glass_reason;
+  // 32 bytes: SHA-256(0x00 || leaf input) (services/audit/entry_encoding.h); set once sequenced.
+  std::string leaf_hash;
   std::string prev_hash;       // hex; the previous entry's hash, 64 zeros for the first entry
   std::string hash;            // hex; SHA-256 over prev_hash and this entry's fields
 };
