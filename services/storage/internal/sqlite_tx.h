@@ -1,0 +1,131 @@
+// Internal to services/storage: the SQLite backend's transaction, one class whose members are
+// defined across one file per domain (sqlite_subjects.cc, sqlite_records.cc, ...).
+#ifndef THROUGHCARE_SERVICES_STORAGE_INTERNAL_SQLITE_TX_H_
+#define THROUGHCARE_SERVICES_STORAGE_INTERNAL_SQLITE_TX_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "services/storage/internal/sqlite_statement.h"
+#include "throughcare/storage.h"
+
+namespace throughcare::storage::sqlite_internal {
+
+// Reads and writes on one connection, inside a transaction its owner began: a read transaction
+// (Storage::Read) or a batch of closures (the writer). Not thread-safe.
+class SqliteTx final : public WriteTx {
+ public:
+  // `conn` is borrowed and must outlive the transaction. `commit_number` is that of the batch a
+  // write runs in; reads are part of no commit.
+  SqliteTx(Connection* conn, int64_t commit_number) : conn_(conn), commit_number_(commit_number) {}
+
+  // Subjects (sqlite_subjects.cc).
+  absl::StatusOr<Subject> GetSubject(absl::string_view subject_id) override;
+  absl::StatusOr<std::string> FindSubjectByIdentifier(IdentifierKind kind,
+                                                      absl::string_view value) override;
+  absl::StatusOr<std::string> GetWrappedSubjectKey(absl::string_view subject_id) override;
+  absl::Status InsertSubject(const Subject& subject) override;
+  absl::Status SetHomeArea(absl::string_view subject_id, absl::string_view home_area) override;
+  absl::Status LinkIdentifier(absl::string_view subject_id, const Identifier& identifier) override;
+  absl::Status UnlinkIdentifier(absl::string_view subject_id, IdentifierKind kind,
+                                absl::string_view value) override;
+  absl::Status PutWrappedSubjectKey(absl::string_view subject_id,
+                                    absl::string_view wrapped_key) override;
+
+  // Records (sqlite_records.cc).
+  absl::StatusOr<StoredRecord> GetRecord(absl::string_view record_id, int64_t version) override;
+  absl::StatusOr<std::vector<StoredRecord>> ListLatestRecords(
+      absl::string_view subject_id) override;
+  absl::Status InsertRecordVersion(const StoredRecord& record) override;
+
+  // Consents (sqlite_consents.cc).
+  absl::StatusOr<Consent> GetConsent(absl::string_view consent_id) override;
+  absl::StatusOr<std::vector<Consent>> ListConsents(absl::string_view subject_id) override;
+  absl::StatusOr<std::vector<Consent>> ConsentHistory(absl::string_view consent_id) override;
+  absl::Status InsertConsentVersion(const Consent& c) override;
+
+  // Relationships and review items (sqlite_relationships.cc).
+  absl::StatusOr<Relationship> GetRelationship(absl::string_view relationship_id) override;
+  absl::StatusOr<std::vector<Relationship>> ListRelationships(
+      absl::string_view subject_id) override;
+  absl::StatusOr<ReviewItem> GetReviewItem(absl::string_view review_id) override;
+  absl::StatusOr<std::vector<ReviewItem>> ListReviewItems(bool open_only, int64_t after_audit_seq,
+                                                          int limit) override;
+  absl::Status InsertRelationship(const Relationship& r) override;
+  absl::Status EndRelationship(absl::string_view relationship_id, absl::Time ended_at,
+                               absl::string_view ended_by_user) override;
+  absl::Status InsertReviewItem(const ReviewItem& item) override;
+  absl::Status CloseReviewItem(const ReviewItem& closed) override;
+
+  // Messages and deliveries (sqlite_messaging.cc).
+  absl::StatusOr<Message> GetMessage(absl::string_view message_id) override;
+  absl::StatusOr<Message> FindMessageByIdempotencyKey(absl::string_view sender_agency,
+                                                      absl::string_view key) override;
+  absl::StatusOr<std::vector<Delivery>> ListDeliveries(absl::string_view message_id) override;
+  absl::StatusOr<Delivery> GetDeliveryByLease(absl::string_view lease_id) override;
+  absl::StatusOr<std::vector<Delivery>> ListLeasable(absl::string_view recipient_agency,
+                                                     absl::Time now, int skip, int limit) override;
+  absl::StatusOr<int64_t> CountOpenDeliveries(absl::string_view recipient_agency,
+                                              int64_t cap) override;
+  absl::StatusOr<std::vector<Delivery>> ListDueDeliveries(absl::Time now, int limit) override;
+  absl::StatusOr<std::vector<Delivery>> ListDeliveredUnderConsent(
+      absl::string_view consent_id) override;
+  absl::Status InsertMessage(const Message& m) override;
+  absl::StatusOr<int64_t> InsertDelivery(const Delivery& d) override;
+  absl::Status UpdateDelivery(const Delivery& d) override;
+
+  // Referrals (sqlite_referrals.cc).
+  absl::StatusOr<Referral> GetReferral(absl::string_view referral_id) override;
+  absl::StatusOr<Referral> FindReferralByIdempotencyKey(absl::string_view referring_agency,
+                                                        absl::string_view key) override;
+  absl::StatusOr<std::vector<Referral>> ListReferralsForAgency(const ReferralQuery& q) override;
+  absl::StatusOr<std::vector<Referral>> ListOpenReferralsOfSubject(
+      absl::string_view subject_id) override;
+  absl::StatusOr<std::vector<Referral>> ListReferralsWithDueDeadlines(absl::Time now,
+                                                                      int limit) override;
+  absl::StatusOr<std::vector<OpenReferralCount>> CountOpenReferrals(absl::Time now) override;
+  absl::StatusOr<std::vector<Referral>> ListReferralsCreatedBetween(
+      absl::Time from, absl::Time until, absl::string_view referral_type) override;
+  absl::Status InsertReferral(const Referral& r) override;
+  absl::Status UpdateReferral(const Referral& r) override;
+
+  // The audit log (sqlite_audit.cc).
+  absl::StatusOr<AuditEntry> LastAuditEntry() override;
+  absl::StatusOr<AuditPage> QueryAudit(const AuditQuery& q) override;
+  absl::Status AppendAudit(const AuditEntry& e) override;
+
+  // A savepoint per call (sqlite_tx.cc).
+  absl::Status Atomically(absl::FunctionRef<absl::Status(WriteTx&)> fn) override;
+
+  int64_t commit_number() const override { return commit_number_; }
+
+ private:
+  // Keeps delivery_consents in step with a delivery's consent_ids, which change from `before`
+  // to `after`.
+  absl::Status IndexDeliveryConsents(int64_t mailbox_seq, const std::vector<std::string>& before,
+                                     const std::vector<std::string>& after);
+
+  // Decodes each row of `s` (selecting TC_REFERRAL_COLUMNS) with its history and deadlines.
+  absl::StatusOr<std::vector<Referral>> ReferralsFromRows(Stmt& s);
+
+  // Fills in a referral's history (by seq) and deadlines (by position).
+  absl::Status LoadHistoryAndDeadlines(Referral& r);
+
+  // Inserts the entries of `r.history` from index `from` on; an entry's seq is its index + 1.
+  absl::Status AppendTransitions(const Referral& r, size_t from);
+
+  Connection* conn_;
+  const int64_t commit_number_;
+  int depth_ = 0;
+};
+
+}  // namespace throughcare::storage::sqlite_internal
+
+#endif  // THROUGHCARE_SERVICES_STORAGE_INTERNAL_SQLITE_TX_H_

@@ -1,0 +1,25 @@
+// The transaction's own machinery: a savepoint per Atomically call.
+#include "services/storage/internal/sqlite_tx.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+
+namespace throughcare::storage::sqlite_internal {
+
+absl::Status SqliteTx::Atomically(absl::FunctionRef<absl::Status(WriteTx&)> fn) {
+  std::string name = absl::StrCat("nested", ++depth_);
+  absl::Status status = conn_->Exec(absl::StrCat("SAVEPOINT ", name).c_str());
+  if (status.ok()) {
+    status = fn(*this);
+    if (!status.ok()) {
+      conn_->Exec(absl::StrCat("ROLLBACK TO ", name).c_str()).IgnoreError();
+    }
+    absl::Status release = conn_->Exec(absl::StrCat("RELEASE ", name).c_str());
+    if (status.ok()) status = release;
+  }
+  --depth_;
+  return status;
+}
+
+}  // namespace throughcare::storage::sqlite_internal
