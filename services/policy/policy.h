@@ -41,6 +41,8 @@ inline constexpr absl::string_view kSubjectUpdate = "subject.update";
 inline constexpr absl::string_view kRecordWrite = "record.write";
 inline constexpr absl::string_view kRecordRead = "record.read";
 inline constexpr absl::string_view kAuditRead = "audit.read";
+// Cosigning the audit log's checkpoints as an agency's witness.
+inline constexpr absl::string_view kAuditWitness = "audit.witness";
 inline constexpr absl::string_view kConsentWrite = "consent.write";
 inline constexpr absl::string_view kConsentRead = "consent.read";
 inline constexpr absl::string_view kRelationshipWrite = "relationship.write";

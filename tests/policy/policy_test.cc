@@ -207,7 +207,7 @@ TEST_F(DemoPolicyTest, DeclaresTheDemoVocabularyInFileOrder) {
               ElementsAre("prison_reception", "carat_worker", "prison_healthcare",
                           "resettlement_officer", "offender_manager", "cjit_worker",
                           "housing_officer", "custody_officer", "auditor", "policy_admin",
-                          "team_manager", "gp"));
+                          "team_manager", "gp", "witness"));
   EXPECT_THAT(policy_->data_classes(),
               ElementsAre("identity", "drugs", "health", "mental_health", "risk", "accommodation",
                           "custody", "audit", "performance"));
@@ -822,7 +822,7 @@ INSTANTIATE_TEST_SUITE_P(
             "(expected one of subject.register, subject.read, subject.update, "
             "record.write, record.read, audit.read, consent.write, consent.read, "
             "relationship.write, relationship.read, policy.reload, message.send, "
-            "message.receive, referral.write, referral.read, referral.report)"},
+            "message.receive, referral.write, referral.read, referral.report, audit.witness)"},
         BadPolicy{"RuleUnknownDataClass",
                   Replace("    data_classes: [health]", "    data_classes: [dental]"),
                   "small.yaml:30: rule 'nurse-health': unknown data class 'dental'"},

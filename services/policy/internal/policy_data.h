@@ -22,7 +22,7 @@ inline constexpr absl::string_view kActions[] = {
     kSubjectRegister, kSubjectRead,  kSubjectUpdate,     kRecordWrite,      kRecordRead,
     kAuditRead,       kConsentWrite, kConsentRead,       kRelationshipWrite, kRelationshipRead,
     kPolicyReload,    kMessageSend,  kMessageReceive,    kReferralWrite,    kReferralRead,
-    kReferralReport};
+    kReferralReport,  kAuditWitness};
 inline constexpr int kNumActions = sizeof(kActions) / sizeof(kActions[0]);
 
 // The action's index in kActions, or -1 if it is not one.
