@@ -1,6 +1,6 @@
 #include "services/server/handlers.h"
 #include "services/server/status.h"
-#include "services/server/validate.h"
+#include "services/server/validate_audit.h"
 
 namespace throughcare::server {
 namespace {

@@ -4,7 +4,7 @@
 #include "services/crypto/ids.h"
 #include "services/server/log.h"
 #include "services/server/status.h"
-#include "services/server/validate.h"
+#include "services/server/validate_common.h"
 #include "throughcare/status_macros.h"
 
 namespace throughcare::server {

@@ -1,5 +1,6 @@
-// The gRPC handlers: thin translators. Each method validates the request (validate.h), calls one
-// domain service and converts the reply (convert.h); Edge does authentication and finishing.
+// The gRPC handlers: thin translators. Each method validates the request (validate_*.h, one per
+// service), calls one domain service and converts the reply (convert.h); Edge does
+// authentication and finishing.
 #ifndef THROUGHCARE_SERVICES_SERVER_HANDLERS_H_
 #define THROUGHCARE_SERVICES_SERVER_HANDLERS_H_
 

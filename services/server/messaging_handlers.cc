@@ -4,7 +4,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "services/server/handlers.h"
 #include "services/server/status.h"
-#include "services/server/validate.h"
+#include "services/server/validate_messaging.h"
 #include "throughcare/status_macros.h"
 
 namespace throughcare::server {

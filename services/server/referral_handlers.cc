@@ -1,5 +1,5 @@
 #include "services/server/handlers.h"
-#include "services/server/validate.h"
+#include "services/server/validate_referrals.h"
 #include "services/subjects/identifiers.h"
 
 namespace throughcare::server {

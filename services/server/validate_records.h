@@ -1,0 +1,45 @@
+// RecordService's request validators, and the record content and references that messages and
+// referrals carry (see validate_common.h for the conventions).
+#ifndef THROUGHCARE_SERVICES_SERVER_VALIDATE_RECORDS_H_
+#define THROUGHCARE_SERVICES_SERVER_VALIDATE_RECORDS_H_
+
+#include <google/protobuf/repeated_field.h>
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "services/policy/policy.h"
+#include "services/records/record_service.h"
+#include "services/server/validate_common.h"
+#include "throughcare/message.h"
+#include "throughcare/v1/records.pb.h"
+
+namespace throughcare::server {
+
+// The record type name of a body ("health_summary", ...), or "" if none is set.
+std::string RecordTypeOf(const v1::RecordBody& body);
+
+// The contents of a record to put: a body whose type's fields are valid, a data class the policy
+// declares and the type may be filed as, labels the policy declares (none twice). Fills
+// `p.record_type`, `release_date`, `data_class`, `labels` and `body` (serialized, at most 1 MiB).
+// `prefix` goes before each field name ("" for PutRecord, "inline_record." for a send).
+absl::Status ValidateRecordContent(bool has_body, const v1::RecordBody& body,
+                                   const std::string& data_class,
+                                   const google::protobuf::RepeatedPtrField<std::string>& labels,
+                                   const policy::Policy& policy, absl::string_view prefix,
+                                   records::PutRecordParams& p);
+
+// A new record (no record_id, expected_version 0), or a new version of one (both given).
+absl::StatusOr<records::PutRecordParams> ValidatePutRecord(const v1::PutRecordRequest& req,
+                                                           const policy::Policy& policy);
+
+// A reference to a record by id, and version (0 for the latest). `field` names the reference,
+// e.g. "records[0]"; errors name its ".record_id" or ".version".
+absl::StatusOr<RecordRef> ValidateRecordReference(const v1::RecordReference& ref,
+                                                  absl::string_view field);
+
+}  // namespace throughcare::server
+
+#endif  // THROUGHCARE_SERVICES_SERVER_VALIDATE_RECORDS_H_
