@@ -1,9 +1,5 @@
 #include "client/bench.h"
 
-#include <grpcpp/create_channel.h>
-#include <grpcpp/security/credentials.h>
-#include <grpcpp/support/channel_arguments.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -25,6 +21,9 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "client/channel.h"
+#include "client/grpc_status.h"
+#include "client/retry.h"
 #include "services/crypto/ids.h"
 #include "throughcare/status_macros.h"
 #include "throughcare/v1/consent.grpc.pb.h"
@@ -51,7 +50,7 @@ constexpr absl::Duration kLease = absl::Minutes(10);
 constexpr absl::Duration kDrainTimeout = absl::Seconds(30);
 // A sender that got an error waits this long before its next call, so that a refusing or
 // unreachable broker is not hammered by a busy loop.
-constexpr auto kErrorPause = std::chrono::milliseconds(10);
+constexpr absl::Duration kErrorPause = absl::Milliseconds(10);
 
 // The process clock all times are taken from, in nanoseconds.
 int64_t NowNs() {
@@ -62,10 +61,6 @@ int64_t NowNs() {
 
 void SleepUntilNs(int64_t t) {
   std::this_thread::sleep_until(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(t)));
-}
-
-std::string CodeName(grpc::StatusCode code) {
-  return absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
 }
 
 // The measured part of a phase, [begin, end) on the process clock.
@@ -137,7 +132,7 @@ PhaseResult Tally(const std::vector<SenderLog>& logs, const Window& window) {
       if (call.code == grpc::StatusCode::OK) {
         latencies.push_back(call.end - call.start);
       } else {
-        ++result.errors[CodeName(call.code)];
+        ++result.errors[GrpcCodeName(call.code)];
       }
     }
   }
@@ -186,67 +181,43 @@ class Practitioner final {
     ASSIGN_OR_RETURN(ConnectionSettings settings, ResolveSettings(in));
     ASSIGN_OR_RETURN(settings.token, MintPractitionerToken(settings, absl::Now(), ttl));
     ASSIGN_OR_RETURN(std::unique_ptr<Connection> connection, Connection::Open(settings, {}));
-    grpc::SslCredentialsOptions tls;
-    ASSIGN_OR_RETURN(tls.pem_root_certs, ReadFileToString(settings.ca_file));
-    ASSIGN_OR_RETURN(tls.pem_cert_chain, ReadFileToString(settings.cert_file));
-    ASSIGN_OR_RETURN(tls.pem_private_key, ReadFileToString(settings.key_file));
-    std::string authorization = absl::StrCat("Bearer ", settings.token);
-    return std::unique_ptr<Practitioner>(new Practitioner(std::move(settings.server),
-                                                          std::move(tls), std::move(authorization),
-                                                          std::move(connection)));
+    ASSIGN_OR_RETURN(grpc::SslCredentialsOptions tls, ReadTlsCredentials(settings));
+    return std::unique_ptr<Practitioner>(
+        new Practitioner(std::move(settings.server), std::move(tls), std::move(connection)));
   }
 
   // For setup and the broker's counters.
   const Connection& connection() const { return *connection_; }
 
-  // A channel with a TLS connection of its own: channels made with the same arguments would
-  // otherwise share one connection through gRPC's global subchannel pool.
+  // A channel with a TLS connection of its own.
   std::shared_ptr<grpc::Channel> NewChannel() const {
-    grpc::ChannelArguments args;
-    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-    return grpc::CreateCustomChannel(server_, grpc::SslCredentials(tls_), args);
+    ChannelOptions options;
+    options.own_connection = true;
+    return NewTlsChannel(server_, tls_, options);
   }
 
-  // A context with the assertion and the CLI's usual deadline, or none.
+  // A context with the assertion and the CLI's usual deadline (`deadline` false: none).
   std::unique_ptr<grpc::ClientContext> NewContext(bool deadline = true) const {
-    auto context = std::make_unique<grpc::ClientContext>();
-    context->AddMetadata("authorization", authorization_);
-    if (deadline) {
-      context->set_deadline(std::chrono::system_clock::now() +
-                            absl::ToChronoMilliseconds(kCallDeadline));
-    }
-    return context;
+    // With a ready-made token there is nothing to mint, so this cannot fail.
+    return *connection_->NewContext(deadline ? kCallDeadline : absl::InfiniteDuration());
   }
 
  private:
-  Practitioner(std::string server, grpc::SslCredentialsOptions tls, std::string authorization,
+  Practitioner(std::string server, grpc::SslCredentialsOptions tls,
                std::unique_ptr<Connection> connection)
-      : server_(std::move(server)),
-        tls_(std::move(tls)),
-        authorization_(std::move(authorization)),
-        connection_(std::move(connection)) {}
+      : server_(std::move(server)), tls_(std::move(tls)), connection_(std::move(connection)) {}
 
   const std::string server_;
   const grpc::SslCredentialsOptions tls_;
-  const std::string authorization_;
   const std::unique_ptr<Connection> connection_;
 };
 
-// Makes one unary call on the practitioner's connection; errors as the CLI reports them.
-template <typename Response, typename Invoke>
-absl::StatusOr<Response> CallOnce(const Practitioner& who, Invoke invoke) {
-  std::unique_ptr<grpc::ClientContext> context = who.NewContext();
-  Response response;
-  const grpc::Status status = invoke(context.get(), &response);
-  RETURN_IF_ERROR(who.connection().Finish(*context, status));
-  return response;
-}
-
 absl::StatusOr<v1::Stats> GetStats(const Practitioner& who) {
   auto stub = v1::DiagnosticsService::NewStub(who.connection().channel());
-  return CallOnce<v1::Stats>(who, [&](grpc::ClientContext* context, v1::Stats* out) {
-    return stub->GetStats(context, v1::GetStatsRequest(), out);
-  });
+  return MakeUnaryCall<v1::Stats>(who.connection(),
+                                  [&](grpc::ClientContext* context, v1::Stats* out) {
+                                    return stub->GetStats(context, v1::GetStatsRequest(), out);
+                                  });
 }
 
 // One letter, four digits, two letters.
@@ -271,8 +242,9 @@ absl::StatusOr<std::string> SetUpPerson(const Practitioner& reception, const Pra
   v1::Identifier* noms = reg.add_identifiers();
   noms->set_kind(v1::IDENTIFIER_KIND_NOMS);
   noms->set_value(RandomNomsNumber());
+  const Connection& prison = reception.connection();
   ASSIGN_OR_RETURN(v1::Subject subject,
-                   CallOnce<v1::Subject>(reception, [&](auto* context, auto* out) {
+                   MakeUnaryCall<v1::Subject>(prison, [&](auto* context, auto* out) {
                      return subjects->RegisterSubject(context, reg, out);
                    }));
 
@@ -280,7 +252,7 @@ absl::StatusOr<std::string> SetUpPerson(const Practitioner& reception, const Pra
   custody.set_purpose(kRegisterPurpose);
   custody.set_subject_id(subject.subject_id());
   custody.set_kind(v1::RELATIONSHIP_KIND_CUSTODY);
-  RETURN_IF_ERROR(CallOnce<v1::Relationship>(reception, [&](auto* context, auto* out) {
+  RETURN_IF_ERROR(MakeUnaryCall<v1::Relationship>(prison, [&](auto* context, auto* out) {
                     return subjects->StartRelationship(context, custody, out);
                   }).status());
 
@@ -294,7 +266,7 @@ absl::StatusOr<std::string> SetUpPerson(const Practitioner& reception, const Pra
   consent.mutable_valid_until()->set_seconds(absl::ToUnixSeconds(absl::Now() + absl::Hours(24)));
   consent.set_evidence(v1::CONSENT_EVIDENCE_SIGNED_FORM);
   consent.set_evidence_reference("throughcare bench (synthetic)");
-  RETURN_IF_ERROR(CallOnce<v1::Consent>(sender, [&](auto* context, auto* out) {
+  RETURN_IF_ERROR(MakeUnaryCall<v1::Consent>(sender.connection(), [&](auto* context, auto* out) {
                     return consents->RecordConsent(context, consent, out);
                   }).status());
   err << "synthetic person " << subject.subject_id() << " (NOMS " << noms->value()
@@ -444,8 +416,8 @@ class Subscriber final {
     }
     const grpc::Status status = stream->Finish();
     if (!stopping_.load() && !status.ok()) {
-      status_ = absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                             absl::StrCat("subscription: ", status.error_message()));
+      const absl::Status error = FromGrpcStatus(status);
+      status_ = absl::Status(error.code(), absl::StrCat("subscription: ", error.message()));
     }
     ended_ = true;
   }
@@ -564,6 +536,153 @@ std::string RenderText(const BenchArgs& args, const BenchResult& r) {
   return out;
 }
 
+// The senders' TLS channels, each with a connection of its own, connected before the phases.
+using Channels = std::vector<std::shared_ptr<grpc::Channel>>;
+
+absl::StatusOr<Channels> ConnectChannels(const Practitioner& sender, int count) {
+  Channels channels;
+  for (int i = 0; i < count; ++i) {
+    channels.push_back(sender.NewChannel());
+    if (!channels.back()->WaitForConnected(std::chrono::system_clock::now() +
+                                           std::chrono::seconds(10))) {
+      return MarkOrigin(absl::UnavailableError(absl::StrCat("could not reach the broker at ",
+                                                            sender.connection().server(),
+                                                            " (TLS channel ", i + 1, ")")),
+                        ErrorOrigin::kUnreachable);
+    }
+  }
+  return channels;
+}
+
+// Makes `call` until the phase stops. A failed call is counted and, after a pause, followed by
+// the next one: the bench measures calls, so it makes a new call rather than give up or wait
+// for the broker to recover.
+void CallUntilStopped(const std::atomic<bool>& stop, absl::FunctionRef<absl::Status()> call) {
+  RetryOptions retry;
+  retry.pause = kErrorPause;
+  retry.stop = [&stop] { return stop.load(); };
+  retry.retryable = [](const absl::Status&) { return true; };
+  while (!stop) Retry(retry, call).IgnoreError();
+}
+
+// Phase 1: Echo calls with the record's size of payload, spread over the channels.
+absl::StatusOr<PhaseResult> RunEchoPhase(const BenchArgs& args, const Practitioner& sender,
+                                         const Channels& channels, int payload_bytes,
+                                         std::ostream& err) {
+  v1::EchoRequest request;
+  request.set_payload(std::string(payload_bytes, 'x'));
+  Progress progress;
+  PhaseSpec spec = PhaseFor("echo", args);
+  spec.work = [&](int index, const std::atomic<bool>& stop, SenderLog& log) {
+    auto stub = v1::DiagnosticsService::NewStub(channels[index % channels.size()]);
+    v1::EchoResponse response;
+    CallUntilStopped(stop, [&] {
+      std::unique_ptr<grpc::ClientContext> context = sender.NewContext();
+      const int64_t start = NowNs();
+      const grpc::Status s = stub->Echo(context.get(), request, &response);
+      log.calls.push_back({start, NowNs(), s.error_code()});
+      ++(s.ok() ? progress.ok : progress.failed);
+      return FromGrpcStatus(s);
+    });
+  };
+  ASSIGN_OR_RETURN(const PhaseRun run, RunPhase(spec, progress, err));
+  return Tally(run.logs, run.window);
+}
+
+// The storage figures of the send phase, from the broker's counters at the window's ends.
+void AddCommitFigures(const v1::Stats& before, const v1::Stats& after, const Window& window,
+                      BenchResult& result) {
+  const auto delta = [&](int64_t (v1::Stats::*field)() const) {
+    return static_cast<double>((after.*field)() - (before.*field)());
+  };
+  const double message_commits = delta(&v1::Stats::message_commits);
+  const double commits = delta(&v1::Stats::storage_commits);
+  result.messages_per_commit =
+      message_commits > 0 ? delta(&v1::Stats::messages_accepted) / message_commits : 0;
+  result.transactions_per_commit =
+      commits > 0 ? delta(&v1::Stats::storage_transactions) / commits : 0;
+  result.commits_per_second = commits / window.seconds();
+}
+
+// Send-to-delivery latency of the messages sent in the window, and those not delivered.
+void AddDeliveryFigures(const PhaseRun& run, const Subscriber& subscriber, BenchResult& result) {
+  std::vector<int64_t> latencies;
+  for (const SenderLog& log : run.logs) {
+    for (const auto& [message_id, start] : log.sent) {
+      if (!run.window.Contains(start)) continue;
+      auto it = subscriber.arrivals().find(message_id);
+      if (it == subscriber.arrivals().end()) {
+        ++result.not_delivered;
+      } else {
+        latencies.push_back(it->second - start);
+      }
+    }
+  }
+  result.delivery = Summarize(std::move(latencies));
+  result.ack_errors = subscriber.ack_errors();
+}
+
+// Phase 2: durable sends of `body` about the person, delivered to one subscriber.
+absl::Status RunSendPhase(const BenchArgs& args, const Practitioner& sender,
+                          const Practitioner& recipient, const Channels& channels,
+                          const v1::RecordBody& body, const std::string& subject_id,
+                          BenchResult& result, std::ostream& err) {
+  v1::SendRequest request;
+  request.set_purpose(kSendPurpose);
+  request.add_recipient_agencies(args.recipient_agency);
+  request.set_subject_id(subject_id);
+  request.set_correlation_id(result.run_id);
+  request.mutable_inline_record()->set_data_class(kDataClass);
+  *request.mutable_inline_record()->mutable_body() = body;
+
+  Subscriber subscriber(recipient, result.run_id);
+  subscriber.Start();
+  Progress progress;
+  PhaseSpec spec = PhaseFor("send", args);
+  spec.work = [&](int index, const std::atomic<bool>& stop, SenderLog& log) {
+    auto stub = v1::MessagingService::NewStub(channels[index % channels.size()]);
+    v1::SendRequest mine = request;
+    v1::SendResponse response;
+    int64_t seq = 0;
+    CallUntilStopped(stop, [&] {
+      mine.set_idempotency_key(absl::StrCat(result.run_id, "-", index, "-", seq++));
+      std::unique_ptr<grpc::ClientContext> context = sender.NewContext();
+      const int64_t start = NowNs();
+      const grpc::Status s = stub->Send(context.get(), mine, &response);
+      log.calls.push_back({start, NowNs(), s.error_code()});
+      if (s.ok()) log.sent.emplace_back(response.message_id(), start);
+      ++(s.ok() ? progress.ok : progress.failed);
+      return FromGrpcStatus(s);
+    });
+  };
+  int64_t last_delivered = 0;
+  spec.extra_progress = [&] {
+    const int64_t delivered = subscriber.delivered();
+    const std::string line = absl::StrFormat(" %8d delivered/s", delivered - last_delivered);
+    last_delivered = delivered;
+    return line;
+  };
+  v1::Stats before;
+  v1::Stats after;
+  spec.at_window_begin = [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(before, GetStats(sender));
+    return absl::OkStatus();
+  };
+  spec.at_window_end = [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(after, GetStats(sender));
+    return absl::OkStatus();
+  };
+  absl::StatusOr<PhaseRun> run = RunPhase(spec, progress, err);
+  err << "waiting for the last deliveries\n";
+  const absl::Status subscribed = subscriber.Stop(progress.ok.load(), kDrainTimeout);
+  RETURN_IF_ERROR(run.status());
+  RETURN_IF_ERROR(subscribed);
+  result.send = Tally(run->logs, run->window);
+  AddCommitFigures(before, after, run->window, result);
+  AddDeliveryFigures(*run, subscriber, result);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status Bench(Session& session, const BenchArgs& args) {
@@ -590,130 +709,11 @@ absl::Status Bench(Session& session, const BenchArgs& args) {
                                         args.recipient_role, ttl));
   ASSIGN_OR_RETURN(const std::string subject_id,
                    SetUpPerson(*reception, *sender, args.recipient_agency, err));
+  ASSIGN_OR_RETURN(const Channels channels, ConnectChannels(*sender, result.channels));
 
-  std::vector<std::shared_ptr<grpc::Channel>> channels;
-  for (int i = 0; i < result.channels; ++i) {
-    channels.push_back(sender->NewChannel());
-    if (!channels.back()->WaitForConnected(std::chrono::system_clock::now() +
-                                           std::chrono::seconds(10))) {
-      return MarkOrigin(absl::UnavailableError(absl::StrCat("could not reach the broker at ",
-                                                            sender->connection().server(),
-                                                            " (TLS channel ", i + 1, ")")),
-                        ErrorOrigin::kUnreachable);
-    }
-  }
-  auto channel_of = [&](int sender_index) { return channels[sender_index % channels.size()]; };
-
-  // Phase 1: the echo baseline.
-  {
-    v1::EchoRequest request;
-    request.set_payload(std::string(result.record_bytes, 'x'));
-    Progress progress;
-    PhaseSpec spec = PhaseFor("echo", args);
-    spec.work = [&](int index, const std::atomic<bool>& stop, SenderLog& log) {
-      auto stub = v1::DiagnosticsService::NewStub(channel_of(index));
-      v1::EchoResponse response;
-      while (!stop) {
-        std::unique_ptr<grpc::ClientContext> context = sender->NewContext();
-        const int64_t start = NowNs();
-        const grpc::Status s = stub->Echo(context.get(), request, &response);
-        log.calls.push_back({start, NowNs(), s.error_code()});
-        if (s.ok()) {
-          ++progress.ok;
-        } else {
-          ++progress.failed;
-          std::this_thread::sleep_for(kErrorPause);
-        }
-      }
-    };
-    ASSIGN_OR_RETURN(const PhaseRun run, RunPhase(spec, progress, err));
-    result.echo = Tally(run.logs, run.window);
-  }
-
-  // Phase 2: durable sends, delivered to one subscriber.
-  {
-    v1::SendRequest request;
-    request.set_purpose(kSendPurpose);
-    request.add_recipient_agencies(args.recipient_agency);
-    request.set_subject_id(subject_id);
-    request.set_correlation_id(result.run_id);
-    request.mutable_inline_record()->set_data_class(kDataClass);
-    *request.mutable_inline_record()->mutable_body() = body;
-
-    Subscriber subscriber(*recipient, result.run_id);
-    subscriber.Start();
-    Progress progress;
-    PhaseSpec spec = PhaseFor("send", args);
-    spec.work = [&](int index, const std::atomic<bool>& stop, SenderLog& log) {
-      auto stub = v1::MessagingService::NewStub(channel_of(index));
-      v1::SendRequest mine = request;
-      v1::SendResponse response;
-      for (int64_t seq = 0; !stop; ++seq) {
-        mine.set_idempotency_key(absl::StrCat(result.run_id, "-", index, "-", seq));
-        std::unique_ptr<grpc::ClientContext> context = sender->NewContext();
-        const int64_t start = NowNs();
-        const grpc::Status s = stub->Send(context.get(), mine, &response);
-        log.calls.push_back({start, NowNs(), s.error_code()});
-        if (s.ok()) {
-          log.sent.emplace_back(response.message_id(), start);
-          ++progress.ok;
-        } else {
-          ++progress.failed;
-          std::this_thread::sleep_for(kErrorPause);
-        }
-      }
-    };
-    int64_t last_delivered = 0;
-    spec.extra_progress = [&] {
-      const int64_t delivered = subscriber.delivered();
-      const std::string line = absl::StrFormat(" %8d delivered/s", delivered - last_delivered);
-      last_delivered = delivered;
-      return line;
-    };
-    v1::Stats before;
-    v1::Stats after;
-    spec.at_window_begin = [&]() -> absl::Status {
-      ASSIGN_OR_RETURN(before, GetStats(*sender));
-      return absl::OkStatus();
-    };
-    spec.at_window_end = [&]() -> absl::Status {
-      ASSIGN_OR_RETURN(after, GetStats(*sender));
-      return absl::OkStatus();
-    };
-    absl::StatusOr<PhaseRun> run = RunPhase(spec, progress, err);
-    err << "waiting for the last deliveries\n";
-    const absl::Status subscribed = subscriber.Stop(progress.ok.load(), kDrainTimeout);
-    RETURN_IF_ERROR(run.status());
-    RETURN_IF_ERROR(subscribed);
-
-    const Window& window = run->window;
-    result.send = Tally(run->logs, window);
-    const auto delta = [&](int64_t (v1::Stats::*field)() const) {
-      return static_cast<double>((after.*field)() - (before.*field)());
-    };
-    const double message_commits = delta(&v1::Stats::message_commits);
-    const double commits = delta(&v1::Stats::storage_commits);
-    result.messages_per_commit =
-        message_commits > 0 ? delta(&v1::Stats::messages_accepted) / message_commits : 0;
-    result.transactions_per_commit =
-        commits > 0 ? delta(&v1::Stats::storage_transactions) / commits : 0;
-    result.commits_per_second = commits / window.seconds();
-
-    std::vector<int64_t> latencies;
-    for (const SenderLog& log : run->logs) {
-      for (const auto& [message_id, start] : log.sent) {
-        if (!window.Contains(start)) continue;
-        auto it = subscriber.arrivals().find(message_id);
-        if (it == subscriber.arrivals().end()) {
-          ++result.not_delivered;
-        } else {
-          latencies.push_back(it->second - start);
-        }
-      }
-    }
-    result.delivery = Summarize(std::move(latencies));
-    result.ack_errors = subscriber.ack_errors();
-  }
+  ASSIGN_OR_RETURN(result.echo,
+                   RunEchoPhase(args, *sender, channels, result.record_bytes, err));
+  RETURN_IF_ERROR(RunSendPhase(args, *sender, *recipient, channels, body, subject_id, result, err));
 
   session.out() << (session.json() ? RenderJson(args, result) : RenderText(args, result));
   return absl::OkStatus();

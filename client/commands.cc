@@ -34,16 +34,6 @@ namespace {
 constexpr char kAuditPurpose[] = "audit";
 constexpr int64_t kVerifyProgressEvery = 10000;
 
-// Makes one unary call: `call(context, response)` invokes the stub method.
-template <typename Response, typename Call>
-absl::StatusOr<Response> Unary(const Connection& connection, Call call) {
-  ASSIGN_OR_RETURN(std::unique_ptr<grpc::ClientContext> context, connection.NewContext());
-  Response response;
-  const grpc::Status status = call(context.get(), &response);
-  RETURN_IF_ERROR(connection.Finish(*context, status));
-  return response;
-}
-
 absl::Status PrintJson(Session& session, const google::protobuf::Message& message) {
   ASSIGN_OR_RETURN(std::string json, ToJson(message));
   session.out() << json;
@@ -70,7 +60,7 @@ absl::StatusOr<Response> CallUnary(Session& session, const Request& request,
                                                                          Response*)) {
   ASSIGN_OR_RETURN(const Connection* connection, session.connection());
   auto stub = Service::NewStub(connection->channel());
-  return Unary<Response>(*connection, [&](auto* context, auto* response) {
+  return MakeUnaryCall<Response>(*connection, [&](auto* context, auto* response) {
     return ((*stub).*method)(context, request, response);
   });
 }
@@ -452,9 +442,9 @@ absl::Status AuditQuery(Session& session, const AuditQueryArgs& args) {
       CollectPages<v1::QueryAuditLogResponse>(
           request, args.all,
           [&](const v1::QueryAuditLogRequest& r) {
-            return Unary<v1::QueryAuditLogResponse>(*connection, [&](auto* context, auto* out) {
-              return stub->QueryAuditLog(context, r, out);
-            });
+            return MakeUnaryCall<v1::QueryAuditLogResponse>(
+                *connection,
+                [&](auto* context, auto* out) { return stub->QueryAuditLog(context, r, out); });
           },
           [](v1::QueryAuditLogResponse& r) { return r.mutable_entries(); }));
   if (session.json()) return PrintJson(session, all);

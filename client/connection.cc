@@ -1,7 +1,5 @@
 #include "client/connection.h"
 
-#include <grpcpp/create_channel.h>
-#include <grpcpp/security/credentials.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
@@ -16,6 +14,7 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "client/grpc_status.h"
 #include "services/crypto/assertion.h"
 #include "throughcare/status_macros.h"
 
@@ -222,6 +221,14 @@ absl::StatusOr<std::string> MintPractitionerToken(const ConnectionSettings& sett
   return token;
 }
 
+absl::StatusOr<grpc::SslCredentialsOptions> ReadTlsCredentials(const ConnectionSettings& settings) {
+  grpc::SslCredentialsOptions tls;
+  ASSIGN_OR_RETURN(tls.pem_root_certs, ReadPem(settings.ca_file, kCa));
+  ASSIGN_OR_RETURN(tls.pem_cert_chain, ReadPem(settings.cert_file, kCert));
+  ASSIGN_OR_RETURN(tls.pem_private_key, ReadPem(settings.key_file, kKey));
+  return tls;
+}
+
 Connection::Connection(ConnectionSettings settings, Options options, bool mint,
                        std::shared_ptr<grpc::Channel> channel)
     : settings_(std::move(settings)),
@@ -255,12 +262,8 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const ConnectionSet
     }
   }
 
-  grpc::SslCredentialsOptions tls;
-  ASSIGN_OR_RETURN(tls.pem_root_certs, ReadPem(settings.ca_file, kCa));
-  ASSIGN_OR_RETURN(tls.pem_cert_chain, ReadPem(settings.cert_file, kCert));
-  ASSIGN_OR_RETURN(tls.pem_private_key, ReadPem(settings.key_file, kKey));
-  std::shared_ptr<grpc::Channel> channel =
-      grpc::CreateChannel(settings.server, grpc::SslCredentials(tls));
+  ASSIGN_OR_RETURN(const grpc::SslCredentialsOptions tls, ReadTlsCredentials(settings));
+  std::shared_ptr<grpc::Channel> channel = NewTlsChannel(settings.server, tls, options.channel);
   if (channel == nullptr) {
     return absl::InvalidArgumentError(
         absl::StrCat("--server: cannot make a channel to '", settings.server, "'"));
@@ -288,17 +291,16 @@ absl::StatusOr<std::unique_ptr<grpc::ClientContext>> Connection::NewContext(
 absl::Status Connection::Finish(const grpc::ClientContext& context,
                                 const grpc::Status& status) const {
   if (status.ok()) return absl::OkStatus();
-  const auto code = static_cast<absl::StatusCode>(status.error_code());
+  absl::Status result = FromGrpcStatus(status);
+  const absl::StatusCode code = result.code();
   const bool connected = channel_->GetState(/*try_to_connect=*/false) == GRPC_CHANNEL_READY;
-  absl::Status result;
   if ((code == absl::StatusCode::kUnavailable || code == absl::StatusCode::kDeadlineExceeded) &&
       !connected) {
-    result =
-        MarkOrigin(absl::Status(code, absl::StrCat("could not reach the broker at ",
-                                                   settings_.server, ": ", status.error_message())),
-                   ErrorOrigin::kUnreachable);
+    result = MarkOrigin(absl::Status(code, absl::StrCat("could not reach the broker at ",
+                                                        settings_.server, ": ", result.message())),
+                        ErrorOrigin::kUnreachable);
   } else {
-    result = MarkOrigin(absl::Status(code, status.error_message()), ErrorOrigin::kServer);
+    result = MarkOrigin(std::move(result), ErrorOrigin::kServer);
   }
   // Every finished call has received (possibly empty) initial metadata.
   for (const auto* metadata :

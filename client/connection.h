@@ -1,5 +1,6 @@
-// The `throughcare` CLI's connection to a broker: where the settings come from, how they become a
-// TLS channel, how each call is authenticated, and how a call's outcome becomes an exit code.
+// A client's connection to a broker (the CLI's, the bench's and the crash harness's): where the
+// settings come from, how they become a TLS channel (channel.h), how each call is authenticated,
+// and how a call's outcome becomes an error and the CLI's exit code.
 //
 // Settings are resolved in the order flag > environment > profile. The command line parser merges
 // the first two (a flag wins over its THROUGHCARE_* variable); ResolveSettings fills what is still
@@ -9,6 +10,7 @@
 
 #include <grpcpp/channel.h>
 #include <grpcpp/client_context.h>
+#include <grpcpp/security/credentials.h>
 #include <grpcpp/support/status.h>
 
 #include <functional>
@@ -19,6 +21,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "client/channel.h"
+#include "throughcare/status_macros.h"
 
 namespace throughcare::client {
 
@@ -90,6 +94,11 @@ absl::StatusOr<ConnectionSettings> ResolveSettings(const SettingInputs& in);
 absl::StatusOr<std::string> MintPractitionerToken(const ConnectionSettings& settings,
                                                   absl::Time now, absl::Duration ttl);
 
+// Reads the PEM files settings.ca_file, cert_file and key_file name. Errors name the setting and
+// its flag: NotFound or PermissionDenied if a file cannot be read, InvalidArgument if it is not
+// PEM. Connection::Open checks first that all three are given.
+absl::StatusOr<grpc::SslCredentialsOptions> ReadTlsCredentials(const ConnectionSettings& settings);
+
 // A TLS channel to the broker plus the practitioner credentials to put on each call. Const
 // methods are safe to call from several threads.
 class Connection final {
@@ -101,6 +110,8 @@ class Connection final {
     bool require_practitioner = true;
     // The clock used to mint assertions.
     std::function<absl::Time()> now = [] { return absl::Now(); };
+    // How the channel is made (the CLI's default: a shared connection, gRPC's backoff).
+    ChannelOptions channel;
   };
 
   // Reads the CA, certificate and key files and creates the channel (no connection attempt yet).
@@ -132,6 +143,21 @@ class Connection final {
   const bool mint_;  // mint an assertion per call (else settings_.token, possibly empty)
   std::shared_ptr<grpc::Channel> channel_;
 };
+
+// Makes one unary call on `connection`: `call(context, response)` invokes the stub method, e.g.
+//   MakeUnaryCall<v1::Subject>(connection, [&](auto* context, auto* out) {
+//     return stub->GetSubject(context, request, out);
+//   });
+// with a context from connection.NewContext(deadline); errors as connection.Finish marks them.
+template <typename Response, typename Call>
+absl::StatusOr<Response> MakeUnaryCall(const Connection& connection, Call call,
+                                       absl::Duration deadline = kCallDeadline) {
+  ASSIGN_OR_RETURN(std::unique_ptr<grpc::ClientContext> context, connection.NewContext(deadline));
+  Response response;
+  const grpc::Status status = call(context.get(), &response);
+  RETURN_IF_ERROR(connection.Finish(*context, status));
+  return response;
+}
 
 // Where an error came from; decides the exit code. Statuses without a mark are local (kLocal).
 enum class ErrorOrigin { kLocal, kServer, kUnreachable, kVerification };

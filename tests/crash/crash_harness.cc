@@ -13,8 +13,6 @@
 // With --non-durable the broker answers writes before they are on disk, and --expect-loss passes
 // only if check a reports the loss: the proof that the harness can see loss.
 #include <arpa/inet.h>
-#include <grpcpp/create_channel.h>
-#include <grpcpp/security/credentials.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -46,6 +44,8 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "client/connection.h"
+#include "client/grpc_status.h"
+#include "client/retry.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "tests/crash/broker_process.h"
 #include "tests/crash/ledger.h"
@@ -109,29 +109,10 @@ struct Options {
 
 void Say(const std::string& line) { std::cout << line << std::endl; }
 
-absl::Status FromGrpc(const grpc::Status& s) {
-  return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
-}
-
 // ---- Clients ----
 
-// A channel that reconnects within a fraction of a second: gRPC's default backoff (1 s, growing
-// to 2 min) would keep the clients away from a restarted broker far longer than it was down.
-absl::StatusOr<std::shared_ptr<grpc::Channel>> QuickReconnectChannel(
-    const client::ConnectionSettings& settings) {
-  grpc::SslCredentialsOptions tls;
-  ASSIGN_OR_RETURN(tls.pem_root_certs, client::ReadFileToString(settings.ca_file));
-  ASSIGN_OR_RETURN(tls.pem_cert_chain, client::ReadFileToString(settings.cert_file));
-  ASSIGN_OR_RETURN(tls.pem_private_key, client::ReadFileToString(settings.key_file));
-  grpc::ChannelArguments args;
-  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 20);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 20);
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 200);
-  return grpc::CreateCustomChannel(settings.server, grpc::SslCredentials(tls), args);
-}
-
 // One practitioner, authenticated as the CLI is (the agency's profile from `throughcared --dev`,
-// an assertion minted for each call), on its own quickly reconnecting channel.
+// an assertion minted for each call), on a channel that reconnects quickly after a restart.
 class Client {
  public:
   static absl::StatusOr<std::unique_ptr<Client>> Open(const std::string& dev_dir,
@@ -142,40 +123,37 @@ class Client {
     in.user = actor.user;
     in.role = actor.role;
     ASSIGN_OR_RETURN(client::ConnectionSettings settings, client::ResolveSettings(in));
-    ASSIGN_OR_RETURN(std::unique_ptr<client::Connection> auth,
-                     client::Connection::Open(settings, client::Connection::Options()));
-    ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel, QuickReconnectChannel(settings));
-    return std::unique_ptr<Client>(new Client(actor, std::move(auth), std::move(channel)));
+    client::Connection::Options options;
+    options.channel.quick_reconnect = true;
+    ASSIGN_OR_RETURN(std::unique_ptr<client::Connection> connection,
+                     client::Connection::Open(settings, std::move(options)));
+    return std::unique_ptr<Client>(new Client(actor, std::move(connection)));
   }
 
   // A call context with a fresh assertion; InfiniteDuration for a stream.
   std::unique_ptr<grpc::ClientContext> Context(absl::Duration deadline = kCallDeadline) const {
-    absl::StatusOr<std::unique_ptr<grpc::ClientContext>> ctx = auth_->NewContext(deadline);
+    absl::StatusOr<std::unique_ptr<grpc::ClientContext>> ctx = connection_->NewContext(deadline);
     // Minting worked when the connection was opened; should it fail now, the call goes out
     // without an assertion and the broker's UNAUTHENTICATED says so.
     return ctx.ok() ? *std::move(ctx) : std::make_unique<grpc::ClientContext>();
   }
 
   const Actor& actor() const { return actor_; }
-  const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
+  const client::Connection& connection() const { return *connection_; }
+  const std::shared_ptr<grpc::Channel>& channel() const { return connection_->channel(); }
 
  private:
-  Client(const Actor& actor, std::unique_ptr<client::Connection> auth,
-         std::shared_ptr<grpc::Channel> channel)
-      : actor_(actor), auth_(std::move(auth)), channel_(std::move(channel)) {}
+  Client(const Actor& actor, std::unique_ptr<client::Connection> connection)
+      : actor_(actor), connection_(std::move(connection)) {}
 
   const Actor actor_;
-  const std::unique_ptr<client::Connection> auth_;  // used for its per-call assertions only
-  const std::shared_ptr<grpc::Channel> channel_;
+  const std::unique_ptr<client::Connection> connection_;
 };
 
-// Makes one unary call: `call(context, response)` invokes the stub method.
+// Makes one unary call as `client`: `call(context, response)` invokes the stub method.
 template <typename Response, typename Call>
 absl::StatusOr<Response> Unary(const Client& client, Call call) {
-  std::unique_ptr<grpc::ClientContext> ctx = client.Context();
-  Response response;
-  RETURN_IF_ERROR(FromGrpc(call(ctx.get(), &response)));
-  return response;
+  return client::MakeUnaryCall<Response>(client.connection(), call, kCallDeadline);
 }
 
 // ---- Setup ----
@@ -237,22 +215,6 @@ v1::SendRequest MessageFor(const std::string& subject_id, const std::string& key
   return req;
 }
 
-// A send refused for good; anything else is the broker being down, restarting or busy.
-bool Retryable(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::StatusCode::INVALID_ARGUMENT:
-    case grpc::StatusCode::NOT_FOUND:
-    case grpc::StatusCode::ALREADY_EXISTS:
-    case grpc::StatusCode::PERMISSION_DENIED:
-    case grpc::StatusCode::UNAUTHENTICATED:
-    case grpc::StatusCode::FAILED_PRECONDITION:
-    case grpc::StatusCode::UNIMPLEMENTED:
-      return false;
-    default:
-      return true;
-  }
-}
-
 bool CanBindLoopback(int port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return false;
@@ -296,7 +258,7 @@ class CodeCounts {
  public:
   void Add(grpc::StatusCode code) {
     absl::MutexLock lock(&mu_);
-    ++counts_[absl::StatusCodeToString(static_cast<absl::StatusCode>(code))];
+    ++counts_[client::GrpcCodeName(code)];
   }
   std::string ToString() const {
     absl::MutexLock lock(&mu_);
@@ -516,20 +478,23 @@ void Harness::SendLoop(int sender) {
 // False if it was refused for good or the harness gave up.
 bool Harness::SendUntilAcknowledged(v1::MessagingService::Stub& stub, const std::string& key) {
   const v1::SendRequest request = MessageFor(subject_id_, key);
-  while (!give_up_) {
+  client::RetryOptions retry;
+  retry.pause = kRetryPause;
+  retry.stop = [this] { return give_up_.load(); };
+  const absl::Status sent = client::Retry(retry, [&] {
     v1::SendResponse response;
     const grpc::Status s = stub.Send(carat_->Context().get(), request, &response);
     if (s.ok()) {
       ledger_.SendAcknowledged(key, response.message_id(), response.duplicate());
-      return true;
+    } else {
+      send_errors_.Add(s.error_code());
     }
-    send_errors_.Add(s.error_code());
-    if (!Retryable(s.error_code())) {
-      absl::MutexLock lock(&refused_mu_);
-      refused_.push_back(absl::StrCat("key ", key, ": ", FromGrpc(s).ToString()));
-      return false;
-    }
-    absl::SleepFor(kRetryPause);
+    return client::FromGrpcStatus(s);
+  });
+  if (sent.ok()) return true;
+  if (!client::IsRetryable(sent.code())) {
+    absl::MutexLock lock(&refused_mu_);
+    refused_.push_back(absl::StrCat("key ", key, ": ", sent.ToString()));
   }
   return false;
 }
@@ -655,7 +620,10 @@ BrokerView AskBroker(const Client& carat, v1::MessagingService::Stub& stub,
   absl::StatusOr<v1::MessageStatus> status = Unary<v1::MessageStatus>(
       carat, [&](auto* ctx, auto* out) { return stub.GetStatus(ctx, req, out); });
   if (absl::IsNotFound(status.status())) return {"UNKNOWN", "no such message"};
-  if (!status.ok()) return {"ERROR", status.status().ToString()};
+  if (!status.ok()) {
+    return {"ERROR", absl::StrCat(absl::StatusCodeToString(status.status().code()), ": ",
+                                  status.status().message())};
+  }
   if (status->recipients_size() != 1) {
     return {"ERROR", absl::StrCat(status->recipients_size(), " recipients")};
   }
