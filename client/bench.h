@@ -12,7 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "client/commands.h"
+#include "client/commands/session.h"
 #include "client/connection.h"
 
 namespace throughcare::client {
