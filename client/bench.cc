@@ -3,12 +3,9 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cmath>
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <ostream>
 #include <random>
 #include <string>
@@ -21,6 +18,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "client/bench_measure.h"
+#include "client/bench_report.h"
 #include "client/channel.h"
 #include "client/grpc_status.h"
 #include "client/retry.h"
@@ -34,11 +33,18 @@
 namespace throughcare::client {
 namespace {
 
-// The goal on the 2-core development machine, at 64 senders with 1 KiB records: durable sends
-// reach this fraction of the echo rate ...
-constexpr double kGoalSendEchoRatio = 0.3;
-// ... with at least this many messages accepted per durable commit.
-constexpr double kGoalMessagesPerCommit = 10;
+using bench::BenchResult;
+using bench::NowNs;
+using bench::PhaseResult;
+using bench::PhaseRun;
+using bench::PhaseSpec;
+using bench::Progress;
+using bench::RunPhase;
+using bench::SenderLog;
+using bench::Summarize;
+using bench::Tally;
+using bench::Window;
+
 
 constexpr char kSendPurpose[] = "direct_care";
 constexpr char kRegisterPurpose[] = "offender_management";
@@ -51,95 +57,6 @@ constexpr absl::Duration kDrainTimeout = absl::Seconds(30);
 // A sender that got an error waits this long before its next call, so that a refusing or
 // unreachable broker is not hammered by a busy loop.
 constexpr absl::Duration kErrorPause = absl::Milliseconds(10);
-
-// The process clock all times are taken from, in nanoseconds.
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-void SleepUntilNs(int64_t t) {
-  std::this_thread::sleep_until(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(t)));
-}
-
-// The measured part of a phase, [begin, end) on the process clock.
-struct Window {
-  int64_t begin = 0;
-  int64_t end = 0;
-
-  bool Contains(int64_t t) const { return t >= begin && t < end; }
-  double seconds() const { return static_cast<double>(end - begin) / 1e9; }
-};
-
-// One finished call.
-struct Call {
-  int64_t start = 0;
-  int64_t end = 0;
-  grpc::StatusCode code = grpc::StatusCode::OK;
-};
-
-// What one thread of a phase saw. Written by that thread only, read once it has stopped.
-struct SenderLog {
-  std::vector<Call> calls;
-  // Accepted messages and when their Send started.
-  std::vector<std::pair<std::string, int64_t>> sent;
-};
-
-// Live totals, for the progress lines.
-struct Progress {
-  std::atomic<int64_t> ok{0};
-  std::atomic<int64_t> failed{0};
-};
-
-struct Percentiles {
-  int64_t count = 0;
-  double p50_ms = 0;
-  double p99_ms = 0;
-  double p999_ms = 0;
-};
-
-Percentiles Summarize(std::vector<int64_t> ns) {
-  Percentiles p;
-  p.count = static_cast<int64_t>(ns.size());
-  if (ns.empty()) return p;
-  std::sort(ns.begin(), ns.end());
-  // Nearest rank: the smallest value with at least q of all values at or below it.
-  auto at = [&](double q) {
-    const auto rank = static_cast<size_t>(std::ceil(q * static_cast<double>(ns.size())));
-    return static_cast<double>(ns[std::clamp<size_t>(rank, 1, ns.size()) - 1]) / 1e6;
-  };
-  p.p50_ms = at(0.5);
-  p.p99_ms = at(0.99);
-  p.p999_ms = at(0.999);
-  return p;
-}
-
-// Calls that finished in the window: the rate of successful ones, their latency, and the
-// failures by code.
-struct PhaseResult {
-  double rate = 0;
-  Percentiles latency;
-  std::map<std::string, int64_t> errors;
-};
-
-PhaseResult Tally(const std::vector<SenderLog>& logs, const Window& window) {
-  PhaseResult result;
-  std::vector<int64_t> latencies;
-  for (const SenderLog& log : logs) {
-    for (const Call& call : log.calls) {
-      if (!window.Contains(call.end)) continue;
-      if (call.code == grpc::StatusCode::OK) {
-        latencies.push_back(call.end - call.start);
-      } else {
-        ++result.errors[GrpcCodeName(call.code)];
-      }
-    }
-  }
-  result.rate = static_cast<double>(latencies.size()) / window.seconds();
-  result.latency = Summarize(std::move(latencies));
-  return result;
-}
 
 // A record body of `bytes` serialized bytes (or one less, where a length prefix grows by a byte
 // just there): a drug interventions record padded with notes.
@@ -274,21 +191,6 @@ absl::StatusOr<std::string> SetUpPerson(const Practitioner& reception, const Pra
   return subject.subject_id();
 }
 
-// One phase: `threads` threads each run `work` until told to stop, `warmup` then `duration`.
-struct PhaseSpec {
-  std::string name;
-  int threads = 0;
-  absl::Duration warmup;
-  absl::Duration duration;
-  // (thread index, stop flag, the thread's log); counts each call in `progress`.
-  std::function<void(int, const std::atomic<bool>&, SenderLog&)> work;
-  // Appended to each progress line.
-  std::function<std::string()> extra_progress = [] { return std::string(); };
-  // Run when the measurement begins and when it ends; an error ends the phase.
-  std::function<absl::Status()> at_window_begin = [] { return absl::OkStatus(); };
-  std::function<absl::Status()> at_window_end = [] { return absl::OkStatus(); };
-};
-
 PhaseSpec PhaseFor(const std::string& name, const BenchArgs& args) {
   PhaseSpec spec;
   spec.name = name;
@@ -296,60 +198,6 @@ PhaseSpec PhaseFor(const std::string& name, const BenchArgs& args) {
   spec.warmup = args.warmup;
   spec.duration = args.duration;
   return spec;
-}
-
-struct PhaseRun {
-  Window window;
-  std::vector<SenderLog> logs;  // one per thread
-};
-
-// Runs the phase, printing a progress line a second, and returns once every thread has stopped.
-absl::StatusOr<PhaseRun> RunPhase(const PhaseSpec& spec, const Progress& progress,
-                                  std::ostream& err) {
-  constexpr int64_t kSecond = 1'000'000'000;
-  const int64_t start = NowNs();
-  PhaseRun run;
-  run.window.begin = start + absl::ToInt64Nanoseconds(spec.warmup);
-  run.window.end = run.window.begin + absl::ToInt64Nanoseconds(spec.duration);
-  run.logs.resize(spec.threads);
-  std::atomic<bool> stop{false};
-  std::vector<std::thread> threads;
-  threads.reserve(spec.threads);
-  for (int i = 0; i < spec.threads; ++i) {
-    threads.emplace_back([&, i] { spec.work(i, stop, run.logs[i]); });
-  }
-
-  absl::Status status;
-  bool measuring = false;
-  int64_t next_tick = start + kSecond;
-  int64_t last_ok = 0;
-  int64_t last_failed = 0;
-  while (status.ok()) {
-    SleepUntilNs(std::min(next_tick, measuring ? run.window.end : run.window.begin));
-    const int64_t now = NowNs();
-    if (!measuring && now >= run.window.begin) {
-      measuring = true;
-      status = spec.at_window_begin();
-    }
-    if (now >= next_tick) {
-      const int64_t ok = progress.ok.load();
-      const int64_t failed = progress.failed.load();
-      err << absl::StrFormat("%-4s %3ds %-7s %8d ok/s %6d errors/s%s\n", spec.name,
-                             (next_tick - start) / kSecond, measuring ? "" : "warm-up",
-                             ok - last_ok, failed - last_failed, spec.extra_progress());
-      last_ok = ok;
-      last_failed = failed;
-      next_tick += kSecond;
-    }
-    if (now >= run.window.end) {
-      if (status.ok()) status = spec.at_window_end();
-      break;
-    }
-  }
-  stop = true;
-  for (std::thread& t : threads) t.join();
-  RETURN_IF_ERROR(status);
-  return run;
 }
 
 // Takes deliveries by Subscribe on its own thread and acks each on the stream; remembers when
@@ -434,107 +282,6 @@ class Subscriber final {
   std::map<std::string, int64_t> ack_errors_;
   absl::Status status_;
 };
-
-struct BenchResult {
-  std::string run_id;
-  int channels = 0;
-  int record_bytes = 0;  // as built, see RecordBodyOfSize
-  PhaseResult echo;
-  PhaseResult send;
-  Percentiles delivery;
-  int64_t not_delivered = 0;  // sent in the window, not arrived by the end of the drain
-  std::map<std::string, int64_t> ack_errors;
-  double messages_per_commit = 0;
-  double transactions_per_commit = 0;
-  double commits_per_second = 0;
-
-  double ratio() const { return echo.rate > 0 ? send.rate / echo.rate : 0; }
-  bool goal_met() const {
-    return ratio() >= kGoalSendEchoRatio && messages_per_commit >= kGoalMessagesPerCommit;
-  }
-};
-
-std::string ErrorList(const std::map<std::string, int64_t>& errors) {
-  std::string out;
-  for (const auto& [code, n] : errors) absl::StrAppend(&out, out.empty() ? "" : ", ", code, " ", n);
-  return out;
-}
-
-nlohmann::ordered_json PercentilesJson(const Percentiles& p) {
-  return {{"count", p.count}, {"p50", p.p50_ms}, {"p99", p.p99_ms}, {"p99_9", p.p999_ms}};
-}
-
-std::string RenderJson(const BenchArgs& args, const BenchResult& r) {
-  nlohmann::ordered_json j = {
-      {"run_id", r.run_id},
-      {"senders", args.senders},
-      {"channels", r.channels},
-      {"record_bytes", r.record_bytes},
-      {"warmup_seconds", absl::ToDoubleSeconds(args.warmup)},
-      {"duration_seconds", absl::ToDoubleSeconds(args.duration)},
-      {"echo",
-       {{"calls_per_second", r.echo.rate},
-        {"latency_ms", PercentilesJson(r.echo.latency)},
-        {"errors", r.echo.errors}}},
-      {"send",
-       {{"sends_per_second", r.send.rate},
-        {"latency_ms", PercentilesJson(r.send.latency)},
-        {"errors", r.send.errors}}},
-      {"delivery",
-       {{"latency_ms", PercentilesJson(r.delivery)},
-        {"not_delivered", r.not_delivered},
-        {"ack_errors", r.ack_errors}}},
-      {"storage",
-       {{"messages_per_commit", r.messages_per_commit},
-        {"transactions_per_commit", r.transactions_per_commit},
-        {"commits_per_second", r.commits_per_second}}},
-      {"send_echo_ratio", r.ratio()},
-      {"goal",
-       {{"send_echo_ratio", kGoalSendEchoRatio},
-        {"messages_per_commit", kGoalMessagesPerCommit},
-        {"met", r.goal_met()}}},
-  };
-  return j.dump(2) + "\n";
-}
-
-std::string RenderText(const BenchArgs& args, const BenchResult& r) {
-  auto row = [](const std::string& name, const std::string& rate, const Percentiles& p,
-                const std::string& errors) {
-    return absl::StrFormat("%-18s %10s %9.2f %9.2f %9.2f  %s\n", name, rate, p.p50_ms, p.p99_ms,
-                           p.p999_ms, errors);
-  };
-  auto errors = [](const std::map<std::string, int64_t>& e) {
-    return e.empty() ? std::string("0") : ErrorList(e);
-  };
-  auto verdict = [](bool met) { return met ? "met" : "NOT met"; };
-  std::string out = absl::StrFormat(
-      "throughcare bench %s: %d senders on %d TLS channels, %d-byte records,\n"
-      "%s measured per phase after %s of warm-up\n\n",
-      r.run_id, args.senders, r.channels, r.record_bytes, absl::FormatDuration(args.duration),
-      absl::FormatDuration(args.warmup));
-  absl::StrAppend(&out, absl::StrFormat("%-18s %10s %9s %9s %9s  %s\n", "", "per second", "p50 ms",
-                                        "p99 ms", "p99.9 ms", "errors"));
-  absl::StrAppend(&out, row("echo (baseline)", absl::StrFormat("%.0f", r.echo.rate), r.echo.latency,
-                            errors(r.echo.errors)));
-  absl::StrAppend(&out, row("durable send", absl::StrFormat("%.0f", r.send.rate), r.send.latency,
-                            errors(r.send.errors)));
-  absl::StrAppend(
-      &out, row("send to delivery", "", r.delivery,
-                absl::StrCat(r.not_delivered, " not delivered",
-                             r.ack_errors.empty() ? "" : "; acks: ", ErrorList(r.ack_errors))));
-  absl::StrAppend(&out, "\n",
-                  absl::StrFormat("send / echo          %6.3f   goal >= %.1f: %s\n", r.ratio(),
-                                  kGoalSendEchoRatio, verdict(r.ratio() >= kGoalSendEchoRatio)),
-                  absl::StrFormat("messages per commit  %6.1f   goal >= %.0f: %s\n",
-                                  r.messages_per_commit, kGoalMessagesPerCommit,
-                                  verdict(r.messages_per_commit >= kGoalMessagesPerCommit)),
-                  absl::StrFormat("storage: %.0f commits/s, %.1f write transactions per commit\n",
-                                  r.commits_per_second, r.transactions_per_commit));
-  if (args.senders != 64 || r.record_bytes != 1024) {
-    absl::StrAppend(&out, "(the goal is set for 64 senders and 1024-byte records)\n");
-  }
-  return out;
-}
 
 // The senders' TLS channels, each with a connection of its own, connected before the phases.
 using Channels = std::vector<std::shared_ptr<grpc::Channel>>;
@@ -715,7 +462,8 @@ absl::Status Bench(Session& session, const BenchArgs& args) {
                    RunEchoPhase(args, *sender, channels, result.record_bytes, err));
   RETURN_IF_ERROR(RunSendPhase(args, *sender, *recipient, channels, body, subject_id, result, err));
 
-  session.out() << (session.json() ? RenderJson(args, result) : RenderText(args, result));
+  session.out() << (session.json() ? bench::RenderJson(args, result)
+                                    : bench::RenderText(args, result));
   return absl::OkStatus();
 }
 

@@ -51,6 +51,12 @@ class BrokerProcess {
 absl::StatusOr<int> RunCommand(const std::vector<std::string>& argv,
                                const std::string& output_path);
 
+// A free loopback port below the kernel's ephemeral range. While the broker is down, a client's
+// connection attempt to a port inside that range may be given that very port as its source, and
+// with nothing listening Linux connects the socket to itself (TCP simultaneous open); the
+// restarted broker then finds its port in use.
+absl::StatusOr<int> FreeListenPort();
+
 // "exited with status 3", "killed by signal 9 (Killed)".
 std::string DescribeWaitStatus(int wait_status);
 
