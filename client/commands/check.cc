@@ -42,10 +42,8 @@ absl::Status Check(Session& session, const CheckArgs& args) {
   request.set_as_user(args.as_user);
   request.set_as_role(args.as_role);
   request.set_access_purpose(args.access_purpose);
-  ASSIGN_OR_RETURN(
-      v1::CheckAccessResponse response,
-      CallService<v1::ConsentService>(session, request, &v1::ConsentService::Stub::CheckAccess));
-  return Print(session, response, RenderCheckAccess);
+  return CallAndPrint<v1::ConsentService>(session, request, &v1::ConsentService::Stub::CheckAccess,
+                                          RenderCheckAccess);
 }
 
 }  // namespace

@@ -89,10 +89,8 @@ absl::Status ConsentRecord(Session& session, const ConsentRecordArgs& args) {
   }
   request.set_evidence_reference(args.evidence_reference);
   request.set_evidence_detail(args.evidence_detail);
-  ASSIGN_OR_RETURN(
-      v1::Consent consent,
-      CallService<v1::ConsentService>(session, request, &v1::ConsentService::Stub::RecordConsent));
-  return Print(session, consent, RenderConsent);
+  return CallAndPrint<v1::ConsentService>(
+      session, request, &v1::ConsentService::Stub::RecordConsent, RenderConsent);
 }
 
 absl::Status ConsentWithdraw(Session& session, const std::string& consent_id,
@@ -103,10 +101,8 @@ absl::Status ConsentWithdraw(Session& session, const std::string& consent_id,
   v1::WithdrawConsentRequest request;
   request.set_consent_id(consent_id);
   request.set_reason(reason);
-  ASSIGN_OR_RETURN(v1::Consent consent,
-                   CallService<v1::ConsentService>(session, request,
-                                                   &v1::ConsentService::Stub::WithdrawConsent));
-  return Print(session, consent, RenderConsent);
+  return CallAndPrint<v1::ConsentService>(
+      session, request, &v1::ConsentService::Stub::WithdrawConsent, RenderConsent);
 }
 
 absl::Status ConsentList(Session& session, const std::string& subject_id, bool history) {

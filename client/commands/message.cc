@@ -67,10 +67,8 @@ absl::Status MessageSend(Session& session, const MessageSendArgs& args) {
     }
     *request.mutable_time_to_live() = ToDurationProto(ttl);
   }
-  ASSIGN_OR_RETURN(v1::SendResponse response,
-                   CallService<v1::MessagingService>(session, request,
-                                                     &v1::MessagingService::Stub::Send));
-  return Print(session, response, RenderSendResponse);
+  return CallAndPrint<v1::MessagingService>(session, request, &v1::MessagingService::Stub::Send,
+                                            RenderSendResponse);
 }
 
 // Leases up to `max` deliveries and prints them; with `ack`, acknowledges them after printing.

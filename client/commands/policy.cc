@@ -8,22 +8,23 @@
 namespace throughcare::client {
 namespace {
 
+// The previous and the new policy version.
+std::string RenderReload(const v1::ReloadPolicyResponse& r) {
+  Table table;
+  table.AddRow({"previous_version", OrDash(r.previous_version())});
+  table.AddRow({"version", OrDash(r.version())});
+  std::string out = table.Render();
+  if (r.previous_version() == r.version()) {
+    absl::StrAppend(&out, "(the policy file is unchanged)\n");
+  }
+  return out;
+}
+
 // AdminService.ReloadPolicy; prints the previous and the new policy version.
 absl::Status PolicyReload(Session& session) {
   v1::ReloadPolicyRequest request;
-  ASSIGN_OR_RETURN(v1::ReloadPolicyResponse response,
-                   CallService<v1::AdminService>(
-                       session, request, &v1::AdminService::Stub::ReloadPolicy, kAuditPurpose));
-  return Print(session, response, [](const v1::ReloadPolicyResponse& r) {
-    Table table;
-    table.AddRow({"previous_version", OrDash(r.previous_version())});
-    table.AddRow({"version", OrDash(r.version())});
-    std::string out = table.Render();
-    if (r.previous_version() == r.version()) {
-      absl::StrAppend(&out, "(the policy file is unchanged)\n");
-    }
-    return out;
-  });
+  return CallAndPrint<v1::AdminService>(session, request, &v1::AdminService::Stub::ReloadPolicy,
+                                        RenderReload, kAuditPurpose);
 }
 
 }  // namespace

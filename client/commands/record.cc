@@ -25,9 +25,8 @@ absl::Status RecordPut(Session& session, const RecordPutArgs& args) {
   request.set_expected_version(args.expected_version);
   request.set_data_class(args.data_class);
   for (const std::string& label : args.labels) request.add_labels(label);
-  ASSIGN_OR_RETURN(v1::Record record, CallService<v1::RecordService>(
-                                          session, request, &v1::RecordService::Stub::PutRecord));
-  return Print(session, record, RenderRecord);
+  return CallAndPrint<v1::RecordService>(session, request, &v1::RecordService::Stub::PutRecord,
+                                         RenderRecord);
 }
 
 // `break_glass_reason` non-empty: ask to override a refusal (see records.proto).
@@ -38,9 +37,8 @@ absl::Status RecordGet(Session& session, const std::string& record_id, int64_t v
   request.set_record_id(record_id);
   request.set_version(version);
   request.set_break_glass_reason(break_glass_reason);
-  ASSIGN_OR_RETURN(v1::Record record, CallService<v1::RecordService>(
-                                          session, request, &v1::RecordService::Stub::GetRecord));
-  return Print(session, record, RenderRecord);
+  return CallAndPrint<v1::RecordService>(session, request, &v1::RecordService::Stub::GetRecord,
+                                         RenderRecord);
 }
 
 absl::Status RecordList(Session& session, const std::string& subject_id,

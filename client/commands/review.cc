@@ -48,10 +48,8 @@ absl::Status ReviewClose(Session& session, const std::string& review_id, const s
     return absl::InvalidArgumentError("--note: required; say why you reached the outcome");
   }
   request.set_note(note);
-  ASSIGN_OR_RETURN(v1::ReviewItem item,
-                   CallService<v1::AuditService>(
-                       session, request, &v1::AuditService::Stub::CloseReviewItem, kAuditPurpose));
-  return Print(session, item, RenderReviewItem);
+  return CallAndPrint<v1::AuditService>(session, request, &v1::AuditService::Stub::CloseReviewItem,
+                                        RenderReviewItem, kAuditPurpose);
 }
 
 

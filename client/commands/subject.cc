@@ -63,8 +63,7 @@ template <typename Request>
 absl::Status CallSubjectService(Session& session, Request& request,
                                 grpc::Status (v1::SubjectService::Stub::*method)(
                                     grpc::ClientContext*, const Request&, v1::Subject*)) {
-  ASSIGN_OR_RETURN(v1::Subject subject, CallService<v1::SubjectService>(session, request, method));
-  return Print(session, subject, RenderSubject);
+  return CallAndPrint<v1::SubjectService>(session, request, method, RenderSubject);
 }
 
 absl::Status SubjectRegister(Session& session, const IdentifierFlags& ids,
