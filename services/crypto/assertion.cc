@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -259,10 +260,28 @@ absl::StatusOr<DecodedToken> Decode(absl::string_view token) {
   return decoded;
 }
 
+// Strict: besides being a JSON object, no object in it may repeat a member. A lenient parser
+// keeps one of the repeats, and a verifier and another reader of the same token could then
+// disagree about who it names.
 absl::StatusOr<Json> ParseObject(absl::string_view text, absl::string_view part) {
-  Json json = Json::parse(text.begin(), text.end(), /*cb=*/nullptr, /*allow_exceptions=*/false);
+  std::vector<std::set<std::string>> open;  // the members of each enclosing object
+  bool repeated = false;
+  const Json::parser_callback_t track = [&](int, Json::parse_event_t event, Json& parsed) {
+    if (event == Json::parse_event_t::object_start) {
+      open.emplace_back();
+    } else if (event == Json::parse_event_t::object_end && !open.empty()) {
+      open.pop_back();
+    } else if (event == Json::parse_event_t::key && !open.empty() && parsed.is_string()) {
+      repeated = repeated || !open.back().insert(parsed.get<std::string>()).second;
+    }
+    return true;
+  };
+  Json json = Json::parse(text.begin(), text.end(), track, /*allow_exceptions=*/false);
   if (json.is_discarded() || !json.is_object()) {
     return Unauthenticated(absl::StrCat("malformed token: ", part, " is not a JSON object"));
+  }
+  if (repeated) {
+    return Unauthenticated(absl::StrCat("malformed token: ", part, " repeats a member"));
   }
   return json;
 }
@@ -290,6 +309,50 @@ absl::StatusOr<absl::Time> TimeClaim(const Json& claims, const char* name) {
   return Unauthenticated(absl::StrCat("claim ", name, " is not an integer"));
 }
 
+// "aud" (RFC 7519 section 4.1.3): a string, or an array of strings, that must name `audience`.
+absl::Status CheckAudience(const Json& claims, absl::string_view audience) {
+  const auto it = claims.find("aud");
+  if (it == claims.end()) return Unauthenticated("missing claim aud");
+  bool named = false;
+  if (it->is_string()) {
+    named = it->get_ref<const std::string&>() == audience;
+  } else if (it->is_array() && !it->empty()) {
+    for (const Json& a : *it) {
+      if (!a.is_string()) return Unauthenticated("claim aud is not a string or list of strings");
+      named = named || a.get_ref<const std::string&>() == audience;
+    }
+  } else {
+    return Unauthenticated("claim aud is not a string or list of strings");
+  }
+  if (!named) {
+    return Unauthenticated(absl::StrCat("audience (aud) does not name this broker ('", audience,
+                                        "'); mint the assertion for this broker's id"));
+  }
+  return absl::OkStatus();
+}
+
+// The times: not expired, not issued or valid only in the future, and not issued after expiry.
+absl::Status CheckTimes(const Json& claims, const Assertion& a, absl::Time now) {
+  const auto text = [](absl::Time t) {
+    return absl::FormatTime(absl::RFC3339_sec, t, absl::UTCTimeZone());
+  };
+  if (a.issued_at > a.expires_at) {
+    return Unauthenticated(absl::StrCat("issued at ", text(a.issued_at), ", after it expires at ",
+                                        text(a.expires_at)));
+  }
+  if (now >= a.expires_at) return Unauthenticated(absl::StrCat("expired at ", text(a.expires_at)));
+  if (a.issued_at > now + kMaxClockSkew) {
+    return Unauthenticated(absl::StrCat("issued in the future at ", text(a.issued_at)));
+  }
+  if (claims.contains("nbf")) {
+    ASSIGN_OR_RETURN(absl::Time not_before, TimeClaim(claims, "nbf"));
+    if (not_before > now + kMaxClockSkew) {
+      return Unauthenticated(absl::StrCat("not valid before ", text(not_before)));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 struct AssertionVerifier::Key {
@@ -301,12 +364,16 @@ absl::StatusOr<std::string> MintAssertion(const Assertion& assertion,
                                           absl::string_view private_key_pem) {
   ASSIGN_OR_RETURN(PkeyPtr pkey, ParsePrivateKey(private_key_pem));
   ASSIGN_OR_RETURN(KeyType type, ClassifyKey(pkey.get()));
+  if (assertion.audience.empty()) {
+    return absl::InvalidArgumentError("assertion audience is empty: name the broker's id");
+  }
 
   const Json header = {{"alg", AlgFor(type)}, {"typ", "JWT"}};
   const Json claims = {
       {"iss", assertion.agency_id},
       {"sub", assertion.user_id},
       {"role", assertion.role},
+      {"aud", assertion.audience},
       {"iat", absl::ToUnixSeconds(assertion.issued_at)},
       {"exp", absl::ToUnixSeconds(assertion.expires_at)},
   };
@@ -326,15 +393,18 @@ absl::StatusOr<std::string> MintAssertion(const Assertion& assertion,
   return token;
 }
 
-AssertionVerifier::AssertionVerifier(std::unique_ptr<Key> key) : key_(std::move(key)) {}
+AssertionVerifier::AssertionVerifier(std::unique_ptr<Key> key, std::string audience)
+    : key_(std::move(key)), audience_(std::move(audience)) {}
 AssertionVerifier::~AssertionVerifier() = default;
 
 absl::StatusOr<std::unique_ptr<AssertionVerifier>> AssertionVerifier::FromPublicKeyPem(
-    absl::string_view public_key_pem) {
+    absl::string_view public_key_pem, absl::string_view audience) {
+  if (audience.empty()) return absl::InvalidArgumentError("the verifier's audience is empty");
   ASSIGN_OR_RETURN(PkeyPtr pkey, ParsePublicKey(public_key_pem));
   ASSIGN_OR_RETURN(KeyType type, ClassifyKey(pkey.get()));
   auto key = std::make_unique<Key>(Key{std::move(pkey), type});
-  return std::unique_ptr<AssertionVerifier>(new AssertionVerifier(std::move(key)));
+  return std::unique_ptr<AssertionVerifier>(
+      new AssertionVerifier(std::move(key), std::string(audience)));
 }
 
 absl::StatusOr<Assertion> AssertionVerifier::Verify(absl::string_view token,
@@ -354,6 +424,10 @@ absl::StatusOr<Assertion> AssertionVerifier::Verify(absl::string_view token,
     return Unauthenticated(
         absl::StrCat("alg does not match the verifier's key (expected ", AlgFor(key_->type), ")"));
   }
+  // A critical extension must be understood or the token refused; the broker understands none.
+  if (header.contains("crit")) {
+    return Unauthenticated("header crit names extensions this broker does not understand");
+  }
   if (!VerifySignature(key_->pkey.get(), key_->type, decoded.signing_input, decoded.signature)) {
     return Unauthenticated("signature does not verify");
   }
@@ -365,17 +439,9 @@ absl::StatusOr<Assertion> AssertionVerifier::Verify(absl::string_view token,
   ASSIGN_OR_RETURN(assertion.role, StringClaim(claims, "role"));
   ASSIGN_OR_RETURN(assertion.issued_at, TimeClaim(claims, "iat"));
   ASSIGN_OR_RETURN(assertion.expires_at, TimeClaim(claims, "exp"));
-
-  if (now >= assertion.expires_at) {
-    return Unauthenticated(absl::StrCat(
-        "expired at ", absl::FormatTime(absl::RFC3339_sec, assertion.expires_at,
-                                        absl::UTCTimeZone())));
-  }
-  if (assertion.issued_at > now + kMaxClockSkew) {
-    return Unauthenticated(absl::StrCat(
-        "issued in the future at ", absl::FormatTime(absl::RFC3339_sec, assertion.issued_at,
-                                                     absl::UTCTimeZone())));
-  }
+  RETURN_IF_ERROR(CheckAudience(claims, audience_));
+  assertion.audience = audience_;
+  RETURN_IF_ERROR(CheckTimes(claims, assertion, now));
   return assertion;
 }
 

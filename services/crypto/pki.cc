@@ -282,6 +282,9 @@ absl::StatusOr<IssuedCertificate> IssueCertificate(const IssuedCertificate& ca,
   ASSIGN_OR_RETURN(PkeyPtr key, GenerateP256Key());
   ASSIGN_OR_RETURN(X509Ptr cert, NewCertificate(key.get(), request.common_name,
                                                 request.not_before, request.not_after));
+  for (const std::string& cn : request.extra_common_names) {
+    RETURN_IF_ERROR(SetSubjectCommonName(cert.get(), cn));
+  }
   if (X509_set_issuer_name(cert.get(), X509_get_subject_name(ca_cert.get())) != 1) {
     return Internal("X509_set_issuer_name failed");
   }

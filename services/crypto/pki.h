@@ -28,6 +28,9 @@ struct IssuedCertificate {
 
 struct CertificateRequest {
   std::string common_name;
+  // More subject CNs after the first. For tests of the broker's refusal of such certificates: a
+  // system certificate names exactly one system.
+  std::vector<std::string> extra_common_names;
   std::vector<std::string> dns_names;     // subjectAltName DNS entries
   std::vector<std::string> ip_addresses;  // subjectAltName IP entries, e.g. "127.0.0.1"
   bool server = false;                    // extendedKeyUsage serverAuth (else clientAuth)

@@ -252,7 +252,7 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(const BrokerConfig& config
                    policy::Policy::LoadFile(config.policy_file));
   RETURN_IF_ERROR(CheckAgenciesAgainstPolicy(config, *policy));
   ASSIGN_OR_RETURN(std::unique_ptr<Authenticator> authenticator,
-                   Authenticator::Create(config.agencies));
+                   Authenticator::Create(config.agencies, config.broker_id));
 
   std::shared_ptr<grpc::ServerCredentials> credentials;
   if (options.insecure_plaintext) {

@@ -368,9 +368,17 @@ absl::StatusOr<BrokerConfig> LoadConfig(const std::string& path) {
   BrokerConfig c;
   try {
     RETURN_IF_ERROR(r.Keys(root, "the top level",
-                           {"listen", "metrics_listen", "tls", "storage", "master_key_file",
+                           {"broker_id", "listen", "metrics_listen", "tls", "storage",
+                            "master_key_file",
                             "audit_signing_key_file", "policy_file", "messaging", "directory_file",
                             "agencies"}));
+    if (root["broker_id"]) {
+      ASSIGN_OR_RETURN(c.broker_id, r.String(root, "broker_id", true));
+      if (!IsSlug(c.broker_id)) {
+        return r.Error(root["broker_id"], "broker_id must be lower-case letters, digits and '-', "
+                                          "starting with a letter");
+      }
+    }
     ASSIGN_OR_RETURN(c.listen, r.String(root, "listen", true));
     ASSIGN_OR_RETURN(c.metrics_listen, r.String(root, "metrics_listen", false));
     YAML::Node tls = root["tls"];

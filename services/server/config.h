@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "services/crypto/assertion.h"
 #include "services/messaging/messaging_service.h"
 #include "services/referrals/directory.h"
 
@@ -31,6 +32,9 @@ struct AgencyConfig {
 };
 
 struct BrokerConfig {
+  // This broker's id: the audience ("aud") every practitioner assertion must name, so that an
+  // assertion minted for another broker (or service) sharing an agency's key is refused here.
+  std::string broker_id = std::string(crypto::kDefaultAudience);
   std::string listen = "127.0.0.1:7443";
   std::string metrics_listen;        // Prometheus /metrics over HTTP; empty: not served
   std::string tls_ca_file;           // CA that issues agency system certificates

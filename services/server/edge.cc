@@ -1,6 +1,7 @@
 #include "services/server/edge.h"
 
 #include "absl/strings/str_cat.h"
+#include "services/crypto/certificate.h"
 #include "services/crypto/ids.h"
 #include "services/server/log.h"
 #include "services/server/status.h"
@@ -55,8 +56,12 @@ absl::StatusOr<Edge::Started> Edge::Begin(grpc::CallbackServerContext* ctx,
   if (plaintext_dev_mode_) {
     if (std::string cn = Metadata(ctx, "x-throughcare-dev-system"); !cn.empty()) cns.push_back(cn);
   } else if (auto auth = ctx->auth_context(); auth != nullptr && auth->IsPeerAuthenticated()) {
-    for (const auto& cn : auth->FindPropertyValues("x509_common_name")) {
-      cns.emplace_back(cn.data(), cn.size());
+    // Every subject CN, from the certificate itself: gRPC's x509_common_name is only the first.
+    for (const auto& pem : auth->FindPropertyValues("x509_pem_cert")) {
+      absl::StatusOr<std::vector<std::string>> names =
+          crypto::SubjectCommonNames(absl::string_view(pem.data(), pem.size()));
+      if (!names.ok()) return absl::UnauthenticatedError("client certificate is unreadable");
+      cns.insert(cns.end(), names->begin(), names->end());
     }
   }
   ASSIGN_OR_RETURN(call.principal, authenticator_.Identify(

@@ -9,12 +9,12 @@
 namespace throughcare::server {
 
 absl::StatusOr<std::unique_ptr<Authenticator>> Authenticator::Create(
-    const std::vector<AgencyConfig>& agencies) {
+    const std::vector<AgencyConfig>& agencies, absl::string_view audience) {
   auto auth = std::unique_ptr<Authenticator>(new Authenticator());
   for (const AgencyConfig& a : agencies) {
     ASSIGN_OR_RETURN(std::string pem, ReadFile(a.identity_key_file));
     absl::StatusOr<std::unique_ptr<crypto::AssertionVerifier>> verifier =
-        crypto::AssertionVerifier::FromPublicKeyPem(pem);
+        crypto::AssertionVerifier::FromPublicKeyPem(pem, audience);
     if (!verifier.ok()) {
       return absl::InvalidArgumentError(absl::StrCat("agency '", a.id, "': identity key ",
                                                      a.identity_key_file, ": ",
@@ -57,18 +57,18 @@ absl::Status Authenticator::CheckRole(const Principal& principal) const {
 absl::StatusOr<Principal> Authenticator::Identify(
     const std::vector<std::string>& certificate_cns, absl::string_view authorization,
     absl::Time now) const {
-  const System* system = nullptr;
-  for (const std::string& cn : certificate_cns) {
-    auto it = systems_by_cn_.find(cn);
-    if (it == systems_by_cn_.end()) continue;
-    if (system != nullptr && system != &it->second) {
-      return absl::UnauthenticatedError(
-          "client certificate names more than one registered system; issue one per system");
-    }
-    system = &it->second;
-  }
   if (certificate_cns.empty()) {
     return absl::UnauthenticatedError("no client certificate: agency systems must use mutual TLS");
+  }
+  // One name, one system: a certificate with a second CN must not pass as its first (or any).
+  if (certificate_cns.size() > 1) {
+    return absl::UnauthenticatedError(absl::StrCat(
+        "client certificate has ", certificate_cns.size(),
+        " subject CNs; a system certificate must have exactly one subject CN"));
+  }
+  const System* system = nullptr;
+  if (auto it = systems_by_cn_.find(certificate_cns.front()); it != systems_by_cn_.end()) {
+    system = &it->second;
   }
   if (system == nullptr) {
     return absl::UnauthenticatedError(absl::StrCat(

@@ -25,12 +25,14 @@ inline constexpr absl::Duration kMaxAssertionLifetime = absl::Hours(12);
 class Authenticator {
  public:
   // Reads each agency's identity key. InvalidArgument naming the agency if a key is unusable.
+  // Assertions must name `audience` (the broker's id) in their "aud" claim.
   static absl::StatusOr<std::unique_ptr<Authenticator>> Create(
-      const std::vector<AgencyConfig>& agencies);
+      const std::vector<AgencyConfig>& agencies, absl::string_view audience);
 
-  // `certificate_cns`: the verified client certificate's subject CNs (empty without one).
+  // `certificate_cns`: every subject CN of the verified client certificate (empty without one).
   // `authorization`: the "authorization" metadata value, "Bearer <assertion>" (may be empty).
-  //  - no certificate, or one no system is registered for: Unauthenticated
+  //  - no certificate, one with more than one subject CN, or one no system is registered for:
+  //    Unauthenticated
   //  - missing, malformed, forged or expired assertion, or one valid for longer than
   //    kMaxAssertionLifetime: Unauthenticated saying which
   //  - assertion issued for another agency than the certificate's: PermissionDenied

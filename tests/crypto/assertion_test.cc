@@ -41,6 +41,7 @@ using Json = nlohmann::json;
 
 constexpr absl::StatusCode kUnauthenticated = absl::StatusCode::kUnauthenticated;
 const absl::Time kNow = absl::FromUnixSeconds(1700000000);
+constexpr absl::string_view kTestAudience = "broker-under-test";
 
 // --- an independent JWS signer, so tests do not trust the code under test to build tokens ---
 
@@ -121,13 +122,16 @@ Json Claims() {
   return Json{{"iss", "agency-a"},
               {"sub", "user-1"},
               {"role", "practitioner"},
+              {"aud", std::string(kTestAudience)},
               {"iat", absl::ToUnixSeconds(kNow) - 10},
               {"exp", absl::ToUnixSeconds(kNow) + 300}};
 }
 
 Assertion SampleAssertion() {
-  return Assertion{"agency-a", "user-1", "practitioner", kNow - absl::Seconds(10),
-                   kNow + absl::Seconds(300)};
+  Assertion a{"agency-a", "user-1", "practitioner", kNow - absl::Seconds(10),
+              kNow + absl::Seconds(300)};
+  a.audience = std::string(kTestAudience);
+  return a;
 }
 
 // --- tests run for both algorithms ---
@@ -145,7 +149,8 @@ class AssertionTest : public ::testing::TestWithParam<AlgCase> {
  protected:
   void SetUp() override {
     ASSERT_OK_AND_ASSIGN(keys_, GetParam().generate());
-    ASSERT_OK_AND_ASSIGN(verifier_, AssertionVerifier::FromPublicKeyPem(keys_.public_key_pem));
+    ASSERT_OK_AND_ASSIGN(verifier_,
+                         AssertionVerifier::FromPublicKeyPem(keys_.public_key_pem, kTestAudience));
   }
 
   std::string Header(const std::string& alg) const {
@@ -315,6 +320,64 @@ TEST_P(AssertionTest, AllowsSixtySecondsOfClockSkewOnIat) {
               StatusIs(kUnauthenticated, HasSubstr("issued in the future")));
 }
 
+TEST_P(AssertionTest, RejectsATimeOrderThatCannotBe) {
+  Json claims = Claims();
+  claims["iat"] = absl::ToUnixSeconds(kNow) + 30;  // within the skew, but after exp
+  claims["exp"] = absl::ToUnixSeconds(kNow) + 20;
+  EXPECT_THAT(verifier_->Verify(HandSigned(claims), kNow),
+              StatusIs(kUnauthenticated, HasSubstr("after it expires")));
+}
+
+TEST_P(AssertionTest, RejectsAFutureNotBefore) {
+  Json claims = Claims();
+  claims["nbf"] = absl::ToUnixSeconds(kNow) + 60;  // the same skew as iat
+  EXPECT_THAT(verifier_->Verify(HandSigned(claims), kNow), IsOk());
+  claims["nbf"] = absl::ToUnixSeconds(kNow) + 120;
+  EXPECT_THAT(verifier_->Verify(HandSigned(claims), kNow),
+              StatusIs(kUnauthenticated, HasSubstr("not valid before")));
+  claims["nbf"] = "soon";
+  EXPECT_THAT(verifier_->Verify(HandSigned(claims), kNow),
+              StatusIs(kUnauthenticated, HasSubstr("claim nbf is not an integer")));
+}
+
+TEST_P(AssertionTest, RejectsCriticalHeaderExtensions) {
+  const Json header = {{"alg", GetParam().alg}, {"typ", "JWT"}, {"crit", {"exp"}}};
+  ASSERT_OK_AND_ASSIGN(std::string token,
+                       SignJws(header.dump(), Claims().dump(), keys_.private_key_pem));
+  EXPECT_THAT(verifier_->Verify(token, kNow),
+              StatusIs(kUnauthenticated, HasSubstr("crit")));
+}
+
+TEST_P(AssertionTest, RejectsRepeatedMembers) {
+  // Hand-written JSON: a second "role" must not silently win (or lose).
+  std::string payload = Claims().dump();
+  payload.insert(payload.size() - 1, R"(,"role":"administrator")");
+  ASSERT_OK_AND_ASSIGN(std::string token,
+                       SignJws(Header(GetParam().alg), payload, keys_.private_key_pem));
+  EXPECT_THAT(verifier_->Verify(token, kNow),
+              StatusIs(kUnauthenticated, HasSubstr("payload repeats a member")));
+  const std::string header =
+      absl::StrCat(R"({"alg":")", GetParam().alg, R"(","typ":"JWT","typ":"JWT"})");
+  ASSERT_OK_AND_ASSIGN(token, SignJws(header, Claims().dump(), keys_.private_key_pem));
+  EXPECT_THAT(verifier_->Verify(token, kNow),
+              StatusIs(kUnauthenticated, HasSubstr("header repeats a member")));
+}
+
+TEST_P(AssertionTest, RequiresAnAudienceNamingThisBroker) {
+  Json claims = Claims();
+  claims.erase("aud");
+  EXPECT_THAT(verifier_->Verify(HandSigned(claims), kNow),
+              StatusIs(kUnauthenticated, HasSubstr("missing claim aud")));
+  claims["aud"] = "another-broker";
+  EXPECT_THAT(verifier_->Verify(HandSigned(claims), kNow),
+              StatusIs(kUnauthenticated, HasSubstr("does not name this broker")));
+  claims["aud"] = Json::array({"another-broker", std::string(kTestAudience)});
+  EXPECT_THAT(verifier_->Verify(HandSigned(claims), kNow), IsOk());
+  claims["aud"] = Json::array({7});
+  EXPECT_THAT(verifier_->Verify(HandSigned(claims), kNow),
+              StatusIs(kUnauthenticated, HasSubstr("claim aud is not")));
+}
+
 TEST_P(AssertionTest, VerifyIsSafeFromManyThreads) {
   ASSERT_OK_AND_ASSIGN(std::string token, MintAssertion(SampleAssertion(), keys_.private_key_pem));
   std::atomic<int> failures{0};
@@ -358,7 +421,8 @@ INSTANTIATE_TEST_SUITE_P(Algorithms, AssertionTest,
 
 TEST(AssertionMalformedTest, RejectsMalformedTokensWithoutEchoingThem) {
   ASSERT_OK_AND_ASSIGN(KeyPair keys, GenerateP256KeyPair());
-  ASSERT_OK_AND_ASSIGN(auto verifier, AssertionVerifier::FromPublicKeyPem(keys.public_key_pem));
+  ASSERT_OK_AND_ASSIGN(auto verifier,
+                       AssertionVerifier::FromPublicKeyPem(keys.public_key_pem, kTestAudience));
   const std::string header = B64(R"({"alg":"ES256","typ":"JWT"})");
   const std::string payload = B64(Claims().dump());
   const std::string sig = B64(std::string(64, 'S'));
@@ -395,7 +459,8 @@ TEST(AssertionMalformedTest, RejectsMalformedTokensWithoutEchoingThem) {
 TEST(AssertionMalformedTest, RejectsNonCanonicalBase64Url) {
   ASSERT_OK_AND_ASSIGN(KeyPair keys, GenerateEd25519KeyPair());
   ASSERT_OK_AND_ASSIGN(std::string token, MintAssertion(SampleAssertion(), keys.private_key_pem));
-  ASSERT_OK_AND_ASSIGN(auto verifier, AssertionVerifier::FromPublicKeyPem(keys.public_key_pem));
+  ASSERT_OK_AND_ASSIGN(auto verifier,
+                       AssertionVerifier::FromPublicKeyPem(keys.public_key_pem, kTestAudience));
   // 64 bytes encode to 86 characters whose last one carries 4 unused bits; setting one of them
   // gives a different string that a lenient decoder would map to the same signature.
   std::string sig = Parts(token)[2];
@@ -421,12 +486,12 @@ TEST(PeekIssuerTest, RejectsMalformedTokens) {
 }
 
 TEST(AssertionKeyTest, FromPublicKeyPemRejectsOtherKeys) {
-  EXPECT_THAT(AssertionVerifier::FromPublicKeyPem("not a pem"),
+  EXPECT_THAT(AssertionVerifier::FromPublicKeyPem("not a pem", kTestAudience),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(AssertionVerifier::FromPublicKeyPem(P384KeyPair().public_key_pem),
+  EXPECT_THAT(AssertionVerifier::FromPublicKeyPem(P384KeyPair().public_key_pem, kTestAudience),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("P-256")));
   ASSERT_OK_AND_ASSIGN(KeyPair keys, GenerateP256KeyPair());
-  EXPECT_THAT(AssertionVerifier::FromPublicKeyPem(keys.private_key_pem),
+  EXPECT_THAT(AssertionVerifier::FromPublicKeyPem(keys.private_key_pem, kTestAudience),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
@@ -438,6 +503,12 @@ TEST(AssertionKeyTest, MintRejectsBadKeysAndInvalidUtf8) {
   ASSERT_OK_AND_ASSIGN(KeyPair keys, GenerateEd25519KeyPair());
   EXPECT_THAT(MintAssertion(SampleAssertion(), keys.public_key_pem),
               StatusIs(absl::StatusCode::kInvalidArgument));
+  Assertion nowhere = SampleAssertion();
+  nowhere.audience = "";
+  EXPECT_THAT(MintAssertion(nowhere, keys.private_key_pem),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("audience")));
+  EXPECT_THAT(AssertionVerifier::FromPublicKeyPem(keys.public_key_pem, ""),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("audience")));
   Assertion bad = SampleAssertion();
   bad.role = "\xff\xfe";
   EXPECT_THAT(MintAssertion(bad, keys.private_key_pem),

@@ -92,6 +92,25 @@ TEST_F(IdentityTest, CertificateOfNoRegisteredSystemIsUnauthenticated) {
   EXPECT_THAT(s.error_message(), HasSubstr("not registered to any agency system"));
 }
 
+TEST_F(IdentityTest, CertificateWithTwoCommonNamesIsUnauthenticated) {
+  // The registered system's CN first, then another: a certificate must name one system, and
+  // must not be taken for the first name it carries. Either order is refused.
+  for (const auto& [first, second] :
+       {std::pair<std::string, std::string>{"probation-east-system", "someone-else"},
+        std::pair<std::string, std::string>{"someone-else", "probation-east-system"}}) {
+    crypto::CertificateRequest req;
+    req.common_name = first;
+    req.extra_common_names = {second};
+    req.not_before = absl::Now() - absl::Minutes(1);
+    req.not_after = absl::Now() + absl::Hours(1);
+    ASSERT_OK_AND_ASSIGN(crypto::IssuedCertificate cert, crypto::IssueCertificate(DevCa(), req));
+    grpc::Status s = ProbeWithAssertion(ChannelWith(cert.certificate_pem, cert.private_key_pem),
+                                        "Bearer " + AssertionFor(kOffenderManager));
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED) << first << ", " << second;
+    EXPECT_THAT(s.error_message(), HasSubstr("exactly one subject CN"));
+  }
+}
+
 TEST_F(IdentityTest, MissingAssertionIsUnauthenticated) {
   grpc::Status s = ProbeWithAssertion(ChannelFor("probation-east"), "");
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
@@ -123,6 +142,17 @@ TEST_F(IdentityTest, ForgedAssertionIsUnauthenticated) {
   grpc::Status s = ProbeWithAssertion(ChannelFor("probation-east"), "Bearer " + forged);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_THAT(s.error_message(), HasSubstr("signature"));
+}
+
+TEST_F(IdentityTest, AssertionForAnotherBrokerIsUnauthenticated) {
+  crypto::Assertion a{"probation-east", "om-1", "offender_manager", clock_.Now(),
+                      clock_.Now() + absl::Minutes(5)};
+  a.audience = "another-broker";
+  ASSERT_OK_AND_ASSIGN(std::string token,
+                       crypto::MintAssertion(a, ReadDevFile("keys/probation-east-identity.pem")));
+  grpc::Status s = ProbeWithAssertion(ChannelFor("probation-east"), "Bearer " + token);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(s.error_message(), HasSubstr("does not name this broker ('throughcare')"));
 }
 
 TEST_F(IdentityTest, AssertionForAnotherAgencyIsPermissionDenied) {

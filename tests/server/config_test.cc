@@ -68,6 +68,17 @@ TEST_F(ConfigTest, LoadsAndResolvesRelativePaths) {
   EXPECT_EQ(c.agencies[0].systems[0].certificate_cn, "hmp-example-system");
 }
 
+TEST_F(ConfigTest, BrokerIdIsTheAssertionAudienceWithADefault) {
+  ASSERT_OK_AND_ASSIGN(BrokerConfig defaulted, LoadConfig(Write(kValid)));
+  EXPECT_EQ(defaulted.broker_id, "throughcare");
+  ASSERT_OK_AND_ASSIGN(BrokerConfig named,
+                       LoadConfig(Write(std::string("broker_id: east-broker-2\n") + kValid)));
+  EXPECT_EQ(named.broker_id, "east-broker-2");
+  const std::string path = Write(std::string("broker_id: East Broker\n") + kValid);
+  EXPECT_THAT(LoadConfig(path), StatusIs(absl::StatusCode::kInvalidArgument,
+                                         HasSubstr(path + ":1: broker_id must be")));
+}
+
 TEST_F(ConfigTest, ErrorsNameTheFileAndLine) {
   struct Case {
     std::string from, to, expected;
