@@ -39,10 +39,12 @@ cjit_manager() { as cjit-east cjit-manager-1 team_manager performance_reporting 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 show() { printf '$ throughcare %s\n' "$*"; }
 
-# ensure_relationship AS_FUNCTION AGENCY KIND: starts the agency's relationship of KIND with the
-# person unless an active one exists. Without any relationship the list itself is NOT_FOUND.
+# ensure_relationship AS_FUNCTION AGENCY KIND [REASON]: starts the agency's relationship of KIND
+# with the person unless an active one exists. Without any relationship the list itself is
+# NOT_FOUND. Custody by reception and allocation by probation are workflows; other agencies'
+# starts are self-claims, which need a REASON and are queued for an auditor's review.
 ensure_relationship() {
-  local who=$1 agency=$2 kind=$3 existing
+  local who=$1 agency=$2 kind=$3 reason=${4:-} existing
   existing=$("$who" --json relationship list "$subject" 2>/dev/null |
     jq -r --arg a "$agency" --arg k "RELATIONSHIP_KIND_${kind^^}" \
       '[.relationships[]? | select(.agency_id == $a and .kind == $k and (.ended_at | not))]
@@ -50,8 +52,13 @@ ensure_relationship() {
   if [ -n "$existing" ]; then
     echo "$agency already has an active $kind relationship ($existing)"
   else
-    show "relationship start $subject --kind $kind"
-    "$who" relationship start "$subject" --kind "$kind"
+    if [ -n "$reason" ]; then
+      show "relationship start $subject --kind $kind --note '$reason'"
+      "$who" relationship start "$subject" --kind "$kind" --note "$reason"
+    else
+      show "relationship start $subject --kind $kind"
+      "$who" relationship start "$subject" --kind "$kind"
+    fi
   fi
 }
 
@@ -70,7 +77,8 @@ fi
 ensure_relationship reception hmp-northgate custody
 
 step "2. Prison healthcare takes the person on, records a health summary and their consent"
-ensure_relationship nurse hmp-northgate-healthcare allocation
+ensure_relationship nurse hmp-northgate-healthcare allocation \
+  "Prescribing methadone since the reception health screen."
 record=$(nurse --json record list "$subject" 2>/dev/null | jq -r '[.records[]? |
   select(.record_type == "health_summary" and .owner_agency == "hmp-northgate-healthcare")]
   | first | .record_id // empty')
@@ -114,7 +122,8 @@ om record get "$record"
 step "4. The housing officer also works with the person, but is refused the health summary"
 # The consent names probation-east for offender management only, so it cannot cover housing;
 # `check` explains the decision check by check without performing the access.
-ensure_relationship housing housing-east allocation
+ensure_relationship housing housing-east allocation \
+  "No fixed abode on release; housing assessment booked."
 show "record get $record"
 if housing record get "$record" 2>&1; then
   echo "demo: the housing officer should have been refused" >&2

@@ -22,6 +22,7 @@
 #ifndef THROUGHCARE_SERVICES_POLICY_POLICY_H_
 #define THROUGHCARE_SERVICES_POLICY_POLICY_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,6 +32,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "throughcare/consent.h"
+#include "throughcare/subject.h"
 
 namespace throughcare::policy {
 
@@ -95,6 +97,19 @@ struct Check {
   std::string detail;  // what was found: the rule, the relationship, the consent, or what is missing
 };
 
+// How a relationship may begin when an agency says it works with a person (StartRelationship).
+// Relationships come from workflows: custody from the prison that received the person,
+// allocation from the agency that allocates the case, a referral relationship only from
+// accepting the referral (never from StartRelationship). Anything else the policy allows is a
+// self-claim: it needs a reason of at least break_glass_min_reason_length() characters, is
+// flagged in the audit entry and opens a review item, like break-glass.
+enum class StartKind { kRefused, kWorkflow, kSelfClaim };
+struct StartDecision {
+  StartKind kind = StartKind::kRefused;
+  std::string rule_id;  // the relationship_starts entry that decided; empty when refused
+  std::string reason;   // why, in one line; never empty
+};
+
 struct Decision {
   bool allowed = false;
   std::string rule_id;  // the role rule that granted the action; empty if none did
@@ -132,6 +147,29 @@ class Policy {
   // purposes are simply denied (with a reason). With `explain`, fills Decision::checks with
   // every check (otherwise it stops at the first failure and builds no explanation).
   Decision Decide(const AccessRequest& request, bool explain = false) const;
+
+  // Whether `role` of an agency of `agency_kind` may start a relationship of `kind` itself, and
+  // how (see StartKind). Refused for a combination no relationship_starts entry names, and for a
+  // self-claim whose `reason` is shorter than break_glass_min_reason_length() (surrounding white
+  // space does not count).
+  StartDecision DecideRelationshipStart(absl::string_view role, absl::string_view agency_kind,
+                                        RelationshipKind kind, absl::string_view reason) const;
+
+  // Whether an agency of `agency_kind` issues or first meets identifiers of `kind`, and so may
+  // register, link and unlink them (the `identifiers` section). When it may not, the reason
+  // names the agency kinds that may; checked before the identifier is looked up, so that the
+  // answer is the same whether it is known or not.
+  bool MayRegisterIdentifier(absl::string_view agency_kind, IdentifierKind kind,
+                             std::string* reason) const;
+
+  // Aggregate reports: national roles see every agency's referrals, others only their own
+  // agency's; counts below report_min_count() (and the figures derived from them) are withheld.
+  bool IsNationalReportRole(absl::string_view role) const;
+  int64_t report_min_count() const;
+
+  // Every agency kind the file names (identifiers, relationship_starts), for the broker to check
+  // against the kinds it knows: a misspelt kind would silently narrow access.
+  std::vector<std::string> agency_kinds() const;
 
   // The break-glass reason's minimum length, and whether `role` may use break-glass at all.
   size_t break_glass_min_reason_length() const;

@@ -16,6 +16,7 @@
 #include "services/crypto/hash.h"
 #include "services/policy/internal/policy_data.h"
 #include "services/policy/internal/policy_loader.h"
+#include "services/policy/internal/policy_sections.h"
 #include "services/policy/policy.h"
 #include "throughcare/status_macros.h"
 #include "yaml-cpp/yaml.h"
@@ -42,7 +43,8 @@ constexpr absl::string_view kRelationshipValues[] = {"required", "not_required"}
 
 constexpr absl::string_view kTopLevelKeys[] = {"roles", "data_classes", "purposes", "labels",
                                                "rules"};
-constexpr absl::string_view kTopLevelOptionalKeys[] = {"statutory_bases", "break_glass"};
+constexpr absl::string_view kTopLevelOptionalKeys[] = {
+    "statutory_bases", "break_glass", "identifiers", "relationship_starts", "reporting"};
 constexpr absl::string_view kDataClassOptionalKeys[] = {"basis"};
 constexpr absl::string_view kPurposeOptionalKeys[] = {"compatible_with"};
 constexpr absl::string_view kLabelOptionalKeys[] = {"effect", "roles"};
@@ -362,6 +364,9 @@ absl::StatusOr<std::shared_ptr<const Policy>> Policy::Parse(absl::string_view ya
   RETURN_IF_ERROR(ParseRules(loader, top[4], *impl));
   RETURN_IF_ERROR(ParseStatutoryBases(loader, top[5], *impl));
   RETURN_IF_ERROR(ParseBreakGlass(loader, top[6], *impl));
+  RETURN_IF_ERROR(policy_internal::ParseIdentifiers(loader, top[7], *impl));
+  RETURN_IF_ERROR(policy_internal::ParseRelationshipStarts(loader, top[8], *impl));
+  RETURN_IF_ERROR(policy_internal::ParseReporting(loader, top[9], *impl));
   PrecomputeReasons(*impl);
 
   std::string version = absl::StrCat("sha256:", crypto::Sha256Hex(yaml_text).substr(0, 16));

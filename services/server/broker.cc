@@ -5,6 +5,7 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <condition_variable>
@@ -59,6 +60,16 @@ absl::Status CheckAgenciesAgainstPolicy(const BrokerConfig& config, const policy
     if (!policy.HasPurpose(t.purpose)) return missing("purpose", t.purpose);
     for (const referrals::DeadlineRule& d : t.deadlines) {
       if (!policy.HasRole(d.supervisor_role)) return missing("supervisor role", d.supervisor_role);
+    }
+  }
+  // A misspelt agency kind in the policy would silently narrow who may register identifiers or
+  // start relationships.
+  for (const std::string& kind : policy.agency_kinds()) {
+    const auto& known = AgencyKinds();
+    if (std::find(known.begin(), known.end(), kind) == known.end()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the policy ", config.policy_file, " names agency kind '", kind,
+          "', which the broker does not know (known: ", absl::StrJoin(known, ", "), ")"));
     }
   }
   for (const AgencyConfig& a : config.agencies) {

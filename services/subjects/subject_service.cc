@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "services/crypto/ids.h"
 #include "services/policy/authorize.h"
@@ -27,6 +28,43 @@ policy::Target Identity(absl::string_view action) {
   target.action = std::string(action);
   target.data_class = std::string(policy::kIdentityDataClass);
   return target;
+}
+
+// A refusal decided before anything about a person was read, recorded in `entry`.
+absl::Status Refuse(const policy::Policy& policy, AuditEntry& entry, std::string reason) {
+  entry.decision = AuditDecision::kDeny;
+  entry.policy_version = policy.version();
+  entry.reason = reason;
+  return absl::PermissionDeniedError(std::move(reason));
+}
+
+// Registering, linking or unlinking identifiers, checked before any identifier is looked up so
+// that the answer is the same whether it is known or not: the caller's agency kind must issue or
+// first meet each identifier's kind and, to register or link (`links`), the caller must be able
+// to look people up without a relationship, since ALREADY_EXISTS tells whether an identifier is
+// known to the broker.
+absl::Status MayRegister(const policy::Policy& policy, const CallContext& ctx,
+                         const std::vector<SubjectService::IdentifierValue>& identifiers,
+                         absl::string_view field, bool links, absl::Time now, AuditEntry& entry) {
+  for (size_t i = 0; i < identifiers.size(); ++i) {
+    std::string why;
+    if (!policy.MayRegisterIdentifier(ctx.principal.agency_kind, identifiers[i].kind, &why)) {
+      return Refuse(policy, entry,
+                    absl::StrCat(field, identifiers.size() > 1 ? absl::StrCat("[", i, "]") : "",
+                                 ": ", why));
+    }
+  }
+  if (!links) return absl::OkStatus();
+  const policy::PersonContext nobody;  // no relationships: may the role look people up anyway?
+  policy::Target lookup = Identity(policy::kSubjectRead);
+  lookup.person = &nobody;
+  if (policy.Decide(policy::MakeRequest(ctx, lookup, now)).allowed) return absl::OkStatus();
+  return Refuse(policy, entry,
+                absl::StrCat(field, ": registering or linking an identifier shows whether it is "
+                             "already known, so it needs a rule letting role '",
+                             ctx.principal.role, "' look people up without a relationship "
+                             "(subject.read on identity, relationship: not_required) for purpose '",
+                             ctx.purpose, "'"));
 }
 
 }  // namespace
@@ -56,6 +94,8 @@ void SubjectService::Register(const CallContext& ctx, std::vector<IdentifierValu
         RETURN_IF_ERROR(policy::Authorize(*policy, ctx, Identity(policy::kSubjectRegister),
                                           clock_.Now(), entry)
                             .status());
+        RETURN_IF_ERROR(MayRegister(*policy, ctx, identifiers, "identifiers", /*links=*/true,
+                                    clock_.Now(), entry));
         Subject subject;
         subject.id = crypto::NewOpaqueId("sub");
         subject.home_area = home_area;
@@ -113,6 +153,9 @@ void SubjectService::Link(const CallContext& ctx, std::string subject_id,
       [this, policy = policies_.Current(), ctx, subject_id = std::move(subject_id),
        identifier = std::move(identifier)](WriteTx& tx,
                                            AuditEntry& entry) -> absl::StatusOr<Subject> {
+        entry.subject_id = subject_id;
+        RETURN_IF_ERROR(MayRegister(*policy, ctx, {identifier}, "identifier", /*links=*/true,
+                                    clock_.Now(), entry));
         RETURN_IF_ERROR(
             AuthorizeAbout(*policy, ctx, tx, subject_id, policy::kSubjectUpdate, entry));
         absl::Status linked = tx.LinkIdentifier(
@@ -131,6 +174,9 @@ void SubjectService::Unlink(const CallContext& ctx, std::string subject_id,
       [this, policy = policies_.Current(), ctx, subject_id = std::move(subject_id),
        identifier = std::move(identifier)](WriteTx& tx,
                                            AuditEntry& entry) -> absl::StatusOr<Subject> {
+        entry.subject_id = subject_id;
+        RETURN_IF_ERROR(MayRegister(*policy, ctx, {identifier}, "identifier", /*links=*/false,
+                                    clock_.Now(), entry));
         RETURN_IF_ERROR(
             AuthorizeAbout(*policy, ctx, tx, subject_id, policy::kSubjectUpdate, entry));
         absl::Status unlinked = tx.UnlinkIdentifier(subject_id, identifier.kind, identifier.value);
@@ -167,12 +213,28 @@ void SubjectService::StartRelationship(const CallContext& ctx, std::string subje
       storage_, audit_log_, audit_log_.Begin(ctx, policy::kRelationshipWrite),
       [this, policy = policies_.Current(), ctx, subject_id = std::move(subject_id), kind, for_me,
        note = std::move(note)](WriteTx& tx, AuditEntry& entry) -> absl::StatusOr<Relationship> {
-        RETURN_IF_ERROR(
-            AuthorizeAbout(*policy, ctx, tx, subject_id, policy::kRelationshipWrite, entry));
         if (kind == RelationshipKind::kCustody && ctx.principal.agency_kind != "prison") {
           return absl::FailedPreconditionError(
               absl::StrCat("kind: only a prison holds people in custody; agency '",
                            ctx.principal.agency_id, "' is a ", ctx.principal.agency_kind));
+        }
+        // How it may start depends on who asks, not on the person: decided before they are
+        // looked up.
+        entry.subject_id = subject_id;
+        const policy::StartDecision start = policy->DecideRelationshipStart(
+            ctx.principal.role, ctx.principal.agency_kind, kind, note);
+        if (start.kind == policy::StartKind::kRefused) {
+          return Refuse(*policy, entry, absl::StrCat("kind: ", start.reason));
+        }
+        RETURN_IF_ERROR(
+            AuthorizeAbout(*policy, ctx, tx, subject_id, policy::kRelationshipWrite, entry));
+        entry.reason = absl::StrCat(entry.reason, "; ", start.reason);
+        if (start.kind == policy::StartKind::kSelfClaim) {
+          // Flagged and queued for review like break-glass (AuditLog::Append opens the item).
+          entry.basis = absl::StrCat("self-claimed relationship (relationship start '",
+                                     start.rule_id, "')");
+          entry.break_glass_reason =
+              absl::StrCat("self-claimed relationship: ", absl::StripAsciiWhitespace(note));
         }
         Relationship r;
         r.relationship_id = crypto::NewOpaqueId("rel");

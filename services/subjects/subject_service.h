@@ -31,6 +31,10 @@ class SubjectService {
     std::string value;  // normalised
   };
 
+  // Registering and linking (and unlinking) an identifier is for the agency kinds the policy
+  // says issue or first meet its kind, and registering and linking for roles that may look
+  // people up without a relationship; otherwise PERMISSION_DENIED before the identifier is
+  // looked up, so the answer does not depend on whether it is known.
   // ALREADY_EXISTS if any identifier is linked to anyone; nothing is registered then.
   void Register(const CallContext& ctx, std::vector<IdentifierValue> identifiers,
                 std::string home_area, audit::Reply<Subject> reply);
@@ -44,7 +48,12 @@ class SubjectService {
                    audit::Reply<Subject> reply);
 
   // Legitimate relationships. A caller starts and ends relationships for its own agency only
-  // (with `for_me`, for itself alone); custody only for a prison.
+  // (with `for_me`, for itself alone); custody only for a prison. Who may start which kind is
+  // the policy's relationship_starts (Policy::DecideRelationshipStart): a workflow start (custody
+  // by the receiving prison, allocation by probation) or a self-claim, whose `note` is the
+  // reason it needs, flagged in the audit entry and queued for review; PERMISSION_DENIED for
+  // anyone else, before the person is looked up. Referral relationships come only from accepting
+  // a referral.
   void StartRelationship(const CallContext& ctx, std::string subject_id, RelationshipKind kind,
                          bool for_me, std::string note, audit::Reply<Relationship> reply);
   // NOT_FOUND for another agency's relationship; FAILED_PRECONDITION if already ended.

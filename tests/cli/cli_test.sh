@@ -184,7 +184,11 @@ expect_json "relationship start --json parses" \
   '.kind == "RELATIONSHIP_KIND_CUSTODY" and .agency_id == "hmp-northgate" and (.ended_at | not)'
 run reception relationship list "$subject"
 expect "relationship list shows the active custody" 0 "custody +hmp-northgate +- +active"
-must nurse relationship start "$subject" --kind allocation --for-me
+run nurse relationship start "$subject" --kind allocation --for-me
+expect "a self-claimed relationship without a reason is refused (exit 1)" 1 \
+  "PERMISSION_DENIED.*needs a reason"
+must nurse relationship start "$subject" --kind allocation --for-me \
+  --note "Treating the person's asthma since reception."
 must nurse --json record put --subject "$subject" --type health_summary --data-class health \
   --body '{"conditions": [{"name": "asthma"}], "gp": {"ods_code": "Y99999"}}'
 record=$(field .record_id)
@@ -255,8 +259,10 @@ grep -qE "probation-east/om-1 \(offender_manager\) +record.read .* allow +OK +co
   bad "audit query shows the consent as the basis of the read it allowed"
 run auditor --json review list
 expect_json "review list --json parses" \
-  ".items | map(select(.subject_id == \"$subject\" and .outcome == \"REVIEW_OUTCOME_OPEN\")) | length == 1"
-review=$(jq -r ".items[] | select(.subject_id == \"$subject\") | .review_id" "$work/out")
+  ".items | map(select(.subject_id == \"$subject\" and .outcome == \"REVIEW_OUTCOME_OPEN\")) | length == 2"
+expect_json "the nurse's self-claimed relationship is queued for review" \
+  ".items | map(select(.subject_id == \"$subject\" and (.reason | startswith(\"self-claimed relationship: \")))) | length == 1"
+review=$(jq -r ".items[] | select(.subject_id == \"$subject\" and .reason == \"$reason\") | .review_id" "$work/out")
 run auditor review close "$review" --outcome not-justified --note "Risk could wait for the OM."
 expect "review close records the outcome" 0 "^outcome +not-justified"
 run auditor review close "$review" --outcome justified --note "changed my mind"
@@ -278,7 +284,8 @@ must resettlement --json record put --subject "$subject" --type accommodation_ne
   --data-class accommodation --label victim_related \
   --body '{"current_status": "no fixed abode", "exclusion_zones": "Synthetic Road area"}'
 accommodation=$(field .record_id)
-must housing --json relationship start "$subject" --kind allocation
+must housing --json relationship start "$subject" --kind allocation \
+  --note "Housing assessment before release, booked today."
 relationship=$(field .relationship_id)
 run housing record get "$accommodation"
 expect "victim-related fields are redacted for housing" 0 "^\(victim-related fields redacted\)$"

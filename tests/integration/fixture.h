@@ -58,7 +58,8 @@ class BrokerTest : public ::testing::Test {
   // The demo's first steps, for tests that need a known person: reception registers them by
   // NOMS number and records custody. Returns the subject id.
   std::string RegisterPerson(const std::string& noms = "A1234BC");
-  // The actor's agency starts a relationship with the person. Returns its id.
+  // The actor's agency starts a relationship with the person, with a note long enough to be the
+  // reason a self-claimed relationship needs. Returns its id.
   std::string Relate(const Actor& actor, const std::string& subject_id,
                      v1::RelationshipKind kind = v1::RELATIONSHIP_KIND_ALLOCATION);
   // `recorder` records the person's consent (signed form) for `data_class`, to

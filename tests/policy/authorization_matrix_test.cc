@@ -6,6 +6,7 @@
 // the code under test.
 #include <cstdio>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <tuple>
@@ -81,6 +82,25 @@ statutory_bases:
 break_glass:
   roles: [probation, police]
   min_reason_length: 20
+identifiers:
+  - kind: noms
+    agency_kinds: [prison]
+  - kind: nhs_number
+    agency_kinds: [health, prison_healthcare]
+  - kind: pnc
+    agency_kinds: [police]
+relationship_starts:
+  - id: probation-allocates
+    description: Probation allocates its cases.
+    kinds: [allocation]
+    roles: [probation]
+    agency_kinds: [probation]
+  - id: nurse-claims
+    description: Nurses say they treat a person; reviewed.
+    kinds: [allocation]
+    roles: [nurse]
+    agency_kinds: [prison_healthcare, health]
+    self_claim: true
 rules:
   - id: nurse-health
     description: Nurses read health records for care.
@@ -835,6 +855,75 @@ TEST_F(MatrixPolicyTest, AnUndeclaredPurposeOfCollectionIsIncompatibleWithEveryt
   d = policy_->Decide(request);
   EXPECT_TRUE(d.allowed) << d.reason;
   EXPECT_EQ(d.basis, "role rule 'probation-records'");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Who may register identifiers, and who may start which relationships, by agency kind: every
+// combination against tables written out by hand from the policy above.
+
+const char* const kAgencyKinds[] = {"prison",  "probation", "police",   "health",
+                                    "prison_healthcare", "housing", "cjit"};
+
+TEST_F(MatrixPolicyTest, IdentifierRegistrationByAgencyKind) {
+  // The (agency kind, identifier kind) pairs the identifiers section allows; nothing else.
+  const std::set<std::pair<std::string, IdentifierKind>> allowed = {
+      {"prison", IdentifierKind::kNoms},
+      {"health", IdentifierKind::kNhsNumber},
+      {"prison_healthcare", IdentifierKind::kNhsNumber},
+      {"police", IdentifierKind::kPnc}};
+  int checked = 0;
+  for (const char* agency_kind : kAgencyKinds) {
+    for (IdentifierKind kind : {IdentifierKind::kPnc, IdentifierKind::kNoms, IdentifierKind::kCrn,
+                                IdentifierKind::kNhsNumber, IdentifierKind::kLocalAuthorityRef}) {
+      std::string why;
+      const bool may = policy_->MayRegisterIdentifier(agency_kind, kind, &why);
+      EXPECT_EQ(may, allowed.count({agency_kind, kind}) == 1)
+          << agency_kind << " " << static_cast<int>(kind) << ": " << why;
+      if (!may) {
+        EXPECT_THAT(why, HasSubstr(absl::StrCat("'", agency_kind, "' may not register")));
+      }
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 35);
+}
+
+TEST_F(MatrixPolicyTest, RelationshipStartsByRoleAgencyKindAndReason) {
+  // min_reason_length is 20, not counting surrounding white space: only the last will do.
+  const std::string reasons[] = {"", "too short", "          padded, 16 chars          ",
+                                 "Treating the person for a wound on reception."};
+  auto long_enough = [&](const std::string& r) { return r == reasons[3]; };
+  int workflows = 0, claims = 0, refused = 0;
+  for (const char* role : {"nurse", "probation", "police"}) {
+    for (const char* agency_kind : kAgencyKinds) {
+      for (RelationshipKind kind : {RelationshipKind::kAllocation, RelationshipKind::kCustody,
+                                    RelationshipKind::kReferral}) {
+        for (const std::string& reason : reasons) {
+          const std::string r = role, a = agency_kind;
+          StartKind expected = StartKind::kRefused;
+          if (kind == RelationshipKind::kAllocation && r == "probation" && a == "probation") {
+            expected = StartKind::kWorkflow;
+          } else if (kind == RelationshipKind::kAllocation && r == "nurse" &&
+                     (a == "prison_healthcare" || a == "health") && long_enough(reason)) {
+            expected = StartKind::kSelfClaim;
+          }
+          const StartDecision d = policy_->DecideRelationshipStart(role, agency_kind, kind, reason);
+          EXPECT_EQ(d.kind, expected) << role << " of " << agency_kind << ", kind "
+                                      << static_cast<int>(kind) << ", reason '" << reason
+                                      << "': " << d.reason;
+          EXPECT_FALSE(d.reason.empty());
+          EXPECT_EQ(d.rule_id.empty(), d.kind == StartKind::kRefused);
+          workflows += d.kind == StartKind::kWorkflow;
+          claims += d.kind == StartKind::kSelfClaim;
+          refused += d.kind == StartKind::kRefused;
+        }
+      }
+    }
+  }
+  // Pinned, so that a table that allowed nothing (or everything) would be caught.
+  EXPECT_EQ(workflows, 4);  // probation of probation, allocation, any reason
+  EXPECT_EQ(claims, 2);     // a nurse of prison healthcare or health, with a real reason
+  EXPECT_EQ(refused, 3 * 7 * 3 * 4 - 6);
 }
 
 }  // namespace

@@ -744,11 +744,13 @@ INSTANTIATE_TEST_SUITE_P(
                   "small.yaml:45: a policy file holds exactly one YAML document"},
         BadPolicy{"NotAMapping", "- roles\n- rules\n",
                   "small.yaml:1: policy must be a mapping with keys roles, data_classes, "
-                  "purposes, labels, rules; optional statutory_bases, break_glass"},
+                  "purposes, labels, rules; optional statutory_bases, break_glass, identifiers, "
+                  "relationship_starts, reporting"},
         // Top-level keys.
         BadPolicy{"UnknownTopLevelKey", Replace("labels:", "label:"),
                   "small.yaml:22: policy: unknown key 'label' (expected roles, data_classes, "
-                  "purposes, labels, rules; optional statutory_bases, break_glass)"},
+                  "purposes, labels, rules; optional statutory_bases, break_glass, identifiers, "
+                  "relationship_starts, reporting)"},
         BadPolicy{"MissingTopLevelKey", absl::StrReplaceAll(kSmall, {{"purposes:\n", ""}}),
                   "small.yaml:1: policy: missing key 'purposes'"},
         BadPolicy{"DuplicateTopLevelKey", absl::StrCat(kSmall, "labels: []\n"),

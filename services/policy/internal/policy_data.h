@@ -13,6 +13,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "services/policy/policy.h"
+#include "throughcare/consent.h"
+#include "throughcare/subject.h"
 
 namespace throughcare::policy::policy_internal {
 
@@ -84,6 +86,23 @@ struct LabelInfo {
 };
 
 inline constexpr size_t kDefaultMinReasonLength = 20;
+inline constexpr int64_t kDefaultReportMinCount = 5;
+
+// One entry of relationship_starts: who may start which kinds of relationship, and whether that
+// is a workflow of theirs or a self-claim (a reason, a flag in the audit, a review).
+struct StartRule {
+  std::string id;
+  std::vector<RelationshipKind> kinds;
+  std::vector<bool> roles;  // by role index
+  std::vector<std::string> agency_kinds;
+  bool self_claim = false;
+};
+
+// One entry of identifiers: the agency kinds that issue or first meet an identifier kind.
+struct IdentifierRule {
+  IdentifierKind kind = IdentifierKind::kNoms;
+  std::vector<std::string> agency_kinds;
+};
 
 // Everything a loaded policy holds, indexed for Decide().
 struct PolicyData {
@@ -102,6 +121,10 @@ struct PolicyData {
   std::vector<bool> break_glass_roles;  // by role
   std::string break_glass_roles_text;   // "[a, b]"
   size_t min_reason_length = kDefaultMinReasonLength;
+  std::vector<StartRule> starts;             // in file order; the first that matches decides
+  std::vector<IdentifierRule> identifiers;   // at most one per identifier kind
+  std::vector<bool> national_report_roles;   // by role
+  int64_t report_min_count = kDefaultReportMinCount;
 
   bool Compatible(uint32_t collected_for, uint32_t use) const {
     return compatible[collected_for * purposes.ids.size() + use];
