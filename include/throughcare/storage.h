@@ -90,6 +90,11 @@ class ReadTx {
   // `cap` (the answer is min(count, cap)), so that checking a limit costs at most `cap` steps.
   virtual absl::StatusOr<int64_t> CountOpenDeliveries(absl::string_view recipient_agency,
                                                       int64_t cap) = 0;
+  // The same, counting only the deliveries of messages `sender_agency` sent (a sender's share of
+  // a mailbox), no further than `cap`.
+  virtual absl::StatusOr<int64_t> CountOpenDeliveriesFrom(absl::string_view recipient_agency,
+                                                          absl::string_view sender_agency,
+                                                          int64_t cap) = 0;
   // Open deliveries with something due at `now`: the message expired (expires_at <= now), or a
   // lease expired (kLeased, lease_expires_at <= now). Ordered by mailbox seq; at most `limit`.
   virtual absl::StatusOr<std::vector<Delivery>> ListDueDeliveries(absl::Time now, int limit) = 0;

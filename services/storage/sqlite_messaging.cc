@@ -86,6 +86,18 @@ absl::StatusOr<int64_t> SqliteTx::CountOpenDeliveries(absl::string_view recipien
   return row ? s->Int(0) : 0;
 }
 
+absl::StatusOr<int64_t> SqliteTx::CountOpenDeliveriesFrom(absl::string_view recipient_agency,
+                                                          absl::string_view sender_agency,
+                                                          int64_t cap) {
+  // One range of deliveries_by_sender (migration 6); the inner LIMIT stops the count at `cap`.
+  ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+      "SELECT COUNT(*) FROM (SELECT 1 FROM deliveries WHERE recipient_agency = ? "
+      "AND sender_agency = ? AND state IN (1, 2) LIMIT ?)"));
+  s->Bind(1, recipient_agency).Bind(2, sender_agency).Bind(3, cap > 0 ? cap : 0);
+  ASSIGN_OR_RETURN(bool row, s->Step());
+  return row ? s->Int(0) : 0;
+}
+
 absl::StatusOr<std::vector<Delivery>> SqliteTx::ListDueDeliveries(absl::Time now, int limit) {
   // Open (states 1 and 2) past the message's expiry, or leased (2) past the lease's: one index
   // range each. UNION drops a delivery that is both.
@@ -160,10 +172,12 @@ absl::StatusOr<int64_t> SqliteTx::InsertDelivery(const Delivery& d) {
   }
   int64_t mailbox_seq;
   {
-    // A NULL mailbox_seq takes the next one.
+    // A NULL mailbox_seq takes the next one. The sender is copied from the message, for
+    // CountOpenDeliveriesFrom.
     ASSIGN_OR_RETURN(auto s, conn_->Prepare(
-        "INSERT INTO deliveries (" TC_DELIVERY_COLUMNS ") VALUES "
-        "(?, ?, NULL, ?, ?, ?, ?, ?, NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?)"));
+        "INSERT INTO deliveries (" TC_DELIVERY_COLUMNS ", sender_agency) VALUES "
+        "(?, ?, NULL, ?, ?, ?, ?, ?, NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?, "
+        "(SELECT sender_agency FROM messages WHERE message_id = ?1))"));
     s->Bind(1, d.message_id).Bind(2, d.recipient_agency);
     BindDeliveryState(*s, 3, d);
     int rc = s->Exec();

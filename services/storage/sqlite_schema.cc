@@ -272,6 +272,14 @@ CREATE TABLE referral_deadlines (
 CREATE INDEX referral_deadlines_due ON referral_deadlines(due_at)
   WHERE met_at IS NULL AND escalated_at IS NULL;
 )sql",
+    // 6: each delivery knows its message's sender, so that a sender's share of a recipient's
+    // mailbox is counted with one index range (CountOpenDeliveriesFrom).
+    R"sql(
+ALTER TABLE deliveries ADD COLUMN sender_agency TEXT NOT NULL DEFAULT '';
+UPDATE deliveries SET sender_agency =
+  (SELECT m.sender_agency FROM messages m WHERE m.message_id = deliveries.message_id);
+CREATE INDEX deliveries_by_sender ON deliveries(recipient_agency, sender_agency, state);
+)sql",
 };
 
 constexpr int kSchemaVersion = sizeof(kMigrations) / sizeof(kMigrations[0]);

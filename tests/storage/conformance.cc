@@ -16,6 +16,7 @@
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "tests/testing/status_matchers.h"
+#include "throughcare/status_macros.h"
 
 namespace throughcare::testing {
 namespace {
@@ -1479,6 +1480,38 @@ TEST_P(StorageConformanceTest, CountOpenDeliveriesStopsAtTheCap) {
     EXPECT_THAT(tx.CountOpenDeliveries("probation-a", 0), ::testing::Eq(R(0)));
     EXPECT_THAT(tx.CountOpenDeliveries("housing-b", 10), ::testing::Eq(R(1)));
     EXPECT_THAT(tx.CountOpenDeliveries("nobody", 10), ::testing::Eq(R(0)));
+    return absl::OkStatus();
+  }), IsOk());
+}
+
+TEST_P(StorageConformanceTest, CountOpenDeliveriesFromOneSenderStopsAtTheCap) {
+  ASSERT_THAT(storage_->WriteAndWait([&](WriteTx& tx) -> absl::Status {
+    auto add = [&](const std::string& id, const std::string& sender, const std::string& to,
+                   std::optional<DeliveryState> ended) -> absl::Status {
+      RETURN_IF_ERROR(tx.InsertMessage(MakeMessage(id, sender)));
+      Delivery d = MakeDelivery(id, to);
+      if (ended.has_value()) d = Ended(d, *ended, kT0);
+      return tx.InsertDelivery(d).status();
+    };
+    for (int i = 0; i < 3; ++i) {
+      EXPECT_THAT(add(absl::StrCat("msg_a", i), "prison-a", "cjit-c", std::nullopt), IsOk());
+    }
+    EXPECT_THAT(add("msg_a_acked", "prison-a", "cjit-c", DeliveryState::kAcked), IsOk());
+    EXPECT_THAT(add("msg_a_other", "prison-a", "housing-b", std::nullopt), IsOk());
+    EXPECT_THAT(add("msg_b0", "probation-b", "cjit-c", std::nullopt), IsOk());
+    // A leased delivery is open too.
+    RETURN_IF_ERROR(tx.InsertMessage(MakeMessage("msg_b1", "probation-b")));
+    return tx.InsertDelivery(Leased(MakeDelivery("msg_b1", "cjit-c"), "lease_b1", kT0)).status();
+  }), IsOk());
+  ASSERT_THAT(storage_->Read([&](ReadTx& tx) -> absl::Status {
+    using R = absl::StatusOr<int64_t>;
+    EXPECT_THAT(tx.CountOpenDeliveriesFrom("cjit-c", "prison-a", 100), ::testing::Eq(R(3)));
+    EXPECT_THAT(tx.CountOpenDeliveriesFrom("cjit-c", "prison-a", 2), ::testing::Eq(R(2)));
+    EXPECT_THAT(tx.CountOpenDeliveriesFrom("cjit-c", "prison-a", 0), ::testing::Eq(R(0)));
+    EXPECT_THAT(tx.CountOpenDeliveriesFrom("cjit-c", "probation-b", 100), ::testing::Eq(R(2)));
+    EXPECT_THAT(tx.CountOpenDeliveriesFrom("housing-b", "prison-a", 100), ::testing::Eq(R(1)));
+    EXPECT_THAT(tx.CountOpenDeliveriesFrom("cjit-c", "nobody", 100), ::testing::Eq(R(0)));
+    EXPECT_THAT(tx.CountOpenDeliveries("cjit-c", 100), ::testing::Eq(R(5)));
     return absl::OkStatus();
   }), IsOk());
 }

@@ -161,7 +161,7 @@ TEST(SqliteStorageTest, UsesWriteAheadLog) {
   EXPECT_EQ(mode, "wal");
 }
 
-TEST(SqliteStorageTest, SchemaVersionIsFive) { EXPECT_EQ(storage::SqliteSchemaVersion(), 5); }
+TEST(SqliteStorageTest, SchemaVersionIsSix) { EXPECT_EQ(storage::SqliteSchemaVersion(), 6); }
 
 TEST(SqliteStorageTest, MigratesAVersionOneDatabase) {
   std::string dir = TestDir("tc-sqlite-migrate-v1");
@@ -264,7 +264,7 @@ TEST(SqliteStorageTest, MigratesAVersionOneDatabase) {
   ASSERT_OK_AND_ASSIGN(auto again, OpenSqlite(dir));
   again->Close();
   EXPECT_THAT(RawQuery(dir, "SELECT COUNT(*) FROM schema_migrations"),
-              ::testing::Optional(::testing::ElementsAre("5")));
+              ::testing::Optional(::testing::ElementsAre("6")));
 }
 
 TEST(SqliteStorageTest, FreshDatabaseHasTheLatestSchema) {
@@ -274,7 +274,10 @@ TEST(SqliteStorageTest, FreshDatabaseHasTheLatestSchema) {
     s->Close();
   }
   EXPECT_THAT(RawQuery(dir, "SELECT version FROM schema_migrations ORDER BY version"),
-              ::testing::Optional(::testing::ElementsAre("1", "2", "3", "4", "5")));
+              ::testing::Optional(::testing::ElementsAre("1", "2", "3", "4", "5", "6")));
+  EXPECT_THAT(RawQuery(dir, "SELECT name FROM pragma_index_list('deliveries') "
+                            "WHERE name = 'deliveries_by_sender'"),
+              ::testing::Optional(::testing::ElementsAre("deliveries_by_sender")));
   EXPECT_THAT(RawQuery(dir, "SELECT name FROM pragma_table_info('audit_log') "
                             "WHERE name IN ('basis', 'break_glass_reason') ORDER BY name"),
               ::testing::Optional(::testing::ElementsAre("basis", "break_glass_reason")));

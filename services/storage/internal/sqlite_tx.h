@@ -74,6 +74,9 @@ class SqliteTx final : public WriteTx {
                                                      absl::Time now, int skip, int limit) override;
   absl::StatusOr<int64_t> CountOpenDeliveries(absl::string_view recipient_agency,
                                               int64_t cap) override;
+  absl::StatusOr<int64_t> CountOpenDeliveriesFrom(absl::string_view recipient_agency,
+                                                  absl::string_view sender_agency,
+                                                  int64_t cap) override;
   absl::StatusOr<std::vector<Delivery>> ListDueDeliveries(absl::Time now, int limit) override;
   absl::StatusOr<std::vector<Delivery>> ListDeliveredUnderConsent(
       absl::string_view consent_id) override;
