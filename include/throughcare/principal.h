@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "absl/time/time.h"
+
 namespace throughcare {
 
 // An authenticated caller: an agency system (from its mutual-TLS certificate) acting for a
@@ -15,6 +17,8 @@ struct Principal {
   std::string system_id;  // the agency system the certificate identifies
   std::string user_id;    // the practitioner, as the agency's identity provider names them
   std::string role;       // a role the agency may grant, e.g. "carat_worker"
+  // When the practitioner's assertion expires: a call that lasts (a Subscribe stream) ends then.
+  absl::Time credentials_expire_at = absl::InfiniteFuture();
 };
 
 // The context of one call: the principal, the declared purpose of use, and the request id that

@@ -9,16 +9,18 @@
 #include "absl/strings/str_join.h"
 #include "services/crypto/hash.h"
 #include "services/crypto/ids.h"
+#include "services/messaging/internal/messaging_internal.h"
 #include "services/policy/authorize.h"
 #include "throughcare/status_macros.h"
 
 namespace throughcare::messaging {
 namespace {
 
-// Reports and notices wait this long for their addressee.
-constexpr absl::Duration kNoticeTimeToLive = absl::Hours(24 * 30);
-// Deliveries a sweep handles in one transaction; the next sweep takes the rest.
-constexpr int kSweepBatch = 500;
+using messaging_internal::AboutMessage;
+using messaging_internal::DecideRecords;
+using messaging_internal::Verdict;
+using messaging_internal::WriteThenReply;
+
 
 // What a send carries, as a hash: a replay with the same idempotency key must match it exactly.
 // Recipients are a set; everything else in order.
@@ -55,6 +57,14 @@ absl::Status Field(absl::string_view field, absl::Status status) {
   return absl::Status(status.code(), absl::StrCat(field, ": ", status.message()));
 }
 
+
+
+
+
+}  // namespace
+
+namespace messaging_internal {
+
 // The audit entry of an event about a message names its person, its first record and its
 // purpose.
 void AboutMessage(const Message& m, AuditEntry& e) {
@@ -70,16 +80,6 @@ std::string NoSuchMessage(absl::string_view message_id) {
   return absl::StrCat("message_id: no message ", message_id);
 }
 
-// The decision on every record of a message for one principal.
-struct Verdict {
-  bool allowed = true;
-  bool role_permitted = true;  // false: the role may not perform the action at all
-  std::string reason;          // the first refusal, or the first record's rule
-  std::string basis;           // the first record's lawful basis
-  std::vector<std::string> consent_ids;
-  std::vector<bool> redact;  // per record
-};
-
 Verdict DecideRecords(const policy::Policy& policy, const CallContext& who,
                       absl::string_view action, const std::vector<StoredRecord>& records,
                       const policy::PersonContext& person, absl::Time now) {
@@ -94,6 +94,7 @@ Verdict DecideRecords(const policy::Policy& policy, const CallContext& who,
     if (!d.allowed) {
       v.allowed = false;
       v.role_permitted = !d.rule_id.empty();
+      v.not_found = d.answer_not_found;
       v.reason = absl::StrCat("record ", r.header.record_id, ": ", d.reason);
       return v;
     }
@@ -110,22 +111,8 @@ Verdict DecideRecords(const policy::Policy& policy, const CallContext& who,
   return v;
 }
 
-// Writes `fn` and answers `reply` with its result once durable.
-template <typename T>
-void WriteThenReply(Storage& storage, absl::AnyInvocable<absl::StatusOr<T>(WriteTx&)> fn,
-                    absl::AnyInvocable<void(absl::StatusOr<T>)> reply) {
-  auto result = std::make_shared<absl::StatusOr<T>>(absl::InternalError("write did not run"));
-  storage.Write(
-      [fn = std::move(fn), result](WriteTx& tx) mutable -> absl::Status {
-        *result = fn(tx);
-        return result->status();
-      },
-      [result, reply = std::move(reply)](absl::Status commit) mutable {
-        reply(commit.ok() ? std::move(*result) : absl::StatusOr<T>(std::move(commit)));
-      });
-}
+}  // namespace messaging_internal
 
-}  // namespace
 
 MessagingService::MessagingService(Storage& storage, const audit::AuditLog& audit_log,
                                    const policy::PolicyStore& policies, const Clock& clock,
@@ -139,6 +126,12 @@ MessagingService::MessagingService(Storage& storage, const audit::AuditLog& audi
       records_(records),
       agencies_(std::move(agencies)),
       limits_(limits),
+      sender_quota_(limits.mailbox_sender_quota > 0
+                        ? limits.mailbox_sender_quota
+                        : std::max<int64_t>(
+                              1, limits.mailbox_limit /
+                                     std::max<int64_t>(
+                                         1, static_cast<int64_t>(agencies_.size()) - 1))),
       rate_(clock, limits.send_rate_per_second, limits.send_burst) {}
 
 // ---- Send ----
@@ -276,6 +269,17 @@ absl::StatusOr<SendResult> MessagingService::SendInTx(WriteTx& tx, const policy:
                                                    limits_.max_message_bytes, " bytes"));
   }
   for (size_t i = 0; i < p.recipients.size(); ++i) {
+    ASSIGN_OR_RETURN(int64_t mine,
+                     tx.CountOpenDeliveriesFrom(p.recipients[i], sender, sender_quota_));
+    if (mine >= sender_quota_) {
+      entry.reason = absl::StrCat("sender's share of the mailbox of agency '", p.recipients[i],
+                                  "' is used up");
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "recipient_agencies[", i, "]: agency '", sender, "' already has ", mine,
+          " open messages in the mailbox of agency '", p.recipients[i],
+          "', its share of it (messaging.mailbox_sender_quota ", sender_quota_, " of mailbox_limit ",
+          limits_.mailbox_limit, "); retry later"));
+    }
     ASSIGN_OR_RETURN(int64_t open, tx.CountOpenDeliveries(p.recipients[i], limits_.mailbox_limit));
     if (open >= limits_.mailbox_limit) {
       entry.reason = absl::StrCat("mailbox of agency '", p.recipients[i], "' is full");
@@ -362,117 +366,6 @@ absl::StatusOr<SendResult> MessagingService::SendInTx(WriteTx& tx, const policy:
   entry.reason = absl::StrCat("message ", m.message_id, " with ", refs.size(), " record(s) to ",
                               p.recipients.size(), " recipient(s), ", withheld, " withheld");
   return result;
-}
-
-// ---- Reports, notices and audit of the broker's own actions ----
-
-absl::Status MessagingService::Enqueue(WriteTx& tx, Message notice, const std::string& recipient,
-                                       absl::Time now) const {
-  notice.message_id = crypto::NewOpaqueId("msg");
-  notice.sender_agency = std::string(kBrokerAgency);
-  notice.created_at = now;
-  notice.expires_at = now + kNoticeTimeToLive;
-  RETURN_IF_ERROR(tx.InsertMessage(notice));
-  Delivery d;
-  d.message_id = notice.message_id;
-  d.recipient_agency = recipient;
-  d.state = DeliveryState::kPending;
-  d.available_at = now;
-  d.expires_at = notice.expires_at;
-  d.updated_at = now;
-  return tx.InsertDelivery(d).status();
-}
-
-absl::Status MessagingService::AuditSystem(WriteTx& tx, const policy::Policy& policy,
-                                           absl::string_view action, const Message& message,
-                                           const Delivery& delivery, std::string reason) const {
-  AuditEntry e;
-  e.agency_id = delivery.recipient_agency;
-  e.system_id = std::string(kBrokerAgency);
-  e.user_id = std::string(kBrokerAgency);
-  e.role = std::string(kBrokerAgency);
-  e.action = std::string(action);
-  AboutMessage(message, e);
-  e.decision = AuditDecision::kDeny;
-  e.reason = absl::StrCat("message ", message.message_id, " from agency '", message.sender_agency,
-                          "': ", reason);
-  e.policy_version = policy.version();
-  e.outcome = "OK";
-  return audit_log_.Append(tx, std::move(e));
-}
-
-absl::StatusOr<int> MessagingService::Recall(WriteTx& tx, const policy::Policy& policy,
-                                             const CallContext& ctx, absl::string_view message_id,
-                                             std::string reason) const {
-  ASSIGN_OR_RETURN(Message message, tx.GetMessage(message_id));
-  ASSIGN_OR_RETURN(std::vector<Delivery> deliveries, tx.ListDeliveries(message_id));
-  int recalled = 0;
-  std::vector<std::string> signal;  // the sender's report is read when it next looks
-  for (Delivery& d : deliveries) {
-    if (d.state != DeliveryState::kPending && d.state != DeliveryState::kLeased) continue;
-    RETURN_IF_ERROR(End(tx, policy, message, d, DeliveryState::kWithheld, reason, &ctx, signal));
-    ++recalled;
-  }
-  return recalled;
-}
-
-absl::Status MessagingService::End(WriteTx& tx, const policy::Policy& policy, Message& message,
-                                   Delivery& d, DeliveryState state, std::string reason,
-                                   const CallContext* by, std::vector<std::string>& signal) const {
-  const absl::Time now = clock_.Now();
-  d.state = state;
-  d.reason = std::move(reason);
-  d.ended_at = now;
-  d.updated_at = now;
-  d.lease_id.clear();
-  RETURN_IF_ERROR(tx.UpdateDelivery(d));
-  const absl::string_view action =
-      state == DeliveryState::kExpired
-          ? "message.expire"
-          : (state == DeliveryState::kWithheld ? "message.withhold" : "message.dead_letter");
-  if (by != nullptr) {
-    AuditEntry e = audit_log_.Begin(*by, action);
-    AboutMessage(message, e);
-    e.decision = state == DeliveryState::kWithheld ? AuditDecision::kDeny : AuditDecision::kAllow;
-    e.reason = absl::StrCat("message ", message.message_id, ": ", d.reason);
-    e.policy_version = policy.version();
-    e.outcome = "OK";
-    RETURN_IF_ERROR(audit_log_.Append(tx, std::move(e)));
-  } else {
-    RETURN_IF_ERROR(AuditSystem(tx, policy, action, message, d, d.reason));
-  }
-  if (message.kind != MessageKind::kRecords) return absl::OkStatus();
-  Message report;
-  report.kind = MessageKind::kReport;
-  report.subject_id = message.subject_id;
-  report.purpose = message.purpose;
-  report.correlation_id = message.message_id;
-  report.notice_message_id = message.message_id;
-  report.notice_recipient = d.recipient_agency;
-  report.notice_state = state;
-  report.notice_reason = d.reason;
-  RETURN_IF_ERROR(Enqueue(tx, std::move(report), message.sender_agency, now));
-  signal.push_back(message.sender_agency);
-  return absl::OkStatus();
-}
-
-absl::Status MessagingService::OnConsentWithdrawn(WriteTx& tx, const Consent& consent) const {
-  ASSIGN_OR_RETURN(std::vector<Delivery> delivered,
-                   tx.ListDeliveredUnderConsent(consent.consent_id));
-  const absl::Time now = clock_.Now();
-  std::map<std::string, std::vector<std::string>> by_recipient;
-  for (const Delivery& d : delivered) by_recipient[d.recipient_agency].push_back(d.message_id);
-  for (auto& [recipient, message_ids] : by_recipient) {
-    Message notice;
-    notice.kind = MessageKind::kWithdrawalNotice;
-    notice.subject_id = consent.subject_id;
-    notice.correlation_id = consent.consent_id;
-    notice.notice_consent_id = consent.consent_id;
-    notice.notice_message_ids = std::move(message_ids);
-    notice.notice_reason = absl::StrCat("consent ", consent.consent_id, " was withdrawn");
-    RETURN_IF_ERROR(Enqueue(tx, std::move(notice), recipient, now));
-  }
-  return absl::OkStatus();
 }
 
 // ---- Receiving ----
@@ -675,110 +568,6 @@ void MessagingService::Settle(const CallContext& ctx, std::vector<Settlement> se
         }
         reply(std::move(result));
       });
-}
-
-// ---- Tracking ----
-
-void MessagingService::GetStatus(const CallContext& ctx, std::string message_id,
-                                 audit::Reply<MessageStatus> reply) {
-  audit::RunAudited<MessageStatus>(
-      storage_, audit_log_, audit_log_.Begin(ctx, "message.status"),
-      [ctx, message_id = std::move(message_id)](
-          WriteTx& tx, AuditEntry& entry) -> absl::StatusOr<MessageStatus> {
-        absl::StatusOr<Message> m = tx.GetMessage(message_id);
-        if (!m.ok() && !absl::IsNotFound(m.status())) return m.status();
-        // Only the sender's agency tracks a message; to anyone else it does not exist.
-        if (!m.ok() || m->sender_agency != ctx.principal.agency_id) {
-          entry.reason = m.ok() ? "message sent by another agency" : "no such message";
-          return absl::NotFoundError(NoSuchMessage(message_id));
-        }
-        entry.subject_id = m->subject_id;
-        entry.decision = AuditDecision::kAllow;
-        entry.basis = "the sender's own message";
-        entry.reason = absl::StrCat("status of message ", message_id);
-        MessageStatus status;
-        ASSIGN_OR_RETURN(status.deliveries, tx.ListDeliveries(message_id));
-        status.message = *std::move(m);
-        return status;
-      },
-      std::move(reply));
-}
-
-// ---- Sweeping ----
-
-absl::StatusOr<SweepResult> MessagingService::Sweep() {
-  bool any = false;
-  RETURN_IF_ERROR(storage_.Read([&](ReadTx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(std::vector<Delivery> due, tx.ListDueDeliveries(clock_.Now(), 1));
-    any = !due.empty();
-    return absl::OkStatus();
-  }));
-  SweepResult result;
-  if (!any) return result;
-  std::vector<std::string> signal;
-  RETURN_IF_ERROR(storage_.WriteAndWait([&, policy = policies_.Current()](WriteTx& tx) {
-    result = SweepResult{};
-    signal.clear();
-    const absl::Time now = clock_.Now();
-    ASSIGN_OR_RETURN(std::vector<Delivery> due, tx.ListDueDeliveries(now, kSweepBatch));
-    for (Delivery& d : due) {
-      ASSIGN_OR_RETURN(Message m, tx.GetMessage(d.message_id));
-      if (d.expires_at <= now) {
-        RETURN_IF_ERROR(End(
-            tx, *policy, m, d, DeliveryState::kExpired,
-            absl::StrCat("not acknowledged before it expired at ",
-                         absl::FormatTime(absl::RFC3339_full, d.expires_at, absl::UTCTimeZone()),
-                         " (", d.attempts, " delivery attempts)"),
-            nullptr, signal));
-        ++result.expired;
-      } else if (d.attempts >= limits_.max_attempts) {
-        RETURN_IF_ERROR(
-            End(tx, *policy, m, d, DeliveryState::kDeadLettered,
-                absl::StrCat("not acknowledged after ", d.attempts, " delivery attempts"), nullptr,
-                signal));
-        ++result.dead_lettered;
-      } else {
-        d.state = DeliveryState::kPending;
-        d.available_at = now;
-        d.lease_id.clear();
-        d.updated_at = now;
-        RETURN_IF_ERROR(tx.UpdateDelivery(d));
-        signal.push_back(d.recipient_agency);
-        ++result.returned;
-      }
-    }
-    return absl::OkStatus();
-  }));
-  std::sort(signal.begin(), signal.end());
-  signal.erase(std::unique(signal.begin(), signal.end()), signal.end());
-  for (const std::string& agency : signal) Signal(agency);
-  return result;
-}
-
-// ---- Mailbox signals ----
-
-int64_t MessagingService::Watch(const std::string& agency, std::function<void()> fn) {
-  absl::MutexLock lock(&watch_mu_);
-  const int64_t handle = next_watch_++;
-  watchers_.emplace(handle, std::make_pair(agency, std::move(fn)));
-  return handle;
-}
-
-void MessagingService::Unwatch(int64_t handle) {
-  absl::MutexLock lock(&watch_mu_);
-  watchers_.erase(handle);
-}
-
-void MessagingService::Signal(const std::string& agency) {
-  absl::MutexLock lock(&watch_mu_);
-  for (auto& [handle, watcher] : watchers_) {
-    if (watcher.first == agency) watcher.second();
-  }
-}
-
-void MessagingService::SignalAll() {
-  absl::MutexLock lock(&watch_mu_);
-  for (auto& [handle, watcher] : watchers_) watcher.second();
 }
 
 }  // namespace throughcare::messaging

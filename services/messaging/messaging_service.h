@@ -40,11 +40,17 @@ struct MessagingLimits {
   int64_t max_message_bytes = 1 << 20;
   // The most open (pending or delivered, unsettled) deliveries one mailbox may hold.
   int64_t mailbox_limit = 10000;
+  // The most of them that messages from one sender may be, so that one agency cannot fill
+  // another's mailbox for everyone. 0: a fair share, mailbox_limit divided by the number of
+  // other agencies (at least 1).
+  int64_t mailbox_sender_quota = 0;
   // Each agency's sends: a token bucket refilled at this rate, holding at most `send_burst`.
   double send_rate_per_second = 200;
   int send_burst = 400;
   // Deliveries of one message to one recipient before it is dead-lettered.
   int max_attempts = 5;
+  // The most Subscribe streams one agency may hold open at once (the broker's edge enforces it).
+  int max_streams_per_agency = 16;
 };
 
 // An agency that may receive messages: its kind and the roles it may grant (from the config).
@@ -114,7 +120,8 @@ class MessagingService {
 
   // NOT_FOUND for an unknown person (or one the sender has no relationship with) or record;
   // PERMISSION_DENIED when the sender may not send a record; ALREADY_EXISTS for a reused
-  // idempotency key with different content; RESOURCE_EXHAUSTED for the rate or a full mailbox;
+  // idempotency key with different content; RESOURCE_EXHAUSTED for the rate, the sender's share
+  // of a recipient's mailbox (naming quota, sender and recipient) or a full mailbox;
   // INVALID_ARGUMENT for an unknown recipient or a message over the size limit.
   void Send(const CallContext& ctx, SendParams params, audit::Reply<SendResult> reply);
 
@@ -127,7 +134,19 @@ class MessagingService {
   void Settle(const CallContext& ctx, std::vector<Settlement> settlements,
               audit::Reply<std::vector<Settled>> reply);
 
-  // A message the caller's agency sent, with each recipient's tracking. NOT_FOUND otherwise.
+  // Returns leases the caller's agency holds to its mailbox at once, as if they had expired now
+  // (the next delivery is the next attempt; a lease that used the last attempt dead-letters):
+  // for a receiver that is going away, such as a Subscribe stream closed by a shutdown. Leases
+  // that are no longer current are skipped. Answers how many it returned.
+  void ReturnLeases(const CallContext& ctx, std::vector<std::string> lease_ids,
+                    audit::Reply<int> reply);
+
+  const MessagingLimits& limits() const { return limits_; }
+
+  // A message the caller's agency sent, with each recipient's tracking; NOT_FOUND otherwise. For
+  // a records message it is decided like reading its records (record.read on each, for the
+  // message's purpose): PERMISSION_DENIED for a role that may not, NOT_FOUND without a
+  // relationship with the person.
   void GetStatus(const CallContext& ctx, std::string message_id, audit::Reply<MessageStatus> reply);
 
   // Expires messages past their expiry, returns expired leases to their mailbox and
@@ -177,6 +196,14 @@ class MessagingService {
   absl::Status End(WriteTx& tx, const policy::Policy& policy, Message& message, Delivery& delivery,
                    DeliveryState state, std::string reason, const CallContext* by,
                    std::vector<std::string>& signal) const;
+  // A lease that fell due (at `now`, or returned early): the delivery expires with its message,
+  // dead-letters after its last attempt, or goes back to the mailbox. Returns the state reached.
+  absl::StatusOr<DeliveryState> Lapse(WriteTx& tx, const policy::Policy& policy, Delivery& d,
+                                      absl::Time now, std::vector<std::string>& signal) const;
+  // Whether the caller may track `m`: record.read on each record it carries, for its purpose.
+  // Fills the entry's decision, reason and basis.
+  absl::Status MayTrack(WriteTx& tx, const policy::Policy& policy, const CallContext& ctx,
+                        const Message& m, AuditEntry& entry) const;
   absl::Status AuditSystem(WriteTx& tx, const policy::Policy& policy, absl::string_view action,
                            const Message& message, const Delivery& delivery,
                            std::string reason) const;
@@ -193,6 +220,7 @@ class MessagingService {
   const records::RecordService& records_;
   const std::map<std::string, AgencyInfo> agencies_;
   const MessagingLimits limits_;
+  const int64_t sender_quota_;  // limits_.mailbox_sender_quota, or the fair share
   RateLimiter rate_;
 
   absl::Mutex watch_mu_;

@@ -117,20 +117,27 @@ absl::StatusOr<messaging::MessagingLimits> ParseMessaging(const Reader& r, const
   messaging::MessagingLimits m;
   if (!n) return m;
   RETURN_IF_ERROR(r.Keys(n, "messaging",
-                         {"max_message_bytes", "mailbox_limit", "send_rate_per_second",
-                          "send_burst", "max_attempts"}));
+                         {"max_message_bytes", "mailbox_limit", "mailbox_sender_quota",
+                          "send_rate_per_second",
+                          "send_burst", "max_attempts", "max_streams_per_agency"}));
   ASSIGN_OR_RETURN(double v, r.Number(n, "max_message_bytes", 1024, 4 << 20,
                                       static_cast<double>(m.max_message_bytes), true));
   m.max_message_bytes = static_cast<int64_t>(v);
   ASSIGN_OR_RETURN(v, r.Number(n, "mailbox_limit", 1, 10000000,
                                static_cast<double>(m.mailbox_limit), true));
   m.mailbox_limit = static_cast<int64_t>(v);
+  ASSIGN_OR_RETURN(v, r.Number(n, "mailbox_sender_quota", 0, 10000000,
+                               static_cast<double>(m.mailbox_sender_quota), true));
+  m.mailbox_sender_quota = static_cast<int64_t>(v);
   ASSIGN_OR_RETURN(m.send_rate_per_second,
                    r.Number(n, "send_rate_per_second", 0.001, 1e6, m.send_rate_per_second, false));
   ASSIGN_OR_RETURN(v, r.Number(n, "send_burst", 1, 1e6, m.send_burst, true));
   m.send_burst = static_cast<int>(v);
   ASSIGN_OR_RETURN(v, r.Number(n, "max_attempts", 1, 100, m.max_attempts, true));
   m.max_attempts = static_cast<int>(v);
+  ASSIGN_OR_RETURN(v, r.Number(n, "max_streams_per_agency", 1, 10000, m.max_streams_per_agency,
+                               true));
+  m.max_streams_per_agency = static_cast<int>(v);
   return m;
 }
 

@@ -131,6 +131,8 @@ class MessagingHandlers final : public v1::MessagingService::CallbackService {
 
   // Ends every open Subscribe stream with UNAVAILABLE ("the broker is shutting down"): they never
   // end by themselves, so a graceful shutdown would otherwise wait out its whole grace period.
+  // Their leases go back to the mailbox at once (queued before storage closes), rather than when
+  // each lease would have expired.
   void EndSubscriptions();
 
   grpc::ServerUnaryReactor* Send(grpc::CallbackServerContext* ctx, const v1::SendRequest* req,
@@ -153,6 +155,10 @@ class MessagingHandlers final : public v1::MessagingService::CallbackService {
   absl::Mutex streams_mu_;
   int64_t next_stream_ ABSL_GUARDED_BY(streams_mu_) = 1;
   absl::flat_hash_map<int64_t, std::function<void()>> streams_ ABSL_GUARDED_BY(streams_mu_);
+  // Open streams by agency, against messaging.max_streams_per_agency. A lock of its own: a
+  // stream ended under streams_mu_ (EndSubscriptions) gives its place back at once.
+  absl::Mutex counts_mu_ ABSL_ACQUIRED_AFTER(streams_mu_);
+  absl::flat_hash_map<std::string, int> streams_per_agency_ ABSL_GUARDED_BY(counts_mu_);
   friend class SubscribeReactor;
 };
 

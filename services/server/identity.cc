@@ -96,8 +96,8 @@ absl::StatusOr<Principal> Authenticator::Identify(
         "assertion rejected: valid for longer than ", absl::FormatDuration(kMaxAssertionLifetime),
         " (iat to exp); agencies must issue short-lived assertions"));
   }
-  return Principal{system->agency_id, agency.kind, system->system_id, assertion.user_id,
-                   assertion.role};
+  return Principal{system->agency_id, agency.kind,    system->system_id,
+                   assertion.user_id,  assertion.role, assertion.expires_at};
 }
 
 }  // namespace throughcare::server

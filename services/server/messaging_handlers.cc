@@ -1,7 +1,12 @@
+#include <atomic>
 #include <deque>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "services/server/handlers.h"
 #include "services/server/status.h"
 #include "services/server/validate_messaging.h"
@@ -13,6 +18,12 @@ namespace throughcare::server {
 // that expires frees its place); settlements come up and their results go down. One read and one
 // write are in flight at a time. The reactor deletes itself once gRPC is done with the call and
 // no domain reply is outstanding.
+//
+// The stream lives no longer than the practitioner's assertion it was opened with: at each tick
+// of the broker's periodic work (which signals every stream), and before each delivery and
+// settlement, an expired assertion ends it with UNAUTHENTICATED. Each agency holds at most
+// messaging.max_streams_per_agency streams. A shutdown returns the stream's leases to the
+// mailbox before ending it.
 class SubscribeReactor final
     : public grpc::ServerBidiReactor<v1::SubscribeRequest, v1::SubscribeResponse> {
  public:
@@ -25,6 +36,7 @@ class SubscribeReactor final
     absl::MutexLock lock(&handlers_.streams_mu_);
     stream_ = handlers_.next_stream_++;
     handlers_.streams_[stream_] = [this] {
+      ReturnLeases();
       End(absl::UnavailableError("the broker is shutting down; subscribe again later"));
     };
   }
@@ -40,6 +52,7 @@ class SubscribeReactor final
         Release();
       });
     }
+    if (absl::Status admitted = Admit(); !admitted.ok()) return End(admitted);
     StartRead(&request_);
   }
 
@@ -91,7 +104,62 @@ class SubscribeReactor final
   }
 
  private:
+  // Takes one of the agency's stream places, or says that there is none.
+  absl::Status Admit() {
+    const int cap = service_.limits().max_streams_per_agency;
+    absl::MutexLock lock(&handlers_.counts_mu_);
+    int& open = handlers_.streams_per_agency_[call_.principal.agency_id];
+    if (open >= cap) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "agency '", call_.principal.agency_id, "' already has ", open,
+          " Subscribe streams open (messaging.max_streams_per_agency ", cap,
+          "); close one, or poll with Receive"));
+    }
+    ++open;
+    admitted_ = true;
+    return absl::OkStatus();
+  }
+
+  // Gives the stream's place back; once, when it finishes.
+  void Leave() {
+    if (!admitted_.exchange(false)) return;
+    absl::MutexLock lock(&handlers_.counts_mu_);
+    auto it = handlers_.streams_per_agency_.find(call_.principal.agency_id);
+    if (it != handlers_.streams_per_agency_.end() && --it->second <= 0) {
+      handlers_.streams_per_agency_.erase(it);
+    }
+  }
+
+  // UNAUTHENTICATED once the assertion the stream was opened with has expired; OK before.
+  absl::Status Credentials() const {
+    const absl::Time expires = call_.principal.credentials_expire_at;
+    if (edge_.clock().Now() < expires) return absl::OkStatus();
+    return absl::UnauthenticatedError(absl::StrCat(
+        "the practitioner assertion this stream was opened with expired at ",
+        absl::FormatTime(absl::RFC3339_sec, expires, absl::UTCTimeZone()),
+        "; subscribe again with a fresh one"));
+  }
+
+  // Hands the leases this stream holds back to the mailbox at once (a shutdown: nobody will
+  // settle them on this stream).
+  void ReturnLeases() {
+    std::vector<std::string> leases;
+    {
+      absl::MutexLock lock(&mu_);
+      for (const auto& [lease_id, expiry] : in_flight_) leases.push_back(lease_id);
+      in_flight_.clear();
+    }
+    ReturnNow(std::move(leases));
+  }
+
+  void ReturnNow(std::vector<std::string> leases) {
+    if (leases.empty()) return;
+    Hold();
+    service_.ReturnLeases(call_, std::move(leases), [this](absl::StatusOr<int>) { Release(); });
+  }
+
   absl::Status Handle(const v1::SubscribeRequest& req) {
+    RETURN_IF_ERROR(Credentials());
     const bool first = !watching_;
     if (first) {
       if (req.request_case() != v1::SubscribeRequest::kCredit) {
@@ -159,6 +227,7 @@ class SubscribeReactor final
 
   // Leases more deliveries if there is credit and the mailbox may have some.
   void Pump() {
+    if (absl::Status valid = Credentials(); !valid.ok()) return End(valid);
     int want = 0;
     {
       absl::MutexLock lock(&mu_);
@@ -180,10 +249,18 @@ class SubscribeReactor final
     }
     service_.Receive(call_, want, lease_,
                      [this, want](absl::StatusOr<std::vector<messaging::Delivered>> result) {
+                       // Leased for a stream that is ending, or whose assertion expired
+                       // meanwhile: they never leave, so they go straight back.
+                       std::vector<std::string> unsent;
+                       absl::Status valid = Credentials();
                        {
                          absl::MutexLock lock(&mu_);
                          receiving_ = false;
-                         if (result.ok()) {
+                         if (result.ok() && (ending_ || !valid.ok())) {
+                           for (const messaging::Delivered& d : *result) {
+                             unsent.push_back(d.delivery.lease_id);
+                           }
+                         } else if (result.ok()) {
                            for (const messaging::Delivered& d : *result) {
                              in_flight_[d.delivery.lease_id] = d.delivery.lease_expires_at;
                              v1::SubscribeResponse out;
@@ -194,7 +271,9 @@ class SubscribeReactor final
                            if (static_cast<int>(result->size()) == want) signalled_ = true;
                          }
                        }
+                       ReturnNow(std::move(unsent));
                        if (!result.ok()) End(result.status());
+                       if (!valid.ok()) End(valid);
                        Pump();
                        Release();
                      });
@@ -232,6 +311,7 @@ class SubscribeReactor final
   }
 
   void FinishCall(const absl::Status& status) {
+    Leave();  // before the client hears, so that it may open another at once
     edge_.LogCall(ctx_, "Subscribe", call_.request_id.empty() ? nullptr : &call_, start_, status);
     Finish(ToGrpcStatus(status, call_.request_id));
   }
@@ -277,6 +357,7 @@ class SubscribeReactor final
   CallContext call_;
   v1::SubscribeRequest request_;   // the read in flight
   bool watching_ = false;          // reads are serial: touched by one thread at a time
+  std::atomic<bool> admitted_{false};  // holds a place: set in Start, cleared when it finishes
   absl::Duration lease_;
 
   absl::Mutex mu_;

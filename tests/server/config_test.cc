@@ -79,6 +79,22 @@ TEST_F(ConfigTest, BrokerIdIsTheAssertionAudienceWithADefault) {
                                          HasSubstr(path + ":1: broker_id must be")));
 }
 
+TEST_F(ConfigTest, MessagingSenderQuotaAndStreamCap) {
+  ASSERT_OK_AND_ASSIGN(BrokerConfig defaulted, LoadConfig(Write(kValid)));
+  EXPECT_EQ(defaulted.messaging.mailbox_sender_quota, 0) << "0: a fair share";
+  EXPECT_EQ(defaulted.messaging.max_streams_per_agency, 16);
+  ASSERT_OK_AND_ASSIGN(
+      BrokerConfig set,
+      LoadConfig(Write(std::string(kValid) +
+                       "messaging:\n  mailbox_sender_quota: 250\n  max_streams_per_agency: 4\n")));
+  EXPECT_EQ(set.messaging.mailbox_sender_quota, 250);
+  EXPECT_EQ(set.messaging.max_streams_per_agency, 4);
+  const std::string path = Write(std::string(kValid) + "messaging:\n  max_streams_per_agency: 0\n");
+  EXPECT_THAT(LoadConfig(path),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("'max_streams_per_agency' must be a whole number from 1")));
+}
+
 TEST_F(ConfigTest, ErrorsNameTheFileAndLine) {
   struct Case {
     std::string from, to, expected;
