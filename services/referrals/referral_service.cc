@@ -1,5 +1,6 @@
 #include "services/referrals/referral_service.h"
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <utility>
@@ -19,6 +20,8 @@ constexpr absl::Duration kReferralTimeToLive = absl::Hours(24 * 30);
 constexpr int kReleaseDateRange = 366;
 // Referrals a sweep escalates in one transaction; the next sweep takes the rest.
 constexpr int kSweepBatch = 100;
+// The shortest period a funnel report covers.
+constexpr absl::Duration kMinReportPeriod = absl::Hours(24);
 
 std::string NoSuchReferral(absl::string_view id) {
   return absl::StrCat("referral_id: no referral ", id);
@@ -556,12 +559,35 @@ void ReferralService::Report(const CallContext& ctx, ReportParams p,
         target.action = std::string(policy::kReferralReport);
         target.data_class = "performance";
         RETURN_IF_ERROR(policy::Authorize(*policy, ctx, target, now, entry).status());
+        // A shorter period would single out the few people referred in it.
+        if (p.until - p.from < kMinReportPeriod) {
+          entry.decision = AuditDecision::kDeny;
+          entry.reason = "report period shorter than a day";
+          return absl::InvalidArgumentError(absl::StrCat(
+              "until: a report covers at least one day (from ", TimeText(p.from), " until ",
+              TimeText(p.until), ")"));
+        }
         ASSIGN_OR_RETURN(std::vector<Referral> made,
                          tx.ListReferralsCreatedBetween(p.from, p.until, p.referral_type));
+        const bool national = policy->IsNationalReportRole(ctx.principal.role);
+        if (!national) {
+          const std::string& own = ctx.principal.agency_id;
+          made.erase(std::remove_if(made.begin(), made.end(),
+                                    [&own](const Referral& r) {
+                                      return r.referring_agency != own &&
+                                             r.receiving_agency != own;
+                                    }),
+                     made.end());
+        }
         entry.reason = absl::StrCat(entry.reason, "; funnel over ", made.size(),
-                                    " referrals created from ", TimeText(p.from), " until ",
-                                    TimeText(p.until));
-        return BuildFunnel(made, p.by_receiving_agency, now);
+                                    national ? " referrals (national role)" : " referrals of the "
+                                                                              "caller's agency",
+                                    " created from ", TimeText(p.from), " until ",
+                                    TimeText(p.until), ", counts under ",
+                                    policy->report_min_count(), " withheld");
+        std::vector<FunnelRow> rows = BuildFunnel(made, p.by_receiving_agency, now);
+        SuppressSmallCounts(rows, policy->report_min_count());
+        return rows;
       },
       std::move(reply));
 }

@@ -114,7 +114,10 @@ class ReferralService {
                                                      std::vector<std::string>& notified) const;
 
   // The funnel over referrals created in the period ("referral.report" on the data class
-  // "performance"; counts only, so no person is disclosed).
+  // "performance"; counts only). Only the referrals the caller's agency made or received,
+  // unless its role is one the policy names national; counts under the policy's
+  // report_min_count withheld (SuppressSmallCounts). INVALID_ARGUMENT naming `until` for a
+  // period shorter than a day.
   void Report(const CallContext& ctx, ReportParams params,
               audit::Reply<std::vector<FunnelRow>> reply);
 

@@ -88,4 +88,27 @@ std::vector<FunnelRow> BuildFunnel(const std::vector<Referral>& referrals,
   return rows;
 }
 
+void SuppressSmallCounts(std::vector<FunnelRow>& rows, int64_t min_count) {
+  const auto small = [min_count](int64_t n) { return n > 0 && n < min_count; };
+  const auto withhold = [&small](int64_t& count, bool& flag) {
+    if (!small(count)) return;
+    count = 0;
+    flag = true;
+  };
+  for (FunnelRow& row : rows) {
+    bool previous_withheld = false;
+    for (StageFigures& f : row.stages) {
+      const bool withheld = small(f.count);
+      if (withheld) f = StageFigures{f.stage, 0, 0, 0, 0, true};
+      // The attrition from a withheld count would give it away.
+      if (previous_withheld) f.attrition_percent = 0;
+      previous_withheld = withheld;
+    }
+    withhold(row.overdue, row.overdue_suppressed);
+    withhold(row.declined, row.declined_suppressed);
+    withhold(row.withdrawn, row.withdrawn_suppressed);
+    withhold(row.lost_contact, row.lost_contact_suppressed);
+  }
+}
+
 }  // namespace throughcare::referrals

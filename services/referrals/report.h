@@ -26,6 +26,8 @@ struct StageFigures {
   // none did). The 90th percentile is the nearest-rank one.
   double median_hours = 0;
   double p90_hours = 0;
+  // Withheld by SuppressSmallCounts: count, attrition and times are 0 and mean nothing.
+  bool suppressed = false;
 };
 
 struct FunnelRow {
@@ -36,6 +38,11 @@ struct FunnelRow {
   int64_t declined = 0;
   int64_t withdrawn = 0;
   int64_t lost_contact = 0;
+  // Withheld by SuppressSmallCounts (the count is then 0).
+  bool overdue_suppressed = false;
+  bool declined_suppressed = false;
+  bool withdrawn_suppressed = false;
+  bool lost_contact_suppressed = false;
 };
 
 // Whether a deadline of `r` passed unmet by `now`, or was escalated.
@@ -45,6 +52,12 @@ bool IsOverdue(const Referral& r, absl::Time now);
 // type, then group.
 std::vector<FunnelRow> BuildFunnel(const std::vector<Referral>& referrals,
                                    bool by_receiving_agency, absl::Time now);
+
+// Statistical disclosure control: withholds every count from 1 to `min_count` - 1 (a handful of
+// referrals can be one known person), with the figures derived from it: a stage's attrition and
+// times, and the attrition of the stage after it (which would give the withheld count away).
+// Zeros are shown. Withheld figures are set to 0 and flagged.
+void SuppressSmallCounts(std::vector<FunnelRow>& rows, int64_t min_count);
 
 }  // namespace throughcare::referrals
 

@@ -385,11 +385,16 @@ void ToProto(const referrals::FunnelRow& row, v1::FunnelRow* out) {
     stage->set_attrition_percent(f.attrition_percent);
     stage->set_median_hours(f.median_hours);
     stage->set_p90_hours(f.p90_hours);
+    stage->set_suppressed(f.suppressed);
   }
   out->set_overdue(row.overdue);
   out->set_declined(row.declined);
   out->set_withdrawn(row.withdrawn);
   out->set_lost_contact(row.lost_contact);
+  out->set_overdue_suppressed(row.overdue_suppressed);
+  out->set_declined_suppressed(row.declined_suppressed);
+  out->set_withdrawn_suppressed(row.withdrawn_suppressed);
+  out->set_lost_contact_suppressed(row.lost_contact_suppressed);
 }
 
 }  // namespace throughcare::server

@@ -302,14 +302,69 @@ TEST_F(ReferralsTest, ListingAndTheFunnelReport) {
   ASSERT_THAT(funnel.rows(0).stages(), SizeIs(6));
   EXPECT_EQ(funnel.rows(0).stages(0).stage(), "referred");
   EXPECT_EQ(funnel.rows(0).stages(2).stage(), "accepted");
-  EXPECT_EQ(funnel.rows(0).stages(2).count(), 1);
+  // One referral: under the demo policy's threshold of 5, so withheld.
+  EXPECT_EQ(funnel.rows(0).stages(2).count(), 0);
+  EXPECT_TRUE(funnel.rows(0).stages(2).suppressed());
   EXPECT_EQ(funnel.rows(0).stages(3).count(), 0);
-  EXPECT_EQ(funnel.rows(0).stages(3).attrition_percent(), 100);
+  EXPECT_FALSE(funnel.rows(0).stages(3).suppressed());
+  EXPECT_EQ(funnel.rows(0).stages(3).attrition_percent(), 0) << "it would give the 1 away";
 
   // A practitioner is not given performance reports.
   report.set_purpose("performance_reporting");
   s = Referrals(kCjit.agency)->GetReferralReport(ContextFor(kCjit).get(), report, &funnel);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+}
+
+// A report is for the caller's own agency (unless its role is a national one), withholds counts
+// too small to hide a person (with their times), and covers at least a day.
+TEST_F(ReferralsTest, TheFunnelReportHidesSmallCountsAndOtherAgencies) {
+  RecordConsent(kCarat, subject_id_, "drugs", "cjit-east", "direct_care");
+  v1::Referral referral;
+  ASSERT_TRUE(Create(&referral).ok());
+  ASSERT_TRUE(Move(kCjit, referral.referral_id(), v1::REFERRAL_STATE_ACCEPTED).ok());
+  clock_.Advance(absl::Hours(2));
+  ASSERT_TRUE(Move(kCjit, referral.referral_id(), v1::REFERRAL_STATE_FIRST_CONTACT).ok());
+
+  auto report = [&](const Actor& actor, absl::Duration period, v1::ReferralReport* out) {
+    v1::GetReferralReportRequest req;
+    req.set_purpose("performance_reporting");
+    req.mutable_from()->set_seconds(absl::ToUnixSeconds(clock_.Now() - period + absl::Hours(1)));
+    req.mutable_until()->set_seconds(absl::ToUnixSeconds(clock_.Now() + absl::Hours(1)));
+    req.set_by_receiving_agency(true);
+    return Referrals(actor.agency)->GetReferralReport(ContextFor(actor).get(), req, out);
+  };
+  const Actor cjit_manager{"cjit-east", "cjit-manager-1", "team_manager", "performance_reporting"};
+  const Actor housing_manager{"housing-east", "housing-manager-1", "team_manager",
+                              "performance_reporting"};
+  const Actor auditor{"ig-office", "auditor-1", "auditor", "performance_reporting"};
+  v1::ReferralReport funnel;
+
+  grpc::Status s = report(cjit_manager, absl::Hours(23), &funnel);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  EXPECT_THAT(s.error_message(), HasSubstr("until"));
+  EXPECT_THAT(s.error_message(), HasSubstr("at least one day"));
+
+  // Housing made and received no referral: it sees none.
+  s = report(housing_manager, absl::Hours(48), &funnel);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_THAT(funnel.rows(), SizeIs(0));
+
+  // The CJIT sees its own row, with every count of one person withheld, and their times too.
+  for (const Actor& actor : {cjit_manager, auditor}) {
+    s = report(actor, absl::Hours(48), &funnel);
+    ASSERT_TRUE(s.ok()) << actor.role << ": " << s.error_message();
+    ASSERT_THAT(funnel.rows(), SizeIs(1)) << actor.role;
+    EXPECT_EQ(funnel.rows(0).group(), "cjit-east");
+    ASSERT_THAT(funnel.rows(0).stages(), SizeIs(6));
+    for (const v1::FunnelStage& stage : funnel.rows(0).stages()) {
+      const bool reached = stage.stage() != "assessed" && stage.stage() != "engaged";
+      EXPECT_EQ(stage.suppressed(), reached) << stage.stage();
+      EXPECT_EQ(stage.count(), 0) << stage.stage();
+      EXPECT_EQ(stage.median_hours(), 0) << stage.stage();
+      EXPECT_EQ(stage.p90_hours(), 0) << stage.stage();
+      EXPECT_EQ(stage.attrition_percent(), 0) << stage.stage();
+    }
+  }
 }
 
 }  // namespace

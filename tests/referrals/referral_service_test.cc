@@ -4,7 +4,9 @@
 #include "services/referrals/referral_service.h"
 
 #include <filesystem>
+#include <fstream>
 #include <future>
+#include <iterator>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -574,7 +576,21 @@ TEST_F(ReferralServiceTest, ReportGivesTheFunnelToManagersOnly) {
     return Wait<std::vector<FunnelRow>>(
         [&](auto reply) { service_->Report(ctx, p, std::move(reply)); });
   };
+  // With the demo policy's threshold of 5 these small counts are withheld...
   ASSERT_OK_AND_ASSIGN(std::vector<FunnelRow> rows, report(kPrisonManager));
+  ASSERT_THAT(rows, SizeIs(1));
+  EXPECT_EQ(rows[0].stages[0].count, 0);
+  EXPECT_TRUE(rows[0].stages[0].suppressed);
+  EXPECT_TRUE(rows[0].declined_suppressed);
+  // ... so count them with a threshold of 1, which withholds nothing.
+  std::ifstream in(config_.policy_file);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t at = text.find("  min_count: 5");
+  ASSERT_NE(at, std::string::npos);
+  ASSERT_OK_AND_ASSIGN(auto counting,
+                       policy::Policy::Parse(text.replace(at, 14, "  min_count: 1"), "p.yaml"));
+  policies_->Replace(std::move(counting));
+  ASSERT_OK_AND_ASSIGN(rows, report(kPrisonManager));
   ASSERT_THAT(rows, SizeIs(1));
   EXPECT_EQ(rows[0].referral_type, "drug_treatment_on_release");
   EXPECT_EQ(rows[0].group, "E99999001");
@@ -587,10 +603,14 @@ TEST_F(ReferralServiceTest, ReportGivesTheFunnelToManagersOnly) {
   EXPECT_EQ(rows[0].stages[3].count, 1);  // first contact, 10 hours after referral
   EXPECT_EQ(rows[0].stages[3].median_hours, 10);
   EXPECT_EQ(rows[0].declined, 1);
-  // A period without referrals has no rows.
+  // A period without referrals has no rows; a period shorter than a day is refused.
   p.from = kFriday + absl::Hours(1);
+  p.until = kFriday + absl::Hours(25);
   ASSERT_OK_AND_ASSIGN(rows, report(kPrisonManager));
   EXPECT_THAT(rows, SizeIs(0));
+  p.until = kFriday + absl::Hours(24);
+  EXPECT_THAT(report(kPrisonManager),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("until: a report covers")));
   // A practitioner does not get performance reports.
   EXPECT_THAT(report(kCarat), StatusIs(absl::StatusCode::kPermissionDenied));
 }

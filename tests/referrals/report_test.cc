@@ -114,6 +114,41 @@ TEST(FunnelTest, CountsAttritionAndTimesPerTypeAndArea) {
   ExpectStage(rows[0].stages[1], Stage::kReceived, 1, 0, 3, 3);
 }
 
+// Counts from 1 to 4 are withheld with their times and with the attrition that would give them
+// away; 0 and 5 or more are shown.
+TEST(FunnelTest, SmallCountsAreWithheldWithWhatWouldGiveThemAway) {
+  std::vector<FunnelRow> rows = BuildFunnel(Dataset(), /*by_receiving_agency=*/false, kNow);
+  SuppressSmallCounts(rows, 5);
+  const FunnelRow& east = rows[1];
+  ExpectStage(east.stages[0], Stage::kReferred, 10, 0, 0, 0);
+  ExpectStage(east.stages[1], Stage::kReceived, 7, 30, 4, 7);
+  ExpectStage(east.stages[2], Stage::kAccepted, 5, 200.0 / 7, 20, 40);  // 5 is shown
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(east.stages[i].suppressed) << i;
+  for (int i = 3; i < 6; ++i) {
+    ExpectStage(east.stages[i], kStages[i], 0, 0, 0, 0);
+    EXPECT_TRUE(east.stages[i].suppressed) << i;
+  }
+  EXPECT_EQ(east.overdue, 0);
+  EXPECT_TRUE(east.overdue_suppressed);
+  EXPECT_TRUE(east.declined_suppressed);
+  EXPECT_TRUE(east.withdrawn_suppressed);
+  EXPECT_TRUE(east.lost_contact_suppressed);
+
+  // A zero is shown, but not the attrition that follows a withheld count.
+  const FunnelRow& other = rows[2];
+  EXPECT_TRUE(other.stages[0].suppressed);
+  EXPECT_FALSE(other.stages[1].suppressed);
+  ExpectStage(other.stages[1], Stage::kReceived, 0, 0, 0, 0);
+  EXPECT_EQ(other.overdue, 0);
+  EXPECT_FALSE(other.overdue_suppressed);
+
+  // A threshold of 1 withholds nothing.
+  std::vector<FunnelRow> all = BuildFunnel(Dataset(), false, kNow);
+  SuppressSmallCounts(all, 1);
+  EXPECT_EQ(all[1].stages[5].count, 1);
+  EXPECT_FALSE(all[1].stages[5].suppressed);
+}
+
 TEST(FunnelTest, GroupsByReceivingAgency) {
   std::vector<FunnelRow> rows = BuildFunnel(Dataset(), /*by_receiving_agency=*/true, kNow);
   ASSERT_EQ(rows.size(), 3u);
