@@ -39,6 +39,20 @@ absl::Status MessagingService::Enqueue(WriteTx& tx, Message notice, const std::s
   return tx.InsertDelivery(d).status();
 }
 
+absl::Status MessagingService::ReportToSender(WriteTx& tx, const Message& m, const Delivery& d,
+                                              absl::Time now) const {
+  Message report;
+  report.kind = MessageKind::kReport;
+  report.subject_id = m.subject_id;
+  report.purpose = m.purpose;
+  report.correlation_id = m.message_id;
+  report.notice_message_id = m.message_id;
+  report.notice_recipient = d.recipient_agency;
+  report.notice_state = d.state;
+  report.notice_reason = d.reason;
+  return Enqueue(tx, std::move(report), m.sender_agency, now);
+}
+
 absl::Status MessagingService::AuditSystem(WriteTx& tx, const policy::Policy& policy,
                                            absl::string_view action, const Message& message,
                                            const Delivery& delivery, std::string reason) const {
@@ -98,16 +112,7 @@ absl::Status MessagingService::End(WriteTx& tx, const policy::Policy& policy, Me
     RETURN_IF_ERROR(AuditSystem(tx, policy, action, message, d, d.reason));
   }
   if (message.kind != MessageKind::kRecords) return absl::OkStatus();
-  Message report;
-  report.kind = MessageKind::kReport;
-  report.subject_id = message.subject_id;
-  report.purpose = message.purpose;
-  report.correlation_id = message.message_id;
-  report.notice_message_id = message.message_id;
-  report.notice_recipient = d.recipient_agency;
-  report.notice_state = state;
-  report.notice_reason = d.reason;
-  RETURN_IF_ERROR(Enqueue(tx, std::move(report), message.sender_agency, now));
+  RETURN_IF_ERROR(ReportToSender(tx, message, d, now));
   signal.push_back(message.sender_agency);
   return absl::OkStatus();
 }

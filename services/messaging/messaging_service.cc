@@ -348,16 +348,7 @@ absl::StatusOr<SendResult> MessagingService::SendInTx(WriteTx& tx, const policy:
     ASSIGN_OR_RETURN(d.mailbox_seq, tx.InsertDelivery(d));
     if (!verdict.allowed) {
       RETURN_IF_ERROR(AuditSystem(tx, policy, "message.withhold", m, d, d.reason));
-      Message report;
-      report.kind = MessageKind::kReport;
-      report.subject_id = m.subject_id;
-      report.purpose = m.purpose;
-      report.correlation_id = m.message_id;
-      report.notice_message_id = m.message_id;
-      report.notice_recipient = recipient;
-      report.notice_state = DeliveryState::kWithheld;
-      report.notice_reason = d.reason;
-      RETURN_IF_ERROR(Enqueue(tx, std::move(report), sender, now));
+      RETURN_IF_ERROR(ReportToSender(tx, m, d, now));
     }
     result.deliveries.push_back(std::move(d));
   }

@@ -204,6 +204,9 @@ class MessagingService {
   // Fills the entry's decision, reason and basis.
   absl::Status MayTrack(WriteTx& tx, const policy::Policy& policy, const CallContext& ctx,
                         const Message& m, AuditEntry& entry) const;
+  // Puts a report of `d` (its state and reason) in the mailbox of the sender of `m`.
+  absl::Status ReportToSender(WriteTx& tx, const Message& m, const Delivery& d,
+                              absl::Time now) const;
   absl::Status AuditSystem(WriteTx& tx, const policy::Policy& policy, absl::string_view action,
                            const Message& message, const Delivery& delivery,
                            std::string reason) const;

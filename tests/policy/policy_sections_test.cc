@@ -17,16 +17,10 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::throughcare::testing::StatusIs;
 
-// The repository root, found from this file's path (tests run in the build directory).
-std::string RepoRoot() {
+// The demo policy, found from this file's path (tests run in the build directory).
+std::string DemoPolicyPath() {
   const std::string file = __FILE__;
-  const std::string suffix = "tests/policy/policy_sections_test.cc";
-  if (file.size() >= suffix.size() &&
-      file.compare(file.size() - suffix.size(), suffix.size(), suffix) == 0) {
-    const std::string root = file.substr(0, file.size() - suffix.size());
-    return root.empty() ? "." : root;
-  }
-  return ".";
+  return file.substr(0, file.rfind("tests/policy/")) + "deploy/policy.yaml";
 }
 
 // 20 lines; the sections under test follow from line 21.
@@ -157,7 +151,7 @@ reporting: {national_roles: [nurse], min_count: 3}
 // The demo policy: who registers which identifiers, which relationship starts are workflows and
 // which self-claims, and who sees national reports.
 TEST(DemoPolicySectionsTest, IdentifiersStartsAndReporting) {
-  ASSERT_OK_AND_ASSIGN(auto policy, Policy::LoadFile(RepoRoot() + "/deploy/policy.yaml"));
+  ASSERT_OK_AND_ASSIGN(auto policy, Policy::LoadFile(DemoPolicyPath()));
   const struct {
     const char* agency_kind;
     IdentifierKind kind;
