@@ -24,9 +24,12 @@ absl::StatusOr<AuditEntry> AuditEntryFromProto(const v1::AuditEntry& p) {
     case v1::DECISION_DENY:
       e.decision = AuditDecision::kDeny;
       break;
+    case v1::DECISION_NONE:
+      e.decision = AuditDecision::kNone;
+      break;
     default:
       return absl::DataLossError(
-          absl::StrCat("audit entry ", p.seq(), ": decision is neither allow nor deny"));
+          absl::StrCat("audit entry ", p.seq(), ": decision is not allow, deny or none"));
   }
   e.reason = p.reason();
   e.policy_version = p.policy_version();
@@ -34,8 +37,7 @@ absl::StatusOr<AuditEntry> AuditEntryFromProto(const v1::AuditEntry& p) {
   e.outcome = p.outcome();
   e.basis = p.basis();
   e.break_glass_reason = p.break_glass_reason();
-  e.prev_hash = p.prev_hash();
-  e.hash = p.hash();
+  e.leaf_hash = p.leaf_hash();
   return e;
 }
 

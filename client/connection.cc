@@ -132,6 +132,16 @@ absl::StatusOr<Profile> LoadProfile(const std::string& path) {
         field = &profile.private_key;
       } else if (key == "identity_key") {
         field = &profile.identity_key;
+      } else if (key == "audit_log_key") {
+        field = &profile.audit_log_key;
+        is_path = false;
+      } else if (key == "audit_witness_keys") {
+        field = &profile.audit_witness_keys;
+      } else if (key == "witness_name") {
+        field = &profile.witness_name;
+        is_path = false;
+      } else if (key == "witness_key") {
+        field = &profile.witness_key;
       } else {
         continue;
       }
@@ -190,6 +200,10 @@ absl::StatusOr<ConnectionSettings> ResolveSettings(const SettingInputs& in) {
     FillFrom(s.key_file, p.private_key);
     FillFrom(s.identity_key_file, p.identity_key);
     FillFrom(s.agency, p.agency);
+    s.audit_log_key = p.audit_log_key;
+    s.audit_witness_keys_file = p.audit_witness_keys;
+    s.witness_name = p.witness_name;
+    s.witness_key_file = p.witness_key;
   }
 
   if (!s.request_id.empty() && !ValidRequestId(s.request_id)) {

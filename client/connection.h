@@ -63,6 +63,12 @@ struct Profile {
   std::string private_key;
   std::string agency;
   std::string identity_key;
+  // What an auditor or witness trusts the audit log with: the log's verifier key (a C2SP vkey),
+  // a file of the witnesses' verifier keys (one a line), and this agency's witness name and key.
+  std::string audit_log_key;
+  std::string audit_witness_keys;
+  std::string witness_name;
+  std::string witness_key;
 };
 
 // Reads a profile. NotFound/PermissionDenied if unreadable, InvalidArgument naming the file (and
@@ -83,6 +89,11 @@ struct ConnectionSettings {
   std::string user;
   std::string role;
   std::string request_id;  // optional x-request-id for every call
+  // From the profile only (the audit commands' flags override them): see Profile.
+  std::string audit_log_key;
+  std::string audit_witness_keys_file;
+  std::string witness_name;
+  std::string witness_key_file;
 };
 
 // Fills what `in` leaves empty from the profile it names (if any), and checks the request id's

@@ -241,5 +241,10 @@ cjit_manager report referrals --from "$month_ago" --by-agency
 step "10. An auditor lists the accesses to this person with their bases and verifies the log"
 show "audit query --subject $subject --all"
 auditor audit query --subject "$subject" --all
+# Probation's witness checks the latest checkpoint against the one it accepted last time (kept
+# in its state file) and cosigns it; any agency can run one, and none has to trust the operator.
+witness_state="$dev_dir/probation-east-witness.state"
+show "audit witness --state $witness_state    (as probation-east's witness)"
+as probation-east witness-1 witness audit audit witness --state "$witness_state"
 show "audit verify"
 auditor audit verify

@@ -19,6 +19,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "client/audit_verify.h"
 #include "client/commands/session.h"
 
 namespace throughcare::client {
@@ -73,6 +74,16 @@ void RegisterTokenCommands(CLI::App& app, CommandContext& ctx);
 void RegisterSubjectCommands(CLI::App& app, CommandContext& ctx);
 void RegisterRecordCommands(CLI::App& app, CommandContext& ctx);
 void RegisterAuditCommands(CLI::App& app, CommandContext& ctx);
+// Within `audit`: verify, checkpoint, prove, check-proof (audit_proofs.cc); witness
+// (audit_witness.cc). They trust the keys --log-key and --witness-keys give, else the profile's.
+struct AuditTrustFlags {
+  std::string log_key;
+  std::string witness_keys;
+};
+void AddAuditTrustFlags(CLI::App& command, AuditTrustFlags& flags);
+absl::StatusOr<AuditTrust> ResolveAuditTrust(Session& session, const AuditTrustFlags& flags);
+void RegisterAuditProofCommands(CLI::App& audit, CommandContext& ctx);
+void RegisterAuditWitnessCommand(CLI::App& audit, CommandContext& ctx);
 void RegisterReviewCommands(CLI::App& app, CommandContext& ctx);
 void RegisterConsentCommands(CLI::App& app, CommandContext& ctx);
 void RegisterRelationshipCommands(CLI::App& app, CommandContext& ctx);

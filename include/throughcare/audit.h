@@ -17,7 +17,9 @@ enum class AuditDecision { kNone = 0, kAllow = 1, kDeny = 2 };
 // One access to (or attempt on) a person's data, or an auditor's query. Holds identifiers,
 // decisions and reasons, never record contents.
 struct AuditEntry {
-  int64_t seq = 0;  // 1, 2, 3, ... with no gaps
+  // 1, 2, 3, ... with no gaps: the entry's place in the log (leaf seq - 1 of the Merkle tree),
+  // given by the sequencer after the entry is committed; 0 until then.
+  int64_t seq = 0;
   absl::Time time;
   std::string agency_id;
   std::string system_id;
@@ -28,7 +30,7 @@ struct AuditEntry {
   std::string record_id;
   int64_t record_version = 0;
   std::string purpose;
-  AuditDecision decision = AuditDecision::kDeny;
+  AuditDecision decision = AuditDecision::kNone;
   std::string reason;          // the deciding rule or the missing permission
   std::string policy_version;
   std::string request_id;
@@ -41,8 +43,65 @@ struct AuditEntry {
   std::string break_glass_reason;
   // 32 bytes: SHA-256(0x00 || leaf input) (services/audit/entry_encoding.h); set once sequenced.
   std::string leaf_hash;
-  std::string prev_hash;       // hex; the previous entry's hash, 64 zeros for the first entry
-  std::string hash;            // hex; SHA-256 over prev_hash and this entry's fields
+};
+
+// An entry committed but not yet given its place in the log.
+struct PendingAuditEntry {
+  int64_t id = 0;  // the storage's handle for it: unique, but in no particular order
+  AuditEntry entry;
+};
+
+// The Merkle tree over the sequenced entries: its size and root (32 bytes).
+struct AuditTreeHead {
+  int64_t size = 0;
+  std::string root;
+};
+
+// A complete subtree of the audit tree: the 2^level leaves from index * 2^level on.
+struct AuditTreeNode {
+  int level = 0;
+  int64_t index = 0;
+  std::string hash;  // 32 bytes
+};
+
+// One step of the sequencer, stored atomically: pending entries given their seq and leaf hash,
+// the subtrees this completes, and the new head.
+struct AuditSequencing {
+  int64_t old_size = 0;  // the head it was computed from
+  AuditTreeHead head;
+  struct Placed {
+    int64_t id = 0;  // PendingAuditEntry::id
+    int64_t seq = 0;
+    std::string leaf_hash;
+  };
+  std::vector<Placed> placed;  // in seq order
+  std::vector<AuditTreeNode> nodes;  // levels 1 and up (level 0 is each entry's leaf hash)
+};
+
+// A signed checkpoint of the audit tree, as the broker issued it.
+struct AuditCheckpoint {
+  int64_t size = 0;
+  std::string root;  // 32 bytes
+  std::string note;  // the signed note text (C2SP tlog-checkpoint), without cosignatures
+  absl::Time issued_at;
+};
+
+// An entry of the hash chain the log was before the Merkle tree (schema 5 and earlier), for the
+// one-time migration (services/audit/migrate_chain.h).
+struct LegacyChainEntry {
+  AuditEntry entry;       // with its seq
+  std::string prev_hash;  // hex
+  std::string hash;       // hex
+};
+
+// A witness's cosignature of a checkpoint.
+struct AuditCosignature {
+  int64_t size = 0;          // the checkpoint's tree size
+  std::string witness;       // the witness key's name
+  std::string agency_id;     // the agency whose witness sent it
+  std::string signature_line;  // the note signature line, without its newline
+  absl::Time signed_at;      // the cosignature's own timestamp
+  absl::Time received_at;
 };
 
 // Filters for audit queries; empty or unset fields do not filter.
@@ -52,6 +111,12 @@ struct AuditQuery {
   std::string user_id;
   std::string action;
   std::optional<AuditDecision> decision;
+  std::string record_id;
+  std::string purpose;       // the purpose of use the audited call declared
+  std::string outcome;       // status code name
+  std::string basis_prefix;  // the lawful basis starts with this
+  bool break_glass_only = false;  // the basis is break-glass (not a reviewed self-claim)
+  std::string system_id;
   std::optional<absl::Time> from;   // inclusive
   std::optional<absl::Time> until;  // exclusive
   int64_t after_seq = 0;            // pagination: entries with seq > after_seq

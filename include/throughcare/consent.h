@@ -72,7 +72,8 @@ enum class ReviewOutcome { kOpen = 0, kJustified = 1, kNotJustified = 2, kReferr
 
 struct ReviewItem {
   std::string review_id;  // "rev_" + 26 base32 characters
-  int64_t audit_seq = 0;  // the break-glass access's audit entry
+  int64_t audit_entry = 0;  // the break-glass access's audit entry: its storage handle ...
+  int64_t audit_seq = 0;    // ... and its seq once sequenced (0 before)
   std::string subject_id;
   std::string agency_id;
   std::string user_id;

@@ -65,10 +65,11 @@ class ReadTx {
 
   // NotFound if absent.
   virtual absl::StatusOr<ReviewItem> GetReviewItem(absl::string_view review_id) = 0;
-  // Review items ordered by the audit seq of their access; only open ones if `open_only`. At most
-  // `limit`, starting after `after_audit_seq` (pagination by the audit seq they refer to).
+  // Review items in the order they were opened; only open ones if `open_only`. At most `limit`,
+  // starting after the item whose access has the audit entry handle `after_audit_entry`
+  // (pagination). Each carries its access's audit seq once that is sequenced.
   virtual absl::StatusOr<std::vector<ReviewItem>> ListReviewItems(bool open_only,
-                                                                  int64_t after_audit_seq,
+                                                                  int64_t after_audit_entry,
                                                                   int limit) = 0;
 
   // Messaging. NotFound if absent.
@@ -128,10 +129,25 @@ class ReadTx {
   virtual absl::StatusOr<std::vector<Referral>> ListReferralsCreatedBetween(
       absl::Time from, absl::Time until, absl::string_view referral_type) = 0;
 
-  // The entry with the highest seq. NotFound when the log is empty.
-  virtual absl::StatusOr<AuditEntry> LastAuditEntry() = 0;
+  // The audit log. Only sequenced entries (seq > 0) are ever returned by these reads.
   // Entries matching `query`, ascending seq, at most query.limit of them.
   virtual absl::StatusOr<AuditPage> QueryAudit(const AuditQuery& query) = 0;
+  // The Merkle tree's head: its size (the highest seq; 0 when nothing is sequenced) and root (as
+  // stored by ApplyAuditSequencing; empty while the size is 0).
+  virtual absl::StatusOr<AuditTreeHead> GetAuditTreeHead() = 0;
+  // The hash of the complete subtree (level, index) of the tree: level 0 is the leaf hash of the
+  // entry with seq index + 1. NotFound if that subtree is not complete yet.
+  virtual absl::StatusOr<std::string> GetAuditTreeNode(int level, int64_t index) = 0;
+  // The checkpoint of tree size `size`, or the latest one (the largest size) when `size` is 0.
+  // NotFound if there is none.
+  virtual absl::StatusOr<AuditCheckpoint> GetAuditCheckpoint(int64_t size) = 0;
+  // The cosignatures of the checkpoint of `size`, ordered by witness name.
+  virtual absl::StatusOr<std::vector<AuditCosignature>> ListAuditCosignatures(int64_t size) = 0;
+  // For the one-time migration from the hash chain (before schema 6): the old chain's entries
+  // after `after_seq` with their prev_hash and hash, at most `limit`, ascending seq. Empty once
+  // migrated.
+  virtual absl::StatusOr<std::vector<LegacyChainEntry>> ListLegacyAuditChain(int64_t after_seq,
+                                                                             int limit) = 0;
 };
 
 class WriteTx : public ReadTx {
@@ -194,8 +210,26 @@ class WriteTx : public ReadTx {
   // NotFound if absent.
   virtual absl::Status UpdateReferral(const Referral& referral) = 0;
 
-  // Appends an entry whose seq is exactly the last seq + 1 (FailedPrecondition otherwise).
-  virtual absl::Status AppendAudit(const AuditEntry& entry) = 0;
+  // Writes an audit entry without a place in the log (entry.seq and leaf_hash are ignored) and
+  // returns its handle (PendingAuditEntry::id). Cheap and contention-free: concurrent writers
+  // never touch a shared row, so this never serialises transactions on the log's tail.
+  virtual absl::StatusOr<int64_t> AppendAudit(const AuditEntry& entry) = 0;
+  // Up to `limit` entries not yet sequenced, in the order the sequencer must give them seqs: on
+  // SQLite the order they were committed; on a backend without a commit order, any stable order
+  // (the handle's), later entries being taken by a later step.
+  virtual absl::StatusOr<std::vector<PendingAuditEntry>> ListPendingAudit(int limit) = 0;
+  // Stores one sequencer step atomically: each placed entry gets its seq and leaf hash, the new
+  // subtrees are stored, and the head moves to `step.head`. Aborted (retry from a fresh read) if
+  // the stored head's size is no longer step.old_size, i.e. another sequencer moved it first;
+  // FailedPrecondition if an entry is unknown or already sequenced, or a seq does not follow on.
+  virtual absl::Status ApplyAuditSequencing(const AuditSequencing& step) = 0;
+  // AlreadyExists if a checkpoint of that size was stored.
+  virtual absl::Status InsertAuditCheckpoint(const AuditCheckpoint& checkpoint) = 0;
+  // Stores a witness's cosignature of the checkpoint of `cosignature.size` (NotFound if there is
+  // none), replacing that witness's earlier cosignature of the same checkpoint.
+  virtual absl::Status PutAuditCosignature(const AuditCosignature& cosignature) = 0;
+  // Ends the migration from the hash chain: forgets the old chain's hashes.
+  virtual absl::Status DropLegacyAuditChain() = 0;
 
   // Runs `fn` atomically within this transaction: if it returns an error, its writes are undone
   // and the error returned; earlier and later writes of the enclosing closure are kept.

@@ -1,7 +1,6 @@
 #include "services/audit/audit_log.h"
 
 #include "absl/strings/str_cat.h"
-#include "services/audit/chain.h"
 #include "services/crypto/ids.h"
 
 namespace throughcare::audit {
@@ -19,24 +18,20 @@ AuditEntry AuditLog::Begin(const CallContext& ctx, absl::string_view action) con
 }
 
 absl::Status AuditLog::Append(WriteTx& tx, AuditEntry entry) const {
-  absl::StatusOr<AuditEntry> last = tx.LastAuditEntry();
-  absl::Status status = last.status();
-  if (last.ok() || absl::IsNotFound(status)) {
-    entry.seq = last.ok() ? last->seq + 1 : 1;
-    entry.prev_hash = last.ok() ? last->hash : kGenesisHash;
-    entry.time = clock_.Now();
-    if (entry.policy_version.empty()) entry.policy_version = policies_.Current()->version();
-    if (entry.reason.empty()) {
-      entry.reason = absl::StrCat("no policy decision: the call ended with ", entry.outcome,
-                                  " before one was needed");
-    }
-    entry.hash = ComputeEntryHash(entry);
-    status = tx.AppendAudit(entry);
+  entry.seq = 0;
+  entry.time = clock_.Now();
+  if (entry.policy_version.empty()) entry.policy_version = policy_version_();
+  if (entry.reason.empty()) {
+    entry.decision = AuditDecision::kNone;
+    entry.reason = absl::StrCat("no policy decision: the call ended with ", entry.outcome,
+                                " before one was needed");
   }
+  absl::StatusOr<int64_t> id = tx.AppendAudit(entry);
+  absl::Status status = id.status();
   if (status.ok() && !entry.break_glass_reason.empty()) {
     ReviewItem item;
     item.review_id = crypto::NewOpaqueId("rev");
-    item.audit_seq = entry.seq;
+    item.audit_entry = *id;
     item.subject_id = entry.subject_id;
     item.agency_id = entry.agency_id;
     item.user_id = entry.user_id;

@@ -1,5 +1,6 @@
 // Appending to the audit log, and running an access so that its audit entry is committed in the
-// same transaction, before the caller is answered (fail-closed audit).
+// same transaction, before the caller is answered (fail-closed audit). The entry is written
+// without a place in the log; the sequencer (services/audit/sequencer.h) gives it one.
 #ifndef THROUGHCARE_SERVICES_AUDIT_AUDIT_LOG_H_
 #define THROUGHCARE_SERVICES_AUDIT_AUDIT_LOG_H_
 
@@ -10,7 +11,6 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "services/policy/policy_store.h"
 #include "throughcare/audit.h"
 #include "throughcare/clock.h"
 #include "throughcare/principal.h"
@@ -25,22 +25,23 @@ using Reply = absl::AnyInvocable<void(absl::StatusOr<T>)>;
 
 class AuditLog {
  public:
-  // `policies` supplies the policy version for entries that ended before any decision.
-  AuditLog(const Clock& clock, const policy::PolicyStore& policies)
-      : clock_(clock), policies_(policies) {}
+  // The version of the policy in force, for entries that ended before any decision.
+  using PolicyVersion = absl::AnyInvocable<std::string() const>;
+  AuditLog(const Clock& clock, PolicyVersion policy_version)
+      : clock_(clock), policy_version_(std::move(policy_version)) {}
 
   // A new entry for an access by `ctx` to `action`, with who, why and the request id filled in.
   AuditEntry Begin(const CallContext& ctx, absl::string_view action) const;
 
-  // Sets seq, time, prev_hash and hash (and the policy version and a reason where the call ended
-  // before a decision), and appends `entry` within `tx`; a break-glass access (break_glass_reason
-  // set) also opens its review item. A failure fails the whole access: DataLoss stays DataLoss,
+  // Sets the time (and the policy version and a reason where the call ended before a decision)
+  // and writes `entry` within `tx`, unsequenced; a break-glass access (break_glass_reason set)
+  // also opens its review item. A failure fails the whole access: DataLoss stays DataLoss,
   // anything else becomes Unavailable ("audit log unavailable ...").
   absl::Status Append(WriteTx& tx, AuditEntry entry) const;
 
  private:
   const Clock& clock_;
-  const policy::PolicyStore& policies_;
+  PolicyVersion policy_version_;
 };
 
 // Runs `op` in one write transaction together with the append of its audit entry, then replies.
@@ -48,13 +49,16 @@ class AuditLog {
 //    answer. If `op` fails, its writes are undone but the audit entry, with the failure as its
 //    outcome, is still committed.
 //  - If the append or the commit fails, the reply is that error and nothing `op` wrote remains.
+//  - The storage may run the transaction again after a conflict: each run starts from a fresh
+//    copy of `entry`, and `op` must keep no state between runs either.
 template <typename T>
 void RunAudited(Storage& storage, const AuditLog& log, AuditEntry entry,
                 absl::AnyInvocable<absl::StatusOr<T>(WriteTx&, AuditEntry&)> op, Reply<T> reply) {
   auto result = std::make_shared<absl::StatusOr<T>>(absl::InternalError("operation did not run"));
   storage.Write(
-      [&log, entry = std::move(entry), op = std::move(op),
+      [&log, begun = std::move(entry), op = std::move(op),
        result](WriteTx& tx) mutable -> absl::Status {
+        AuditEntry entry = begun;
         absl::Status op_status = tx.Atomically([&](WriteTx& t) {
           *result = op(t, entry);
           return result->status();

@@ -3,21 +3,10 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "services/policy/authorize.h"
+#include "services/audit/internal/authorize_audit.h"
 #include "throughcare/status_macros.h"
 
 namespace throughcare::audit {
-namespace {
-
-// Auditors' actions are about the log, not about one person: only the role is checked.
-policy::Target AuditTarget() {
-  policy::Target target;
-  target.action = std::string(policy::kAuditRead);
-  target.data_class = std::string(policy::kAuditDataClass);
-  return target;
-}
-
-}  // namespace
 
 void AuditService::Query(const CallContext& ctx, AuditQuery query, Reply<AuditPage> reply) {
   AuditEntry entry = audit_log_.Begin(ctx, "audit.query");
@@ -26,43 +15,53 @@ void AuditService::Query(const CallContext& ctx, AuditQuery query, Reply<AuditPa
       storage_, audit_log_, std::move(entry),
       [this, policy = policies_.Current(), ctx, query = std::move(query)](
           WriteTx& tx, AuditEntry& e) -> absl::StatusOr<AuditPage> {
-        RETURN_IF_ERROR(policy::Authorize(*policy, ctx, AuditTarget(), clock_.Now(), e).status());
+        RETURN_IF_ERROR(internal::AuthorizeRead(*policy, ctx, clock_.Now(), e));
+        RETURN_IF_ERROR(sequencer_.SequencePending(tx).status());
         return tx.QueryAudit(query);
       },
       std::move(reply));
 }
 
-void AuditService::BeginExport(const CallContext& ctx, int64_t after_seq, Reply<bool> reply) {
-  RunAudited<bool>(
+void AuditService::BeginExport(const CallContext& ctx, int64_t tree_size, Reply<int64_t> reply) {
+  RunAudited<int64_t>(
       storage_, audit_log_, audit_log_.Begin(ctx, "audit.export"),
-      [this, policy = policies_.Current(), ctx](WriteTx& tx,
-                                                AuditEntry& e) -> absl::StatusOr<bool> {
-        RETURN_IF_ERROR(policy::Authorize(*policy, ctx, AuditTarget(), clock_.Now(), e).status());
-        return true;
+      [this, policy = policies_.Current(), ctx, tree_size](
+          WriteTx& tx, AuditEntry& e) -> absl::StatusOr<int64_t> {
+        RETURN_IF_ERROR(internal::AuthorizeRead(*policy, ctx, clock_.Now(), e));
+        ASSIGN_OR_RETURN(AuditTreeHead head, sequencer_.SequencePending(tx));
+        if (tree_size > head.size) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "tree_size: the log has ", head.size, " entries, not ", tree_size));
+        }
+        return tree_size > 0 ? tree_size : head.size;
       },
       std::move(reply));
 }
 
-absl::StatusOr<AuditPage> AuditService::ExportPage(int64_t after_seq, int limit) {
+absl::StatusOr<AuditPage> AuditService::ExportPage(int64_t after_seq, int64_t until_seq,
+                                                   int limit) {
   AuditPage page;
+  if (after_seq >= until_seq) return page;
   RETURN_IF_ERROR(storage_.Read([&](ReadTx& tx) -> absl::Status {
     AuditQuery q;
     q.after_seq = after_seq;
-    q.limit = limit;
+    q.limit = static_cast<int>(std::min<int64_t>(limit, until_seq - after_seq));
     ASSIGN_OR_RETURN(page, tx.QueryAudit(q));
     return absl::OkStatus();
   }));
+  if (!page.entries.empty() && page.entries.back().seq >= until_seq) page.more = false;
   return page;
 }
 
-void AuditService::ListReviewItems(const CallContext& ctx, bool include_closed, int64_t after_seq,
+void AuditService::ListReviewItems(const CallContext& ctx, bool include_closed, int64_t after,
                                    int limit, Reply<std::vector<ReviewItem>> reply) {
   RunAudited<std::vector<ReviewItem>>(
       storage_, audit_log_, audit_log_.Begin(ctx, "review.list"),
-      [this, policy = policies_.Current(), ctx, include_closed, after_seq, limit](
+      [this, policy = policies_.Current(), ctx, include_closed, after, limit](
           WriteTx& tx, AuditEntry& e) -> absl::StatusOr<std::vector<ReviewItem>> {
-        RETURN_IF_ERROR(policy::Authorize(*policy, ctx, AuditTarget(), clock_.Now(), e).status());
-        return tx.ListReviewItems(!include_closed, after_seq, limit);
+        RETURN_IF_ERROR(internal::AuthorizeRead(*policy, ctx, clock_.Now(), e));
+        RETURN_IF_ERROR(sequencer_.SequencePending(tx).status());
+        return tx.ListReviewItems(!include_closed, after, limit);
       },
       std::move(reply));
 }
@@ -74,7 +73,8 @@ void AuditService::CloseReviewItem(const CallContext& ctx, std::string review_id
       storage_, audit_log_, audit_log_.Begin(ctx, "review.close"),
       [this, policy = policies_.Current(), ctx, review_id = std::move(review_id), outcome,
        note = std::move(note)](WriteTx& tx, AuditEntry& e) -> absl::StatusOr<ReviewItem> {
-        RETURN_IF_ERROR(policy::Authorize(*policy, ctx, AuditTarget(), clock_.Now(), e).status());
+        RETURN_IF_ERROR(internal::AuthorizeRead(*policy, ctx, clock_.Now(), e));
+        RETURN_IF_ERROR(sequencer_.SequencePending(tx).status());
         absl::StatusOr<ReviewItem> item = tx.GetReviewItem(review_id);
         if (absl::IsNotFound(item.status())) {
           return absl::NotFoundError(absl::StrCat("review_id: no review item ", review_id));

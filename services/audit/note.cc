@@ -74,27 +74,6 @@ uint64_t ReadBigEndian(absl::string_view bytes) {
   return value;
 }
 
-absl::StatusOr<NoteSignature> ParseSignatureLine(absl::string_view line) {
-  const auto bad = [&](absl::string_view what) {
-    return absl::InvalidArgumentError(absl::StrCat("signature line '", line, "': ", what));
-  };
-  if (!absl::ConsumePrefix(&line, kEmDash) || !absl::ConsumePrefix(&line, " ")) {
-    return bad("does not start with an em dash and a space");
-  }
-  const size_t space = line.find(' ');
-  if (space == absl::string_view::npos) return bad("no signature after the key name");
-  NoteSignature sig;
-  sig.name = std::string(line.substr(0, space));
-  RETURN_IF_ERROR(CheckKeyName(sig.name));
-  std::string bytes;
-  if (!StrictBase64(line.substr(space + 1), bytes) || bytes.size() < 5) {
-    return bad("the signature is not base64 of a key ID and a signature");
-  }
-  sig.key_id = static_cast<uint32_t>(ReadBigEndian(bytes.substr(0, 4)));
-  sig.signature = bytes.substr(4);
-  return sig;
-}
-
 }  // namespace
 
 uint32_t NoteKeyId(absl::string_view name, uint8_t type, absl::string_view public_key) {
@@ -169,6 +148,27 @@ absl::StatusOr<Note> ParseNote(absl::string_view note) {
     out.signatures.push_back(std::move(sig));
   }
   return out;
+}
+
+absl::StatusOr<NoteSignature> ParseSignatureLine(absl::string_view line) {
+  const auto bad = [&](absl::string_view what) {
+    return absl::InvalidArgumentError(absl::StrCat("signature line '", line, "': ", what));
+  };
+  if (!absl::ConsumePrefix(&line, kEmDash) || !absl::ConsumePrefix(&line, " ")) {
+    return bad("does not start with an em dash and a space");
+  }
+  const size_t space = line.find(' ');
+  if (space == absl::string_view::npos) return bad("no signature after the key name");
+  NoteSignature sig;
+  sig.name = std::string(line.substr(0, space));
+  RETURN_IF_ERROR(CheckKeyName(sig.name));
+  std::string bytes;
+  if (!StrictBase64(line.substr(space + 1), bytes) || bytes.size() < 5) {
+    return bad("the signature is not base64 of a key ID and a signature");
+  }
+  sig.key_id = static_cast<uint32_t>(ReadBigEndian(bytes.substr(0, 4)));
+  sig.signature = bytes.substr(4);
+  return sig;
 }
 
 std::string FormatSignatureLine(const NoteSignature& sig) {

@@ -60,6 +60,9 @@ struct Note {
 // character, no blank line before the signatures, a malformed signature line, too many).
 absl::StatusOr<Note> ParseNote(absl::string_view note);
 std::string FormatNote(const Note& note);
+// One signature line, without its newline. InvalidArgument saying what is wrong.
+absl::StatusOr<NoteSignature> ParseSignatureLine(absl::string_view line);
+// The line with its newline.
 std::string FormatSignatureLine(const NoteSignature& signature);
 
 struct Checkpoint {

@@ -9,22 +9,26 @@ namespace {
 class ExportReactor final : public grpc::ServerWriteReactor<v1::AuditEntry> {
  public:
   ExportReactor(Edge& edge, audit::AuditService& service, grpc::CallbackServerContext* ctx,
-                int64_t after_seq)
+                ExportRange range)
       : edge_(edge),
         service_(service),
         ctx_(ctx),
-        last_seq_(after_seq),
+        last_seq_(range.after_seq),
+        tree_size_(range.tree_size),
         start_(edge.clock().Now()) {}
 
-  void Start(const std::string& purpose) {
+  // `valid` is the request's validation: checked once the caller is authenticated.
+  void Start(const std::string& purpose, absl::Status valid) {
     absl::StatusOr<Edge::Started> started = edge_.Begin(ctx_, purpose);
     if (!started.ok()) return End(started.status());
     call_ = started->call;
     if (!started->refused.ok()) {
       return edge_.Refuse("ExportAuditLog", *started, [this](absl::Status s) { End(s); });
     }
-    service_.BeginExport(call_, last_seq_, [this](absl::StatusOr<bool> allowed) {
-      if (!allowed.ok()) return End(allowed.status());
+    if (!valid.ok()) return End(valid);
+    service_.BeginExport(call_, tree_size_, [this](absl::StatusOr<int64_t> until) {
+      if (!until.ok()) return End(until.status());
+      until_seq_ = *until;
       WriteNext();
     });
   }
@@ -42,7 +46,7 @@ class ExportReactor final : public grpc::ServerWriteReactor<v1::AuditEntry> {
   void WriteNext() {
     if (next_ == page_.entries.size()) {
       if (!more_) return End(absl::OkStatus());
-      absl::StatusOr<AuditPage> page = service_.ExportPage(last_seq_, kPageSize);
+      absl::StatusOr<AuditPage> page = service_.ExportPage(last_seq_, until_seq_, kPageSize);
       if (!page.ok()) return End(page.status());
       page_ = *std::move(page);
       next_ = 0;
@@ -67,6 +71,8 @@ class ExportReactor final : public grpc::ServerWriteReactor<v1::AuditEntry> {
   grpc::CallbackServerContext* ctx_;
   CallContext call_;
   int64_t last_seq_;
+  int64_t tree_size_;
+  int64_t until_seq_ = 0;
   absl::Time start_;
   AuditPage page_;
   size_t next_ = 0;
@@ -101,7 +107,7 @@ grpc::ServerUnaryReactor* AuditHandlers::ListReviewItems(grpc::CallbackServerCon
           if (items.ok()) {
             for (const ReviewItem& item : *items) ToProto(item, resp->add_items());
             if (static_cast<int>(items->size()) == limit) {
-              resp->set_next_page_token(absl::StrCat(items->back().audit_seq));
+              resp->set_next_page_token(absl::StrCat(items->back().audit_entry));
             }
           }
           finish(items.status());
@@ -123,9 +129,62 @@ grpc::ServerUnaryReactor* AuditHandlers::CloseReviewItem(grpc::CallbackServerCon
 
 grpc::ServerWriteReactor<v1::AuditEntry>* AuditHandlers::ExportAuditLog(
     grpc::CallbackServerContext* ctx, const v1::ExportAuditLogRequest* req) {
-  auto* reactor = new ExportReactor(edge_, service_, ctx, std::max<int64_t>(0, req->after_seq()));
-  reactor->Start(req->purpose());
+  absl::StatusOr<ExportRange> range = ValidateExportAuditLog(*req);
+  auto* reactor = new ExportReactor(edge_, service_, ctx, range.ok() ? *range : ExportRange{});
+  reactor->Start(req->purpose(), range.status());
   return reactor;
+}
+
+grpc::ServerUnaryReactor* AuditHandlers::GetCheckpoint(grpc::CallbackServerContext* ctx,
+                                                       const v1::GetCheckpointRequest* req,
+                                                       v1::SignedCheckpoint* resp) {
+  return edge_.Unary(ctx, "GetCheckpoint", req->purpose(),
+                     [this, req, resp](const CallContext& call, Finish finish) {
+    if (absl::Status bad = ValidateGetCheckpoint(*req); !bad.ok()) return finish(bad);
+    service_.GetCheckpoint(call, req->tree_size(),
+                           ReplyInto<audit::ServedCheckpoint>(resp, std::move(finish)));
+  });
+}
+
+grpc::ServerUnaryReactor* AuditHandlers::GetInclusionProof(
+    grpc::CallbackServerContext* ctx, const v1::GetInclusionProofRequest* req, v1::Proof* resp) {
+  return edge_.Unary(ctx, "GetInclusionProof", req->purpose(),
+                     [this, req, resp](const CallContext& call, Finish finish) {
+    if (absl::Status bad = ValidateGetInclusionProof(*req); !bad.ok()) return finish(bad);
+    service_.GetInclusionProof(call, req->seq(), req->tree_size(),
+                               ReplyInto<audit::ProofAnswer>(resp, std::move(finish)));
+  });
+}
+
+grpc::ServerUnaryReactor* AuditHandlers::GetConsistencyProof(
+    grpc::CallbackServerContext* ctx, const v1::GetConsistencyProofRequest* req, v1::Proof* resp) {
+  return edge_.Unary(ctx, "GetConsistencyProof", req->purpose(),
+                     [this, req, resp](const CallContext& call, Finish finish) {
+    if (absl::Status bad = ValidateGetConsistencyProof(*req); !bad.ok()) return finish(bad);
+    service_.GetConsistencyProof(call, req->from_size(), req->to_size(),
+                                 ReplyInto<audit::ProofAnswer>(resp, std::move(finish)));
+  });
+}
+
+grpc::ServerUnaryReactor* AuditHandlers::GetProofBundle(grpc::CallbackServerContext* ctx,
+                                                        const v1::GetProofBundleRequest* req,
+                                                        v1::ProofBundle* resp) {
+  return edge_.Unary(ctx, "GetProofBundle", req->purpose(),
+                     [this, req, resp](const CallContext& call, Finish finish) {
+    if (absl::Status bad = ValidateGetProofBundle(*req); !bad.ok()) return finish(bad);
+    service_.GetProofBundle(call, req->seq(), ReplyInto<std::string>(resp, std::move(finish)));
+  });
+}
+
+grpc::ServerUnaryReactor* AuditHandlers::AddCosignature(grpc::CallbackServerContext* ctx,
+                                                        const v1::AddCosignatureRequest* req,
+                                                        v1::SignedCheckpoint* resp) {
+  return edge_.Unary(ctx, "AddCosignature", req->purpose(),
+                     [this, req, resp](const CallContext& call, Finish finish) {
+    if (absl::Status bad = ValidateAddCosignature(*req); !bad.ok()) return finish(bad);
+    service_.AddCosignature(call, req->tree_size(), req->signature_line(),
+                            ReplyInto<audit::ServedCheckpoint>(resp, std::move(finish)));
+  });
 }
 
 }  // namespace throughcare::server

@@ -17,6 +17,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/audit/audit_service.h"
+#include "services/audit/migrate_chain.h"
+#include "services/audit/sequencer.h"
+#include "services/crypto/ed25519.h"
 #include "services/consent/consent_service.h"
 #include "services/policy/policy_admin.h"
 #include "services/crypto/aead.h"
@@ -85,6 +88,38 @@ absl::Status CheckAgenciesAgainstPolicy(const BrokerConfig& config, const policy
   return absl::OkStatus();
 }
 
+// The audit sequencer, signing checkpoints with the configured Ed25519 key under the origin.
+absl::StatusOr<std::unique_ptr<audit::Sequencer>> LoadSequencer(const BrokerConfig& config,
+                                                                const Clock& clock) {
+  ASSIGN_OR_RETURN(std::string pem, ReadFile(config.audit_signing_key_file));
+  absl::StatusOr<std::unique_ptr<crypto::Ed25519PrivateKey>> key =
+      crypto::Ed25519PrivateKey::FromPem(pem);
+  if (!key.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "audit_signing_key_file ", config.audit_signing_key_file, ": ", key.status().message(),
+        " (an Ed25519 private key, e.g. from `openssl genpkey -algorithm ed25519`)"));
+  }
+  return std::make_unique<audit::Sequencer>(clock, *std::move(key), config.audit_origin,
+                                            config.audit_checkpoint_interval);
+}
+
+// The agencies' witness keys, by agency id.
+absl::StatusOr<audit::WitnessKeys> LoadWitnessKeys(const BrokerConfig& config) {
+  audit::WitnessKeys out;
+  for (const AgencyConfig& a : config.agencies) {
+    if (a.witness_key_file.empty()) continue;
+    ASSIGN_OR_RETURN(std::string pem, ReadFile(a.witness_key_file));
+    absl::StatusOr<std::string> key = crypto::Ed25519PublicKeyFromPem(pem);
+    if (!key.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("agency '", a.id, "' witness key ",
+                                                     a.witness_key_file, ": ",
+                                                     key.status().message()));
+    }
+    out[a.id] = audit::MakeVerifierKey(a.witness_name, audit::kCosignatureEd25519, *key);
+  }
+  return out;
+}
+
 std::map<std::string, messaging::AgencyInfo> MessagingAgencies(const BrokerConfig& config) {
   std::map<std::string, messaging::AgencyInfo> out;
   for (const AgencyConfig& a : config.agencies) out[a.id] = messaging::AgencyInfo{a.kind, a.roles};
@@ -98,21 +133,32 @@ constexpr absl::Duration kMessagingTick = absl::Milliseconds(100);
 // The broker warns at start when the directory's bank holidays end sooner than this.
 constexpr int kBankHolidayHorizonDays = 183;
 
+// What Start loads, checks and opens before the broker is built.
+struct Loaded {
+  std::string master_key;
+  std::shared_ptr<const policy::Policy> policy;
+  std::unique_ptr<Authenticator> authenticator;
+  std::unique_ptr<audit::Sequencer> sequencer;
+  audit::WitnessKeys witnesses;
+  std::unique_ptr<Storage> storage;
+  std::unique_ptr<Metrics> metrics;
+};
+
 class BrokerImpl final : public Broker {
  public:
-  BrokerImpl(const BrokerConfig& config, const Clock& clock, std::unique_ptr<Storage> storage,
-             std::unique_ptr<Metrics> metrics, std::shared_ptr<const policy::Policy> policy,
-             std::unique_ptr<Authenticator> authenticator, std::string master_key, bool plaintext)
+  BrokerImpl(const BrokerConfig& config, const Clock& clock, Loaded loaded, bool plaintext)
       : config_(config),
-        storage_(std::move(storage)),
-        metrics_(std::move(metrics)),
-        policies_(std::move(policy)),
-        authenticator_(std::move(authenticator)),
-        audit_log_(clock, policies_),
+        storage_(std::move(loaded.storage)),
+        metrics_(std::move(loaded.metrics)),
+        policies_(std::move(loaded.policy)),
+        authenticator_(std::move(loaded.authenticator)),
+        sequencer_(std::move(loaded.sequencer)),
+        audit_log_(clock, [this] { return policies_.Current()->version(); }),
         edge_(*authenticator_, policies_, clock, *metrics_, *storage_, audit_log_, plaintext),
         subject_service_(*storage_, audit_log_, policies_, clock),
-        record_service_(*storage_, audit_log_, policies_, clock, std::move(master_key)),
-        audit_service_(*storage_, audit_log_, policies_, clock),
+        record_service_(*storage_, audit_log_, policies_, clock, std::move(loaded.master_key)),
+        audit_service_(*storage_, audit_log_, policies_, clock, *sequencer_,
+                       std::move(loaded.witnesses)),
         consent_service_(*storage_, audit_log_, policies_, clock),
         messaging_service_(*storage_, audit_log_, policies_, clock, record_service_,
                            MessagingAgencies(config), config.messaging),
@@ -190,6 +236,9 @@ class BrokerImpl final : public Broker {
 
   void RunPeriodicWork() override {
     absl::MutexLock lock(&periodic_mu_);
+    if (absl::StatusOr<AuditTreeHead> head = sequencer_->RunOnce(*storage_); !head.ok()) {
+      Log(LogLevel::kWarning, "audit.sequence", {{"error", head.status().ToString()}});
+    }
     absl::StatusOr<messaging::SweepResult> swept = messaging_service_.Sweep();
     if (!swept.ok()) {
       Log(LogLevel::kWarning, "messaging.sweep", {{"error", swept.status().ToString()}});
@@ -226,6 +275,7 @@ class BrokerImpl final : public Broker {
   std::unique_ptr<Metrics> metrics_;  // reads storage_ when scraped
   policy::PolicyStore policies_;
   std::unique_ptr<Authenticator> authenticator_;
+  std::unique_ptr<audit::Sequencer> sequencer_;
   audit::AuditLog audit_log_;
   Edge edge_;
   subjects::SubjectService subject_service_;
@@ -256,14 +306,13 @@ class BrokerImpl final : public Broker {
 
 absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(const BrokerConfig& config,
                                                       const Clock& clock, BrokerOptions options) {
-  ASSIGN_OR_RETURN(std::string master_key, LoadMasterKey(config.master_key_file));
-  // Checked at start so a deployment finds a missing key now; signed audit checkpoints use it.
-  RETURN_IF_ERROR(ReadFile(config.audit_signing_key_file).status());
-  ASSIGN_OR_RETURN(std::shared_ptr<const policy::Policy> policy,
-                   policy::Policy::LoadFile(config.policy_file));
-  RETURN_IF_ERROR(CheckAgenciesAgainstPolicy(config, *policy));
-  ASSIGN_OR_RETURN(std::unique_ptr<Authenticator> authenticator,
-                   Authenticator::Create(config.agencies, config.broker_id));
+  Loaded loaded;
+  ASSIGN_OR_RETURN(loaded.master_key, LoadMasterKey(config.master_key_file));
+  ASSIGN_OR_RETURN(loaded.sequencer, LoadSequencer(config, clock));
+  ASSIGN_OR_RETURN(loaded.witnesses, LoadWitnessKeys(config));
+  ASSIGN_OR_RETURN(loaded.policy, policy::Policy::LoadFile(config.policy_file));
+  RETURN_IF_ERROR(CheckAgenciesAgainstPolicy(config, *loaded.policy));
+  ASSIGN_OR_RETURN(loaded.authenticator, Authenticator::Create(config.agencies, config.broker_id));
 
   std::shared_ptr<grpc::ServerCredentials> credentials;
   if (options.insecure_plaintext) {
@@ -285,20 +334,23 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(const BrokerConfig& config
   storage::SqliteOptions sqlite;
   sqlite.path = config.sqlite_path;
   sqlite.unsafe_reply_before_commit = options.unsafe_non_durable;
-  ASSIGN_OR_RETURN(std::unique_ptr<Storage> storage, storage::OpenSqliteStorage(sqlite));
+  ASSIGN_OR_RETURN(loaded.storage, storage::OpenSqliteStorage(sqlite));
+  ASSIGN_OR_RETURN(int64_t migrated, audit::MigrateLegacyChain(*loaded.storage, *loaded.sequencer));
+  if (migrated > 0) {
+    Log(LogLevel::kInfo, "audit.migrated",
+        {{"entries", absl::StrCat(migrated)},
+         {"message", "the audit hash chain verified and is now a Merkle tree"}});
+  }
 
-  ASSIGN_OR_RETURN(std::unique_ptr<Metrics> metrics,
-                   Metrics::Start(config.metrics_listen, *storage, clock));
+  ASSIGN_OR_RETURN(loaded.metrics, Metrics::Start(config.metrics_listen, *loaded.storage, clock));
   const std::string stale = config.directory.calendar().StaleWarning(
       absl::ToCivilDay(clock.Now(), absl::UTCTimeZone()), kBankHolidayHorizonDays);
   if (!stale.empty()) {
     Log(LogLevel::kWarning, "bank_holidays_ending", {{"file", config.directory_file},
                                                      {"message", stale}});
   }
-  auto broker = std::make_unique<BrokerImpl>(config, clock, std::move(storage), std::move(metrics),
-                                             std::move(policy),
-                                             std::move(authenticator), std::move(master_key),
-                                             options.insecure_plaintext);
+  auto broker =
+      std::make_unique<BrokerImpl>(config, clock, std::move(loaded), options.insecure_plaintext);
   RETURN_IF_ERROR(broker->Serve(std::move(credentials)));
   return broker;
 }

@@ -105,6 +105,15 @@ class Reader {
   std::filesystem::path base_;
 };
 
+// A signed-note key name: printable, without spaces or '+'.
+bool IsNoteKeyName(absl::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) <= 0x20 || c == '+' || c == 0x7f) return false;
+  }
+  return true;
+}
+
 bool IsSlug(absl::string_view s) {
   if (s.empty() || !(s[0] >= 'a' && s[0] <= 'z')) return false;
   for (char c : s) {
@@ -144,7 +153,7 @@ absl::StatusOr<messaging::MessagingLimits> ParseMessaging(const Reader& r, const
 absl::StatusOr<AgencyConfig> ParseAgency(const Reader& r, const YAML::Node& n) {
   RETURN_IF_ERROR(r.Keys(n, "agency",
                          {"id", "kind", "name", "home_areas", "roles", "identity_key",
-                          "systems"}));
+                          "systems", "witness"}));
   AgencyConfig a;
   ASSIGN_OR_RETURN(a.id, r.String(n, "id", true));
   if (!IsSlug(a.id)) {
@@ -177,6 +186,15 @@ absl::StatusOr<AgencyConfig> ParseAgency(const Reader& r, const YAML::Node& n) {
     ASSIGN_OR_RETURN(sys.id, r.String(s, "id", true));
     ASSIGN_OR_RETURN(sys.certificate_cn, r.String(s, "certificate_cn", true));
     a.systems.push_back(std::move(sys));
+  }
+  if (YAML::Node witness = n["witness"]) {
+    RETURN_IF_ERROR(r.Keys(witness, "witness", {"name", "key"}));
+    ASSIGN_OR_RETURN(a.witness_name, r.String(witness, "name", true));
+    if (!IsNoteKeyName(a.witness_name)) {
+      return r.Error(witness["name"], "witness name must have no spaces or '+' (e.g. "
+                                      "\"probation.example.gov.uk/witness\")");
+    }
+    ASSIGN_OR_RETURN(a.witness_key_file, r.Path(witness, "key"));
   }
   return a;
 }
@@ -376,9 +394,9 @@ absl::StatusOr<BrokerConfig> LoadConfig(const std::string& path) {
   try {
     RETURN_IF_ERROR(r.Keys(root, "the top level",
                            {"broker_id", "listen", "metrics_listen", "tls", "storage",
-                            "master_key_file",
-                            "audit_signing_key_file", "policy_file", "messaging", "directory_file",
-                            "agencies"}));
+                            "master_key_file", "audit_signing_key_file", "audit_origin",
+                            "audit_checkpoint_interval_seconds", "policy_file", "messaging",
+                            "directory_file", "agencies"}));
     if (root["broker_id"]) {
       ASSIGN_OR_RETURN(c.broker_id, r.String(root, "broker_id", true));
       if (!IsSlug(c.broker_id)) {
@@ -400,6 +418,14 @@ absl::StatusOr<BrokerConfig> LoadConfig(const std::string& path) {
     ASSIGN_OR_RETURN(c.sqlite_path, r.Path(storage, "sqlite_path"));
     ASSIGN_OR_RETURN(c.master_key_file, r.Path(root, "master_key_file"));
     ASSIGN_OR_RETURN(c.audit_signing_key_file, r.Path(root, "audit_signing_key_file"));
+    ASSIGN_OR_RETURN(c.audit_origin, r.String(root, "audit_origin", true));
+    if (!IsNoteKeyName(c.audit_origin)) {
+      return r.Error(root["audit_origin"], "audit_origin must have no spaces or '+' (e.g. "
+                                           "\"throughcare.example.gov.uk/audit\")");
+    }
+    ASSIGN_OR_RETURN(double interval, r.Number(root, "audit_checkpoint_interval_seconds", 1, 60,
+                                               1, true));
+    c.audit_checkpoint_interval = absl::Seconds(interval);
     ASSIGN_OR_RETURN(c.policy_file, r.Path(root, "policy_file"));
     ASSIGN_OR_RETURN(c.messaging, ParseMessaging(r, root["messaging"]));
     YAML::Node agencies = root["agencies"];

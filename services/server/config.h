@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "services/crypto/assertion.h"
 #include "services/messaging/messaging_service.h"
 #include "services/referrals/directory.h"
@@ -29,6 +30,10 @@ struct AgencyConfig {
   std::vector<std::string> roles;       // roles this agency may grant its practitioners
   std::string identity_key_file;        // PEM public key that verifies its assertions
   std::vector<SystemConfig> systems;
+  // Optional: the agency's audit witness, whose cosignatures of checkpoints the broker accepts
+  // when signed by this key (PEM Ed25519 public key) under this key name.
+  std::string witness_name;
+  std::string witness_key_file;
 };
 
 struct BrokerConfig {
@@ -42,7 +47,12 @@ struct BrokerConfig {
   std::string tls_private_key_file;
   std::string sqlite_path;
   std::string master_key_file;         // 32 random bytes, hex-encoded (64 characters)
-  std::string audit_signing_key_file;  // PEM private key that signs audit checkpoints
+  std::string audit_signing_key_file;  // PEM Ed25519 private key that signs audit checkpoints
+  // The audit log's name in its checkpoints (and its signing key's name), e.g.
+  // "throughcare.example.gov.uk/audit": unique to this deployment, never reused.
+  std::string audit_origin;
+  // How often a checkpoint is signed while the log grows.
+  absl::Duration audit_checkpoint_interval = absl::Seconds(1);
   std::string policy_file;
   messaging::MessagingLimits messaging;  // the optional `messaging:` section
   std::string directory_file;            // optional; empty: no referral types

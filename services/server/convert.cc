@@ -182,16 +182,33 @@ void ToProto(const AuditEntry& e, v1::AuditEntry* out) {
   out->set_record_id(e.record_id);
   out->set_record_version(e.record_version);
   out->set_purpose(e.purpose);
-  out->set_decision(e.decision == AuditDecision::kAllow ? v1::DECISION_ALLOW : v1::DECISION_DENY);
+  out->set_decision(e.decision == AuditDecision::kAllow  ? v1::DECISION_ALLOW
+                    : e.decision == AuditDecision::kDeny ? v1::DECISION_DENY
+                                                         : v1::DECISION_NONE);
   out->set_reason(e.reason);
   out->set_policy_version(e.policy_version);
   out->set_request_id(e.request_id);
   out->set_outcome(e.outcome);
-  out->set_prev_hash(e.prev_hash);
-  out->set_hash(e.hash);
   out->set_basis(e.basis);
   out->set_break_glass_reason(e.break_glass_reason);
+  out->set_leaf_hash(e.leaf_hash);
 }
+
+void ToProto(const audit::ServedCheckpoint& c, v1::SignedCheckpoint* out) {
+  out->set_tree_size(c.checkpoint.size);
+  out->set_root_hash(c.checkpoint.root);
+  out->set_note(c.note);
+  ToProto(c.checkpoint.issued_at, out->mutable_issued_at());
+  for (const AuditCosignature& cs : c.cosignatures) out->add_cosigned_by(cs.witness);
+}
+
+void ToProto(const audit::ProofAnswer& p, v1::Proof* out) {
+  out->set_index(p.index);
+  out->set_tree_size(p.tree_size);
+  for (const std::string& h : p.hashes) out->add_hashes(h);
+}
+
+void ToProto(const std::string& bundle, v1::ProofBundle* out) { out->set_text(bundle); }
 
 void ToProto(const AuditPage& page, v1::QueryAuditLogResponse* out) {
   for (const AuditEntry& e : page.entries) ToProto(e, out->add_entries());

@@ -6,6 +6,7 @@
 
 #include "absl/time/time.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "services/audit/audit_service.h"
 #include "services/consent/consent_service.h"
 #include "services/messaging/messaging_service.h"
 #include "services/policy/policy_admin.h"
@@ -33,6 +34,9 @@ void ToProto(const Record& r, v1::Record* out);  // header and body
 void ToProto(const std::vector<RecordHeader>& headers, v1::ListRecordsResponse* out);
 void ToProto(const AuditEntry& e, v1::AuditEntry* out);
 void ToProto(const AuditPage& page, v1::QueryAuditLogResponse* out);
+void ToProto(const audit::ServedCheckpoint& c, v1::SignedCheckpoint* out);
+void ToProto(const audit::ProofAnswer& p, v1::Proof* out);
+void ToProto(const std::string& bundle, v1::ProofBundle* out);
 // Consents carry their state at `now` (ACTIVE, NOT_YET_VALID, EXPIRED, WITHDRAWN).
 void ToProto(const Consent& c, absl::Time now, v1::Consent* out);
 void ToProto(const Relationship& r, v1::Relationship* out);

@@ -12,7 +12,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/core/files.h"
+#include "services/audit/note.h"
 #include "services/crypto/aead.h"
+#include "services/crypto/ed25519.h"
 #include "services/crypto/pki.h"
 #include "throughcare/status_macros.h"
 
@@ -31,20 +33,21 @@ struct DemoAgency {
 const std::vector<DemoAgency>& DemoAgencies() {
   static const auto* agencies = new std::vector<DemoAgency>{
       {"hmp-northgate", "prison", "HMP Northgate (demo prison)", {},
-       {"prison_reception", "carat_worker", "resettlement_officer", "team_manager"}},
+       {"prison_reception", "carat_worker", "resettlement_officer", "team_manager", "witness"}},
       {"hmp-northgate-healthcare", "prison_healthcare", "HMP Northgate Healthcare (demo)", {},
-       {"prison_healthcare"}},
+       {"prison_healthcare", "witness"}},
       {"probation-east", "probation", "East Area Probation Service (demo)", {"E99999001"},
-       {"offender_manager"}},
+       {"offender_manager", "witness"}},
       {"cjit-east", "cjit", "East Area CJIT drug team (demo)", {"E99999001"},
-       {"cjit_worker", "team_manager"}},
+       {"cjit_worker", "team_manager", "witness"}},
       {"housing-east", "housing", "East District Council Housing (demo)", {"E99999001"},
-       {"housing_officer", "team_manager"}},
+       {"housing_officer", "team_manager", "witness"}},
       {"health-east", "health", "East Area GP and community health services (demo)",
-       {"E99999001"}, {"gp", "team_manager"}},
-      {"police-east", "police", "East Area Police (demo)", {"E99999001"}, {"custody_officer"}},
+       {"E99999001"}, {"gp", "team_manager", "witness"}},
+      {"police-east", "police", "East Area Police (demo)", {"E99999001"},
+       {"custody_officer", "witness"}},
       {"ig-office", "oversight", "Information Governance Office (demo)", {},
-       {"auditor", "policy_admin"}},
+       {"auditor", "policy_admin", "witness"}},
   };
   return *agencies;
 }
@@ -97,18 +100,53 @@ absl::StatusOr<std::string> DemoDirectoryFor(const std::filesystem::path& config
                       out.c_str(), "\n");
 }
 
-// The demo policy and directory, and a directory_file in a config made before directories.
+// A development log's origin: unique per environment, so that a witness's state from one is
+// never mistaken for another's.
+absl::StatusOr<std::string> DevAuditOrigin() {
+  ASSIGN_OR_RETURN(std::string nonce, crypto::RandomBytes(6));
+  return absl::StrCat("dev.throughcare.invalid/audit/", absl::BytesToHexString(nonce));
+}
+
+// The demo policy and directory, and the keys a config made by an older broker lacks
+// (directory_file, audit_origin).
 absl::Status WriteDemoPolicyAndDirectory(const std::filesystem::path& dir,
                                          const std::filesystem::path& config) {
   RETURN_IF_ERROR(Refresh(dir / "policy.yaml", kDemoPolicy));
   ASSIGN_OR_RETURN(std::string directory, DemoDirectoryFor(config));
   RETURN_IF_ERROR(Refresh(dir / "directory.yaml", directory));
   ASSIGN_OR_RETURN(std::string text, ReadFile(config.string()));
+  std::string added;
   if (text.find("\ndirectory_file:") == std::string::npos) {
-    RETURN_IF_ERROR(
-        WriteFile(config, absl::StrCat(text, "directory_file: directory.yaml\n"), false));
+    absl::StrAppend(&added, "directory_file: directory.yaml\n");
   }
+  if (text.find("\naudit_origin:") == std::string::npos) {
+    ASSIGN_OR_RETURN(std::string origin, DevAuditOrigin());
+    absl::StrAppend(&added, "audit_origin: ", origin, "\n");
+  }
+  if (!added.empty()) RETURN_IF_ERROR(WriteFile(config, text + added, false));
   return absl::OkStatus();
+}
+
+// The agency's witness key (a separate key from its identity key: one key, one job), its config
+// lines and its CLI profile lines.
+struct DevWitness {
+  std::string config;
+  std::string profile;
+  std::string vkey;  // its verifier key, for auditors who count cosignatures
+};
+absl::StatusOr<DevWitness> MakeDevWitness(const std::filesystem::path& dir,
+                                          const std::string& agency) {
+  ASSIGN_OR_RETURN(crypto::KeyPair key, crypto::GenerateEd25519KeyPair());
+  const std::filesystem::path private_key = dir / "keys" / absl::StrCat(agency, "-witness.pem");
+  const std::string public_key = absl::StrCat("keys/", agency, "-witness.pub.pem");
+  RETURN_IF_ERROR(WriteFile(private_key, key.private_key_pem, true));
+  RETURN_IF_ERROR(WriteFile(dir / public_key, key.public_key_pem, false));
+  const std::string name = absl::StrCat("dev.throughcare.invalid/witness/", agency);
+  ASSIGN_OR_RETURN(std::string raw, crypto::Ed25519PublicKeyFromPem(key.public_key_pem));
+  return DevWitness{
+      absl::StrCat("    witness:\n      name: ", name, "\n      key: ", public_key, "\n"),
+      absl::StrCat("witness_name: ", name, "\nwitness_key: ", private_key.string(), "\n"),
+      audit::FormatVerifierKey(audit::MakeVerifierKey(name, audit::kCosignatureEd25519, raw))};
 }
 
 }  // namespace
@@ -154,7 +192,14 @@ absl::StatusOr<std::string> PrepareDevEnvironment(const std::string& dir_name,
                             true));
   ASSIGN_OR_RETURN(crypto::KeyPair signing, crypto::GenerateEd25519KeyPair());
   RETURN_IF_ERROR(WriteFile(dir / "keys/audit-signing.pem", signing.private_key_pem, true));
+  // The log's public key as auditors and witnesses are given it (a C2SP verifier key).
+  ASSIGN_OR_RETURN(std::string origin, DevAuditOrigin());
+  ASSIGN_OR_RETURN(std::string log_public, crypto::Ed25519PublicKeyFromPem(signing.public_key_pem));
+  const std::string log_vkey =
+      audit::FormatVerifierKey(audit::MakeVerifierKey(origin, audit::kNoteEd25519, log_public));
+  RETURN_IF_ERROR(WriteFile(dir / "keys/audit-log.vkey", log_vkey + "\n", false));
   std::string agencies;
+  std::string witness_vkeys;
   for (const DemoAgency& a : DemoAgencies()) {
     const std::string system_cn = absl::StrCat(a.id, "-system");
     crypto::CertificateRequest req;
@@ -173,21 +218,26 @@ absl::StatusOr<std::string> PrepareDevEnvironment(const std::string& dir_name,
     RETURN_IF_ERROR(WriteFile(id_private, identity.private_key_pem, true));
     RETURN_IF_ERROR(WriteFile(dir / id_public, identity.public_key_pem, false));
 
+    ASSIGN_OR_RETURN(DevWitness witness, MakeDevWitness(dir, a.id));
+    absl::StrAppend(&witness_vkeys, witness.vkey, "\n");
     absl::StrAppend(&agencies, "  - id: ", a.id, "\n    kind: ", a.kind, "\n    name: \"", a.name,
                     "\"\n    home_areas: ", YamlList(a.home_areas),
                     "\n    roles: ", YamlList(a.roles), "\n    identity_key: ", id_public,
                     "\n    systems:\n      - id: ", system_cn, "\n        certificate_cn: ",
-                    system_cn, "\n");
+                    system_cn, "\n", witness.config);
 
     RETURN_IF_ERROR(WriteFile(
         dir / "profiles" / absl::StrCat(a.id, ".yaml"),
         absl::StrCat("# CLI profile for the demo agency ", a.id, " (throughcare --profile FILE)\n",
                      "server: ", listen, "\nca: ", (dir / "pki/ca.pem").string(),
                      "\ncertificate: ", cert_path.string(), "\nprivate_key: ", key_path.string(),
-                     "\nagency: ", a.id, "\nidentity_key: ", id_private.string(), "\n"),
+                     "\nagency: ", a.id, "\nidentity_key: ", id_private.string(), "\n",
+                     witness.profile, "audit_log_key: ", log_vkey, "\naudit_witness_keys: ",
+                     (dir / "keys/witnesses.vkeys").string(), "\n"),
         false));
   }
 
+  RETURN_IF_ERROR(WriteFile(dir / "keys/witnesses.vkeys", witness_vkeys, false));
   RETURN_IF_ERROR(WriteFile(
       config,
       absl::StrCat(
@@ -199,6 +249,7 @@ absl::StatusOr<std::string> PrepareDevEnvironment(const std::string& dir_name,
           "storage:\n  sqlite_path: data/throughcare.db\n"
           "master_key_file: keys/master.key\n"
           "audit_signing_key_file: keys/audit-signing.pem\n"
+          "audit_origin: ", origin, "\n"
           "policy_file: policy.yaml\n"
           "directory_file: directory.yaml\n"
           "agencies:\n",

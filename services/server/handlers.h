@@ -90,6 +90,21 @@ class AuditHandlers final : public v1::AuditService::CallbackService {
                                           v1::QueryAuditLogResponse* resp) override;
   grpc::ServerWriteReactor<v1::AuditEntry>* ExportAuditLog(
       grpc::CallbackServerContext* ctx, const v1::ExportAuditLogRequest* req) override;
+  grpc::ServerUnaryReactor* GetCheckpoint(grpc::CallbackServerContext* ctx,
+                                          const v1::GetCheckpointRequest* req,
+                                          v1::SignedCheckpoint* resp) override;
+  grpc::ServerUnaryReactor* GetInclusionProof(grpc::CallbackServerContext* ctx,
+                                              const v1::GetInclusionProofRequest* req,
+                                              v1::Proof* resp) override;
+  grpc::ServerUnaryReactor* GetConsistencyProof(grpc::CallbackServerContext* ctx,
+                                                const v1::GetConsistencyProofRequest* req,
+                                                v1::Proof* resp) override;
+  grpc::ServerUnaryReactor* GetProofBundle(grpc::CallbackServerContext* ctx,
+                                           const v1::GetProofBundleRequest* req,
+                                           v1::ProofBundle* resp) override;
+  grpc::ServerUnaryReactor* AddCosignature(grpc::CallbackServerContext* ctx,
+                                           const v1::AddCosignatureRequest* req,
+                                           v1::SignedCheckpoint* resp) override;
   grpc::ServerUnaryReactor* ListReviewItems(grpc::CallbackServerContext* ctx,
                                             const v1::ListReviewItemsRequest* req,
                                             v1::ListReviewItemsResponse* resp) override;

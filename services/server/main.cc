@@ -149,8 +149,11 @@ int main(int argc, char** argv) {
   auto broker = throughcare::server::Broker::Start(*config, throughcare::Clock::Real(), options);
   if (!broker.ok()) {
     Log(LogLevel::kError, "start_failed", {{"error", broker.status().ToString()}});
-    return broker.status().code() == absl::StatusCode::kUnavailable ? kExitUnavailable
-                                                                    : kExitConfig;
+    // Storage that cannot be opened, or whose audit log does not verify, is not a config error.
+    const absl::StatusCode code = broker.status().code();
+    return code == absl::StatusCode::kUnavailable || code == absl::StatusCode::kDataLoss
+               ? kExitUnavailable
+               : kExitConfig;
   }
   Log(LogLevel::kInfo, "serving",
       {{"listen", config->listen},

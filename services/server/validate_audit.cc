@@ -9,6 +9,21 @@ using validation::MaxLength;
 using validation::Text;
 using validation::TimeOf;
 
+namespace {
+
+bool IsStatusCodeName(const std::string& name) {
+  for (int code = 0; code <= 16; ++code) {
+    if (absl::StatusCodeToString(static_cast<absl::StatusCode>(code)) == name) return true;
+  }
+  return false;
+}
+
+absl::Status NotNegative(int64_t value, absl::string_view field) {
+  return value < 0 ? Invalid(field, "must not be negative") : absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<AuditQuery> ValidateQueryAuditLog(const v1::QueryAuditLogRequest& req) {
   AuditQuery q;
   if (!req.subject_id().empty()) {
@@ -30,9 +45,25 @@ absl::StatusOr<AuditQuery> ValidateQueryAuditLog(const v1::QueryAuditLogRequest&
     case v1::DECISION_DENY:
       q.decision = AuditDecision::kDeny;
       break;
+    case v1::DECISION_NONE:
+      q.decision = AuditDecision::kNone;
+      break;
     default:
       return Invalid("decision", "unknown value");
   }
+  if (!req.record_id().empty()) RETURN_IF_ERROR(ValidateRecordId(req.record_id(), "record_id"));
+  q.record_id = req.record_id();
+  RETURN_IF_ERROR(MaxLength(req.access_purpose(), 64, "access_purpose"));
+  q.purpose = req.access_purpose();
+  if (!req.outcome().empty() && !IsStatusCodeName(req.outcome())) {
+    return Invalid("outcome", "not a status code name such as OK, NOT_FOUND or INVALID_ARGUMENT");
+  }
+  q.outcome = req.outcome();
+  RETURN_IF_ERROR(MaxLength(req.basis_prefix(), 200, "basis_prefix"));
+  q.basis_prefix = req.basis_prefix();
+  q.break_glass_only = req.break_glass_only();
+  RETURN_IF_ERROR(MaxLength(req.system_id(), 128, "system_id"));
+  q.system_id = req.system_id();
   if (req.has_from_time()) q.from = TimeOf(req.from_time());
   if (req.has_until_time()) q.until = TimeOf(req.until_time());
   if (q.from && q.until && *q.until <= *q.from) {
@@ -63,6 +94,46 @@ absl::StatusOr<ReviewOutcome> ValidateCloseReviewItem(const v1::CloseReviewItemR
     default:
       return Invalid("outcome", "required (JUSTIFIED, NOT_JUSTIFIED or REFERRED)");
   }
+}
+
+absl::StatusOr<ExportRange> ValidateExportAuditLog(const v1::ExportAuditLogRequest& req) {
+  RETURN_IF_ERROR(NotNegative(req.after_seq(), "after_seq"));
+  RETURN_IF_ERROR(NotNegative(req.tree_size(), "tree_size"));
+  if (req.tree_size() > 0 && req.after_seq() > req.tree_size()) {
+    return Invalid("after_seq", "is beyond tree_size");
+  }
+  return ExportRange{req.after_seq(), req.tree_size()};
+}
+
+absl::Status ValidateGetCheckpoint(const v1::GetCheckpointRequest& req) {
+  return NotNegative(req.tree_size(), "tree_size");
+}
+
+absl::Status ValidateGetInclusionProof(const v1::GetInclusionProofRequest& req) {
+  if (req.seq() < 1) return Invalid("seq", "must be 1 or more");
+  RETURN_IF_ERROR(NotNegative(req.tree_size(), "tree_size"));
+  if (req.tree_size() > 0 && req.seq() > req.tree_size()) {
+    return Invalid("seq", "is not in a tree of tree_size entries");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateGetConsistencyProof(const v1::GetConsistencyProofRequest& req) {
+  RETURN_IF_ERROR(NotNegative(req.from_size(), "from_size"));
+  RETURN_IF_ERROR(NotNegative(req.to_size(), "to_size"));
+  if (req.to_size() > 0 && req.from_size() > req.to_size()) {
+    return Invalid("from_size", "must not be larger than to_size");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateGetProofBundle(const v1::GetProofBundleRequest& req) {
+  return req.seq() < 1 ? Invalid("seq", "must be 1 or more") : absl::OkStatus();
+}
+
+absl::Status ValidateAddCosignature(const v1::AddCosignatureRequest& req) {
+  if (req.tree_size() < 1) return Invalid("tree_size", "must be 1 or more");
+  return Text(req.signature_line(), "signature_line", true, 1000);
 }
 
 }  // namespace throughcare::server

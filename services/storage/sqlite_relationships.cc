@@ -39,7 +39,7 @@ absl::StatusOr<std::vector<Relationship>> SqliteTx::ListRelationships(
 
 absl::StatusOr<ReviewItem> SqliteTx::GetReviewItem(absl::string_view review_id) {
   ASSIGN_OR_RETURN(auto s, conn_->Prepare(
-      "SELECT " TC_REVIEW_COLUMNS " FROM review_items WHERE review_id = ?"));
+      TC_REVIEW_SELECT "WHERE review_id = ?"));
   s->Bind(1, review_id);
   ASSIGN_OR_RETURN(bool row, s->Step());
   if (!row) return absl::NotFoundError(absl::StrCat("no review item ", review_id));
@@ -47,16 +47,16 @@ absl::StatusOr<ReviewItem> SqliteTx::GetReviewItem(absl::string_view review_id) 
 }
 
 absl::StatusOr<std::vector<ReviewItem>> SqliteTx::ListReviewItems(bool open_only,
-                                                                  int64_t after_audit_seq,
+                                                                  int64_t after_audit_entry,
                                                                   int limit) {
   // Two statements rather than one with an "?1 OR ..." filter, so that each uses its index.
   ASSIGN_OR_RETURN(auto s, conn_->Prepare(
-      open_only ? "SELECT " TC_REVIEW_COLUMNS " FROM review_items WHERE outcome = ?3 "
-                  "AND audit_seq > ?1 ORDER BY audit_seq, review_id LIMIT ?2"
-                : "SELECT " TC_REVIEW_COLUMNS " FROM review_items WHERE audit_seq > ?1 "
-                  "ORDER BY audit_seq, review_id LIMIT ?2"));
+      open_only ? TC_REVIEW_SELECT "WHERE outcome = ?3 "
+                  "AND audit_entry > ?1 ORDER BY audit_entry, review_id LIMIT ?2"
+                : TC_REVIEW_SELECT "WHERE audit_entry > ?1 "
+                  "ORDER BY audit_entry, review_id LIMIT ?2"));
   // SQLite reads a negative LIMIT as "no limit"; a non-positive one returns nothing here.
-  s->Bind(1, after_audit_seq).Bind(2, static_cast<int64_t>(limit > 0 ? limit : 0));
+  s->Bind(1, after_audit_entry).Bind(2, static_cast<int64_t>(limit > 0 ? limit : 0));
   if (open_only) s->Bind(3, static_cast<int64_t>(ReviewOutcome::kOpen));
   std::vector<ReviewItem> out;
   while (true) {
@@ -118,7 +118,7 @@ absl::Status SqliteTx::InsertReviewItem(const ReviewItem& item) {
       "INSERT INTO review_items (" TC_REVIEW_COLUMNS ") VALUES "
       "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   s->Bind(1, item.review_id)
-      .Bind(2, item.audit_seq)
+      .Bind(2, item.audit_entry)
       .Bind(3, item.subject_id)
       .Bind(4, item.agency_id)
       .Bind(5, item.user_id)

@@ -26,28 +26,26 @@ StoredRecord RecordFromRow(const Stmt& s) {
   return r;
 }
 
-AuditEntry AuditFromRow(const Stmt& s) {
+AuditEntry AuditFromRow(const Stmt& s, int first) {
   AuditEntry e;
-  e.seq = s.Int(0);
-  e.time = s.Time(1);
-  e.agency_id = s.Text(2);
-  e.system_id = s.Text(3);
-  e.user_id = s.Text(4);
-  e.role = s.Text(5);
-  e.action = s.Text(6);
-  e.subject_id = s.Text(7);
-  e.record_id = s.Text(8);
-  e.record_version = s.Int(9);
-  e.purpose = s.Text(10);
-  e.decision = static_cast<AuditDecision>(s.Int(11));
-  e.reason = s.Text(12);
-  e.policy_version = s.Text(13);
-  e.request_id = s.Text(14);
-  e.outcome = s.Text(15);
-  e.basis = s.Text(16);
-  e.break_glass_reason = s.Text(17);
-  e.prev_hash = s.Text(18);
-  e.hash = s.Text(19);
+  int c = first;
+  e.time = s.Time(c++);
+  e.agency_id = s.Text(c++);
+  e.system_id = s.Text(c++);
+  e.user_id = s.Text(c++);
+  e.role = s.Text(c++);
+  e.action = s.Text(c++);
+  e.subject_id = s.Text(c++);
+  e.record_id = s.Text(c++);
+  e.record_version = s.Int(c++);
+  e.purpose = s.Text(c++);
+  e.decision = static_cast<AuditDecision>(s.Int(c++));
+  e.reason = s.Text(c++);
+  e.policy_version = s.Text(c++);
+  e.request_id = s.Text(c++);
+  e.outcome = s.Text(c++);
+  e.basis = s.Text(c++);
+  e.break_glass_reason = s.Text(c);
   return e;
 }
 
@@ -94,7 +92,7 @@ Relationship RelationshipFromRow(const Stmt& s) {
 ReviewItem ReviewItemFromRow(const Stmt& s) {
   ReviewItem r;
   r.review_id = s.Text(0);
-  r.audit_seq = s.Int(1);
+  r.audit_entry = s.Int(1);
   r.subject_id = s.Text(2);
   r.agency_id = s.Text(3);
   r.user_id = s.Text(4);
@@ -106,6 +104,7 @@ ReviewItem ReviewItemFromRow(const Stmt& s) {
   r.closed_by_user = s.Text(10);
   r.closed_at = s.OptionalTime(11);
   r.note = s.Text(12);
+  r.audit_seq = s.Int(13);
   return r;
 }
 

@@ -280,6 +280,82 @@ UPDATE deliveries SET sender_agency =
   (SELECT m.sender_agency FROM messages m WHERE m.message_id = deliveries.message_id);
 CREATE INDEX deliveries_by_sender ON deliveries(recipient_agency, sender_agency, state);
 )sql",
+    // 7: the audit log becomes a Merkle tree. Entries are written without a place in the log
+    // (seq NULL) and numbered by the sequencer; the tree's complete subtrees, its head, signed
+    // checkpoints and witnesses' cosignatures are kept. The old entries keep their order (their id
+    // is their old seq) and wait, with the old chain's hashes, for the broker to verify the chain
+    // once and sequence them (services/audit/migrate_chain.h).
+    R"sql(
+CREATE TABLE audit_entries (
+  id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq                INTEGER UNIQUE,
+  leaf_hash          BLOB,
+  time               INTEGER NOT NULL,
+  agency_id          TEXT NOT NULL,
+  system_id          TEXT NOT NULL,
+  user_id            TEXT NOT NULL,
+  role               TEXT NOT NULL,
+  action             TEXT NOT NULL,
+  subject_id         TEXT NOT NULL,
+  record_id          TEXT NOT NULL,
+  record_version     INTEGER NOT NULL,
+  purpose            TEXT NOT NULL,
+  decision           INTEGER NOT NULL,
+  reason             TEXT NOT NULL,
+  policy_version     TEXT NOT NULL,
+  request_id         TEXT NOT NULL,
+  outcome            TEXT NOT NULL,
+  basis              TEXT NOT NULL,
+  break_glass_reason TEXT NOT NULL
+);
+INSERT INTO audit_entries (id, time, agency_id, system_id, user_id, role, action, subject_id,
+    record_id, record_version, purpose, decision, reason, policy_version, request_id, outcome,
+    basis, break_glass_reason)
+  SELECT seq, time, agency_id, system_id, user_id, role, action, subject_id, record_id,
+    record_version, purpose, decision, reason, policy_version, request_id, outcome, basis,
+    break_glass_reason FROM audit_log ORDER BY seq;
+CREATE TABLE audit_chain_v1 (
+  seq       INTEGER PRIMARY KEY,
+  prev_hash TEXT NOT NULL,
+  hash      TEXT NOT NULL
+);
+INSERT INTO audit_chain_v1 SELECT seq, prev_hash, hash FROM audit_log;
+DROP TABLE audit_log;
+CREATE INDEX audit_pending ON audit_entries(id) WHERE seq IS NULL;
+CREATE INDEX audit_by_subject ON audit_entries(subject_id, seq);
+CREATE INDEX audit_by_agency ON audit_entries(agency_id, seq);
+CREATE INDEX audit_by_user ON audit_entries(user_id, seq);
+CREATE INDEX audit_by_record ON audit_entries(record_id, seq);
+CREATE INDEX audit_by_time ON audit_entries(time);
+CREATE TABLE audit_tree_nodes (
+  level INTEGER NOT NULL,
+  idx   INTEGER NOT NULL,
+  hash  BLOB NOT NULL,
+  PRIMARY KEY (level, idx)
+) WITHOUT ROWID;
+CREATE TABLE audit_tree_head (
+  id   INTEGER PRIMARY KEY CHECK (id = 1),
+  size INTEGER NOT NULL,
+  root BLOB NOT NULL
+);
+INSERT INTO audit_tree_head (id, size, root) VALUES (1, 0, x'');
+CREATE TABLE audit_checkpoints (
+  size      INTEGER PRIMARY KEY,
+  root      BLOB NOT NULL,
+  note      TEXT NOT NULL,
+  issued_at INTEGER NOT NULL
+);
+CREATE TABLE audit_cosignatures (
+  size           INTEGER NOT NULL REFERENCES audit_checkpoints(size),
+  witness        TEXT NOT NULL,
+  agency_id      TEXT NOT NULL,
+  signature_line TEXT NOT NULL,
+  signed_at      INTEGER NOT NULL,
+  received_at    INTEGER NOT NULL,
+  PRIMARY KEY (size, witness)
+) WITHOUT ROWID;
+ALTER TABLE review_items RENAME COLUMN audit_seq TO audit_entry;
+)sql",
 };
 
 constexpr int kSchemaVersion = sizeof(kMigrations) / sizeof(kMigrations[0]);

@@ -3,7 +3,8 @@
 # Exit codes (2 usage or a missing setting, 1 the broker refused, 3 verification, 4
 # unreachable), where settings come from (flag > environment > profile), --json output, minted
 # tokens, the consent, relationship, check, review, policy, message, referral and report
-# commands, and `audit verify` (with --expect-head) on logs changed on disk with sqlite3.
+# commands, and `audit verify|checkpoint|prove|check-proof|witness` on logs changed on disk with
+# sqlite3 (by someone who also recomputes every hash and re-signs).
 #   tests/cli/cli_test.sh THROUGHCARED THROUGHCARE
 set -uo pipefail
 daemon=$1 cli=$2
@@ -128,8 +129,8 @@ run "$cli" check --subject s
 expect "check without --record or --data-class is bad usage" 2 "--record"
 run "$cli" check --subject s --data-class health --as-agency housing-east
 expect "--as-agency alone is bad usage" 2 "as-"
-run "$cli" audit verify --expect-head not-a-head
-expect "a malformed --expect-head is bad usage" 2 "--expect-head"
+run "$cli" audit verify --log-key not-a-key
+expect "a malformed --log-key is bad usage" 2 "--log-key"
 run "$cli" --agency probation-east --user om-1 --role offender_manager \
   --purpose offender_management subject get sub_x
 expect "a missing server is a missing setting that names it" 2 \
@@ -318,23 +319,46 @@ run "$cli" --dev-dir "$dev" --server "$server" --agency probation-east \
   --purpose offender_management subject get "$subject"
 expect "a token with a broken signature is refused (exit 1)" 1 "UNAUTHENTICATED"
 
-echo "== audit verify"
+echo "== audit verify, checkpoints, proofs and witnesses"
 run auditor --json audit query --subject "$subject" --all
 expect_json "audit query --json parses" \
   '.entries | map(select(.basis // "" | startswith("consent con_"))) | length >= 1'
 run auditor --json audit verify
-expect_json "audit verify --json parses" '.head | test("^[0-9]+:[0-9a-f]{64}$")'
+expect_json "audit verify --json parses" '.verified_entries >= 1 and (.root_hash | length) == 44'
 run auditor audit verify
-expect "audit verify prints the head" 0 "^head [0-9]+:[0-9a-f]{64}$"
-head=$(sed -n 's/^head //p' "$work/out")
-head_seq=${head%%:*}
-run auditor audit verify --expect-head "$head"
-expect "--expect-head passes with the current head" 0 "kept head $head is still in the log"
-run auditor audit verify --expect-head "$head_seq:$(printf 'a%.0s' $(seq 64))"
-expect "--expect-head with another hash fails (exit 3) naming the entry" 3 \
-  "audit entry $head_seq: hash is"
-run auditor audit verify --expect-head "$((head_seq + 100000)):${head#*:}"
-expect "--expect-head beyond the log fails (exit 3)" 3 "audit entry $((head_seq + 100000)): missing"
+expect "audit verify checks every entry against the signed root" 0 \
+  "^audit log verified: [0-9]+ entries hash to the root .* signed by dev.throughcare.invalid/audit/"
+must auditor audit checkpoint --out "$work/kept.checkpoint"
+if grep -q "^— dev.throughcare.invalid/audit/" "$work/kept.checkpoint"; then
+  ok "audit checkpoint writes the signed note (em dash, key name)"
+else
+  bad "audit checkpoint writes the signed note (em dash, key name)" "$(cat "$work/kept.checkpoint")"
+fi
+kept_size=$(sed -n 2p "$work/kept.checkpoint")
+run auditor audit verify --checkpoint "$work/kept.checkpoint"
+expect "audit verify --checkpoint: the kept checkpoint is a prefix of today's" 0 "is a prefix of it"
+run auditor audit verify --witnesses 9
+expect "too few witness cosignatures fail verification (exit 3)" 3 "fewer than the 9 required"
+witness() { as probation-east witness-1 witness audit audit witness --state "$work/witness.state"; }
+run witness
+expect "audit witness: the first use trusts the checkpoint" 0 "first use"
+cosigned=$(sed -n 's/^cosigned the checkpoint of \([0-9]*\) entries.*/\1/p' "$work/out")
+run witness
+expect "audit witness: the next round is checked against the last" 0 "consistent with the"
+run auditor audit checkpoint --size "$cosigned"
+expect "the cosigned checkpoint carries the witness's line" 0 \
+  "^— dev.throughcare.invalid/witness/probation-east "
+must auditor audit prove 3 --out "$work/entry-3.tlog-proof"
+log_key=$(cat "$dev/keys/audit-log.vkey")
+run "$cli" audit check-proof "$work/entry-3.tlog-proof" --log-key "$log_key"
+expect "audit check-proof verifies a bundle with no broker or profile" 0 \
+  "^proved: audit entry 3 is in the log"
+sed 's/^index 2$/index 1/' "$work/entry-3.tlog-proof" >"$work/moved.tlog-proof"
+run "$cli" audit check-proof "$work/moved.tlog-proof" --log-key "$log_key"
+expect "a bundle whose entry was moved fails (exit 3)" 3 "seq 3"
+run "$cli" audit check-proof "$work/entry-3.tlog-proof" \
+  --log-key "$(sed -n 1p "$dev/keys/witnesses.vkeys")"
+expect "a bundle checked with another key fails (exit 3)" 3 "not signed by the log key"
 
 echo "== messages"
 carat() { as hmp-northgate carat-1 carat_worker direct_care "$@"; }
@@ -441,28 +465,33 @@ mkdir "$work/snapshot"
 cp "$db"* "$work/snapshot/"
 restore() { rm -f "$db"*; cp "$work/snapshot/"* "$dev/data/"; }
 
-sqlite3 "$db" "DELETE FROM audit_log WHERE seq >= $((head_seq - 1))"
+# What someone with the database and the signing key can do after changing entries: have every
+# leaf, subtree and checkpoint recomputed (the broker re-sequences and re-signs at start).
+rebuild="UPDATE audit_entries SET seq = NULL, leaf_hash = NULL; DELETE FROM audit_tree_nodes;
+         UPDATE audit_tree_head SET size = 0, root = x''; DELETE FROM audit_cosignatures;
+         DELETE FROM audit_checkpoints;"
+sqlite3 "$db" "DELETE FROM audit_entries WHERE seq > $((kept_size - 2)); $rebuild"
 start
 run auditor audit verify
-expect "a bare chain does not notice that the newest entries were deleted" 0 "audit log verified"
-run auditor audit verify --expect-head "$head"
-expect "--expect-head fails (exit 3) after the newest entries were deleted" 3 \
-  "audit entry $head_seq: "
+expect "a log cut short and re-signed verifies on its own" 0 "audit log verified"
+run auditor audit verify --checkpoint "$work/kept.checkpoint"
+expect "... but not against the checkpoint kept from before (exit 3)" 3 "were removed"
 stop
 
 restore
-sqlite3 "$db" "DELETE FROM audit_log WHERE seq = 5"
+sqlite3 "$db" "DELETE FROM audit_entries WHERE seq = 5; $rebuild"
 start
-run auditor audit verify
-expect "deleting entry 5 fails verification (exit 3) at entry 6" 3 "audit entry 6: "
+run auditor audit verify --checkpoint "$work/kept.checkpoint"
+expect "deleting entry 5 and re-signing is caught by the kept checkpoint (exit 3)" 3 "rewritten"
+run witness
+expect "a witness refuses to cosign the rewritten log (exit 3)" 3 "refusing to cosign"
 stop
 
 restore
-sqlite3 "$db" "UPDATE audit_log SET seq = -1 WHERE seq = 3; UPDATE audit_log SET seq = 3 WHERE seq = 4;
-               UPDATE audit_log SET seq = 4 WHERE seq = -1"
+sqlite3 "$db" "UPDATE audit_entries SET user_id = 'someone-else' WHERE seq = 3"
 start
 run auditor audit verify
-expect "swapping entries 3 and 4 fails verification (exit 3) at entry 3" 3 "audit entry 3: "
+expect "an entry edited on disk fails verification (exit 3) naming it" 3 "audit entry 3: "
 stop
 
 finish

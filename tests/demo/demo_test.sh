@@ -60,7 +60,12 @@ check "the history ends at first contact" grep -qE "^  [0-9TZ:-]+ +appointment_b
 # CLI prints "<5").
 check "the funnel withholds the count of one referral" grep -qE "^  first_contact +0 +0.0 " "$out"
 check "the audit log verified" grep -q "audit log verified" "$out"
-check "the head is printed to keep" grep -qE "^head [0-9]+:[0-9a-f]{64}$" "$out"
+check "probation's witness cosigned a checkpoint" grep -qE \
+  "^cosigned the checkpoint of [0-9]+ entries as dev.throughcare.invalid/witness/probation-east" \
+  "$out"
+check "the log is checked against the root the broker signed" grep -qE \
+  "^audit log verified: [0-9]+ entries hash to the root .* signed by dev.throughcare.invalid/audit/" \
+  "$out"
 
 demo "$work/demo2.out"
 check "a second run finds the person" grep -q "already registered as" "$work/demo2.out"
@@ -80,12 +85,13 @@ pid=""
 check "SIGTERM shuts down cleanly (exit 0)" [ "$status" -eq 0 ]
 check "the shutdown is logged" grep -q "event=stopped" "$work/log"
 
-sqlite3 "$work/dev/data/throughcare.db" "UPDATE audit_log SET reason = 'edited' WHERE seq = 3"
+sqlite3 "$work/dev/data/throughcare.db" "UPDATE audit_entries SET reason = 'edited' WHERE seq = 3"
 start
 status=0
 "$cli" --dev-dir "$work/dev" --server "127.0.0.1:$port" --agency ig-office --user auditor-1 \
   --role auditor audit verify >"$work/verify.out" 2>&1 || status=$?
 cat "$work/verify.out"
 check "audit verify exits 3 on a tampered log" [ "$status" -eq 3 ]
-check "audit verify names the changed entry" grep -q "audit entry 3: hash does not match" "$work/verify.out"
+check "audit verify names the changed entry" grep -q "audit entry 3: its fields do not hash" \
+  "$work/verify.out"
 echo "$passed passed, 0 failed"

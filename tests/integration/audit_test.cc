@@ -1,11 +1,15 @@
 // AuditService against the real broker: every access is logged with who, what, why and the
-// decision; auditors query and export it; tampering with the database is detected.
+// decision; auditors query it; the log verifies against the checkpoints the broker signs, and a
+// rewrite by someone holding the database and even the signing key is caught by an auditor or a
+// witness holding an earlier checkpoint.
 #include <sqlite3.h>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "client/audit_verify.h"
 #include "gmock/gmock.h"
-#include "client/audit_entry.h"
-#include "services/audit/chain.h"
+#include "services/audit/proof_bundle.h"
+#include "services/core/files.h"
 #include "tests/integration/fixture.h"
 #include "tests/testing/status_matchers.h"
 
@@ -47,6 +51,8 @@ class AuditTest : public BrokerTest {
     get.set_purpose("resettlement");
     ASSERT_EQ(Records("housing-east")->GetRecord(ContextFor(kHousing).get(), get, &read).error_code(),
               grpc::StatusCode::PERMISSION_DENIED);  // 9
+    // The checkpoint interval passes: the next checkpoint covers the nine.
+    clock_.Advance(absl::Seconds(2));
   }
 
   grpc::Status Query(v1::QueryAuditLogRequest req, v1::QueryAuditLogResponse* out,
@@ -55,24 +61,48 @@ class AuditTest : public BrokerTest {
     return Audit(actor.agency)->QueryAuditLog(ContextFor(actor).get(), req, out);
   }
 
-  // Exports the whole log and checks the chain, as `throughcare audit verify` does.
-  absl::Status ExportAndVerify(int64_t* verified = nullptr) {
-    grpc::ClientContext ctx;
-    ctx.AddMetadata("authorization", "Bearer " + AssertionFor(kAuditor));
-    v1::ExportAuditLogRequest req;
-    req.set_purpose("audit");
-    auto reader = Audit("ig-office")->ExportAuditLog(&ctx, req);
-    audit::ChainVerifier verifier;
-    v1::AuditEntry e;
-    absl::Status result;
-    while (reader->Read(&e)) {
-      absl::StatusOr<AuditEntry> entry = client::AuditEntryFromProto(e);
-      if (result.ok()) result = entry.ok() ? verifier.Add(*entry) : entry.status();
-    }
-    grpc::Status s = reader->Finish();
-    if (!s.ok()) return absl::UnknownError(s.error_message());
-    if (verified != nullptr) *verified = verifier.verified();
-    return result;
+  // What an auditor (or a witness) is given: the log's public key and the witnesses' keys.
+  client::AuditTrust Trust() {
+    auto trust = client::LoadAuditTrust(
+        std::string(absl::StripAsciiWhitespace(ReadDevFile("keys/audit-log.vkey"))),
+        absl::StrCat(dir_, "/keys/witnesses.vkeys"));
+    EXPECT_TRUE(trust.ok()) << trust.status();
+    return *trust;
+  }
+  // Verifies the log as `throughcare audit verify` does, against `kept` when it is not empty.
+  absl::StatusOr<client::VerifyResult> Verify(const std::string& kept = "", int witnesses = 0) {
+    std::unique_ptr<client::Connection> c = ClientConnection(kAuditor);
+    return client::VerifyAuditLog(*c, "audit", Trust(), kept, witnesses, absl::Minutes(1),
+                                  nullptr);
+  }
+  // The latest signed checkpoint, as `throughcare audit checkpoint` prints it.
+  std::string KeepCheckpoint() {
+    std::unique_ptr<client::Connection> c = ClientConnection(kAuditor);
+    absl::StatusOr<audit::OpenedCheckpoint> opened = client::FetchCheckpoint(*c, "audit", 0, Trust());
+    EXPECT_TRUE(opened.ok()) << opened.status();
+    return opened.ok() ? audit::FormatNote(opened->note) : "";
+  }
+  // One round of `throughcare audit witness` for `agency`, with `state` kept between rounds.
+  absl::StatusOr<client::WitnessResult> Witness(const std::string& agency, std::string& state) {
+    const Actor witness{agency, "witness-1", "witness", "audit"};
+    std::unique_ptr<client::Connection> c = ClientConnection(witness);
+    auto key = crypto::Ed25519PrivateKey::FromPem(
+        ReadDevFile(absl::StrCat("keys/", agency, "-witness.pem")));
+    EXPECT_TRUE(key.ok());
+    absl::StatusOr<client::WitnessResult> r =
+        client::WitnessOnce(*c, "audit", Trust(), state,
+                            absl::StrCat("dev.throughcare.invalid/witness/", agency), **key,
+                            clock_.Now());
+    if (r.ok()) state = r->state;
+    return r;
+  }
+  // What someone with the database file and the signing key can do: change the entries, then
+  // have every leaf, subtree and checkpoint recomputed, so the new log is internally perfect.
+  void RewriteLog(const std::string& sql) {
+    ExecSql(absl::StrCat(sql, ";UPDATE audit_entries SET seq = NULL, leaf_hash = NULL;"
+                              "DELETE FROM audit_tree_nodes;"
+                              "UPDATE audit_tree_head SET size = 0, root = x'';"
+                              "DELETE FROM audit_cosignatures; DELETE FROM audit_checkpoints;"));
   }
 
   void ExecSql(const std::string& sql) {
@@ -210,32 +240,163 @@ TEST_F(AuditTest, BadQueryFieldsAreInvalidArgument) {
   EXPECT_THAT(Query(req, &resp).error_message(), ::testing::StartsWith("subject_id"));
 }
 
-TEST_F(AuditTest, UntouchedLogVerifies) {
-  int64_t verified = 0;
-  ASSERT_THAT(ExportAndVerify(&verified), IsOk());
-  // Nine accesses, and the export itself, which is logged before streaming starts.
-  EXPECT_EQ(verified, 10);
+TEST_F(AuditTest, AnUntouchedLogVerifiesAgainstItsSignedCheckpoint) {
+  ASSERT_OK_AND_ASSIGN(client::VerifyResult r, Verify());
+  // The nine accesses; the verification's own calls are logged after the checkpoint it checks.
+  EXPECT_EQ(r.checkpoint.checkpoint.size, 9u);
+  const std::string kept = KeepCheckpoint();
+  clock_.Advance(absl::Seconds(2));  // a new checkpoint, over the verification's own entries
+  ASSERT_OK_AND_ASSIGN(r, Verify(kept));
+  ASSERT_TRUE(r.earlier.has_value());
+  EXPECT_GT(r.checkpoint.checkpoint.size, r.earlier->size);
 }
 
-TEST_F(AuditTest, ChangedEntryIsNamed) {
-  ExecSql("UPDATE audit_log SET decision = 1, reason = 'allowed' WHERE seq = 4");
-  EXPECT_THAT(ExportAndVerify(), StatusIs(absl::StatusCode::kDataLoss,
-                                          HasSubstr("audit entry 4: hash does not match")));
+TEST_F(AuditTest, ARewriteWithEveryHashRecomputedIsCaughtByAKeptCheckpoint) {
+  const std::string kept = KeepCheckpoint();
+  std::string state;
+  ASSERT_THAT(Witness("probation-east", state), IsOk());
+  // Delete the probation read of the health summary (entry 8), and turn housing's refusal
+  // (entry 9) into an allowed read.
+  RewriteLog("DELETE FROM audit_entries WHERE seq = 8;"
+             "UPDATE audit_entries SET decision = 1, outcome = 'OK' WHERE seq = 9");
+  // The rewritten log is consistent in itself: an auditor with no history is fooled ...
+  ASSERT_THAT(Verify(), IsOk());
+  // ... but not one holding a checkpoint from before, nor a witness.
+  absl::StatusOr<client::VerifyResult> r = Verify(kept);
+  EXPECT_THAT(r, StatusIs(absl::StatusCode::kDataLoss, HasSubstr("rewritten")));
+  EXPECT_EQ(client::OriginOf(r.status()), client::ErrorOrigin::kVerification);
+  absl::StatusOr<client::WitnessResult> w = Witness("probation-east", state);
+  EXPECT_THAT(w, StatusIs(absl::StatusCode::kDataLoss, HasSubstr("refusing to cosign")));
 }
 
-TEST_F(AuditTest, DeletedEntryIsNamed) {
-  ExecSql("DELETE FROM audit_log WHERE seq = 2");
-  EXPECT_THAT(ExportAndVerify(), StatusIs(absl::StatusCode::kDataLoss,
-                                          HasSubstr("audit entry 3: expected entry 2")));
+TEST_F(AuditTest, CuttingOffTheNewestEntriesIsCaught) {
+  const std::string kept = KeepCheckpoint();
+  RewriteLog("DELETE FROM audit_entries WHERE seq > 5");
+  EXPECT_THAT(Verify(kept), StatusIs(absl::StatusCode::kDataLoss, HasSubstr("were removed")));
 }
 
-TEST_F(AuditTest, ReorderedEntriesAreNamed) {
-  ExecSql(
-      "UPDATE audit_log SET seq = -1 WHERE seq = 2;"
-      "UPDATE audit_log SET seq = 2 WHERE seq = 3;"
-      "UPDATE audit_log SET seq = 3 WHERE seq = -1;");
-  EXPECT_THAT(ExportAndVerify(),
-              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("audit entry 2: prev_hash")));
+TEST_F(AuditTest, AnEditedEntryNoLongerHashesToTheSignedRoot) {
+  ASSERT_THAT(Verify(), IsOk());
+  ExecSql("UPDATE audit_entries SET user_id = 'someone-else' WHERE seq = 4");
+  EXPECT_THAT(Verify(), StatusIs(absl::StatusCode::kDataLoss, HasSubstr("audit entry 4")));
+}
+
+TEST_F(AuditTest, WitnessesCosignConsistentCheckpointsAndAuditorsCountThem) {
+  std::string probation, cjit;
+  ASSERT_OK_AND_ASSIGN(client::WitnessResult first, Witness("probation-east", probation));
+  EXPECT_EQ(first.previous_size, -1);  // first use
+  ASSERT_THAT(Witness("cjit-east", cjit), IsOk());
+  RegisterPerson("B2345CD");  // the log grows
+  clock_.Advance(absl::Seconds(2));
+  ASSERT_OK_AND_ASSIGN(client::WitnessResult second, Witness("probation-east", probation));
+  EXPECT_EQ(second.previous_size, static_cast<int64_t>(first.checkpoint.size));
+  EXPECT_GT(second.checkpoint.size, first.checkpoint.size);
+  ASSERT_THAT(Witness("cjit-east", cjit), IsOk());
+  // The latest checkpoint now carries both cosignatures, if nothing was logged since.
+  std::unique_ptr<client::Connection> c = ClientConnection(kAuditor);
+  v1::GetCheckpointRequest req;
+  req.set_purpose("audit");
+  req.set_tree_size(static_cast<int64_t>(second.checkpoint.size));
+  v1::SignedCheckpoint served;
+  ASSERT_TRUE(Audit(kAuditor.agency)->GetCheckpoint(ContextFor(kAuditor).get(), req, &served).ok());
+  EXPECT_THAT(served.cosigned_by(), ::testing::UnorderedElementsAre(
+                                        "dev.throughcare.invalid/witness/cjit-east",
+                                        "dev.throughcare.invalid/witness/probation-east"));
+  ASSERT_OK_AND_ASSIGN(audit::OpenedCheckpoint opened,
+                       audit::OpenCheckpoint(served.note(), Trust().log, Trust().witnesses));
+  EXPECT_THAT(opened.cosignatures, SizeIs(2));
+  // A practitioner is no witness, and an agency's witness may not sign as another's.
+  v1::AddCosignatureRequest add;
+  add.set_purpose("audit");
+  add.set_tree_size(static_cast<int64_t>(second.checkpoint.size));
+  add.set_signature_line(opened.note.signatures.back().name);
+  v1::SignedCheckpoint ignored;
+  EXPECT_EQ(Audit("cjit-east")->AddCosignature(ContextFor(kCjit).get(), add, &ignored).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  std::string line = audit::FormatSignatureLine(opened.note.signatures[1]);
+  line.pop_back();
+  add.set_signature_line(line);
+  const Actor housing_witness{"housing-east", "witness-1", "witness", "audit"};
+  grpc::Status s = Audit("housing-east")->AddCosignature(ContextFor(housing_witness).get(), add,
+                                                          &ignored);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("signature_line"));
+}
+
+TEST_F(AuditTest, AProofBundleVerifiesOfflineAndFailsWhenChanged) {
+  v1::GetProofBundleRequest req;
+  req.set_purpose("audit");
+  req.set_seq(8);
+  v1::ProofBundle bundle;
+  ASSERT_TRUE(Audit(kAuditor.agency)->GetProofBundle(ContextFor(kAuditor).get(), req, &bundle).ok());
+  StopBroker();  // offline
+  ASSERT_OK_AND_ASSIGN(audit::VerifiedProof proof,
+                       audit::VerifyProofBundle(bundle.text(), Trust().log));
+  EXPECT_EQ(proof.entry.seq, 8);
+  EXPECT_EQ(proof.entry.agency_id, "probation-east");
+  EXPECT_EQ(proof.entry.record_id, record_id_);
+  std::string changed = bundle.text();
+  changed[changed.find("index 7") + 6] = '6';
+  EXPECT_FALSE(audit::VerifyProofBundle(changed, Trust().log).ok());
+  StartBroker();
+}
+
+TEST_F(AuditTest, ProofsAndCheckpointsNeedTheirRolesAndValidRequests) {
+  v1::GetProofBundleRequest prove;
+  prove.set_purpose("offender_management");
+  prove.set_seq(1);
+  v1::ProofBundle bundle;
+  EXPECT_EQ(Audit(kOffenderManager.agency)
+                ->GetProofBundle(ContextFor(kOffenderManager).get(), prove, &bundle)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  prove.set_purpose("audit");
+  prove.set_seq(0);
+  grpc::Status s = Audit(kAuditor.agency)->GetProofBundle(ContextFor(kAuditor).get(), prove, &bundle);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), ::testing::StartsWith("seq"));
+  v1::GetConsistencyProofRequest consistency;
+  consistency.set_purpose("audit");
+  consistency.set_from_size(9);
+  consistency.set_to_size(3);
+  v1::Proof proof;
+  s = Audit(kAuditor.agency)->GetConsistencyProof(ContextFor(kAuditor).get(), consistency, &proof);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  v1::GetCheckpointRequest checkpoint;
+  checkpoint.set_purpose("audit");
+  checkpoint.set_tree_size(4);  // no checkpoint of that size was issued
+  v1::SignedCheckpoint served;
+  s = Audit(kAuditor.agency)->GetCheckpoint(ContextFor(kAuditor).get(), checkpoint, &served);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(AuditTest, AuditorsFilterByRecordPurposeBasisAndSystem) {
+  v1::QueryAuditLogRequest req;
+  req.set_record_id(record_id_);
+  v1::QueryAuditLogResponse resp;
+  ASSERT_TRUE(Query(req, &resp).ok());
+  EXPECT_THAT(resp.entries(), SizeIs(3));  // written, read, refused
+  req = v1::QueryAuditLogRequest();
+  req.set_access_purpose("resettlement");
+  ASSERT_TRUE(Query(req, &resp).ok());
+  ASSERT_THAT(resp.entries(), SizeIs(2));  // housing's relationship and refused read
+  req = v1::QueryAuditLogRequest();
+  req.set_basis_prefix("consent");
+  ASSERT_TRUE(Query(req, &resp).ok());
+  ASSERT_THAT(resp.entries(), SizeIs(1));
+  EXPECT_EQ(resp.entries(0).user_id(), "om-1");
+  req = v1::QueryAuditLogRequest();
+  req.set_system_id("housing-east-system");
+  req.set_outcome("PERMISSION_DENIED");
+  ASSERT_TRUE(Query(req, &resp).ok());
+  ASSERT_THAT(resp.entries(), SizeIs(1));
+  req = v1::QueryAuditLogRequest();
+  req.set_break_glass_only(true);
+  ASSERT_TRUE(Query(req, &resp).ok());
+  EXPECT_THAT(resp.entries(), SizeIs(0));
+  req = v1::QueryAuditLogRequest();
+  req.set_outcome("NOT_A_CODE");
+  EXPECT_THAT(Query(req, &resp).error_message(), ::testing::StartsWith("outcome"));
 }
 
 }  // namespace

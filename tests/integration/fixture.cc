@@ -111,6 +111,24 @@ std::shared_ptr<grpc::Channel> BrokerTest::ChannelFor(const std::string& agency)
                      ReadDevFile(absl::StrCat("pki/", agency, ".key")));
 }
 
+std::unique_ptr<client::Connection> BrokerTest::ClientConnection(const Actor& actor) {
+  client::ConnectionSettings settings;
+  settings.server = target_;
+  settings.ca_file = absl::StrCat(dir_, "/pki/ca.pem");
+  settings.cert_file = absl::StrCat(dir_, "/pki/", actor.agency, ".pem");
+  settings.key_file = absl::StrCat(dir_, "/pki/", actor.agency, ".key");
+  settings.identity_key_file = absl::StrCat(dir_, "/keys/", actor.agency, "-identity.pem");
+  settings.agency = actor.agency;
+  settings.user = actor.user;
+  settings.role = actor.role;
+  client::Connection::Options options;
+  options.now = [this] { return clock_.Now(); };
+  options.channel.own_connection = true;
+  auto connection = client::Connection::Open(settings, options);
+  EXPECT_TRUE(connection.ok()) << connection.status();
+  return connection.ok() ? *std::move(connection) : nullptr;
+}
+
 std::string BrokerTest::AssertionFor(const Actor& actor, absl::Duration valid_for) {
   crypto::Assertion a;
   a.agency_id = actor.agency;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "client/connection.h"
 #include "gtest/gtest.h"
 #include "services/server/broker.h"
 #include "services/server/config.h"
@@ -51,6 +52,9 @@ class BrokerTest : public ::testing::Test {
   std::unique_ptr<v1::AuditService::Stub> Audit(const std::string& agency);
 
   std::string ReadDevFile(const std::string& relative) const;
+  // The CLI's client library connected as the actor's agency system, minting the actor's
+  // assertions on the broker's clock.
+  std::unique_ptr<client::Connection> ClientConnection(const Actor& actor);
   // A plain HTTP/1.0 GET of /metrics from the broker's metrics port (config_.metrics_listen
   // must be set before the broker starts).
   std::string ScrapeMetrics();

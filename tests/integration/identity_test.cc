@@ -180,7 +180,8 @@ TEST_F(IdentityTest, RoleTheAgencyMayNotGrantIsPermissionDenied) {
   ASSERT_EQ(entries.entries_size(), 1);
   EXPECT_EQ(entries.entries(0).action(), "rpc.ResolveIdentifier");
   EXPECT_EQ(entries.entries(0).role(), "prison_healthcare");
-  EXPECT_EQ(entries.entries(0).decision(), v1::DECISION_DENY);
+  // Refused before the policy was asked: no policy decision, and the refusal's reason.
+  EXPECT_EQ(entries.entries(0).decision(), v1::DECISION_NONE);
   EXPECT_EQ(entries.entries(0).outcome(), "PERMISSION_DENIED");
   EXPECT_THAT(entries.entries(0).reason(), HasSubstr("may not grant role"));
 }

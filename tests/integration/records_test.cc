@@ -286,7 +286,7 @@ TEST_F(RecordsTest, ReadsThatCannotBeAuditedDiscloseNothing) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(config_.sqlite_path.c_str(), &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db,
-                         "CREATE TRIGGER audit_unavailable BEFORE INSERT ON audit_log "
+                         "CREATE TRIGGER audit_unavailable BEFORE INSERT ON audit_entries "
                          "BEGIN SELECT RAISE(ABORT, 'audit storage failure injected by test'); END;",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
@@ -313,7 +313,7 @@ TEST_F(RecordsTest, FailedAuditAppendFailsTheCallAndKeepsNoChange) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(config_.sqlite_path.c_str(), &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db,
-                         "CREATE TRIGGER audit_unavailable BEFORE INSERT ON audit_log "
+                         "CREATE TRIGGER audit_unavailable BEFORE INSERT ON audit_entries "
                          "BEGIN SELECT RAISE(ABORT, 'audit storage failure injected by test'); END;",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);

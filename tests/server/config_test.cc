@@ -33,6 +33,7 @@ agencies:
     systems:
       - id: hmp-example-system
         certificate_cn: hmp-example-system
+audit_origin: test.throughcare.invalid/audit
 )";
 
 class ConfigTest : public ::testing::Test {
@@ -95,6 +96,28 @@ TEST_F(ConfigTest, MessagingSenderQuotaAndStreamCap) {
                        HasSubstr("'max_streams_per_agency' must be a whole number from 1")));
 }
 
+TEST_F(ConfigTest, TheAuditLogsOriginAndTheAgenciesWitnesses) {
+  std::string path = Write(Replace(kValid, "        certificate_cn: hmp-example-system\n",
+                                   "        certificate_cn: hmp-example-system\n"
+                                   "    witness:\n      name: hmp.example/witness\n"
+                                   "      key: keys/hmp-witness.pub.pem\n"));
+  ASSERT_OK_AND_ASSIGN(BrokerConfig c, LoadConfig(path));
+  EXPECT_EQ(c.audit_origin, "test.throughcare.invalid/audit");
+  EXPECT_EQ(c.audit_checkpoint_interval, absl::Seconds(1));
+  EXPECT_EQ(c.agencies[0].witness_name, "hmp.example/witness");
+  EXPECT_THAT(c.agencies[0].witness_key_file, ::testing::EndsWith("/keys/hmp-witness.pub.pem"));
+  EXPECT_THAT(LoadConfig(Write(Replace(kValid, "audit_origin: test.throughcare.invalid/audit\n",
+                                       ""))),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("missing key 'audit_origin'")));
+  EXPECT_THAT(LoadConfig(Write(Replace(kValid, "throughcare.invalid/audit", "a b"))),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("audit_origin must have no spaces")));
+  EXPECT_THAT(LoadConfig(Write(Replace(kValid, "        certificate_cn: hmp-example-system\n",
+                                       "        certificate_cn: hmp-example-system\n"
+                                       "    witness:\n      name: w\n"))),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("missing key 'key'")));
+}
+
 TEST_F(ConfigTest, ErrorsNameTheFileAndLine) {
   struct Case {
     std::string from, to, expected;
@@ -118,12 +141,15 @@ TEST_F(ConfigTest, ErrorsNameTheFileAndLine) {
 }
 
 TEST_F(ConfigTest, DuplicateAgenciesAndCertificatesAreRefused) {
-  std::string agency = std::string(kValid).substr(std::string(kValid).find("  - id:"));
-  std::string twice = std::string(kValid) + agency;
+  // The agency list is last but for the audit origin: the copy goes before it.
+  const std::string origin = "audit_origin: test.throughcare.invalid/audit\n";
+  const std::string valid = Replace(kValid, origin, "");
+  std::string agency = valid.substr(valid.find("  - id:"));
+  std::string twice = valid + agency + origin;
   EXPECT_THAT(LoadConfig(Write(twice)),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("duplicate agency id")));
   std::string other = Replace(agency, "id: hmp-example\n", "id: hmp-other\n");
-  EXPECT_THAT(LoadConfig(Write(std::string(kValid) + other)),
+  EXPECT_THAT(LoadConfig(Write(valid + other + origin)),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("certificate_cn 'hmp-example-system' is given to more than one")));
 }

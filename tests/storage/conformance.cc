@@ -6,6 +6,7 @@
 #include <deque>
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -68,9 +69,36 @@ AuditEntry MakeAudit(int64_t seq, const std::string& subject, const std::string&
   e.policy_version = "sha256:0";
   e.request_id = absl::StrCat("req-", seq);
   e.outcome = "OK";
-  e.prev_hash = "p";
-  e.hash = absl::StrCat("h", seq);
   return e;
+}
+
+// A 32-byte stand-in for a hash; storage keeps hashes, it does not compute them.
+std::string FakeHash(absl::string_view what, int64_t n) {
+  std::string h = absl::StrCat(what, "-", n);
+  h.resize(32, '.');
+  return h;
+}
+
+// What the sequencer would store for the pending entries (in their order), as seqs after
+// `old_size`, with stand-in hashes and no subtrees.
+AuditSequencing StepFor(const std::vector<PendingAuditEntry>& pending, int64_t old_size) {
+  AuditSequencing step;
+  step.old_size = old_size;
+  for (const PendingAuditEntry& p : pending) {
+    const int64_t seq = old_size + static_cast<int64_t>(step.placed.size()) + 1;
+    step.placed.push_back(AuditSequencing::Placed{p.id, seq, FakeHash("leaf", seq)});
+  }
+  step.head = AuditTreeHead{old_size + static_cast<int64_t>(pending.size()),
+                            FakeHash("root", old_size + static_cast<int64_t>(pending.size()))};
+  return step;
+}
+
+// Appends `entries` and sequences everything pending, as the broker would in two steps.
+absl::Status AppendAndSequence(WriteTx& tx, const std::vector<AuditEntry>& entries) {
+  for (const AuditEntry& e : entries) RETURN_IF_ERROR(tx.AppendAudit(e).status());
+  ASSIGN_OR_RETURN(AuditTreeHead head, tx.GetAuditTreeHead());
+  ASSIGN_OR_RETURN(std::vector<PendingAuditEntry> pending, tx.ListPendingAudit(1000));
+  return tx.ApplyAuditSequencing(StepFor(pending, head.size));
 }
 
 // Every field set, and set differently per id and version, so that a field dropped or swapped
@@ -159,16 +187,16 @@ void ExpectRelationshipEq(const Relationship& got, const Relationship& want) {
   EXPECT_EQ(got.note, want.note);
 }
 
-ReviewItem MakeReviewItem(const std::string& id, int64_t audit_seq) {
+ReviewItem MakeReviewItem(const std::string& id, int64_t audit_entry) {
   ReviewItem r;
   r.review_id = id;
-  r.audit_seq = audit_seq;
+  r.audit_entry = audit_entry;
   r.subject_id = "subject-" + id;
   r.agency_id = "agency-" + id;
   r.user_id = "user-" + id;
   r.role = "role-" + id;
   r.reason = "emergency " + id;
-  r.opened_at = kT0 + absl::Seconds(audit_seq);
+  r.opened_at = kT0 + absl::Seconds(audit_entry);
   return r;
 }
 
@@ -197,6 +225,7 @@ ReviewItem AfterClose(ReviewItem open, const ReviewItem& closing) {
 void ExpectReviewItemEq(const ReviewItem& got, const ReviewItem& want) {
   SCOPED_TRACE(absl::StrCat("review item ", want.review_id));
   EXPECT_EQ(got.review_id, want.review_id);
+  EXPECT_EQ(got.audit_entry, want.audit_entry);
   EXPECT_EQ(got.audit_seq, want.audit_seq);
   EXPECT_EQ(got.subject_id, want.subject_id);
   EXPECT_EQ(got.agency_id, want.agency_id);
@@ -225,7 +254,7 @@ std::vector<std::string> RelationshipIds(const std::vector<Relationship>& rs) {
 std::vector<int64_t> ReviewSeqs(const absl::StatusOr<std::vector<ReviewItem>>& items) {
   std::vector<int64_t> seqs;
   if (!items.ok()) return {-1};
-  for (const auto& r : *items) seqs.push_back(r.audit_seq);
+  for (const auto& r : *items) seqs.push_back(r.audit_entry);
   return seqs;
 }
 
@@ -639,54 +668,214 @@ TEST_P(StorageConformanceTest, RecordVersionsAreOptimisticallyConcurrent) {
   }), IsOk());
 }
 
-TEST_P(StorageConformanceTest, AuditAppendQueryAndScan) {
-  ASSERT_THAT(storage_->WriteAndWait([](WriteTx& tx) -> absl::Status {
-    EXPECT_THAT(tx.LastAuditEntry(), StatusIs(absl::StatusCode::kNotFound));
-    EXPECT_THAT(tx.AppendAudit(MakeAudit(2, "s1", "a")),
-                StatusIs(absl::StatusCode::kFailedPrecondition));
-    for (int64_t seq = 1; seq <= 10; ++seq) {
-      EXPECT_THAT(tx.AppendAudit(MakeAudit(seq, seq <= 6 ? "s1" : "s2", seq % 2 ? "a" : "b")),
-                  IsOk());
+TEST_P(StorageConformanceTest, AuditEntriesAreSeenOnlyOnceSequenced) {
+  std::vector<int64_t> ids;
+  ASSERT_THAT(storage_->WriteAndWait([&](WriteTx& tx) -> absl::Status {
+    for (int64_t n = 1; n <= 3; ++n) {
+      absl::StatusOr<int64_t> id = tx.AppendAudit(MakeAudit(n, "s1", "a"));
+      EXPECT_THAT(id, IsOk());
+      if (id.ok()) ids.push_back(*id);
     }
-    EXPECT_THAT(tx.AppendAudit(MakeAudit(10, "s1", "a")),
+    return absl::OkStatus();
+  }), IsOk());
+  ASSERT_THAT(storage_->WriteAndWait([&](WriteTx& tx) -> absl::Status {
+    absl::StatusOr<int64_t> id = tx.AppendAudit(MakeAudit(4, "s1", "a"));  // a later commit
+    EXPECT_THAT(id, IsOk());
+    if (id.ok()) ids.push_back(*id);
+    return absl::OkStatus();
+  }), IsOk());
+  ASSERT_THAT(ids, SizeIs(4));
+  EXPECT_EQ(std::set<int64_t>(ids.begin(), ids.end()).size(), 4u) << "handles are unique";
+  ASSERT_THAT(storage_->WriteAndWait([&](WriteTx& tx) -> absl::Status {
+    EXPECT_THAT(tx.QueryAudit(AuditQuery{})->entries, SizeIs(0));  // nothing sequenced yet
+    auto head = tx.GetAuditTreeHead();
+    EXPECT_THAT(head, IsOk());
+    EXPECT_EQ(head->size, 0);
+    auto pending = tx.ListPendingAudit(2);
+    EXPECT_THAT(pending, IsOk());
+    if (!pending.ok() || pending->size() != 2) return absl::InternalError("expected 2 pending");
+    // In the order they were written: the sequencer follows it.
+    EXPECT_EQ((*pending)[0].id, ids[0]);
+    EXPECT_EQ((*pending)[1].id, ids[1]);
+    EXPECT_EQ((*pending)[0].entry.request_id, "req-1");
+    EXPECT_THAT(tx.ApplyAuditSequencing(StepFor(*pending, 0)), IsOk());
+    EXPECT_THAT(tx.QueryAudit(AuditQuery{})->entries, SizeIs(2));
+    auto rest = tx.ListPendingAudit(10);
+    EXPECT_THAT(rest, IsOk());
+    EXPECT_THAT(*rest, SizeIs(2));
+    EXPECT_EQ((*rest)[0].id, ids[2]);
+    return tx.ApplyAuditSequencing(StepFor(*rest, 2));
+  }), IsOk());
+  ASSERT_THAT(storage_->Read([&](ReadTx& tx) -> absl::Status {
+    auto page = tx.QueryAudit(AuditQuery{});
+    EXPECT_THAT(page, IsOk());
+    if (page.ok() && page->entries.size() == 4) {
+      for (int64_t i = 0; i < 4; ++i) {
+        EXPECT_EQ(page->entries[i].seq, i + 1);
+        EXPECT_EQ(page->entries[i].request_id, absl::StrCat("req-", i + 1));
+        EXPECT_EQ(page->entries[i].leaf_hash, FakeHash("leaf", i + 1));
+      }
+    } else {
+      ADD_FAILURE() << "expected 4 sequenced entries";
+    }
+    EXPECT_EQ(tx.GetAuditTreeHead()->size, 4);
+    EXPECT_EQ(tx.GetAuditTreeHead()->root, FakeHash("root", 4));
+    return absl::OkStatus();
+  }), IsOk());
+}
+
+TEST_P(StorageConformanceTest, AuditSequencingMovesTheHeadOnlyFromWhereItWas) {
+  ASSERT_THAT(storage_->WriteAndWait([](WriteTx& tx) -> absl::Status {
+    return AppendAndSequence(tx, {MakeAudit(1, "s1", "a"), MakeAudit(2, "s1", "a")});
+  }), IsOk());
+  ASSERT_THAT(storage_->WriteAndWait([](WriteTx& tx) -> absl::Status {
+    EXPECT_THAT(tx.AppendAudit(MakeAudit(3, "s1", "a")), IsOk());
+    auto pending = tx.ListPendingAudit(10);
+    EXPECT_THAT(pending, IsOk());
+    // A sequencer that read the head at 1 lost the race: Aborted, and nothing changes.
+    EXPECT_THAT(tx.ApplyAuditSequencing(StepFor(*pending, 1)),
+                StatusIs(absl::StatusCode::kAborted));
+    AuditSequencing gap = StepFor(*pending, 2);
+    gap.placed[0].seq = 4;
+    EXPECT_THAT(tx.Atomically([&](WriteTx& t) { return t.ApplyAuditSequencing(gap); }),
                 StatusIs(absl::StatusCode::kFailedPrecondition));
+    AuditSequencing unknown = StepFor(*pending, 2);
+    unknown.placed[0].id = -1;  // no entry has this handle
+    EXPECT_THAT(tx.Atomically([&](WriteTx& t) { return t.ApplyAuditSequencing(unknown); }),
+                StatusIs(absl::StatusCode::kFailedPrecondition));
+    EXPECT_EQ(tx.GetAuditTreeHead()->size, 2);
+    AuditSequencing ok = StepFor(*pending, 2);
+    ok.nodes.push_back(AuditTreeNode{1, 0, FakeHash("node", 10)});
+    EXPECT_THAT(tx.ApplyAuditSequencing(ok), IsOk());
     return absl::OkStatus();
   }), IsOk());
   ASSERT_THAT(storage_->Read([](ReadTx& tx) -> absl::Status {
-    EXPECT_EQ(tx.LastAuditEntry()->seq, 10);
-    EXPECT_EQ(tx.LastAuditEntry()->hash, "h10");
+    EXPECT_EQ(tx.GetAuditTreeHead()->size, 3);
+    EXPECT_EQ(tx.GetAuditTreeNode(0, 2).value_or(""), FakeHash("leaf", 3));
+    EXPECT_EQ(tx.GetAuditTreeNode(1, 0).value_or(""), FakeHash("node", 10));
+    EXPECT_THAT(tx.GetAuditTreeNode(0, 3), StatusIs(absl::StatusCode::kNotFound));
+    EXPECT_THAT(tx.GetAuditTreeNode(1, 1), StatusIs(absl::StatusCode::kNotFound));
+    return absl::OkStatus();
+  }), IsOk());
+}
 
+TEST_P(StorageConformanceTest, AuditQueriesFilterAndPage) {
+  ASSERT_THAT(storage_->WriteAndWait([](WriteTx& tx) -> absl::Status {
+    std::vector<AuditEntry> entries;
+    for (int64_t n = 1; n <= 10; ++n) {
+      AuditEntry e = MakeAudit(n, n <= 6 ? "s1" : "s2", n % 2 ? "a" : "b");
+      if (n == 4) {
+        e.record_id = "rec_4";
+        e.purpose = "public_protection";
+        e.basis = "statutory basis 'mappa'";
+      }
+      if (n == 5) {
+        e.outcome = "INVALID_ARGUMENT";
+        e.decision = AuditDecision::kNone;
+      }
+      if (n == 8) {
+        e.basis = "break-glass by role 'prison_healthcare'";
+        e.break_glass_reason = "collapsed in reception";
+      }
+      if (n == 9) {  // reviewed like break-glass, but not break-glass
+        e.basis = "self-claimed relationship";
+        e.break_glass_reason = "self-claimed relationship: picked up at the hub";
+      }
+      entries.push_back(std::move(e));
+    }
+    return AppendAndSequence(tx, entries);
+  }), IsOk());
+  ASSERT_THAT(storage_->Read([](ReadTx& tx) -> absl::Status {
+    const auto seqs = [&](const AuditQuery& q) {
+      std::vector<int64_t> out;
+      auto page = tx.QueryAudit(q);
+      EXPECT_THAT(page, IsOk());
+      if (page.ok()) {
+        for (const AuditEntry& e : page->entries) out.push_back(e.seq);
+      }
+      return out;
+    };
     AuditQuery q;
     q.subject_id = "s1";
     q.limit = 4;
     auto page = tx.QueryAudit(q);
-    EXPECT_THAT(page, IsOk());
     EXPECT_THAT(page->entries, SizeIs(4));
     EXPECT_TRUE(page->more);
     q.after_seq = page->entries.back().seq;
     page = tx.QueryAudit(q);
     EXPECT_THAT(page->entries, SizeIs(2));
     EXPECT_FALSE(page->more);
-    EXPECT_EQ(page->entries.back().seq, 6);
 
     AuditQuery by_agency;
     by_agency.agency_id = "b";
     by_agency.action = "record.read";
     by_agency.decision = AuditDecision::kDeny;
-    page = tx.QueryAudit(by_agency);
     // Even seqs are agency b and record.read; multiples of 3 are denials: 6.
-    EXPECT_THAT(page->entries, SizeIs(1));
-    EXPECT_EQ(page->entries[0].seq, 6);
-    EXPECT_EQ(page->entries[0].request_id, "req-6");
-    EXPECT_EQ(page->entries[0].system_id, "b-system");
-
+    EXPECT_THAT(seqs(by_agency), ElementsAre(6));
     AuditQuery by_time;
     by_time.from = kT0 + absl::Seconds(3);
     by_time.until = kT0 + absl::Seconds(5);
     by_time.user_id = "user-a";
-    page = tx.QueryAudit(by_time);
-    EXPECT_THAT(page->entries, SizeIs(1));
-    EXPECT_EQ(page->entries[0].seq, 3);
+    EXPECT_THAT(seqs(by_time), ElementsAre(3));
+    AuditQuery q2;
+    q2.record_id = "rec_4";
+    EXPECT_THAT(seqs(q2), ElementsAre(4));
+    q2 = AuditQuery{};
+    q2.purpose = "public_protection";
+    EXPECT_THAT(seqs(q2), ElementsAre(4));
+    q2 = AuditQuery{};
+    q2.basis_prefix = "statutory";
+    EXPECT_THAT(seqs(q2), ElementsAre(4));
+    q2 = AuditQuery{};
+    q2.outcome = "INVALID_ARGUMENT";
+    q2.decision = AuditDecision::kNone;
+    EXPECT_THAT(seqs(q2), ElementsAre(5));
+    q2 = AuditQuery{};
+    q2.break_glass_only = true;
+    EXPECT_THAT(seqs(q2), ElementsAre(8));
+    q2 = AuditQuery{};
+    q2.system_id = "a-system";
+    EXPECT_THAT(seqs(q2), ElementsAre(1, 3, 5, 7, 9));
+    return absl::OkStatus();
+  }), IsOk());
+}
+
+TEST_P(StorageConformanceTest, AuditCheckpointsAndCosignatures) {
+  const AuditCheckpoint c3{3, FakeHash("root", 3), "note 3\n", kT0};
+  const AuditCheckpoint c7{7, FakeHash("root", 7), "note 7\n", kT0 + absl::Seconds(1)};
+  ASSERT_THAT(storage_->WriteAndWait([&](WriteTx& tx) -> absl::Status {
+    EXPECT_THAT(tx.GetAuditCheckpoint(0), StatusIs(absl::StatusCode::kNotFound));
+    EXPECT_THAT(tx.InsertAuditCheckpoint(c7), IsOk());
+    EXPECT_THAT(tx.InsertAuditCheckpoint(c3), IsOk());
+    EXPECT_THAT(tx.InsertAuditCheckpoint(c3), StatusIs(absl::StatusCode::kAlreadyExists));
+    EXPECT_THAT(tx.PutAuditCosignature(AuditCosignature{5, "w", "a", "line", kT0, kT0}),
+                StatusIs(absl::StatusCode::kNotFound));
+    EXPECT_THAT(tx.PutAuditCosignature(AuditCosignature{7, "w2", "b", "w2 line", kT0, kT0}),
+                IsOk());
+    EXPECT_THAT(tx.PutAuditCosignature(AuditCosignature{7, "w1", "a", "old", kT0, kT0}), IsOk());
+    const absl::Time later = kT0 + absl::Seconds(9);
+    return tx.PutAuditCosignature(AuditCosignature{7, "w1", "a", "w1 line", later, later});
+  }), IsOk());
+  ASSERT_THAT(storage_->Read([&](ReadTx& tx) -> absl::Status {
+    auto latest = tx.GetAuditCheckpoint(0);
+    EXPECT_THAT(latest, IsOk());
+    EXPECT_EQ(latest->size, 7);
+    EXPECT_EQ(latest->root, c7.root);
+    EXPECT_EQ(latest->note, c7.note);
+    EXPECT_EQ(latest->issued_at, c7.issued_at);
+    EXPECT_EQ(tx.GetAuditCheckpoint(3)->note, "note 3\n");
+    EXPECT_THAT(tx.GetAuditCheckpoint(5), StatusIs(absl::StatusCode::kNotFound));
+    auto cosigs = tx.ListAuditCosignatures(7);
+    EXPECT_THAT(cosigs, IsOk());
+    if (cosigs.ok() && cosigs->size() == 2) {
+      EXPECT_EQ((*cosigs)[0].witness, "w1");  // the later one replaced the earlier
+      EXPECT_EQ((*cosigs)[0].signature_line, "w1 line");
+      EXPECT_EQ((*cosigs)[0].signed_at, kT0 + absl::Seconds(9));
+      EXPECT_EQ((*cosigs)[1].agency_id, "b");
+    } else {
+      ADD_FAILURE() << "expected 2 cosignatures";
+    }
+    EXPECT_THAT(*tx.ListAuditCosignatures(3), SizeIs(0));
     return absl::OkStatus();
   }), IsOk());
 }
@@ -947,6 +1136,30 @@ TEST_P(StorageConformanceTest, ReviewItemsInsertCloseAndList) {
   }), IsOk());
 }
 
+TEST_P(StorageConformanceTest, AReviewItemCarriesItsAccessSeqOnceSequenced) {
+  int64_t entry = 0;
+  ASSERT_THAT(storage_->WriteAndWait([&](WriteTx& tx) -> absl::Status {
+    EXPECT_THAT(AppendAndSequence(tx, {MakeAudit(1, "s1", "a")}), IsOk());
+    ASSIGN_OR_RETURN(entry, tx.AppendAudit(MakeAudit(2, "s1", "a")));
+    return tx.InsertReviewItem(MakeReviewItem("rev_x", entry));
+  }), IsOk());
+  ASSERT_THAT(storage_->WriteAndWait([&](WriteTx& tx) -> absl::Status {
+    EXPECT_EQ(tx.GetReviewItem("rev_x")->audit_seq, 0);  // not sequenced yet
+    ASSIGN_OR_RETURN(std::vector<PendingAuditEntry> pending, tx.ListPendingAudit(10));
+    return tx.ApplyAuditSequencing(StepFor(pending, 1));
+  }), IsOk());
+  ASSERT_THAT(storage_->Read([&](ReadTx& tx) -> absl::Status {
+    auto item = tx.GetReviewItem("rev_x");
+    EXPECT_THAT(item, IsOk());
+    EXPECT_EQ(item->audit_entry, entry);
+    EXPECT_EQ(item->audit_seq, 2);
+    auto listed = tx.ListReviewItems(true, 0, 10);
+    EXPECT_THAT(listed, IsOk());
+    EXPECT_EQ(listed->at(0).audit_seq, 2);
+    return absl::OkStatus();
+  }), IsOk());
+}
+
 TEST_P(StorageConformanceTest, ReviewItemsOpenOnlyPaginates) {
   ASSERT_THAT(storage_->WriteAndWait([](WriteTx& tx) -> absl::Status {
     for (int64_t seq = 1; seq <= 7; ++seq) {
@@ -971,29 +1184,26 @@ TEST_P(StorageConformanceTest, AuditBasisAndBreakGlassReasonRoundTrip) {
   ASSERT_THAT(storage_->WriteAndWait([](WriteTx& tx) -> absl::Status {
     AuditEntry consented = MakeAudit(1, "s1", "a");
     consented.basis = "consent con_a v1";
-    EXPECT_THAT(tx.AppendAudit(consented), IsOk());
     AuditEntry none = MakeAudit(2, "s1", "a");  // both empty
-    EXPECT_THAT(tx.AppendAudit(none), IsOk());
     AuditEntry broken = MakeAudit(3, "s1", "a");
     broken.basis = "role rule";
     broken.break_glass_reason = "unconscious on arrival";
-    EXPECT_THAT(tx.AppendAudit(broken), IsOk());
-    return absl::OkStatus();
+    return AppendAndSequence(tx, {consented, none, broken});
   }), IsOk());
   storage_ = Reopen();
   ASSERT_NE(storage_, nullptr);
   ASSERT_THAT(storage_->Read([](ReadTx& tx) -> absl::Status {
-    auto last = tx.LastAuditEntry();
-    EXPECT_THAT(last, IsOk());
-    if (last.ok()) {
-      EXPECT_EQ(last->basis, "role rule");
-      EXPECT_EQ(last->break_glass_reason, "unconscious on arrival");
-      // The columns around the new ones still land in their fields.
-      EXPECT_EQ(last->outcome, "OK");
-      EXPECT_EQ(last->prev_hash, "p");
-      EXPECT_EQ(last->hash, "h3");
-    }
     auto page = tx.QueryAudit(AuditQuery{});
+    if (page.ok() && page->entries.size() == 3) {
+      const AuditEntry& last = page->entries[2];
+      EXPECT_EQ(last.basis, "role rule");
+      EXPECT_EQ(last.break_glass_reason, "unconscious on arrival");
+      // The columns around them still land in their fields.
+      EXPECT_EQ(last.outcome, "OK");
+      EXPECT_EQ(last.policy_version, "sha256:0");
+      EXPECT_EQ(last.time, kT0 + absl::Seconds(3));
+      EXPECT_EQ(last.decision, AuditDecision::kDeny);
+    }
     EXPECT_THAT(page, IsOk());
     if (page.ok() && page->entries.size() == 3) {
       EXPECT_EQ(page->entries[0].basis, "consent con_a v1");
@@ -2461,14 +2671,14 @@ TEST_P(StorageConformanceTest, CommittedWritesSurviveReopen) {
   ASSERT_THAT(storage_->WriteAndWait([](WriteTx& tx) -> absl::Status {
     EXPECT_THAT(tx.InsertSubject(MakeSubject("s1")), IsOk());
     EXPECT_THAT(tx.InsertRecordVersion(MakeRecord("r1", 1, "s1")), IsOk());
-    return tx.AppendAudit(MakeAudit(1, "s1", "a"));
+    return AppendAndSequence(tx, {MakeAudit(1, "s1", "a")});
   }), IsOk());
   storage_ = Reopen();
   ASSERT_NE(storage_, nullptr);
   ASSERT_THAT(storage_->Read([](ReadTx& tx) -> absl::Status {
     EXPECT_THAT(tx.GetSubject("s1"), IsOk());
     EXPECT_THAT(tx.GetRecord("r1", 1), IsOk());
-    EXPECT_EQ(tx.LastAuditEntry()->seq, 1);
+    EXPECT_EQ(tx.GetAuditTreeHead()->size, 1);
     return absl::OkStatus();
   }), IsOk());
 }

@@ -161,7 +161,7 @@ TEST(SqliteStorageTest, UsesWriteAheadLog) {
   EXPECT_EQ(mode, "wal");
 }
 
-TEST(SqliteStorageTest, SchemaVersionIsSix) { EXPECT_EQ(storage::SqliteSchemaVersion(), 6); }
+TEST(SqliteStorageTest, SchemaVersionIsSeven) { EXPECT_EQ(storage::SqliteSchemaVersion(), 7); }
 
 TEST(SqliteStorageTest, MigratesAVersionOneDatabase) {
   std::string dir = TestDir("tc-sqlite-migrate-v1");
@@ -176,20 +176,24 @@ TEST(SqliteStorageTest, MigratesAVersionOneDatabase) {
   }
   {
     ASSERT_OK_AND_ASSIGN(auto s, OpenSqlite(dir));
-    // The entry written before the migration reads back with empty basis and reason, and every
-    // other field where it was.
+    // The entry written before the migration waits, with its chain hashes, for the broker to
+    // verify the chain and sequence it: empty basis and reason, every other field where it was.
     ASSERT_THAT(s->Read([&](ReadTx& tx) -> absl::Status {
-      auto e = tx.LastAuditEntry();
-      EXPECT_THAT(e, IsOk());
-      if (e.ok()) {
-        EXPECT_EQ(e->seq, 1);
-        EXPECT_EQ(e->time, t);
-        EXPECT_EQ(e->record_version, 2);
-        EXPECT_EQ(e->outcome, "OK");
-        EXPECT_EQ(e->basis, "");
-        EXPECT_EQ(e->break_glass_reason, "");
-        EXPECT_EQ(e->prev_hash, "prev");
-        EXPECT_EQ(e->hash, "hash1");
+      EXPECT_EQ(tx.GetAuditTreeHead()->size, 0);
+      auto chain = tx.ListLegacyAuditChain(0, 10);
+      EXPECT_THAT(chain, IsOk());
+      if (chain.ok() && chain->size() == 1) {
+        const AuditEntry& e = (*chain)[0].entry;
+        EXPECT_EQ(e.seq, 1);
+        EXPECT_EQ(e.time, t);
+        EXPECT_EQ(e.record_version, 2);
+        EXPECT_EQ(e.outcome, "OK");
+        EXPECT_EQ(e.basis, "");
+        EXPECT_EQ(e.break_glass_reason, "");
+        EXPECT_EQ((*chain)[0].prev_hash, "prev");
+        EXPECT_EQ((*chain)[0].hash, "hash1");
+      } else {
+        ADD_FAILURE() << "expected the one chained entry";
       }
       return absl::OkStatus();
     }), IsOk());
@@ -200,7 +204,7 @@ TEST(SqliteStorageTest, MigratesAVersionOneDatabase) {
       e.decision = AuditDecision::kAllow;
       e.basis = "role rule";
       e.break_glass_reason = "emergency";
-      RETURN_IF_ERROR(tx.AppendAudit(e));
+      ASSIGN_OR_RETURN(int64_t entry, tx.AppendAudit(e));
       Consent c;
       c.consent_id = "con_1";
       c.subject_id = "s1";
@@ -215,7 +219,7 @@ TEST(SqliteStorageTest, MigratesAVersionOneDatabase) {
       RETURN_IF_ERROR(tx.InsertRelationship(r));
       ReviewItem item;
       item.review_id = "rev_1";
-      item.audit_seq = 2;
+      item.audit_entry = entry;
       item.opened_at = t;
       RETURN_IF_ERROR(tx.InsertReviewItem(item));
       Message m;
@@ -254,8 +258,8 @@ TEST(SqliteStorageTest, MigratesAVersionOneDatabase) {
                             "(SELECT COUNT(*) FROM referral_transitions) || ':' || "
                             "(SELECT COUNT(*) FROM referral_deadlines) FROM referrals"),
               ::testing::Optional(::testing::ElementsAre("ref_1:2027-01-29:1:1")));
-  EXPECT_THAT(RawQuery(dir, "SELECT seq || ':' || basis || ':' || break_glass_reason "
-                            "FROM audit_log ORDER BY seq"),
+  EXPECT_THAT(RawQuery(dir, "SELECT id || ':' || basis || ':' || break_glass_reason "
+                            "FROM audit_entries ORDER BY id"),
               ::testing::Optional(::testing::ElementsAre("1::", "2:role rule:emergency")));
   // Foreign keys hold on the new tables (the contract's NotFound for unknown subjects).
   EXPECT_THAT(RawQuery(dir, "PRAGMA foreign_key_check"),
@@ -264,7 +268,7 @@ TEST(SqliteStorageTest, MigratesAVersionOneDatabase) {
   ASSERT_OK_AND_ASSIGN(auto again, OpenSqlite(dir));
   again->Close();
   EXPECT_THAT(RawQuery(dir, "SELECT COUNT(*) FROM schema_migrations"),
-              ::testing::Optional(::testing::ElementsAre("6")));
+              ::testing::Optional(::testing::ElementsAre("7")));
 }
 
 TEST(SqliteStorageTest, FreshDatabaseHasTheLatestSchema) {
@@ -274,13 +278,15 @@ TEST(SqliteStorageTest, FreshDatabaseHasTheLatestSchema) {
     s->Close();
   }
   EXPECT_THAT(RawQuery(dir, "SELECT version FROM schema_migrations ORDER BY version"),
-              ::testing::Optional(::testing::ElementsAre("1", "2", "3", "4", "5", "6")));
+              ::testing::Optional(::testing::ElementsAre("1", "2", "3", "4", "5", "6", "7")));
   EXPECT_THAT(RawQuery(dir, "SELECT name FROM pragma_index_list('deliveries') "
                             "WHERE name = 'deliveries_by_sender'"),
               ::testing::Optional(::testing::ElementsAre("deliveries_by_sender")));
-  EXPECT_THAT(RawQuery(dir, "SELECT name FROM pragma_table_info('audit_log') "
-                            "WHERE name IN ('basis', 'break_glass_reason') ORDER BY name"),
-              ::testing::Optional(::testing::ElementsAre("basis", "break_glass_reason")));
+  EXPECT_THAT(RawQuery(dir, "SELECT name FROM pragma_table_info('audit_entries') "
+                            "WHERE name IN ('seq', 'leaf_hash', 'basis') ORDER BY name"),
+              ::testing::Optional(::testing::ElementsAre("basis", "leaf_hash", "seq")));
+  EXPECT_THAT(RawQuery(dir, "SELECT size FROM audit_tree_head"),
+              ::testing::Optional(::testing::ElementsAre("0")));
 }
 
 TEST(SqliteStorageTest, RefusesIdListsTheEncodingCannotHold) {

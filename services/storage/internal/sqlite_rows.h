@@ -25,12 +25,14 @@ inline constexpr const char* kRecordColumns =
 
 StoredRecord RecordFromRow(const Stmt& s);
 
+// The columns an audit entry is written with (AppendAudit); reads add seq and leaf_hash.
 #define TC_AUDIT_COLUMNS                                                                    \
-  "seq, time, agency_id, system_id, user_id, role, action, subject_id, record_id, "         \
+  "time, agency_id, system_id, user_id, role, action, subject_id, record_id, "              \
   "record_version, purpose, decision, reason, policy_version, request_id, outcome, basis, "  \
-  "break_glass_reason, prev_hash, hash"
+  "break_glass_reason"
 
-AuditEntry AuditFromRow(const Stmt& s);
+// Reads TC_AUDIT_COLUMNS from column `first` on.
+AuditEntry AuditFromRow(const Stmt& s, int first = 0);
 
 #define TC_CONSENT_COLUMNS                                                                  \
   "consent_id, version, subject_id, data_classes, recipient_agencies, recipient_kinds, "    \
@@ -47,8 +49,12 @@ Consent ConsentFromRow(const Stmt& s);
 Relationship RelationshipFromRow(const Stmt& s);
 
 #define TC_REVIEW_COLUMNS                                                                   \
-  "review_id, audit_seq, subject_id, agency_id, user_id, role, reason, opened_at, outcome, " \
-  "closed_by_agency, closed_by_user, closed_at, note"
+  "review_id, audit_entry, subject_id, agency_id, user_id, role, reason, opened_at, "       \
+  "outcome, closed_by_agency, closed_by_user, closed_at, note"
+// What a review item is read with: its columns and its access's audit seq (0 if unsequenced).
+#define TC_REVIEW_SELECT                                                                    \
+  "SELECT " TC_REVIEW_COLUMNS ", COALESCE((SELECT seq FROM audit_entries "                   \
+  "WHERE audit_entries.id = review_items.audit_entry), 0) FROM review_items "
 
 ReviewItem ReviewItemFromRow(const Stmt& s);
 

@@ -56,7 +56,8 @@ class SqliteTx final : public WriteTx {
   absl::StatusOr<std::vector<Relationship>> ListRelationships(
       absl::string_view subject_id) override;
   absl::StatusOr<ReviewItem> GetReviewItem(absl::string_view review_id) override;
-  absl::StatusOr<std::vector<ReviewItem>> ListReviewItems(bool open_only, int64_t after_audit_seq,
+  absl::StatusOr<std::vector<ReviewItem>> ListReviewItems(bool open_only,
+                                                          int64_t after_audit_entry,
                                                           int limit) override;
   absl::Status InsertRelationship(const Relationship& r) override;
   absl::Status EndRelationship(absl::string_view relationship_id, absl::Time ended_at,
@@ -100,9 +101,19 @@ class SqliteTx final : public WriteTx {
   absl::Status UpdateReferral(const Referral& r) override;
 
   // The audit log (sqlite_audit.cc).
-  absl::StatusOr<AuditEntry> LastAuditEntry() override;
   absl::StatusOr<AuditPage> QueryAudit(const AuditQuery& q) override;
-  absl::Status AppendAudit(const AuditEntry& e) override;
+  absl::StatusOr<AuditTreeHead> GetAuditTreeHead() override;
+  absl::StatusOr<std::string> GetAuditTreeNode(int level, int64_t index) override;
+  absl::StatusOr<AuditCheckpoint> GetAuditCheckpoint(int64_t size) override;
+  absl::StatusOr<std::vector<AuditCosignature>> ListAuditCosignatures(int64_t size) override;
+  absl::StatusOr<std::vector<LegacyChainEntry>> ListLegacyAuditChain(int64_t after_seq,
+                                                                     int limit) override;
+  absl::StatusOr<int64_t> AppendAudit(const AuditEntry& e) override;
+  absl::StatusOr<std::vector<PendingAuditEntry>> ListPendingAudit(int limit) override;
+  absl::Status ApplyAuditSequencing(const AuditSequencing& step) override;
+  absl::Status InsertAuditCheckpoint(const AuditCheckpoint& c) override;
+  absl::Status PutAuditCosignature(const AuditCosignature& c) override;
+  absl::Status DropLegacyAuditChain() override;
 
   // A savepoint per call (sqlite_tx.cc).
   absl::Status Atomically(absl::FunctionRef<absl::Status(WriteTx&)> fn) override;

@@ -1,4 +1,4 @@
-#include "services/audit/chain.h"
+#include "services/audit/legacy_chain.h"
 
 #include "absl/strings/str_cat.h"
 #include "services/crypto/hash.h"
@@ -16,9 +16,9 @@ void AppendField(std::string& out, absl::string_view field) {
 
 const char kGenesisHash[] = "0000000000000000000000000000000000000000000000000000000000000000";
 
-std::string ComputeEntryHash(const AuditEntry& e) {
+std::string ComputeEntryHash(const AuditEntry& e, absl::string_view prev_hash) {
   std::string buf = "throughcare.audit.v1";
-  AppendField(buf, e.prev_hash);
+  AppendField(buf, prev_hash);
   AppendField(buf, absl::StrCat(e.seq));
   AppendField(buf, absl::StrCat(absl::ToUnixMicros(e.time)));
   AppendField(buf, e.agency_id);
@@ -30,7 +30,7 @@ std::string ComputeEntryHash(const AuditEntry& e) {
   AppendField(buf, e.record_id);
   AppendField(buf, absl::StrCat(e.record_version));
   AppendField(buf, e.purpose);
-  AppendField(buf, e.decision == AuditDecision::kAllow ? "allow" : "deny");
+  AppendField(buf, e.decision == AuditDecision::kAllow ? "allow" : "deny");  // no "none" then
   AppendField(buf, e.reason);
   AppendField(buf, e.policy_version);
   AppendField(buf, e.request_id);
@@ -43,26 +43,27 @@ std::string ComputeEntryHash(const AuditEntry& e) {
   return crypto::Sha256Hex(buf);
 }
 
-absl::Status ChainVerifier::Add(const AuditEntry& entry) {
+absl::Status ChainVerifier::Add(const LegacyChainEntry& link) {
+  const AuditEntry& entry = link.entry;
   if (!failure_.ok()) return failure_;
   const int64_t expected_seq = verified_ + 1;
   if (entry.seq != expected_seq) {
     failure_ = absl::DataLossError(absl::StrCat("audit entry ", entry.seq, ": expected entry ",
                                                 expected_seq, " here (entries missing or out of "
                                                 "order)"));
-  } else if (entry.prev_hash != head_hash_) {
+  } else if (link.prev_hash != head_hash_) {
     failure_ = absl::DataLossError(absl::StrCat(
         "audit entry ", entry.seq,
         ": prev_hash does not match the hash of the entry before it (an entry was changed, "
         "removed or reordered)"));
-  } else if (ComputeEntryHash(entry) != entry.hash) {
+  } else if (ComputeEntryHash(entry, link.prev_hash) != link.hash) {
     failure_ = absl::DataLossError(
         absl::StrCat("audit entry ", entry.seq, ": hash does not match its contents (the entry "
                      "was altered)"));
   }
   if (!failure_.ok()) return failure_;
   ++verified_;
-  head_hash_ = entry.hash;
+  head_hash_ = link.hash;
   return absl::OkStatus();
 }
 

@@ -1,4 +1,5 @@
-#include "services/audit/chain.h"
+// The hash chain the log was before the Merkle tree, as the one-time migration verifies it.
+#include "services/audit/legacy_chain.h"
 
 #include <utility>
 #include <vector>
@@ -14,8 +15,8 @@ using ::testing::HasSubstr;
 using ::throughcare::testing::IsOk;
 using ::throughcare::testing::StatusIs;
 
-std::vector<AuditEntry> MakeChain(int n) {
-  std::vector<AuditEntry> chain;
+std::vector<LegacyChainEntry> MakeChain(int n) {
+  std::vector<LegacyChainEntry> chain;
   std::string prev = kGenesisHash;
   for (int i = 1; i <= n; ++i) {
     AuditEntry e;
@@ -35,15 +36,14 @@ std::vector<AuditEntry> MakeChain(int n) {
     e.policy_version = "sha256:abc";
     e.request_id = absl::StrCat("req-", i);
     e.outcome = "OK";
-    e.prev_hash = prev;
-    e.hash = ComputeEntryHash(e);
-    prev = e.hash;
-    chain.push_back(e);
+    LegacyChainEntry link{e, prev, ComputeEntryHash(e, prev)};
+    prev = link.hash;
+    chain.push_back(link);
   }
   return chain;
 }
 
-absl::Status VerifyAll(const std::vector<AuditEntry>& chain) {
+absl::Status VerifyAll(const std::vector<LegacyChainEntry>& chain) {
   ChainVerifier v;
   for (const auto& e : chain) {
     absl::Status s = v.Add(e);
@@ -61,7 +61,7 @@ TEST(ChainTest, IntactChainVerifies) {
 }
 
 TEST(ChainTest, HashCoversEveryField) {
-  const AuditEntry base = MakeChain(1)[0];
+  const LegacyChainEntry base = MakeChain(1)[0];
   std::vector<std::pair<const char*, void (*)(AuditEntry&)>> changes = {
       {"seq", [](AuditEntry& e) { e.seq += 1; }},
       {"time", [](AuditEntry& e) { e.time += absl::Microseconds(1); }},
@@ -81,28 +81,28 @@ TEST(ChainTest, HashCoversEveryField) {
       {"outcome", [](AuditEntry& e) { e.outcome += "x"; }},
       {"basis", [](AuditEntry& e) { e.basis = "consent con_1 v1"; }},
       {"break_glass", [](AuditEntry& e) { e.break_glass_reason = "x"; }},
-      {"prev_hash", [](AuditEntry& e) { e.prev_hash[0] = '1'; }},
       // Moving a byte between adjacent fields must change the hash too (length prefixes).
       {"boundary", [](AuditEntry& e) { e.agency_id += e.system_id[0]; e.system_id.erase(0, 1); }},
   };
   for (const auto& [name, change] : changes) {
-    AuditEntry e = base;
+    AuditEntry e = base.entry;
     change(e);
-    EXPECT_NE(ComputeEntryHash(e), base.hash) << name;
+    EXPECT_NE(ComputeEntryHash(e, base.prev_hash), base.hash) << name;
   }
+  EXPECT_NE(ComputeEntryHash(base.entry, "1" + base.prev_hash.substr(1)), base.hash);
 }
 
 TEST(ChainTest, AlteredEntryIsNamed) {
   auto chain = MakeChain(5);
-  chain[2].reason = "edited";
+  chain[2].entry.reason = "edited";
   EXPECT_THAT(VerifyAll(chain), StatusIs(absl::StatusCode::kDataLoss,
                                          HasSubstr("audit entry 3: hash does not match")));
 }
 
 TEST(ChainTest, AlteredEntryWithRecomputedHashBreaksTheNextLink) {
   auto chain = MakeChain(5);
-  chain[2].reason = "edited";
-  chain[2].hash = ComputeEntryHash(chain[2]);
+  chain[2].entry.reason = "edited";
+  chain[2].hash = ComputeEntryHash(chain[2].entry, chain[2].prev_hash);
   EXPECT_THAT(VerifyAll(chain),
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("audit entry 4: prev_hash")));
 }
@@ -116,7 +116,7 @@ TEST(ChainTest, DeletedEntryIsNamed) {
 
 TEST(ChainTest, ReorderedEntriesAreNamed) {
   auto chain = MakeChain(5);
-  std::swap(chain[1].seq, chain[2].seq);
+  std::swap(chain[1].entry.seq, chain[2].entry.seq);
   std::swap(chain[1], chain[2]);
   EXPECT_THAT(VerifyAll(chain), StatusIs(absl::StatusCode::kDataLoss, HasSubstr("audit entry 2")));
 }
@@ -124,7 +124,7 @@ TEST(ChainTest, ReorderedEntriesAreNamed) {
 TEST(ChainTest, FailureIsSticky) {
   auto chain = MakeChain(3);
   ChainVerifier v;
-  chain[0].outcome = "NOT_FOUND";
+  chain[0].entry.outcome = "NOT_FOUND";
   EXPECT_THAT(v.Add(chain[0]), StatusIs(absl::StatusCode::kDataLoss));
   EXPECT_THAT(v.Add(chain[1]), StatusIs(absl::StatusCode::kDataLoss, HasSubstr("audit entry 1")));
   EXPECT_EQ(v.verified(), 0);

@@ -1,6 +1,6 @@
-// The audit hash chain: how an entry's hash is computed and how a sequence of entries is checked.
-// Shared by the broker (which appends) and the CLI (which verifies an export on its own), so an
-// auditor does not have to trust the broker's word that the log is intact.
+// The hash chain the audit log was before the Merkle tree (schema 5 and earlier): kept only so
+// that the one-time migration (migrate_chain.h) can verify an old log before building the tree
+// over it.
 //
 // hash = SHA-256( "throughcare.audit.v1" || field_1 || ... || field_n ), where each field is an
 // 8-byte big-endian length followed by its UTF-8 bytes, in this order: prev_hash, seq, time
@@ -8,8 +8,8 @@
 // record_version, purpose, decision ("allow" or "deny"), reason, policy_version, request_id,
 // outcome, and then, only when either is non-empty, basis and break_glass_reason. Integers are
 // written in decimal. Hashes are lowercase hex.
-#ifndef THROUGHCARE_SERVICES_AUDIT_CHAIN_H_
-#define THROUGHCARE_SERVICES_AUDIT_CHAIN_H_
+#ifndef THROUGHCARE_SERVICES_AUDIT_LEGACY_CHAIN_H_
+#define THROUGHCARE_SERVICES_AUDIT_LEGACY_CHAIN_H_
 
 #include <cstdint>
 #include <string>
@@ -22,8 +22,8 @@ namespace throughcare::audit {
 // The prev_hash of the first entry.
 extern const char kGenesisHash[];
 
-// The hash `entry` must carry, computed from its fields and prev_hash (entry.hash is ignored).
-std::string ComputeEntryHash(const AuditEntry& entry);
+// The hash `entry` must carry, computed from its fields and `prev_hash`.
+std::string ComputeEntryHash(const AuditEntry& entry, absl::string_view prev_hash);
 
 // Checks entries one at a time, in seq order, starting from the first entry of the log.
 class ChainVerifier {
@@ -31,7 +31,7 @@ class ChainVerifier {
   // OK if `entry` follows the previous one: seq is the next number, prev_hash is the previous
   // entry's hash, and hash matches the fields. Otherwise DataLoss naming the entry's seq and what
   // does not match. After the first failure every later call fails too.
-  absl::Status Add(const AuditEntry& entry);
+  absl::Status Add(const LegacyChainEntry& entry);
 
   int64_t verified() const { return verified_; }
   const std::string& head_hash() const { return head_hash_; }
@@ -44,4 +44,4 @@ class ChainVerifier {
 
 }  // namespace throughcare::audit
 
-#endif  // THROUGHCARE_SERVICES_AUDIT_CHAIN_H_
+#endif  // THROUGHCARE_SERVICES_AUDIT_LEGACY_CHAIN_H_
