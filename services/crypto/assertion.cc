@@ -451,4 +451,13 @@ absl::StatusOr<std::string> PeekIssuer(absl::string_view token) {
   return StringClaim(claims, "iss");
 }
 
+absl::StatusOr<ClaimedPractitioner> PeekPractitioner(absl::string_view token) {
+  ASSIGN_OR_RETURN(DecodedToken decoded, Decode(token));
+  ASSIGN_OR_RETURN(Json claims, ParseObject(decoded.payload, "payload"));
+  ClaimedPractitioner claimed;
+  claimed.user_id = StringClaim(claims, "sub").value_or("");
+  claimed.role = StringClaim(claims, "role").value_or("");
+  return claimed;
+}
+
 }  // namespace throughcare::crypto

@@ -69,6 +69,14 @@ class AssertionVerifier {
 // the result for anything else. Unauthenticated if the token is malformed.
 absl::StatusOr<std::string> PeekIssuer(absl::string_view token);
 
+// The unverified "sub" and "role" claims (empty where absent or not strings), only to record
+// who a refused assertion claimed to be. Unauthenticated if the token is malformed.
+struct ClaimedPractitioner {
+  std::string user_id;
+  std::string role;
+};
+absl::StatusOr<ClaimedPractitioner> PeekPractitioner(absl::string_view token);
+
 }  // namespace throughcare::crypto
 
 #endif  // THROUGHCARE_SERVICES_CRYPTO_ASSERTION_H_

@@ -64,9 +64,22 @@ absl::StatusOr<Edge::Started> Edge::Begin(grpc::CallbackServerContext* ctx,
       cns.insert(cns.end(), names->begin(), names->end());
     }
   }
-  ASSIGN_OR_RETURN(call.principal, authenticator_.Identify(
-                                       cns, Metadata(ctx, "authorization"), clock_.Now()));
+  const std::string authorization = Metadata(ctx, "authorization");
   call.purpose = purpose.value_or("");
+  absl::StatusOr<Principal> principal = authenticator_.Identify(cns, authorization, clock_.Now());
+  if (!principal.ok()) {
+    // A known system with a bad assertion is accountable: its refusal is audited, with the user
+    // and role the assertion claims. An unknown certificate names nobody, and is only logged.
+    std::optional<Principal> claimed = authenticator_.ClaimedBy(cns, authorization);
+    if (!claimed.has_value()) return principal.status();
+    call.principal = *std::move(claimed);
+    started.refused = absl::Status(
+        principal.status().code(),
+        absl::StrCat("refused identity (user and role as claimed, not verified): ",
+                     principal.status().message()));
+    return started;
+  }
+  call.principal = *std::move(principal);
   started.refused = authenticator_.CheckRole(call.principal);
   if (started.refused.ok() && purpose.has_value()) {
     started.refused = ValidatePurpose(*purpose, *policies_.Current());

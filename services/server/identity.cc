@@ -45,6 +45,24 @@ absl::StatusOr<Principal> Authenticator::Authenticate(
   return principal;
 }
 
+std::optional<Principal> Authenticator::ClaimedBy(const std::vector<std::string>& certificate_cns,
+                                                  absl::string_view authorization) const {
+  if (certificate_cns.size() != 1) return std::nullopt;
+  auto it = systems_by_cn_.find(certificate_cns.front());
+  if (it == systems_by_cn_.end()) return std::nullopt;
+  Principal claimed;
+  claimed.agency_id = it->second.agency_id;
+  claimed.system_id = it->second.system_id;
+  absl::string_view token = authorization;
+  if (absl::ConsumePrefix(&token, "Bearer ")) {
+    if (auto practitioner = crypto::PeekPractitioner(token); practitioner.ok()) {
+      claimed.user_id = practitioner->user_id.substr(0, 256);
+      claimed.role = practitioner->role.substr(0, 64);
+    }
+  }
+  return claimed;
+}
+
 absl::Status Authenticator::CheckRole(const Principal& principal) const {
   auto it = agencies_.find(principal.agency_id);
   if (it == agencies_.end() || !it->second.roles.contains(principal.role)) {

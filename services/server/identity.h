@@ -4,6 +4,7 @@
 #define THROUGHCARE_SERVICES_SERVER_IDENTITY_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,13 @@ class Authenticator {
   absl::StatusOr<Principal> Identify(const std::vector<std::string>& certificate_cns,
                                      absl::string_view authorization, absl::Time now) const;
   absl::Status CheckRole(const Principal& principal) const;
+
+  // For auditing a refused identity: the agency system the certificate names (exactly one
+  // registered CN), with the user and role the assertion claims, unverified (empty when it has
+  // none or cannot be read). nullopt when the certificate names no registered system: nobody
+  // accountable is known, and the refusal is only logged.
+  std::optional<Principal> ClaimedBy(const std::vector<std::string>& certificate_cns,
+                                     absl::string_view authorization) const;
 
   // The configured kind of an agency. NotFound for an unknown agency.
   absl::StatusOr<std::string> AgencyKind(const std::string& agency_id) const;

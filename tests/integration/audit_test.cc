@@ -370,6 +370,27 @@ TEST_F(AuditTest, ProofsAndCheckpointsNeedTheirRolesAndValidRequests) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
+TEST_F(AuditTest, AnAuditorStartsFromAnAgencyIdentifierAndTheLookupIsAudited) {
+  v1::ResolveIdentifierRequest resolve;
+  resolve.set_purpose("audit");
+  resolve.mutable_identifier()->set_kind(v1::IDENTIFIER_KIND_NOMS);
+  resolve.mutable_identifier()->set_value("A1234BC");
+  v1::Subject person;
+  grpc::Status s =
+      Subjects(kAuditor.agency)->ResolveIdentifier(ContextFor(kAuditor).get(), resolve, &person);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(person.subject_id(), subject_id_);
+  v1::QueryAuditLogRequest req;
+  req.set_user_id(kAuditor.user);
+  req.set_subject_id(subject_id_);
+  v1::QueryAuditLogResponse resp;
+  ASSERT_TRUE(Query(req, &resp).ok());
+  ASSERT_GE(resp.entries_size(), 1);
+  EXPECT_EQ(resp.entries(0).purpose(), "audit");
+  EXPECT_EQ(resp.entries(0).decision(), v1::DECISION_ALLOW);
+  EXPECT_THAT(resp.entries(0).reason(), HasSubstr("identity-audit"));
+}
+
 TEST_F(AuditTest, AuditorsFilterByRecordPurposeBasisAndSystem) {
   v1::QueryAuditLogRequest req;
   req.set_record_id(record_id_);

@@ -155,6 +155,43 @@ TEST_F(IdentityTest, AssertionForAnotherBrokerIsUnauthenticated) {
   EXPECT_THAT(s.error_message(), HasSubstr("does not name this broker ('throughcare')"));
 }
 
+TEST_F(IdentityTest, RefusedIdentitiesOfKnownSystemsAreAudited) {
+  // Forged (signed with the housing key), expired, and for another agency, each over the
+  // probation system's certificate; and a certificate no system is registered for.
+  crypto::Assertion a{"probation-east", "claimed-om", "offender_manager", clock_.Now(),
+                      clock_.Now() + absl::Minutes(5)};
+  ASSERT_OK_AND_ASSIGN(std::string forged,
+                       crypto::MintAssertion(a, ReadDevFile("keys/housing-east-identity.pem")));
+  EXPECT_EQ(ProbeWithAssertion(ChannelFor("probation-east"), "Bearer " + forged).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  const Actor expiring{"probation-east", "expired-om", "offender_manager", "offender_management"};
+  const std::string expired = AssertionFor(expiring, absl::Minutes(1));
+  clock_.Advance(absl::Minutes(2));
+  EXPECT_EQ(ProbeWithAssertion(ChannelFor("probation-east"), "Bearer " + expired).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(ProbeWithAssertion(ChannelFor("probation-east"), "Bearer " + AssertionFor(kHousing))
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  v1::QueryAuditLogRequest query;
+  query.set_purpose("audit");
+  query.set_agency_id("probation-east");
+  query.set_decision(v1::DECISION_NONE);
+  v1::QueryAuditLogResponse refused;
+  ASSERT_TRUE(Audit("ig-office")->QueryAuditLog(ContextFor(kAuditor).get(), query, &refused).ok());
+  ASSERT_EQ(refused.entries_size(), 3);
+  EXPECT_EQ(refused.entries(0).user_id(), "claimed-om");
+  EXPECT_EQ(refused.entries(0).system_id(), "probation-east-system");
+  EXPECT_EQ(refused.entries(0).outcome(), "UNAUTHENTICATED");
+  EXPECT_THAT(refused.entries(0).reason(), HasSubstr("as claimed, not verified"));
+  EXPECT_THAT(refused.entries(0).reason(), HasSubstr("signature"));
+  EXPECT_EQ(refused.entries(1).user_id(), "expired-om");
+  EXPECT_THAT(refused.entries(1).reason(), HasSubstr("expired"));
+  EXPECT_EQ(refused.entries(2).user_id(), "housing-officer-1");
+  EXPECT_EQ(refused.entries(2).outcome(), "PERMISSION_DENIED");
+  EXPECT_THAT(refused.entries(2).reason(), HasSubstr("issued for agency 'housing-east'"));
+}
+
 TEST_F(IdentityTest, AssertionForAnotherAgencyIsPermissionDenied) {
   // A valid housing assertion presented over the probation system's certificate.
   grpc::Status s =

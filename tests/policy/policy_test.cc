@@ -129,7 +129,7 @@ const Expectation kDemoTable[] = {
     // Audit: only the auditor, only the access log, only for audit.
     {"auditor", "audit.read", "audit", "audit", kAllow},
     {"auditor", "record.read", "health", "audit", kDeny},
-    {"auditor", "subject.read", "identity", "audit", kDeny},
+    {"auditor", "subject.read", "identity", "audit", kAllow},  // an auditor may look a person up
     {"offender_manager", "audit.read", "audit", "audit", kDeny},
     // Purposes with no rules yet.
     {"offender_manager", "record.read", "risk", "victim_notification", kDeny},
