@@ -33,6 +33,7 @@ if [ -z "$lib" ]; then
 fi
 
 failed=0
+summary=""
 while IFS= read -r date; do
   [ -n "$date" ] || continue
   offset=$(( $(date -u -d "$date" +%s) - $(date -u +%s) ))
@@ -43,7 +44,12 @@ while IFS= read -r date; do
        ctest --test-dir "$build" --output-on-failure -j"$(nproc)" -LE crash "$@"; then
     echo "calendar: FAILED with the clock at $date"
     failed=$((failed + 1))
+    summary+="  at $date: $(cut -d: -f2 "$build/Testing/Temporary/LastTestsFailed.log" 2>/dev/null | tr '\n' ' ')"$'\n'
   fi
 done <<<"$dates"
-[ "$failed" -eq 0 ] || { echo "calendar: failed at $failed date(s)"; exit 1; }
+if [ "$failed" -ne 0 ]; then
+  echo "calendar: failed at $failed date(s):"
+  printf '%s' "$summary"
+  exit 1
+fi
 echo "calendar: every test passed at every date"
