@@ -661,13 +661,12 @@ namespace {
 // One decimal place: counts of people do not need more.
 std::string Figure(double value) { return absl::StrFormat("%.1f", value); }
 
-// A CSV field: quoted when it holds a comma, a quote or a line break (RFC 4180).
+}  // namespace
+
 std::string CsvField(absl::string_view value) {
   if (value.find_first_of(",\"\r\n") == absl::string_view::npos) return std::string(value);
   return absl::StrCat("\"", absl::StrReplaceAll(value, {{"\"", "\"\""}}), "\"");
 }
-
-}  // namespace
 
 std::string RenderReferralReport(const v1::ReferralReport& report) {
   if (report.rows().empty()) return "no referrals were made in the period\n";

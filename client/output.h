@@ -110,6 +110,10 @@ std::string RenderReferralReport(const v1::ReferralReport& report);
 // overdue, declined, withdrawn, lost_contact.
 std::string ReferralReportCsv(const v1::ReferralReport& report);
 
+// A CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break, with quotes
+// doubled. Records end in CRLF.
+std::string CsvField(absl::string_view value);
+
 }  // namespace throughcare::client
 
 #endif  // THROUGHCARE_CLIENT_OUTPUT_H_

@@ -135,4 +135,44 @@ std::string IdempotencyKeyOrNew(Session& session, const std::string& given,
   return key;
 }
 
+std::vector<v1::Identifier> IdentifierFlags::ToIdentifiers() const {
+  std::vector<v1::Identifier> out;
+  const std::pair<v1::IdentifierKind, const std::string*> given[] = {
+      {v1::IDENTIFIER_KIND_PNC, &pnc},
+      {v1::IDENTIFIER_KIND_NOMS, &noms},
+      {v1::IDENTIFIER_KIND_CRN, &crn},
+      {v1::IDENTIFIER_KIND_NHS_NUMBER, &nhs},
+      {v1::IDENTIFIER_KIND_LOCAL_AUTHORITY_REF, &la_ref},
+  };
+  for (const auto& [kind, value] : given) {
+    if (value->empty()) continue;
+    v1::Identifier id;
+    id.set_kind(kind);
+    id.set_value(*value);
+    out.push_back(std::move(id));
+  }
+  return out;
+}
+
+void AddIdentifierFlags(CLI::App& cmd, IdentifierFlags& ids) {
+  cmd.add_option("--pnc", ids.pnc, "Police National Computer number, e.g. 12/1234567A")
+      ->type_name("VALUE");
+  cmd.add_option("--noms", ids.noms, "prison (NOMS) number, e.g. A1234BC")->type_name("VALUE");
+  cmd.add_option("--crn", ids.crn, "probation case reference number, e.g. X123456")
+      ->type_name("VALUE");
+  cmd.add_option("--nhs", ids.nhs, "NHS number (10 digits; spaces allowed)")->type_name("VALUE");
+  cmd.add_option("--la-ref", ids.la_ref,
+                 "local authority reference: <GSS code>/<reference>, e.g. E06000018/HN-2041")
+      ->type_name("VALUE");
+}
+
+absl::StatusOr<v1::Identifier> ExactlyOneIdentifier(const IdentifierFlags& ids) {
+  std::vector<v1::Identifier> list = ids.ToIdentifiers();
+  if (list.size() != 1) {
+    return absl::InvalidArgumentError(
+        "give exactly one identifier: --pnc, --noms, --crn, --nhs or --la-ref");
+  }
+  return list.front();
+}
+
 }  // namespace throughcare::client

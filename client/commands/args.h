@@ -13,6 +13,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include <CLI/CLI.hpp>
+
 #include "client/commands/session.h"
 #include "throughcare/v1/records.pb.h"
 
@@ -52,6 +54,21 @@ struct RecordPutArgs {
 absl::StatusOr<std::string> ReadBody(const RecordPutArgs& args);
 // Puts the typed JSON `json` into the oneof field `type` of a RecordBody.
 absl::StatusOr<v1::RecordBody> ParseBody(const std::string& type, const std::string& json);
+
+// --pnc, --noms, --crn, --nhs, --la-ref as given (empty: not given).
+struct IdentifierFlags {
+  std::string pnc;
+  std::string noms;
+  std::string crn;
+  std::string nhs;
+  std::string la_ref;
+
+  // The given identifiers in the order above.
+  std::vector<v1::Identifier> ToIdentifiers() const;
+};
+void AddIdentifierFlags(CLI::App& cmd, IdentifierFlags& ids);
+// InvalidArgument unless exactly one identifier was given.
+absl::StatusOr<v1::Identifier> ExactlyOneIdentifier(const IdentifierFlags& ids);
 
 // `given`, or a new key, printed on stderr so that a retry of the `what` ("send", "referral")
 // can reuse it.

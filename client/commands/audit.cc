@@ -137,6 +137,7 @@ void RegisterAuditCommands(CLI::App& app, CommandContext& ctx) {
   audit->require_subcommand(1);
   audit->footer(Footer("throughcare audit query --subject sub_3f9a0c1d2e --all"));
   RegisterAuditQuery(*audit, ctx);
+  RegisterAuditPersonCommand(*audit, ctx);
   RegisterAuditProofCommands(*audit, ctx);
   RegisterAuditWitnessCommand(*audit, ctx);
 }

@@ -84,6 +84,7 @@ void AddAuditTrustFlags(CLI::App& command, AuditTrustFlags& flags);
 absl::StatusOr<AuditTrust> ResolveAuditTrust(Session& session, const AuditTrustFlags& flags);
 void RegisterAuditProofCommands(CLI::App& audit, CommandContext& ctx);
 void RegisterAuditWitnessCommand(CLI::App& audit, CommandContext& ctx);
+void RegisterAuditPersonCommand(CLI::App& audit, CommandContext& ctx);  // audit_person.cc
 void RegisterReviewCommands(CLI::App& app, CommandContext& ctx);
 void RegisterConsentCommands(CLI::App& app, CommandContext& ctx);
 void RegisterRelationshipCommands(CLI::App& app, CommandContext& ctx);

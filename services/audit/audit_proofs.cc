@@ -147,8 +147,8 @@ void AuditService::AddCosignature(const CallContext& ctx, int64_t tree_size,
       [this, policy = policies_.Current(), ctx, tree_size, line = std::move(signature_line)](
           WriteTx& tx, AuditEntry& e) -> absl::StatusOr<ServedCheckpoint> {
         RETURN_IF_ERROR(internal::AuthorizeWitness(*policy, ctx, clock_.Now(), e));
-        auto key = witnesses_.find(ctx.principal.agency_id);
-        if (key == witnesses_.end()) {
+        auto key = agencies_.witnesses.find(ctx.principal.agency_id);
+        if (key == agencies_.witnesses.end()) {
           return absl::PermissionDeniedError(absl::StrCat(
               "agency '", ctx.principal.agency_id, "' has no witness key in the broker's config"));
         }

@@ -8,6 +8,7 @@
 #define THROUGHCARE_SERVICES_AUDIT_AUDIT_SERVICE_H_
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,16 +40,36 @@ struct ProofAnswer {
 // Each agency's witness key (cosignature type), by agency id.
 using WitnessKeys = std::map<std::string, VerifierKey>;
 
+// What the service knows of the agencies: their witnesses' keys, and their names for reports.
+struct AuditAgencies {
+  WitnessKeys witnesses;
+  std::map<std::string, std::string> names;  // agency id -> name
+};
+
+// Everything the log holds about one person (see GetSubjectAccessReport in audit.proto).
+struct SubjectReport {
+  Subject subject;
+  std::vector<RecordHeader> records;  // the latest version of each
+  std::vector<Consent> consents;      // the latest version of each
+  struct Event {
+    AuditEntry entry;
+    std::string summary;
+  };
+  std::vector<Event> events;
+  absl::Time generated_at;
+  bool truncated = false;
+};
+
 class AuditService {
  public:
   AuditService(Storage& storage, const AuditLog& audit_log, const policy::PolicyStore& policies,
-               const Clock& clock, const Sequencer& sequencer, WitnessKeys witnesses)
+               const Clock& clock, const Sequencer& sequencer, AuditAgencies agencies)
       : storage_(storage),
         audit_log_(audit_log),
         policies_(policies),
         clock_(clock),
         sequencer_(sequencer),
-        witnesses_(std::move(witnesses)) {}
+        agencies_(std::move(agencies)) {}
 
   // Entries matching `query` (see AuditQuery), audited as "audit.query".
   void Query(const CallContext& ctx, AuditQuery query, Reply<AuditPage> reply);
@@ -84,6 +105,12 @@ class AuditService {
   void AddCosignature(const CallContext& ctx, int64_t tree_size, std::string signature_line,
                       Reply<ServedCheckpoint> reply);
 
+  // Everything about the person `subject_id` (accesses in [from, until) when given): NotFound
+  // for an unknown person. Audited as "audit.person", about the person.
+  void SubjectAccessReport(const CallContext& ctx, std::string subject_id,
+                           std::optional<absl::Time> from, std::optional<absl::Time> until,
+                           Reply<SubjectReport> reply);
+
   // Break-glass review queue, in the order items were opened, after the item whose access has
   // the audit entry handle `after`. Audited as "review.list".
   void ListReviewItems(const CallContext& ctx, bool include_closed, int64_t after, int limit,
@@ -101,7 +128,7 @@ class AuditService {
   const policy::PolicyStore& policies_;
   const Clock& clock_;
   const Sequencer& sequencer_;
-  const WitnessKeys witnesses_;
+  const AuditAgencies agencies_;
 };
 
 }  // namespace throughcare::audit

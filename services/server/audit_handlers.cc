@@ -187,4 +187,16 @@ grpc::ServerUnaryReactor* AuditHandlers::AddCosignature(grpc::CallbackServerCont
   });
 }
 
+grpc::ServerUnaryReactor* AuditHandlers::GetSubjectAccessReport(
+    grpc::CallbackServerContext* ctx, const v1::GetSubjectAccessReportRequest* req,
+    v1::SubjectAccessReport* resp) {
+  return edge_.Unary(ctx, "GetSubjectAccessReport", req->purpose(),
+                     [this, req, resp](const CallContext& call, Finish finish) {
+    absl::StatusOr<SubjectReportRequest> r = ValidateGetSubjectAccessReport(*req);
+    if (!r.ok()) return finish(r.status());
+    service_.SubjectAccessReport(call, r->subject_id, r->from, r->until,
+                                 ReplyInto<audit::SubjectReport>(resp, std::move(finish)));
+  });
+}
+
 }  // namespace throughcare::server

@@ -139,7 +139,7 @@ struct Loaded {
   std::shared_ptr<const policy::Policy> policy;
   std::unique_ptr<Authenticator> authenticator;
   std::unique_ptr<audit::Sequencer> sequencer;
-  audit::WitnessKeys witnesses;
+  audit::AuditAgencies audit_agencies;
   std::unique_ptr<Storage> storage;
   std::unique_ptr<Metrics> metrics;
 };
@@ -158,7 +158,7 @@ class BrokerImpl final : public Broker {
         subject_service_(*storage_, audit_log_, policies_, clock),
         record_service_(*storage_, audit_log_, policies_, clock, std::move(loaded.master_key)),
         audit_service_(*storage_, audit_log_, policies_, clock, *sequencer_,
-                       std::move(loaded.witnesses)),
+                       std::move(loaded.audit_agencies)),
         consent_service_(*storage_, audit_log_, policies_, clock),
         messaging_service_(*storage_, audit_log_, policies_, clock, record_service_,
                            MessagingAgencies(config), config.messaging),
@@ -309,7 +309,8 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(const BrokerConfig& config
   Loaded loaded;
   ASSIGN_OR_RETURN(loaded.master_key, LoadMasterKey(config.master_key_file));
   ASSIGN_OR_RETURN(loaded.sequencer, LoadSequencer(config, clock));
-  ASSIGN_OR_RETURN(loaded.witnesses, LoadWitnessKeys(config));
+  ASSIGN_OR_RETURN(loaded.audit_agencies.witnesses, LoadWitnessKeys(config));
+  for (const AgencyConfig& a : config.agencies) loaded.audit_agencies.names[a.id] = a.name;
   ASSIGN_OR_RETURN(loaded.policy, policy::Policy::LoadFile(config.policy_file));
   RETURN_IF_ERROR(CheckAgenciesAgainstPolicy(config, *loaded.policy));
   ASSIGN_OR_RETURN(loaded.authenticator, Authenticator::Create(config.agencies, config.broker_id));

@@ -210,6 +210,29 @@ void ToProto(const audit::ProofAnswer& p, v1::Proof* out) {
 
 void ToProto(const std::string& bundle, v1::ProofBundle* out) { out->set_text(bundle); }
 
+void ToProto(const audit::SubjectReport& r, v1::SubjectAccessReport* out) {
+  ToProto(r.subject, out->mutable_subject());
+  for (const RecordHeader& h : r.records) {
+    v1::RecordSummary* s = out->add_records();
+    s->set_record_id(h.record_id);
+    s->set_record_type(h.record_type);
+    s->set_data_class(h.data_class);
+    s->set_collected_for(h.collected_for);
+    for (const std::string& l : h.labels) s->add_labels(l);
+    s->set_owner_agency(h.owner_agency);
+    s->set_versions(h.version);
+    ToProto(h.created_at, s->mutable_last_changed());
+  }
+  for (const Consent& c : r.consents) ToProto(c, r.generated_at, out->add_consents());
+  for (const audit::SubjectReport::Event& e : r.events) {
+    v1::TimelineEvent* event = out->add_events();
+    ToProto(e.entry, event->mutable_entry());
+    event->set_summary(e.summary);
+  }
+  ToProto(r.generated_at, out->mutable_generated_at());
+  out->set_truncated(r.truncated);
+}
+
 void ToProto(const AuditPage& page, v1::QueryAuditLogResponse* out) {
   for (const AuditEntry& e : page.entries) ToProto(e, out->add_entries());
   if (page.more && !page.entries.empty()) {

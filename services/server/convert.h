@@ -37,6 +37,7 @@ void ToProto(const AuditPage& page, v1::QueryAuditLogResponse* out);
 void ToProto(const audit::ServedCheckpoint& c, v1::SignedCheckpoint* out);
 void ToProto(const audit::ProofAnswer& p, v1::Proof* out);
 void ToProto(const std::string& bundle, v1::ProofBundle* out);
+void ToProto(const audit::SubjectReport& report, v1::SubjectAccessReport* out);
 // Consents carry their state at `now` (ACTIVE, NOT_YET_VALID, EXPIRED, WITHDRAWN).
 void ToProto(const Consent& c, absl::Time now, v1::Consent* out);
 void ToProto(const Relationship& r, v1::Relationship* out);

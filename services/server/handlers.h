@@ -105,6 +105,9 @@ class AuditHandlers final : public v1::AuditService::CallbackService {
   grpc::ServerUnaryReactor* AddCosignature(grpc::CallbackServerContext* ctx,
                                            const v1::AddCosignatureRequest* req,
                                            v1::SignedCheckpoint* resp) override;
+  grpc::ServerUnaryReactor* GetSubjectAccessReport(grpc::CallbackServerContext* ctx,
+                                                   const v1::GetSubjectAccessReportRequest* req,
+                                                   v1::SubjectAccessReport* resp) override;
   grpc::ServerUnaryReactor* ListReviewItems(grpc::CallbackServerContext* ctx,
                                             const v1::ListReviewItemsRequest* req,
                                             v1::ListReviewItemsResponse* resp) override;

@@ -136,4 +136,16 @@ absl::Status ValidateAddCosignature(const v1::AddCosignatureRequest& req) {
   return Text(req.signature_line(), "signature_line", true, 1000);
 }
 
+absl::StatusOr<SubjectReportRequest> ValidateGetSubjectAccessReport(
+    const v1::GetSubjectAccessReportRequest& req) {
+  RETURN_IF_ERROR(ValidateSubjectId(req.subject_id(), "subject_id"));
+  SubjectReportRequest out{req.subject_id(), std::nullopt, std::nullopt};
+  if (req.has_from_time()) out.from = TimeOf(req.from_time());
+  if (req.has_until_time()) out.until = TimeOf(req.until_time());
+  if (out.from && out.until && *out.until <= *out.from) {
+    return Invalid("until_time", "must be after from_time");
+  }
+  return out;
+}
+
 }  // namespace throughcare::server

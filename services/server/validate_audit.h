@@ -3,6 +3,8 @@
 #define THROUGHCARE_SERVICES_SERVER_VALIDATE_AUDIT_H_
 
 #include <cstdint>
+#include <optional>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "services/server/validate_common.h"
@@ -38,6 +40,15 @@ absl::Status ValidateGetInclusionProof(const v1::GetInclusionProofRequest& req);
 absl::Status ValidateGetConsistencyProof(const v1::GetConsistencyProofRequest& req);
 absl::Status ValidateGetProofBundle(const v1::GetProofBundleRequest& req);
 absl::Status ValidateAddCosignature(const v1::AddCosignatureRequest& req);
+
+struct SubjectReportRequest {
+  std::string subject_id;
+  std::optional<absl::Time> from;
+  std::optional<absl::Time> until;
+};
+// A subject id, and until_time after from_time.
+absl::StatusOr<SubjectReportRequest> ValidateGetSubjectAccessReport(
+    const v1::GetSubjectAccessReportRequest& req);
 
 }  // namespace throughcare::server
 

@@ -360,6 +360,28 @@ run "$cli" audit check-proof "$work/entry-3.tlog-proof" \
   --log-key "$(sed -n 1p "$dev/keys/witnesses.vkeys")"
 expect "a bundle checked with another key fails (exit 3)" 3 "not signed by the log key"
 
+echo "== a subject access report"
+run auditor audit person --noms C3456DE --html "$work/sar.html" --csv "$work/sar.csv"
+expect "audit person finds the person by NOMS number and tells every access" 0 \
+  "^  .*\(om-1, offender manager\) read the health summary $record \(version 1\)"
+expect "audit person lists what was recorded, without contents" 0 \
+  "^  health_summary $record \(health\) held by hmp-northgate-healthcare"
+grep -q "^<!DOCTYPE html>" "$work/sar.html" && grep -qF "read the health summary $record" \
+  "$work/sar.html" && ok "audit person --html writes the printable page" ||
+  bad "audit person --html writes the printable page"
+run auditor --json audit person --subject "$subject"
+events=$(jq '.events | length' "$work/out")
+rows=$(($(grep -c $'\r$' "$work/sar.csv") - 1))
+# The JSON report was asked for after the CSV one: it also holds that report's own lookup.
+[ "$events" -ge 1 ] && [ "$rows" -ge 1 ] && [ "$events" -ge "$rows" ] &&
+  head -1 "$work/sar.csv" | grep -q "^seq,time,agency," &&
+  ok "audit person --csv writes one CRLF row per access" ||
+  bad "audit person --csv writes one CRLF row per access" "events=$events rows=$rows"
+run auditor audit person --noms C3456DE --subject "$subject"
+expect "audit person with an identifier and --subject is bad usage (exit 2)" 2 "not both"
+run om audit person --subject "$subject"
+expect "only auditors get a subject access report (exit 1)" 1 "PERMISSION_DENIED"
+
 echo "== messages"
 carat() { as hmp-northgate carat-1 carat_worker direct_care "$@"; }
 cjit() { as cjit-east cjit-1 cjit_worker direct_care "$@"; }

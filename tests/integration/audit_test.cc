@@ -10,7 +10,7 @@
 #include "gmock/gmock.h"
 #include "services/audit/proof_bundle.h"
 #include "services/core/files.h"
-#include "tests/integration/fixture.h"
+#include "tests/integration/audit_story.h"
 #include "tests/testing/status_matchers.h"
 
 namespace throughcare::testing {
@@ -20,47 +20,8 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
 
-class AuditTest : public BrokerTest {
+class AuditTest : public AuditStoryTest {
  protected:
-  // The demo story: register (with custody), healthcare stores a health summary and records
-  // consent for probation, probation reads it, housing (also working with the person) is
-  // refused. Nine audited calls.
-  void SetUp() override {
-    BrokerTest::SetUp();
-    subject_id_ = RegisterPerson();  // 1 register, 2 custody
-    Relate(kHealthcare, subject_id_);  // 3
-
-    v1::PutRecordRequest put;
-    put.set_purpose("direct_care");
-    put.set_subject_id(subject_id_);
-    put.set_data_class("health");
-    put.mutable_body()->mutable_health_summary()->add_conditions()->set_name("asthma");
-    v1::Record record;
-    ASSERT_TRUE(Records("hmp-northgate-healthcare")->PutRecord(ContextFor(kHealthcare).get(), put, &record).ok());  // 4
-    record_id_ = record.record_id();
-    consent_id_ = RecordConsent(kHealthcare, subject_id_, "health", "probation-east",
-                                "offender_management");  // 5
-    Relate(kOffenderManager, subject_id_);  // 6
-    Relate(kHousing, subject_id_);  // 7
-
-    v1::GetRecordRequest get;
-    get.set_record_id(record_id_);
-    get.set_purpose("offender_management");
-    v1::Record read;
-    ASSERT_TRUE(Records("probation-east")->GetRecord(ContextFor(kOffenderManager).get(), get, &read).ok());  // 8
-    get.set_purpose("resettlement");
-    ASSERT_EQ(Records("housing-east")->GetRecord(ContextFor(kHousing).get(), get, &read).error_code(),
-              grpc::StatusCode::PERMISSION_DENIED);  // 9
-    // The checkpoint interval passes: the next checkpoint covers the nine.
-    clock_.Advance(absl::Seconds(2));
-  }
-
-  grpc::Status Query(v1::QueryAuditLogRequest req, v1::QueryAuditLogResponse* out,
-                     const Actor& actor = kAuditor) {
-    if (req.purpose().empty()) req.set_purpose("audit");
-    return Audit(actor.agency)->QueryAuditLog(ContextFor(actor).get(), req, out);
-  }
-
   // What an auditor (or a witness) is given: the log's public key and the witnesses' keys.
   client::AuditTrust Trust() {
     auto trust = client::LoadAuditTrust(
@@ -115,9 +76,6 @@ class AuditTest : public BrokerTest {
     StartBroker();
   }
 
-  std::string subject_id_;
-  std::string record_id_;
-  std::string consent_id_;
 };
 
 TEST_F(AuditTest, EveryAccessIsLoggedWithWhoWhatWhyAndTheDecision) {
