@@ -113,6 +113,7 @@ void RegisterCommands(CLI::App& app, CommandContext& ctx) {
   RegisterTokenCommands(app, ctx);
   RegisterSubjectCommands(app, ctx);
   RegisterRecordCommands(app, ctx);
+  RegisterEraseCommands(app, ctx);
   RegisterAuditCommands(app, ctx);
   RegisterReviewCommands(app, ctx);
   RegisterConsentCommands(app, ctx);

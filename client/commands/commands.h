@@ -73,6 +73,7 @@ absl::StatusOr<absl::Duration> ParseDurationFlag(const std::string& flag, const 
 void RegisterTokenCommands(CLI::App& app, CommandContext& ctx);
 void RegisterSubjectCommands(CLI::App& app, CommandContext& ctx);
 void RegisterRecordCommands(CLI::App& app, CommandContext& ctx);
+void RegisterEraseCommands(CLI::App& app, CommandContext& ctx);
 void RegisterAuditCommands(CLI::App& app, CommandContext& ctx);
 // Within `audit`: verify, checkpoint, prove, check-proof (audit_proofs.cc); witness
 // (audit_witness.cc). They trust the keys --log-key and --witness-keys give, else the profile's.

@@ -33,11 +33,28 @@ struct Record {
   bool redact_victim_fields = false;
 };
 
-// A record version as stored: contents sealed with the subject's data key (AES-256-GCM), with
+// A record version as stored: contents sealed with the record's data key (AES-256-GCM), with
 // every header field as associated data (a changed header makes the body fail to open).
+// An erased record's versions keep their headers and have an empty sealed_body.
 struct StoredRecord {
   RecordHeader header;
   std::string sealed_body;
+};
+
+// The erasure of one record's contents, or of a person (their identifiers and keys, after each
+// of their records). The record's header and every audit entry stay, so the log still verifies.
+struct Erasure {
+  int64_t id = 0;         // assigned by storage: 1, 2, 3, ... in the order erasures were made
+  std::string subject_id;
+  std::string record_id;  // empty: the person
+  std::string record_type;
+  std::string data_class;
+  absl::Time erased_at;
+  std::string agency_id;  // who erased it ("throughcare" for the retention sweep)
+  std::string user_id;
+  std::string role;
+  std::string basis;      // "request" (by hand) or "retention: <data class> <period>"
+  std::string reason;
 };
 
 }  // namespace throughcare

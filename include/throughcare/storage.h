@@ -48,6 +48,20 @@ class ReadTx {
   // The latest version of each of a subject's records, ordered by record creation.
   virtual absl::StatusOr<std::vector<StoredRecord>> ListLatestRecords(
       absl::string_view subject_id) = 0;
+  // A record's own data key, wrapped by its subject's key. NotFound if it has none (records
+  // stored before record keys existed use the subject's key; erased records have none).
+  virtual absl::StatusOr<std::string> GetWrappedRecordKey(absl::string_view record_id) = 0;
+  // The erasure of a record, or of the person `subject_id` when `record_id` is empty. NotFound
+  // if it was not erased.
+  virtual absl::StatusOr<Erasure> GetErasure(absl::string_view subject_id,
+                                             absl::string_view record_id) = 0;
+  // Erasures made in [from, until) with id > after_id, in id order, at most `limit`.
+  virtual absl::StatusOr<std::vector<Erasure>> ListErasures(absl::Time from, absl::Time until,
+                                                            int64_t after_id, int limit) = 0;
+  // Headers of the latest versions, of class `data_class`, of records not erased whose latest
+  // version was stored before `cutoff`; at most `limit`, oldest first.
+  virtual absl::StatusOr<std::vector<RecordHeader>> ListRecordsUnchangedSince(
+      absl::string_view data_class, absl::Time cutoff, int limit) = 0;
 
   // Latest version of one consent. NotFound if absent.
   virtual absl::StatusOr<Consent> GetConsent(absl::string_view consent_id) = 0;
@@ -165,6 +179,16 @@ class WriteTx : public ReadTx {
   // AlreadyExists if the subject already has a key (keys are never replaced in place).
   virtual absl::Status PutWrappedSubjectKey(absl::string_view subject_id,
                                             absl::string_view wrapped_key) = 0;
+
+  // AlreadyExists if the record already has a key.
+  virtual absl::Status PutWrappedRecordKey(absl::string_view record_id,
+                                           absl::string_view subject_id,
+                                           absl::string_view wrapped_key) = 0;
+  // Erases one record (erasure.record_id) or, with an empty record_id, the person: destroys
+  // the record's key and empties the sealed body of every version; for the person, destroys
+  // their key and every record key and unlinks their identifiers. Records the erasure and
+  // returns its id. AlreadyExists if already erased; NotFound for an unknown record or person.
+  virtual absl::StatusOr<int64_t> Erase(const Erasure& erasure) = 0;
 
   // Adds a version. Version 1 creates the record (AlreadyExists if the id is taken); version
   // n > 1 requires version n-1 to be the latest (Aborted otherwise). Labels are policy ids and

@@ -51,9 +51,11 @@ std::string Deed(const AuditEntry& e, const TimelineNames& names) {
       {"audit.query", "searched the access log about the person"},
       {"audit.prove", "proved an access log entry about the person"},
       {"review.close", "reviewed a break-glass access to the person's data"},
+      {"subject.erase", "erased the person: every record, their identifiers and their keys"},
   };
   if (e.action == "record.read") return absl::StrCat("read the ", record);
   if (e.action == "record.write") return absl::StrCat("stored the ", record);
+  if (e.action == "record.erase") return absl::StrCat("erased the ", record);
   if (e.action == "message.deliver" || e.action == "message.receive") {
     return absl::StrCat("received the ", record, " in a message");
   }

@@ -11,6 +11,7 @@
 #include "services/crypto/ids.h"
 #include "services/messaging/internal/messaging_internal.h"
 #include "services/policy/authorize.h"
+#include "services/records/erasure.h"
 #include "throughcare/status_macros.h"
 
 namespace throughcare::messaging {
@@ -257,6 +258,8 @@ absl::StatusOr<SendResult> MessagingService::SendInTx(WriteTx& tx, const policy:
     RETURN_IF_ERROR(Field(field, policy::AuthorizeAbout(policy, ctx, tx, p.subject_id, true, target,
                                                         now, entry, not_found)
                                      .status()));
+    RETURN_IF_ERROR(records::NotErased(tx, r->header, records::ErasedUse::kWrite, &entry,
+                                       absl::StrCat(field, ".record_id")));
     size += static_cast<int64_t>(r->sealed_body.size());
     // The message carries the version decided on, not whatever is latest when it is delivered.
     refs[i].version = r->header.version;
@@ -409,9 +412,17 @@ absl::StatusOr<std::vector<Delivered>> MessagingService::LeaseInTx(
       std::vector<StoredRecord> stored;
       Verdict verdict;
       if (m.kind == MessageKind::kRecords) {
+        absl::Status erased = absl::OkStatus();
         for (const RecordRef& ref : m.records) {
           ASSIGN_OR_RETURN(StoredRecord r, tx.GetRecord(ref.record_id, ref.version));
+          if (erased.ok()) erased = records::NotErased(tx, r.header, records::ErasedUse::kRead);
           stored.push_back(std::move(r));
+        }
+        if (!erased.ok()) {  // nothing left to deliver
+          RETURN_IF_ERROR(End(tx, policy, m, d, DeliveryState::kWithheld,
+                              absl::StrCat("withheld at delivery: ", erased.message()), &ctx,
+                              signal));
+          continue;
         }
         auto person = people.find(m.subject_id);
         if (person == people.end()) {

@@ -57,6 +57,9 @@ inline constexpr absl::string_view kMessageReceive = "message.receive";
 inline constexpr absl::string_view kReferralWrite = "referral.write";
 inline constexpr absl::string_view kReferralRead = "referral.read";
 inline constexpr absl::string_view kReferralReport = "referral.report";
+// Erasing one record's contents (on the record's data class), and a person (identity).
+inline constexpr absl::string_view kRecordErase = "record.erase";
+inline constexpr absl::string_view kSubjectErase = "subject.erase";
 
 // The data classes the broker itself uses for subject and audit actions; every policy file must
 // declare them.
@@ -131,6 +134,17 @@ struct Decision {
 };
 
 // An immutable, validated policy. Thread-safe: share it as std::shared_ptr<const Policy>.
+// How long a data class's records are kept after their latest version: "<n>d" days or "<n>y"
+// calendar years.
+struct RetentionPeriod {
+  std::string data_class;
+  int count = 0;
+  bool years = false;
+  std::string text;  // as written, e.g. "6y"
+  // Records whose latest version was stored before this are past their period at `now`.
+  absl::Time CutoffAt(absl::Time now) const;
+};
+
 class Policy {
  public:
   // Parses and validates policy YAML. `source_name` (usually the file path) prefixes every error,
@@ -174,6 +188,10 @@ class Policy {
   // The break-glass reason's minimum length, and whether `role` may use break-glass at all.
   size_t break_glass_min_reason_length() const;
   bool MayBreakGlass(absl::string_view role) const;
+
+  // Data classes whose records are erased a period after their latest version
+  // (data_classes[].retention), in file order.
+  const std::vector<RetentionPeriod>& retention() const;
 
   bool HasRole(absl::string_view id) const;
   bool HasDataClass(absl::string_view id) const;

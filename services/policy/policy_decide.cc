@@ -579,6 +579,16 @@ Decision Policy::Decide(const AccessRequest& request, bool explain) const {
   return decision;
 }
 
+const std::vector<RetentionPeriod>& Policy::retention() const { return impl_->retention; }
+
+absl::Time RetentionPeriod::CutoffAt(absl::Time now) const {
+  if (!years) return now - absl::Hours(24) * count;
+  const absl::CivilSecond t = absl::ToCivilSecond(now, absl::UTCTimeZone());
+  return absl::FromCivil(absl::CivilSecond(t.year() - count, t.month(), t.day(), t.hour(),
+                                           t.minute(), t.second()),
+                         absl::UTCTimeZone());
+}
+
 size_t Policy::break_glass_min_reason_length() const { return impl_->min_reason_length; }
 
 bool Policy::MayBreakGlass(absl::string_view role) const {

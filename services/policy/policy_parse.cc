@@ -45,7 +45,8 @@ constexpr absl::string_view kTopLevelKeys[] = {"roles", "data_classes", "purpose
                                                "rules"};
 constexpr absl::string_view kTopLevelOptionalKeys[] = {
     "statutory_bases", "break_glass", "identifiers", "relationship_starts", "reporting"};
-constexpr absl::string_view kDataClassOptionalKeys[] = {"basis"};
+constexpr absl::string_view kDataClassOptionalKeys[] = {"basis", "retention"};
+constexpr int kMaxRetentionCount = 1000;
 constexpr absl::string_view kPurposeOptionalKeys[] = {"compatible_with"};
 constexpr absl::string_view kLabelOptionalKeys[] = {"effect", "roles"};
 constexpr absl::string_view kRuleKeys[] = {"id",      "description",  "roles",
@@ -106,6 +107,27 @@ absl::Status ParseDataClassBases(const Loader& loader, const Section& classes, P
                      loader.OneOf(basis, absl::StrCat("data class ", Quoted(p.data_classes.ids[c])),
                                   kDataClassBases));
     p.consent_based[c] = value == 1;
+  }
+  return absl::OkStatus();
+}
+
+// data_classes[].retention: "<n>d" or "<n>y", n from 1 to kMaxRetentionCount.
+absl::Status ParseRetention(const Loader& loader, const Section& classes, PolicyData& p) {
+  for (size_t c = 0; c < p.data_classes.ids.size(); ++c) {
+    const Field& field = classes.optional[c][1];
+    if (!field.present) continue;
+    const std::string context = absl::StrCat("data class ", Quoted(p.data_classes.ids[c]));
+    ASSIGN_OR_RETURN(std::string text, loader.String(field, context));
+    RetentionPeriod period{p.data_classes.ids[c], 0, text.back() == 'y', text};
+    if ((text.back() != 'y' && text.back() != 'd') ||
+        !absl::SimpleAtoi(absl::string_view(text).substr(0, text.size() - 1), &period.count) ||
+        period.count < 1 || period.count > kMaxRetentionCount) {
+      return loader.Error(field.value.Mark(),
+                          absl::StrCat(context, ": retention '", text,
+                                       "' is not a period such as 90d or 6y (1 to ",
+                                       kMaxRetentionCount, " days or years)"));
+    }
+    p.retention.push_back(std::move(period));
   }
   return absl::OkStatus();
 }
@@ -359,6 +381,7 @@ absl::StatusOr<std::shared_ptr<const Policy>> Policy::Parse(absl::string_view ya
     }
   }
   RETURN_IF_ERROR(ParseDataClassBases(loader, classes, *impl));
+  RETURN_IF_ERROR(ParseRetention(loader, classes, *impl));
   RETURN_IF_ERROR(ParseCompatibility(loader, purposes, *impl));
   RETURN_IF_ERROR(ParseLabels(loader, labels, *impl));
   RETURN_IF_ERROR(ParseRules(loader, top[4], *impl));

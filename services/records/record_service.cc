@@ -6,32 +6,11 @@
 #include "services/crypto/aead.h"
 #include "services/crypto/ids.h"
 #include "services/policy/authorize.h"
+#include "services/records/erasure.h"
 #include "throughcare/status_macros.h"
 
 namespace throughcare::records {
 namespace {
-
-// What a sealed body is bound to: the whole header, so that a body opens only as this version
-// of this record of this person, and a header changed in the database (owner, labels, purpose of
-// collection, ...) makes the body unreadable instead of silently changing access decisions.
-std::string BodyAad(const RecordHeader& h) {
-  std::string aad = "throughcare.record.v2";
-  for (absl::string_view field :
-       {absl::string_view(h.subject_id), absl::string_view(h.record_id),
-        absl::string_view(h.record_type), absl::string_view(h.data_class),
-        absl::string_view(h.collected_for), absl::string_view(h.owner_agency),
-        absl::string_view(h.author_user)}) {
-    absl::StrAppend(&aad, "|", field.size(), ":", field);
-  }
-  absl::StrAppend(&aad, "|", h.version, "|", absl::ToUnixMicros(h.created_at), "|",
-                  h.labels.size());
-  for (const std::string& label : h.labels) absl::StrAppend(&aad, "|", label.size(), ":", label);
-  return aad;
-}
-
-std::string KeyAad(absl::string_view subject_id) {
-  return absl::StrCat("throughcare.subject-key.v1|", subject_id);
-}
 
 std::string NoSuchRecord(absl::string_view record_id) {
   return absl::StrCat("record_id: no record ", record_id);
@@ -66,17 +45,6 @@ const std::vector<std::string>* DataClassesFor(absl::string_view record_type) {
     if (type == record_type) return &classes;
   }
   return nullptr;
-}
-
-absl::StatusOr<std::string> RecordService::SubjectKey(WriteTx& tx,
-                                                      absl::string_view subject_id) const {
-  absl::StatusOr<std::string> wrapped = tx.GetWrappedSubjectKey(subject_id);
-  if (wrapped.ok()) return crypto::Open(master_key_, *wrapped, KeyAad(subject_id));
-  if (!absl::IsNotFound(wrapped.status())) return wrapped.status();
-  ASSIGN_OR_RETURN(std::string key, crypto::RandomBytes(crypto::kAesKeySize));
-  ASSIGN_OR_RETURN(std::string sealed, crypto::Seal(master_key_, key, KeyAad(subject_id)));
-  RETURN_IF_ERROR(tx.PutWrappedSubjectKey(subject_id, sealed));
-  return key;
 }
 
 void RecordService::Put(const CallContext& ctx, PutRecordParams p,
@@ -151,21 +119,15 @@ absl::StatusOr<RecordHeader> RecordService::PutInTx(WriteTx& tx, const policy::P
   entry.record_id = h.record_id;
   entry.record_version = h.version;
 
-  ASSIGN_OR_RETURN(std::string key, SubjectKey(tx, p.subject_id));
+  RETURN_IF_ERROR(NotErased(tx, h, ErasedUse::kWrite));
   StoredRecord stored;
   stored.header = h;
-  ASSIGN_OR_RETURN(stored.sealed_body, crypto::Seal(key, p.body, BodyAad(h)));
+  ASSIGN_OR_RETURN(stored.sealed_body, SealBody(tx, h, p.body));
   RETURN_IF_ERROR(tx.InsertRecordVersion(stored));
   if (p.release_date.has_value() && on_release_) {
     RETURN_IF_ERROR(on_release_(tx, policy, p.subject_id, *p.release_date));
   }
   return h;
-}
-
-absl::StatusOr<std::string> RecordService::OpenBody(WriteTx& tx,
-                                                    const StoredRecord& stored) const {
-  ASSIGN_OR_RETURN(std::string key, SubjectKey(tx, stored.header.subject_id));
-  return crypto::Open(key, stored.sealed_body, BodyAad(stored.header));
 }
 
 void RecordService::Get(const CallContext& ctx, std::string record_id, int64_t version,
@@ -190,6 +152,7 @@ void RecordService::Get(const CallContext& ctx, std::string record_id, int64_t v
                                    RecordTarget(policy::kRecordRead, stored->header,
                                                 break_glass_reason),
                                    clock_.Now(), entry, NoSuchRecord(record_id)));
+        RETURN_IF_ERROR(NotErased(tx, stored->header, ErasedUse::kRead, &entry));
         Record record;
         ASSIGN_OR_RETURN(record.body, OpenBody(tx, *stored));
         record.header = std::move(stored->header);

@@ -1,8 +1,10 @@
 // RecordService (domain): versioned continuity-of-care records, encrypted at rest.
 //
-// Contents are sealed with AES-256-GCM under a per-subject data key, created on the subject's
-// first record and stored wrapped (sealed) by the master key. The record header is bound to the
-// ciphertext as associated data, so a sealed body cannot be moved to another record or version.
+// Contents are sealed with AES-256-GCM under the record's own data key, which is wrapped by the
+// person's data key, which is wrapped by the master key (records stored before record keys
+// existed are sealed under the person's key). The record header is bound to the ciphertext as
+// associated data, so a sealed body cannot be moved to another record or version. Erasure
+// destroys keys: one record's, or the person's and all of theirs (services/records/erasure.h).
 // Thread-safe; every method replies after the call's audit entry is durable.
 #ifndef THROUGHCARE_SERVICES_RECORDS_RECORD_SERVICE_H_
 #define THROUGHCARE_SERVICES_RECORDS_RECORD_SERVICE_H_
@@ -32,6 +34,12 @@ struct PutRecordParams {
   std::string body;  // serialized typed payload
   // For a release notification: the release date it gives. Storing it is a release event.
   std::optional<absl::CivilDay> release_date;
+};
+
+// One page of the erasure report; `more` when a next page exists.
+struct ErasurePage {
+  std::vector<Erasure> erasures;
+  bool more = false;
 };
 
 // Runs inside the transaction that stores a release notification, with the person and the
@@ -75,11 +83,34 @@ class RecordService {
                                        absl::Time now, AuditEntry& entry) const;
   absl::StatusOr<std::string> OpenBody(WriteTx& tx, const StoredRecord& stored) const;
 
+  // Erasure (erasure.cc). Erase destroys one record's contents ("record.erase" on its data
+  // class; `reason` is audited); EraseSubject erases every record of the person, their
+  // identifiers and their key ("subject.erase"). NOT_FOUND for an unknown record or person;
+  // FAILED_PRECONDITION if already erased. ListErasures pages the erasures made in [from,
+  // until) after `after_id` ("audit.read"). SweepRetention erases the records past their data
+  // class's retention period (at most a batch per call) and returns how many it erased.
+  void Erase(const CallContext& ctx, std::string record_id, std::string reason,
+             audit::Reply<Erasure> reply);
+  void EraseSubject(const CallContext& ctx, std::string subject_id, std::string reason,
+                    audit::Reply<std::vector<Erasure>> reply);
+  void ListErasures(const CallContext& ctx, absl::Time from, absl::Time until, int64_t after_id,
+                    int limit, audit::Reply<ErasurePage> reply);
+  absl::StatusOr<int> SweepRetention();
+
   // What a stored release notification sets off (the broker's referrals). Set before serving.
   void set_on_release(ReleaseHook hook) { on_release_ = std::move(hook); }
 
  private:
-  absl::StatusOr<std::string> SubjectKey(WriteTx& tx, absl::string_view subject_id) const;
+  // Keys (record_keys.cc). With `create`, the person's key and a new record's key are made
+  // when missing; without, a missing key is DataLoss.
+  absl::StatusOr<std::string> SubjectKey(WriteTx& tx, absl::string_view subject_id,
+                                         bool create) const;
+  absl::StatusOr<std::string> RecordKey(WriteTx& tx, const RecordHeader& header,
+                                        bool create) const;
+  absl::StatusOr<std::string> SealBody(WriteTx& tx, const RecordHeader& header,
+                                       absl::string_view body) const;
+  // Erases `erasure` (one record, or the person) with its audit entry's decision recorded.
+  absl::StatusOr<Erasure> EraseInTx(WriteTx& tx, Erasure erasure) const;
 
   Storage& storage_;
   const audit::AuditLog& audit_log_;

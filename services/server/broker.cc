@@ -254,6 +254,12 @@ class BrokerImpl final : public Broker {
     } else if (*escalated > 0) {
       Log(LogLevel::kInfo, "referrals.sweep", {{"escalated", absl::StrCat(*escalated)}});
     }
+    absl::StatusOr<int> erased = record_service_.SweepRetention();
+    if (!erased.ok()) {
+      Log(LogLevel::kWarning, "retention.sweep", {{"error", erased.status().ToString()}});
+    } else if (*erased > 0) {
+      Log(LogLevel::kInfo, "retention.sweep", {{"erased", absl::StrCat(*erased)}});
+    }
     messaging_service_.SignalAll();
   }
 

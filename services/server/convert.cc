@@ -1,6 +1,7 @@
 #include "services/server/convert.h"
 
 #include "absl/strings/str_cat.h"
+#include "services/records/erasure.h"
 #include "services/referrals/report.h"
 
 namespace throughcare::server {
@@ -71,6 +72,30 @@ void RedactVictimRelated(google::protobuf::Message* message) {
 
 void ToProto(const std::vector<RecordHeader>& headers, v1::ListRecordsResponse* out) {
   for (const RecordHeader& h : headers) ToProto(h, out->add_records());
+}
+
+void ToProto(const Erasure& e, v1::Erasure* out) {
+  out->set_erasure_id(e.id);
+  out->set_subject_id(e.subject_id);
+  out->set_record_id(e.record_id);
+  out->set_record_type(e.record_type);
+  out->set_data_class(e.data_class);
+  ToProto(e.erased_at, out->mutable_erased_at());
+  out->set_agency_id(e.agency_id);
+  out->set_user_id(e.user_id);
+  out->set_role(e.role);
+  out->set_basis(e.basis);
+  out->set_reason(e.reason);
+  out->set_description(records::DescribeErasure(e));
+}
+
+void ToProto(const std::vector<Erasure>& erasures, v1::EraseSubjectResponse* out) {
+  for (const Erasure& e : erasures) ToProto(e, out->add_erasures());
+}
+
+void ToProto(const records::ErasurePage& page, v1::ListErasuresResponse* out) {
+  for (const Erasure& e : page.erasures) ToProto(e, out->add_erasures());
+  if (page.more) out->set_next_page_token(absl::StrCat(page.erasures.back().id));
 }
 
 void ToProto(const Consent& c, absl::Time now, v1::Consent* out) {

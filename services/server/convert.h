@@ -10,6 +10,7 @@
 #include "services/consent/consent_service.h"
 #include "services/messaging/messaging_service.h"
 #include "services/policy/policy_admin.h"
+#include "services/records/record_service.h"
 #include "services/referrals/directory.h"
 #include "services/referrals/report.h"
 #include "throughcare/audit.h"
@@ -32,6 +33,9 @@ void ToProto(const Subject& s, v1::Subject* out);
 void ToProto(const RecordHeader& h, v1::Record* out);
 void ToProto(const Record& r, v1::Record* out);  // header and body
 void ToProto(const std::vector<RecordHeader>& headers, v1::ListRecordsResponse* out);
+void ToProto(const Erasure& e, v1::Erasure* out);
+void ToProto(const std::vector<Erasure>& erasures, v1::EraseSubjectResponse* out);
+void ToProto(const records::ErasurePage& page, v1::ListErasuresResponse* out);
 void ToProto(const AuditEntry& e, v1::AuditEntry* out);
 void ToProto(const AuditPage& page, v1::QueryAuditLogResponse* out);
 void ToProto(const audit::ServedCheckpoint& c, v1::SignedCheckpoint* out);

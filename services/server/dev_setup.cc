@@ -47,7 +47,7 @@ const std::vector<DemoAgency>& DemoAgencies() {
       {"police-east", "police", "East Area Police (demo)", {"E99999001"},
        {"custody_officer", "witness"}},
       {"ig-office", "oversight", "Information Governance Office (demo)", {},
-       {"auditor", "policy_admin", "witness"}},
+       {"auditor", "policy_admin", "data_protection_officer", "witness"}},
   };
   return *agencies;
 }

@@ -75,6 +75,15 @@ class RecordHandlers final : public v1::RecordService::CallbackService {
   grpc::ServerUnaryReactor* ListRecords(grpc::CallbackServerContext* ctx,
                                         const v1::ListRecordsRequest* req,
                                         v1::ListRecordsResponse* resp) override;
+  grpc::ServerUnaryReactor* EraseRecord(grpc::CallbackServerContext* ctx,
+                                        const v1::EraseRecordRequest* req,
+                                        v1::Erasure* resp) override;
+  grpc::ServerUnaryReactor* EraseSubject(grpc::CallbackServerContext* ctx,
+                                         const v1::EraseSubjectRequest* req,
+                                         v1::EraseSubjectResponse* resp) override;
+  grpc::ServerUnaryReactor* ListErasures(grpc::CallbackServerContext* ctx,
+                                         const v1::ListErasuresRequest* req,
+                                         v1::ListErasuresResponse* resp) override;
 
  private:
   Edge& edge_;

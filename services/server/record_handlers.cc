@@ -41,4 +41,40 @@ grpc::ServerUnaryReactor* RecordHandlers::ListRecords(grpc::CallbackServerContex
   });
 }
 
+grpc::ServerUnaryReactor* RecordHandlers::EraseRecord(grpc::CallbackServerContext* ctx,
+                                                      const v1::EraseRecordRequest* req,
+                                                      v1::Erasure* resp) {
+  return edge_.Unary(ctx, "EraseRecord", req->purpose(),
+                     [this, req, resp](const CallContext& call, Finish finish) {
+    if (auto s = ValidateRecordId(req->record_id(), "record_id"); !s.ok()) return finish(s);
+    if (auto s = ValidateErasureReason(req->reason()); !s.ok()) return finish(s);
+    service_.Erase(call, req->record_id(), req->reason(),
+                   ReplyInto<Erasure>(resp, std::move(finish)));
+  });
+}
+
+grpc::ServerUnaryReactor* RecordHandlers::EraseSubject(grpc::CallbackServerContext* ctx,
+                                                       const v1::EraseSubjectRequest* req,
+                                                       v1::EraseSubjectResponse* resp) {
+  return edge_.Unary(ctx, "EraseSubject", req->purpose(),
+                     [this, req, resp](const CallContext& call, Finish finish) {
+    if (auto s = ValidateSubjectId(req->subject_id(), "subject_id"); !s.ok()) return finish(s);
+    if (auto s = ValidateErasureReason(req->reason()); !s.ok()) return finish(s);
+    service_.EraseSubject(call, req->subject_id(), req->reason(),
+                          ReplyInto<std::vector<Erasure>>(resp, std::move(finish)));
+  });
+}
+
+grpc::ServerUnaryReactor* RecordHandlers::ListErasures(grpc::CallbackServerContext* ctx,
+                                                       const v1::ListErasuresRequest* req,
+                                                       v1::ListErasuresResponse* resp) {
+  return edge_.Unary(ctx, "ListErasures", req->purpose(),
+                     [this, req, resp](const CallContext& call, Finish finish) {
+    auto q = ValidateListErasures(*req);
+    if (!q.ok()) return finish(q.status());
+    service_.ListErasures(call, q->from, q->until, q->after_id, q->limit,
+                          ReplyInto<records::ErasurePage>(resp, std::move(finish)));
+  });
+}
+
 }  // namespace throughcare::server

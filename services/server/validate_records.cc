@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
@@ -216,6 +217,27 @@ absl::StatusOr<RecordRef> ValidateRecordReference(const v1::RecordReference& ref
     return Invalid(absl::StrCat(field, ".version"), "must be 0 (latest) or a version number");
   }
   return RecordRef{ref.record_id(), ref.version()};
+}
+
+absl::Status ValidateErasureReason(const std::string& reason) {
+  const size_t length = absl::StripAsciiWhitespace(reason).size();
+  if (length < 10 || reason.size() > 1000) {
+    return Invalid("reason", "required: say why, with the request's reference (10 to 1,000 "
+                             "characters)");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ErasureListing> ValidateListErasures(const v1::ListErasuresRequest& req) {
+  if (!req.has_from_time()) return Invalid("from_time", "required");
+  if (!req.has_until_time()) return Invalid("until_time", "required");
+  ErasureListing out;
+  out.from = validation::TimeOf(req.from_time());
+  out.until = validation::TimeOf(req.until_time());
+  if (out.until <= out.from) return Invalid("until_time", "must be after from_time");
+  ASSIGN_OR_RETURN(out.limit, validation::ValidatePageSize(req.page()));
+  ASSIGN_OR_RETURN(out.after_id, validation::ValidateSeqPageToken(req.page()));
+  return out;
 }
 
 }  // namespace throughcare::server

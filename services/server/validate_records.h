@@ -40,6 +40,18 @@ absl::StatusOr<records::PutRecordParams> ValidatePutRecord(const v1::PutRecordRe
 absl::StatusOr<RecordRef> ValidateRecordReference(const v1::RecordReference& ref,
                                                   absl::string_view field);
 
+// An erasure's reason: 10 to 1,000 characters after trimming.
+absl::Status ValidateErasureReason(const std::string& reason);
+
+struct ErasureListing {
+  absl::Time from;
+  absl::Time until;
+  int64_t after_id = 0;
+  int limit = 100;
+};
+// Both times, until after from; a page size and a token from an earlier page.
+absl::StatusOr<ErasureListing> ValidateListErasures(const v1::ListErasuresRequest& req);
+
 }  // namespace throughcare::server
 
 #endif  // THROUGHCARE_SERVICES_SERVER_VALIDATE_RECORDS_H_

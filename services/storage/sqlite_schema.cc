@@ -356,6 +356,33 @@ CREATE TABLE audit_cosignatures (
 ) WITHOUT ROWID;
 ALTER TABLE review_items RENAME COLUMN audit_seq TO audit_entry;
 )sql",
+    // 8: erasure. Each record gets its own data key (wrapped by its subject's key), so one
+    // record or one person can be erased by destroying keys; an erasure is kept as a row (the
+    // person's with record_id NULL). Records stored earlier keep their subject's key.
+    R"sql(
+CREATE TABLE record_keys (
+  record_id   TEXT PRIMARY KEY,
+  subject_id  TEXT NOT NULL REFERENCES subjects(id),
+  wrapped_key BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX record_keys_by_subject ON record_keys(subject_id);
+CREATE TABLE erasures (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  subject_id  TEXT NOT NULL REFERENCES subjects(id),
+  record_id   TEXT,
+  record_type TEXT NOT NULL,
+  data_class  TEXT NOT NULL,
+  erased_at   INTEGER NOT NULL,
+  agency_id   TEXT NOT NULL,
+  user_id     TEXT NOT NULL,
+  role        TEXT NOT NULL,
+  basis       TEXT NOT NULL,
+  reason      TEXT NOT NULL
+);
+CREATE UNIQUE INDEX erasures_by_record ON erasures(subject_id, IFNULL(record_id, ''));
+CREATE INDEX erasures_by_time ON erasures(erased_at, id);
+CREATE INDEX records_by_class ON records(data_class, created_at);
+)sql",
 };
 
 constexpr int kSchemaVersion = sizeof(kMigrations) / sizeof(kMigrations[0]);

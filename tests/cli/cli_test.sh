@@ -382,6 +382,22 @@ expect "audit person with an identifier and --subject is bad usage (exit 2)" 2 "
 run om audit person --subject "$subject"
 expect "only auditors get a subject access report (exit 1)" 1 "PERMISSION_DENIED"
 
+echo "== erasure"
+dpo() { as ig-office dpo-1 data_protection_officer data_protection "$@"; }
+run om erase record "$record" --reason "Erasure request ER-0001, agreed."
+expect "only a data protection officer erases (exit 1)" 1 "PERMISSION_DENIED"
+run dpo erase record "$record" --reason "short"
+expect "an erasure needs a reason (exit 1)" 1 "INVALID_ARGUMENT: reason"
+run dpo erase record "$record" --reason "Erasure request ER-0001, agreed."
+expect "erase record says what was erased, when and by whom" 0 \
+  "^record $record was erased on .* by ig-office \(dpo-1, data protection officer\) on request"
+run nurse record get "$record"
+expect "an erased record answers NOT_FOUND saying so, even to its owner (exit 1)" 1 \
+  "NOT_FOUND.*was erased on"
+run dpo --json erase report --from "$(date -u -d '-1 day' +%F)" --until "$(date -u -d '+1 day' +%F)"
+expect_json "erase report lists the erasure" \
+  ".erasures | map(select(.record_id == \"$record\" and .basis == \"request\")) | length == 1"
+
 echo "== messages"
 carat() { as hmp-northgate carat-1 carat_worker direct_care "$@"; }
 cjit() { as cjit-east cjit-1 cjit_worker direct_care "$@"; }

@@ -5,6 +5,9 @@
 
 #include <string>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "client/audit_verify.h"
 #include "tests/integration/fixture.h"
 
 namespace throughcare::testing {
@@ -48,6 +51,21 @@ class AuditStoryTest : public BrokerTest {
                      const Actor& actor = kAuditor) {
     if (req.purpose().empty()) req.set_purpose("audit");
     return Audit(actor.agency)->QueryAuditLog(ContextFor(actor).get(), req, out);
+  }
+
+  // What an auditor (or a witness) is given: the log's public key and the witnesses' keys.
+  client::AuditTrust Trust() {
+    auto trust = client::LoadAuditTrust(
+        std::string(absl::StripAsciiWhitespace(ReadDevFile("keys/audit-log.vkey"))),
+        absl::StrCat(dir_, "/keys/witnesses.vkeys"));
+    EXPECT_TRUE(trust.ok()) << trust.status();
+    return *trust;
+  }
+  // Verifies the log as `throughcare audit verify` does, against `kept` when it is not empty.
+  absl::StatusOr<client::VerifyResult> Verify(const std::string& kept = "", int witnesses = 0) {
+    std::unique_ptr<client::Connection> c = ClientConnection(kAuditor);
+    return client::VerifyAuditLog(*c, "audit", Trust(), kept, witnesses, absl::Minutes(1),
+                                  nullptr);
   }
 
   std::string subject_id_;

@@ -22,20 +22,6 @@ using ::testing::SizeIs;
 
 class AuditTest : public AuditStoryTest {
  protected:
-  // What an auditor (or a witness) is given: the log's public key and the witnesses' keys.
-  client::AuditTrust Trust() {
-    auto trust = client::LoadAuditTrust(
-        std::string(absl::StripAsciiWhitespace(ReadDevFile("keys/audit-log.vkey"))),
-        absl::StrCat(dir_, "/keys/witnesses.vkeys"));
-    EXPECT_TRUE(trust.ok()) << trust.status();
-    return *trust;
-  }
-  // Verifies the log as `throughcare audit verify` does, against `kept` when it is not empty.
-  absl::StatusOr<client::VerifyResult> Verify(const std::string& kept = "", int witnesses = 0) {
-    std::unique_ptr<client::Connection> c = ClientConnection(kAuditor);
-    return client::VerifyAuditLog(*c, "audit", Trust(), kept, witnesses, absl::Minutes(1),
-                                  nullptr);
-  }
   // The latest signed checkpoint, as `throughcare audit checkpoint` prints it.
   std::string KeepCheckpoint() {
     std::unique_ptr<client::Connection> c = ClientConnection(kAuditor);

@@ -5,6 +5,9 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/policy/policy.h"
@@ -204,6 +207,39 @@ TEST(DemoPolicySectionsTest, IdentifiersStartsAndReporting) {
   EXPECT_TRUE(policy->IsNationalReportRole("auditor"));
   EXPECT_FALSE(policy->IsNationalReportRole("team_manager"));
   EXPECT_EQ(policy->report_min_count(), 5);
+}
+
+std::string WithAuditRetention(absl::string_view period) {
+  return absl::StrReplaceAll(kBase, {{"    description: Log.\n",
+                                      absl::StrCat("    description: Log.\n    retention: ",
+                                                   period, "\n")}});
+}
+
+TEST(RetentionTest, PeriodsAreDaysOrCalendarYears) {
+  ASSERT_OK_AND_ASSIGN(auto days, Policy::Parse(WithAuditRetention("90d"), "p.yaml"));
+  ASSERT_THAT(days->retention(), ::testing::SizeIs(1));
+  EXPECT_EQ(days->retention()[0].data_class, "audit");
+  EXPECT_EQ(days->retention()[0].text, "90d");
+  const absl::Time leap_day = absl::FromCivil(absl::CivilSecond(2028, 2, 29, 12, 0, 0),
+                                              absl::UTCTimeZone());
+  EXPECT_EQ(days->retention()[0].CutoffAt(leap_day), leap_day - absl::Hours(24 * 90));
+  ASSERT_OK_AND_ASSIGN(auto years, Policy::Parse(WithAuditRetention("6y"), "p.yaml"));
+  // Six calendar years before 29 February 2028 is 1 March 2022 (there is no 29 February 2022).
+  EXPECT_EQ(years->retention()[0].CutoffAt(leap_day),
+            absl::FromCivil(absl::CivilSecond(2022, 3, 1, 12, 0, 0), absl::UTCTimeZone()));
+  ASSERT_OK_AND_ASSIGN(auto none, Policy::Parse(kBase, "p.yaml"));
+  EXPECT_TRUE(none->retention().empty());
+}
+
+TEST(RetentionTest, AnythingElseNamesTheLine) {
+  for (const char* bad : {"6 years", "0d", "1001y", "y", "-5d", "6m"}) {
+    EXPECT_THAT(Policy::Parse(WithAuditRetention(bad), "p.yaml"),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         absl::StrCat("p.yaml:11: data class 'audit': retention '", bad,
+                                      "' is not a period such as 90d or 6y (1 to 1000 days or "
+                                      "years)")))
+        << bad;
+  }
 }
 
 }  // namespace

@@ -207,13 +207,14 @@ TEST_F(DemoPolicyTest, DeclaresTheDemoVocabularyInFileOrder) {
               ElementsAre("prison_reception", "carat_worker", "prison_healthcare",
                           "resettlement_officer", "offender_manager", "cjit_worker",
                           "housing_officer", "custody_officer", "auditor", "policy_admin",
-                          "team_manager", "gp", "witness"));
+                          "team_manager", "gp", "data_protection_officer", "witness"));
   EXPECT_THAT(policy_->data_classes(),
               ElementsAre("identity", "drugs", "health", "mental_health", "risk", "accommodation",
                           "custody", "audit", "performance"));
   EXPECT_THAT(policy_->purposes(),
               ElementsAre("direct_care", "offender_management", "public_protection", "resettlement",
-                          "victim_notification", "performance_reporting", "audit"));
+                          "victim_notification", "performance_reporting", "audit",
+                          "data_protection"));
   EXPECT_THAT(policy_->labels(), ElementsAre("sealed", "mappa", "victim_related", "not_convicted"));
 }
 
@@ -767,10 +768,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadPolicy{"EntryNotAMapping",
                   Replace("  - id: health\n    description: Health.", "  - health"),
                   "small.yaml:11: data_classes[1] must be a mapping with keys id, description; "
-                  "optional basis"},
+                  "optional basis, retention"},
         BadPolicy{"EntryUnknownKey", Replace("    description: Health.", "    descripton: Health."),
                   "small.yaml:12: data_classes[1]: unknown key 'descripton' (expected id, "
-                  "description; optional basis)"},
+                  "description; optional basis, retention)"},
         BadPolicy{"EntryMissingDescription",
                   Replace("  - id: health\n    description: Health.", "  - id: health"),
                   "small.yaml:11: data_classes[1]: missing key 'description'"},
@@ -824,7 +825,8 @@ INSTANTIATE_TEST_SUITE_P(
             "(expected one of subject.register, subject.read, subject.update, "
             "record.write, record.read, audit.read, consent.write, consent.read, "
             "relationship.write, relationship.read, policy.reload, message.send, "
-            "message.receive, referral.write, referral.read, referral.report, audit.witness)"},
+            "message.receive, referral.write, referral.read, referral.report, audit.witness, "
+            "record.erase, subject.erase)"},
         BadPolicy{"RuleUnknownDataClass",
                   Replace("    data_classes: [health]", "    data_classes: [dental]"),
                   "small.yaml:30: rule 'nurse-health': unknown data class 'dental'"},
@@ -896,7 +898,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadPolicy{"DataClassUnknownKey",
                   Replace("    description: Health.", "    description: Health.\n    bases: role"),
                   "small.yaml:13: data_classes[1]: unknown key 'bases' (expected id, description; "
-                  "optional basis)"},
+                  "optional basis, retention)"},
         BadPolicy{"RolesTakeNoBasis",
                   Replace("    description: A nurse.", "    description: A nurse.\n    basis: role"),
                   "small.yaml:4: roles[0]: unknown key 'basis' (expected id, description)"},

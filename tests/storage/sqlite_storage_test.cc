@@ -161,7 +161,7 @@ TEST(SqliteStorageTest, UsesWriteAheadLog) {
   EXPECT_EQ(mode, "wal");
 }
 
-TEST(SqliteStorageTest, SchemaVersionIsSeven) { EXPECT_EQ(storage::SqliteSchemaVersion(), 7); }
+TEST(SqliteStorageTest, SchemaVersionIsEight) { EXPECT_EQ(storage::SqliteSchemaVersion(), 8); }
 
 TEST(SqliteStorageTest, MigratesAVersionOneDatabase) {
   std::string dir = TestDir("tc-sqlite-migrate-v1");
@@ -268,7 +268,8 @@ TEST(SqliteStorageTest, MigratesAVersionOneDatabase) {
   ASSERT_OK_AND_ASSIGN(auto again, OpenSqlite(dir));
   again->Close();
   EXPECT_THAT(RawQuery(dir, "SELECT COUNT(*) FROM schema_migrations"),
-              ::testing::Optional(::testing::ElementsAre("7")));
+              ::testing::Optional(
+                  ::testing::ElementsAre(absl::StrCat(storage::SqliteSchemaVersion()))));
 }
 
 TEST(SqliteStorageTest, FreshDatabaseHasTheLatestSchema) {
@@ -278,7 +279,7 @@ TEST(SqliteStorageTest, FreshDatabaseHasTheLatestSchema) {
     s->Close();
   }
   EXPECT_THAT(RawQuery(dir, "SELECT version FROM schema_migrations ORDER BY version"),
-              ::testing::Optional(::testing::ElementsAre("1", "2", "3", "4", "5", "6", "7")));
+              ::testing::Optional(::testing::ElementsAre("1", "2", "3", "4", "5", "6", "7", "8")));
   EXPECT_THAT(RawQuery(dir, "SELECT name FROM pragma_index_list('deliveries') "
                             "WHERE name = 'deliveries_by_sender'"),
               ::testing::Optional(::testing::ElementsAre("deliveries_by_sender")));

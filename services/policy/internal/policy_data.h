@@ -24,7 +24,7 @@ inline constexpr absl::string_view kActions[] = {
     kSubjectRegister, kSubjectRead,  kSubjectUpdate,     kRecordWrite,      kRecordRead,
     kAuditRead,       kConsentWrite, kConsentRead,       kRelationshipWrite, kRelationshipRead,
     kPolicyReload,    kMessageSend,  kMessageReceive,    kReferralWrite,    kReferralRead,
-    kReferralReport,  kAuditWitness};
+    kReferralReport,  kAuditWitness, kRecordErase,       kSubjectErase};
 inline constexpr int kNumActions = sizeof(kActions) / sizeof(kActions[0]);
 
 // The action's index in kActions, or -1 if it is not one.
@@ -113,6 +113,7 @@ struct PolicyData {
   std::vector<RuleInfo> rules;
   absl::flat_hash_map<GrantKey, Grant> grants;
   std::vector<bool> consent_based;  // by data class
+  std::vector<RetentionPeriod> retention;  // the classes that have one, in file order
   std::vector<bool> compatible;     // [collected_for * purposes + purpose of use]
   std::vector<LabelInfo> label_info;
   std::vector<std::string> statutory_ids;

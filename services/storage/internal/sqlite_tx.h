@@ -45,6 +45,19 @@ class SqliteTx final : public WriteTx {
       absl::string_view subject_id) override;
   absl::Status InsertRecordVersion(const StoredRecord& record) override;
 
+  // Erasure (sqlite_erasure.cc).
+  absl::StatusOr<std::string> GetWrappedRecordKey(absl::string_view record_id) override;
+  absl::StatusOr<Erasure> GetErasure(absl::string_view subject_id,
+                                     absl::string_view record_id) override;
+  absl::StatusOr<std::vector<Erasure>> ListErasures(absl::Time from, absl::Time until,
+                                                    int64_t after_id, int limit) override;
+  absl::StatusOr<std::vector<RecordHeader>> ListRecordsUnchangedSince(absl::string_view data_class,
+                                                                      absl::Time cutoff,
+                                                                      int limit) override;
+  absl::Status PutWrappedRecordKey(absl::string_view record_id, absl::string_view subject_id,
+                                   absl::string_view wrapped_key) override;
+  absl::StatusOr<int64_t> Erase(const Erasure& erasure) override;
+
   // Consents (sqlite_consents.cc).
   absl::StatusOr<Consent> GetConsent(absl::string_view consent_id) override;
   absl::StatusOr<std::vector<Consent>> ListConsents(absl::string_view subject_id) override;
