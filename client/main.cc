@@ -13,6 +13,7 @@
 #include "client/commands/commands.h"
 #include "client/commands/session.h"
 #include "client/connection.h"
+#include "throughcare/version.h"
 
 namespace throughcare::client {
 namespace {
@@ -139,6 +140,8 @@ int Run(int argc, char** argv) {
   app.fallthrough();  // global options may follow the subcommand
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Print help for every subcommand and exit");
+  app.set_version_flag("--version", VersionLine("throughcare"),
+                       "Print the version and the commit it was built from, and exit");
   app.footer(kTopFooter);
   app.get_formatter()->column_width(34);
   AddGlobalOptions(app, global);

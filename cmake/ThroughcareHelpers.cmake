@@ -2,8 +2,8 @@
 #
 #   tc_cc_library(NAME name SRCS ... DEPS ...)   a static library under the project's warning flags
 #   tc_cc_binary(NAME name SRCS ... DEPS ...)    an executable
-#   tc_cc_test(NAME name SRCS ... DEPS ... [LABELS ...])  a GoogleTest binary registered with CTest
-#                                                          (label "unit" unless told otherwise)
+#   tc_cc_test(NAME name SRCS ... DEPS ... [LABELS ...] [OWN_MAIN])  a GoogleTest binary registered
+#       with CTest (label "unit" unless told otherwise); OWN_MAIN when a DEP brings main()
 
 set(TC_WARNINGS -Wall -Wextra -Werror -Wno-unused-parameter)
 
@@ -30,13 +30,16 @@ function(tc_cc_binary)
 endfunction()
 
 function(tc_cc_test)
-  cmake_parse_arguments(TC "" "NAME" "SRCS;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(TC "OWN_MAIN" "NAME" "SRCS;DEPS;LABELS" ${ARGN})
   if(NOT TC_LABELS)
     set(TC_LABELS unit)
   endif()
   add_executable(${TC_NAME} ${TC_SRCS})
   _tc_common(${TC_NAME})
-  target_link_libraries(${TC_NAME} PRIVATE ${TC_DEPS} tc_testing GTest::gmock GTest::gtest_main)
+  target_link_libraries(${TC_NAME} PRIVATE ${TC_DEPS} tc_testing GTest::gmock)
+  if(NOT TC_OWN_MAIN)
+    target_link_libraries(${TC_NAME} PRIVATE GTest::gtest_main)
+  endif()
   gtest_discover_tests(${TC_NAME}
     WORKING_DIRECTORY ${PROJECT_BINARY_DIR}
     PROPERTIES LABELS "${TC_LABELS}"

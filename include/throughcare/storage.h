@@ -110,6 +110,9 @@ class ReadTx {
   virtual absl::StatusOr<int64_t> CountOpenDeliveriesFrom(absl::string_view recipient_agency,
                                                           absl::string_view sender_agency,
                                                           int64_t cap) = 0;
+  // A mailbox's open (pending or leased) deliveries, counted in full, and when the message of the
+  // first of them in mailbox order was sent: for metrics, read at each scrape.
+  virtual absl::StatusOr<MailboxDepth> GetMailboxDepth(absl::string_view recipient_agency) = 0;
   // Open deliveries with something due at `now`: the message expired (expires_at <= now), or a
   // lease expired (kLeased, lease_expires_at <= now). Ordered by mailbox seq; at most `limit`.
   virtual absl::StatusOr<std::vector<Delivery>> ListDueDeliveries(absl::Time now, int limit) = 0;
@@ -262,7 +265,20 @@ class WriteTx : public ReadTx {
   // The number of the commit this transaction will be part of: the same for all closures
   // committed together, and increasing from one commit to the next (for batch metrics).
   virtual int64_t commit_number() const = 0;
+
+  // Runs `fn` once this transaction's writes are durable, on the completion thread before the
+  // `done` of the closures committed with it. Dropped if the closure, or the Atomically call it
+  // was registered in, fails, or if the commit fails: for counting events (metrics) only once
+  // they have happened. `fn` must be quick and must not call Write or WriteAndWait.
+  virtual void AfterCommit(absl::AnyInvocable<void()> fn) = 0;
 };
+
+// The words that begin the error a write gets when the disk holding the storage is full (code
+// ResourceExhausted). Code that wraps a storage error keeps its message, so the words stay in it.
+inline constexpr absl::string_view kStorageFull = "storage is full";
+
+// Whether `status` is, or wraps, the storage's report of a full disk.
+bool IsStorageFull(const absl::Status& status);
 
 using WriteFn = absl::AnyInvocable<absl::Status(WriteTx&)>;
 using ReadFn = absl::AnyInvocable<absl::Status(ReadTx&)>;
@@ -295,6 +311,11 @@ class Storage {
   virtual void Close() = 0;
 
   virtual StorageStats Stats() const = 0;
+
+  // Commits a write that changes nothing a transaction can read, and waits until it is durable:
+  // whether writes can be committed now, e.g. whether a full disk has space again. The error a
+  // write would get otherwise. Not for use inside `fn` or `done`.
+  virtual absl::Status CheckWritable() = 0;
 
   // Write, blocking until `done` would have been called. Not for use inside `fn` or `done`.
   absl::Status WriteAndWait(WriteFn fn);

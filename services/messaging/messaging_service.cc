@@ -352,6 +352,7 @@ absl::StatusOr<SendResult> MessagingService::SendInTx(WriteTx& tx, const policy:
     if (!verdict.allowed) {
       RETURN_IF_ERROR(AuditSystem(tx, policy, "message.withhold", m, d, d.reason));
       RETURN_IF_ERROR(ReportToSender(tx, m, d, now));
+      if (end_observer_) tx.AfterCommit([this] { end_observer_(DeliveryState::kWithheld); });
     }
     result.deliveries.push_back(std::move(d));
   }

@@ -172,6 +172,10 @@ class MessagingService {
   void set_accept_observer(std::function<void(bool first_in_commit)> fn) {
     accept_observer_ = std::move(fn);
   }
+  // For the broker's metrics: called once for each delivery that ends withheld, expired or
+  // dead-lettered (with that state), once the commit that ended it is durable, on the storage's
+  // completion thread. Set before serving.
+  void set_end_observer(std::function<void(DeliveryState)> fn) { end_observer_ = std::move(fn); }
 
   // For services that send inside their own transaction (referrals): Send's work without the
   // rate limit, recording the decision in `entry`; the caller appends `entry` and signals the
@@ -192,7 +196,7 @@ class MessagingService {
 
  private:
   // A final state for an open delivery (withheld, expired or dead-lettered), audited, reported
-  // to the sender of a records message.
+  // to the sender of a records message, and counted once committed.
   absl::Status End(WriteTx& tx, const policy::Policy& policy, Message& message, Delivery& delivery,
                    DeliveryState state, std::string reason, const CallContext* by,
                    std::vector<std::string>& signal) const;
@@ -232,6 +236,7 @@ class MessagingService {
       ABSL_GUARDED_BY(watch_mu_);
 
   std::function<void(bool)> accept_observer_;
+  std::function<void(DeliveryState)> end_observer_;
   // The commit of the last accepted message; touched only on the storage's completion thread,
   // where replies run in commit order.
   int64_t last_accept_commit_ = -1;

@@ -31,6 +31,8 @@
 #include "services/server/handlers.h"
 #include "services/server/identity.h"
 #include "services/server/log.h"
+#include "services/server/metrics.h"
+#include "services/server/storage_health.h"
 #include "services/storage/sqlite_storage.h"
 #include "services/subjects/subject_service.h"
 #include "throughcare/status_macros.h"
@@ -140,14 +142,15 @@ struct Loaded {
   std::unique_ptr<Authenticator> authenticator;
   std::unique_ptr<audit::Sequencer> sequencer;
   audit::AuditAgencies audit_agencies;
-  std::unique_ptr<Storage> storage;
-  std::unique_ptr<Metrics> metrics;
+  std::unique_ptr<Metrics> metrics;  // before storage, which reports its commits to it
+  std::unique_ptr<HealthCheckedStorage> storage;
 };
 
 class BrokerImpl final : public Broker {
  public:
   BrokerImpl(const BrokerConfig& config, const Clock& clock, Loaded loaded, bool plaintext)
       : config_(config),
+        clock_(clock),
         storage_(std::move(loaded.storage)),
         metrics_(std::move(loaded.metrics)),
         policies_(std::move(loaded.policy)),
@@ -187,9 +190,12 @@ class BrokerImpl final : public Broker {
     });
     messaging_service_.set_accept_observer(
         [this](bool first_in_commit) { metrics_->RecordMessageAccepted(first_in_commit); });
+    messaging_service_.set_end_observer(
+        [this](DeliveryState state) { metrics_->RecordDeliveryEnded(state); });
   }
 
   absl::Status Serve(std::shared_ptr<grpc::ServerCredentials> credentials) {
+    RETURN_IF_ERROR(metrics_->Serve(config_.metrics_listen, Sources()));
     grpc::EnableDefaultHealthCheckService(true);
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
     grpc::ServerBuilder builder;
@@ -208,12 +214,22 @@ class BrokerImpl final : public Broker {
       return absl::UnavailableError(
           absl::StrCat("cannot listen on ", config_.listen, " (address in use or not local?)"));
     }
+    {
+      absl::MutexLock lock(&health_mu_);
+      health_ = server_->GetHealthCheckService();
+    }
+    // Health follows the storage: NOT_SERVING while it fails.
+    storage_->set_observer([this](StorageCondition condition) {
+      absl::MutexLock lock(&health_mu_);
+      if (health_ != nullptr) health_->SetServingStatus(condition == StorageCondition::kHealthy);
+    });
     ticker_ = std::thread([this] { Tick(); });
     return absl::OkStatus();
   }
 
   int port() const override { return port_; }
   int metrics_port() const override { return metrics_->port(); }
+  std::string policy_version() const override { return policies_.Current()->version(); }
 
   absl::Status ReloadPolicy() override { return policy_admin_.Reload().status(); }
 
@@ -222,6 +238,10 @@ class BrokerImpl final : public Broker {
     messaging_handlers_.EndSubscriptions();
     server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoSeconds(grace));
     server_->Wait();
+    {
+      absl::MutexLock lock(&health_mu_);
+      health_ = nullptr;
+    }
     server_.reset();
     {
       std::lock_guard<std::mutex> lock(tick_mu_);
@@ -229,6 +249,7 @@ class BrokerImpl final : public Broker {
     }
     tick_cv_.notify_all();
     if (ticker_.joinable()) ticker_.join();
+    metrics_->StopServing();
     storage_->Close();
   }
 
@@ -236,6 +257,14 @@ class BrokerImpl final : public Broker {
 
   void RunPeriodicWork() override {
     absl::MutexLock lock(&periodic_mu_);
+    // While the storage fails, only look for its recovery: the rest would fail too, every tick.
+    if (storage_->Recheck()) StorageWork();
+    messaging_service_.SignalAll();
+  }
+
+ private:
+  // The periodic work that writes: audit sequencing, messaging and referral sweeps.
+  void StorageWork() ABSL_EXCLUSIVE_LOCKS_REQUIRED(periodic_mu_) {
     if (absl::StatusOr<AuditTreeHead> head = sequencer_->RunOnce(*storage_); !head.ok()) {
       Log(LogLevel::kWarning, "audit.sequence", {{"error", head.status().ToString()}});
     }
@@ -260,10 +289,18 @@ class BrokerImpl final : public Broker {
     } else if (*erased > 0) {
       Log(LogLevel::kInfo, "retention.sweep", {{"erased", absl::StrCat(*erased)}});
     }
-    messaging_service_.SignalAll();
   }
 
- private:
+  // What the metrics read at each scrape.
+  ScrapeSources Sources() {
+    ScrapeSources sources;
+    sources.storage = storage_.get();
+    sources.clock = &clock_;
+    for (const AgencyConfig& a : config_.agencies) sources.agencies.push_back(a.id);
+    sources.open_streams = [this] { return messaging_handlers_.OpenStreams(); };
+    return sources;
+  }
+
   // Waits on the monotonic clock: absl's timed waits take an absolute wall-clock deadline, so
   // a wall clock stepped back (NTP, or a test's moved clock) would stall the ticker.
   void Tick() {
@@ -277,8 +314,9 @@ class BrokerImpl final : public Broker {
   }
 
   const BrokerConfig config_;
-  std::unique_ptr<Storage> storage_;
-  std::unique_ptr<Metrics> metrics_;  // reads storage_ when scraped
+  const Clock& clock_;
+  std::unique_ptr<HealthCheckedStorage> storage_;
+  std::unique_ptr<Metrics> metrics_;  // reads storage_ when scraped, until StopServing
   policy::PolicyStore policies_;
   std::unique_ptr<Authenticator> authenticator_;
   std::unique_ptr<audit::Sequencer> sequencer_;
@@ -300,6 +338,8 @@ class BrokerImpl final : public Broker {
   DiagnosticsHandlers diagnostics_handlers_;
   AdminHandlers admin_handlers_;
   std::unique_ptr<grpc::Server> server_;
+  absl::Mutex health_mu_;
+  grpc::HealthCheckServiceInterface* health_ ABSL_GUARDED_BY(health_mu_) = nullptr;  // server_'s
   int port_ = 0;
   absl::Mutex periodic_mu_;  // one run of the periodic work at a time
   std::mutex tick_mu_;
@@ -338,10 +378,13 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(const BrokerConfig& config
   std::filesystem::path db(config.sqlite_path);
   std::error_code ec;
   std::filesystem::create_directories(db.parent_path(), ec);
+  loaded.metrics = Metrics::Create();
   storage::SqliteOptions sqlite;
   sqlite.path = config.sqlite_path;
   sqlite.unsafe_reply_before_commit = options.unsafe_non_durable;
-  ASSIGN_OR_RETURN(loaded.storage, storage::OpenSqliteStorage(sqlite));
+  sqlite.on_commit = loaded.metrics->CommitObserver();
+  ASSIGN_OR_RETURN(std::unique_ptr<Storage> opened, storage::OpenSqliteStorage(sqlite));
+  loaded.storage = std::make_unique<HealthCheckedStorage>(std::move(opened), config.sqlite_path);
   ASSIGN_OR_RETURN(int64_t migrated, audit::MigrateLegacyChain(*loaded.storage, *loaded.sequencer));
   if (migrated > 0) {
     Log(LogLevel::kInfo, "audit.migrated",
@@ -349,7 +392,6 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(const BrokerConfig& config
          {"message", "the audit hash chain verified and is now a Merkle tree"}});
   }
 
-  ASSIGN_OR_RETURN(loaded.metrics, Metrics::Start(config.metrics_listen, *loaded.storage, clock));
   const std::string stale = config.directory.calendar().StaleWarning(
       absl::ToCivilDay(clock.Now(), absl::UTCTimeZone()), kBankHolidayHorizonDays);
   if (!stale.empty()) {

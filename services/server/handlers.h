@@ -5,6 +5,8 @@
 #define THROUGHCARE_SERVICES_SERVER_HANDLERS_H_
 
 #include <functional>
+#include <map>
+#include <string>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
@@ -161,6 +163,9 @@ class MessagingHandlers final : public v1::MessagingService::CallbackService {
   // Their leases go back to the mailbox at once (queued before storage closes), rather than when
   // each lease would have expired.
   void EndSubscriptions();
+
+  // Open Subscribe streams by agency (agencies with none are left out), for the metrics.
+  std::map<std::string, int> OpenStreams();
 
   grpc::ServerUnaryReactor* Send(grpc::CallbackServerContext* ctx, const v1::SendRequest* req,
                                  v1::SendResponse* resp) override;

@@ -3,11 +3,19 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "throughcare/storage.h"
 
 namespace throughcare::server {
 
 grpc::Status ToGrpcStatus(const absl::Status& status, absl::string_view request_id) {
   if (status.ok()) return grpc::Status::OK;
+  // However it was wrapped, a full disk is RESOURCE_EXHAUSTED in the same words for every call.
+  if (IsStorageFull(status)) {
+    std::string message = absl::StrCat(
+        kStorageFull, ": the broker cannot write until its operator frees disk space; retry later");
+    if (!request_id.empty()) absl::StrAppend(&message, " (request id ", request_id, ")");
+    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, message);
+  }
   // absl and gRPC share the canonical code numbering.
   const auto code = static_cast<grpc::StatusCode>(status.code());
   switch (status.code()) {

@@ -1,4 +1,5 @@
-// The transaction's own machinery: a savepoint per Atomically call.
+// The transaction's own machinery: a savepoint per Atomically call, and what runs after the
+// commit.
 #include "services/storage/internal/sqlite_tx.h"
 
 #include <string>
@@ -9,6 +10,7 @@ namespace throughcare::storage::sqlite_internal {
 
 absl::Status SqliteTx::Atomically(absl::FunctionRef<absl::Status(WriteTx&)> fn) {
   std::string name = absl::StrCat("nested", ++depth_);
+  const size_t registered = after_commit_.size();
   absl::Status status = conn_->Exec(absl::StrCat("SAVEPOINT ", name).c_str());
   if (status.ok()) {
     status = fn(*this);
@@ -18,8 +20,12 @@ absl::Status SqliteTx::Atomically(absl::FunctionRef<absl::Status(WriteTx&)> fn) 
     absl::Status release = conn_->Exec(absl::StrCat("RELEASE ", name).c_str());
     if (status.ok()) status = release;
   }
+  // What the undone writes registered is undone with them.
+  if (!status.ok()) after_commit_.erase(after_commit_.begin() + registered, after_commit_.end());
   --depth_;
   return status;
 }
+
+void SqliteTx::AfterCommit(absl::AnyInvocable<void()> fn) { after_commit_.push_back(std::move(fn)); }
 
 }  // namespace throughcare::storage::sqlite_internal

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -128,8 +129,17 @@ class SqliteTx final : public WriteTx {
   absl::Status PutAuditCosignature(const AuditCosignature& c) override;
   absl::Status DropLegacyAuditChain() override;
 
-  // A savepoint per call (sqlite_tx.cc).
+  // Operations (sqlite_operations.cc): mailbox depths for metrics, and a write that changes
+  // nothing a transaction reads (Storage::CheckWritable).
+  absl::StatusOr<MailboxDepth> GetMailboxDepth(absl::string_view recipient_agency) override;
+  absl::Status Heartbeat();
+
+  // A savepoint per call, and what runs after the commit (sqlite_tx.cc).
   absl::Status Atomically(absl::FunctionRef<absl::Status(WriteTx&)> fn) override;
+  void AfterCommit(absl::AnyInvocable<void()> fn) override;
+  // What AfterCommit registered in closures that succeeded, for the engine to run once the
+  // commit is durable.
+  std::vector<absl::AnyInvocable<void()>> TakeAfterCommit() { return std::move(after_commit_); }
 
   int64_t commit_number() const override { return commit_number_; }
 
@@ -151,6 +161,7 @@ class SqliteTx final : public WriteTx {
   Connection* conn_;
   const int64_t commit_number_;
   int depth_ = 0;
+  std::vector<absl::AnyInvocable<void()>> after_commit_;
 };
 
 }  // namespace throughcare::storage::sqlite_internal
