@@ -29,6 +29,12 @@ grpc::Status ToGrpcStatus(const absl::Status& status, absl::string_view request_
                                     ? std::string(message)
                                     : absl::StrCat(message, " (request id ", request_id, ")"));
     }
+    case absl::StatusCode::kUnauthenticated:
+      // The identity was refused: the request id lets the caller's operator find the log line,
+      // which names the certificate and its agency.
+      return grpc::Status(code, request_id.empty() ? std::string(status.message())
+                                                   : absl::StrCat(status.message(), " (request id ",
+                                                                  request_id, ")"));
     default:
       return grpc::Status(code, std::string(status.message()));
   }

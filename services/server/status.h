@@ -12,7 +12,8 @@ namespace throughcare::server {
 
 // Errors a caller can act on keep their message. Internal failures (INTERNAL, UNKNOWN,
 // DATA_LOSS, UNAVAILABLE) say only what failed, in the words before the first ": ", and the
-// request id to quote; the full message goes to the broker's log. A full disk (IsStorageFull,
+// request id to quote; the full message goes to the broker's log. UNAUTHENTICATED keeps its
+// message and adds the request id. A full disk (IsStorageFull,
 // however wrapped) is RESOURCE_EXHAUSTED "storage is full: ..." with the request id.
 grpc::Status ToGrpcStatus(const absl::Status& status, absl::string_view request_id = "");
 
