@@ -201,6 +201,9 @@ class BrokerImpl final : public Broker {
     grpc::ServerBuilder builder;
     builder.AddListeningPort(config_.listen, std::move(credentials), &port_);
     builder.SetMaxReceiveMessageSize(4 << 20);
+    // gRPC sets SO_REUSEPORT by default, so a second broker on a taken port would start and
+    // share its connections with the first; it must fail to listen instead.
+    builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
     builder.RegisterService(&subject_handlers_);
     builder.RegisterService(&record_handlers_);
     builder.RegisterService(&audit_handlers_);

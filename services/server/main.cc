@@ -36,7 +36,7 @@ std::string CertificateExpiry(const throughcare::server::BrokerConfig& config, b
   absl::StatusOr<absl::Time> expires =
       pem.ok() ? throughcare::crypto::CertificateNotAfter(*pem) : pem.status();
   if (!expires.ok()) return "unknown";
-  const std::string when = absl::FormatTime(absl::RFC3339_sec, *expires, absl::UTCTimeZone());
+  const std::string when = absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", *expires, absl::UTCTimeZone());
   if (*expires - throughcare::Clock::Real().Now() < kWarnBefore) {
     Log(LogLevel::kWarning, "certificate_expiring",
         {{"file", config.tls_certificate_file},

@@ -240,6 +240,11 @@ namespace {
 // The status with the database file named first, unless OK or named already.
 absl::Status NamingFile(const std::string& path, absl::Status status) {
   if (status.ok() || absl::StrContains(status.message(), path)) return status;
+  if (absl::IsDataLoss(status)) {
+    // Damage found before quick_check could run (the schema's own pages).
+    return absl::DataLossError(absl::StrCat("storage ", path, " is corrupt (", status.message(),
+                                            "); restore it from a backup"));
+  }
   return absl::Status(status.code(), absl::StrCat("storage ", path, ": ", status.message()));
 }
 
