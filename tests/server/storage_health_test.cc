@@ -5,6 +5,8 @@
 // tests/integration/storage_faults_test.cc.
 #include "services/server/storage_health.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <memory>
 #include <utility>
@@ -24,7 +26,10 @@ using ::throughcare::testing::IsOk;
 class StorageHealthTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string dir = ::testing::TempDir() + "/tc-storage-health";
+    // One directory per test and process: ctest runs the tests of this file side by side.
+    const std::string dir = absl::StrCat(
+        ::testing::TempDir(), "/tc-storage-health-", getpid(), "-",
+        ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     path_ = dir + "/throughcare.db";
