@@ -4,9 +4,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/crypto/aead.h"
-#include "services/crypto/ids.h"
 #include "services/policy/authorize.h"
 #include "throughcare/status_macros.h"
+#include "throughcare/audit_actions.h"
 
 namespace throughcare::records {
 namespace {
@@ -73,7 +73,7 @@ absl::StatusOr<std::string> RecordService::SubjectKey(WriteTx& tx,
   absl::StatusOr<std::string> wrapped = tx.GetWrappedSubjectKey(subject_id);
   if (wrapped.ok()) return crypto::Open(master_key_, *wrapped, KeyAad(subject_id));
   if (!absl::IsNotFound(wrapped.status())) return wrapped.status();
-  ASSIGN_OR_RETURN(std::string key, crypto::RandomBytes(crypto::kAesKeySize));
+  const std::string key = random_.Bytes(crypto::kAesKeySize);
   ASSIGN_OR_RETURN(std::string sealed, crypto::Seal(master_key_, key, KeyAad(subject_id)));
   RETURN_IF_ERROR(tx.PutWrappedSubjectKey(subject_id, sealed));
   return key;
@@ -97,7 +97,7 @@ absl::StatusOr<RecordHeader> RecordService::PutInTx(WriteTx& tx, const policy::P
   entry.subject_id = p.subject_id;
   entry.record_id = p.record_id;
   RecordHeader h;
-  h.record_id = p.record_id.empty() ? crypto::NewOpaqueId("rec") : p.record_id;
+  h.record_id = p.record_id.empty() ? ids_.NewId("rec") : p.record_id;
   h.version = 1;
   h.subject_id = p.subject_id;
   h.record_type = p.record_type;
@@ -203,7 +203,7 @@ void RecordService::List(const CallContext& ctx, std::string subject_id,
                          std::string break_glass_reason,
                          audit::Reply<std::vector<RecordHeader>> reply) {
   audit::RunAudited<std::vector<RecordHeader>>(
-      storage_, audit_log_, audit_log_.Begin(ctx, "record.list"),
+      storage_, audit_log_, audit_log_.Begin(ctx, audit::kRecordList),
       [this, policy = policies_.Current(), ctx, subject_id = std::move(subject_id),
        break_glass_reason = std::move(break_glass_reason)](
           WriteTx& tx, AuditEntry& entry) -> absl::StatusOr<std::vector<RecordHeader>> {
