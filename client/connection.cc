@@ -15,6 +15,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "client/grpc_status.h"
+#include "services/core/files.h"
+#include "services/core/yaml.h"
 #include "services/crypto/assertion.h"
 #include "throughcare/status_macros.h"
 
@@ -59,7 +61,7 @@ absl::Status Require(const std::string& value, const SettingSource& s) {
 
 // Reads a PEM file named by setting `s`; errors say which setting named the file.
 absl::StatusOr<std::string> ReadPem(const std::string& path, const SettingSource& s) {
-  absl::StatusOr<std::string> pem = ReadFileToString(path);
+  absl::StatusOr<std::string> pem = ReadFile(path);
   if (!pem.ok()) {
     return absl::Status(pem.status().code(),
                         absl::StrCat(s.name, " (", s.flag, "): ", pem.status().message()));
@@ -91,26 +93,12 @@ void FillFrom(std::string& target, const std::string& fallback) {
 
 }  // namespace
 
-absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const int err = errno;
-    std::string message = absl::StrCat("cannot read ", path, ": ", std::strerror(err));
-    return err == EACCES ? absl::PermissionDeniedError(message) : absl::NotFoundError(message);
-  }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) return absl::DataLossError(absl::StrCat("cannot read ", path, ": read error"));
-  return std::move(buffer).str();
-}
-
 absl::StatusOr<Profile> LoadProfile(const std::string& path) {
-  ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+  ASSIGN_OR_RETURN(const YAML::Node root, ReadYamlFile(path, "profile"));
   const std::filesystem::path dir = std::filesystem::absolute(path).parent_path();
   Profile profile;
-  // yaml-cpp reports errors by throwing; nothing escapes this function.
+  // yaml-cpp reports conversion errors by throwing; nothing escapes this function.
   try {
-    const YAML::Node root = YAML::Load(text);
     if (!root.IsMap()) {
       return absl::InvalidArgumentError(absl::StrCat(path, ": expected a mapping of settings"));
     }

@@ -183,9 +183,6 @@ int ExitCodeFor(const absl::Status& status);
 // The line to print on stderr for an error, e.g. "error: PERMISSION_DENIED: no rule permits ...".
 std::string DescribeError(const absl::Status& status);
 
-// Reads a whole file. NotFound or PermissionDenied with the path and the system's reason.
-absl::StatusOr<std::string> ReadFileToString(const std::string& path);
-
 }  // namespace throughcare::client
 
 #endif  // THROUGHCARE_CLIENT_CONNECTION_H_

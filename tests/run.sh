@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Sets up and runs every test: installs the Debian packages, builds into build/, runs ctest,
-# then runs the suite again with the clock moved to hard dates (tests/calendar/run.sh).
+# Sets up and runs every test: installs the Debian packages, checks the direction of includes,
+# builds into build/, runs ctest, then runs the suite again with the clock moved to hard dates
+# (tests/calendar/run.sh), then the checked build (tests/checked/run.sh: clang's lock
+# annotations as errors, the integration tests under ThreadSanitizer, in build-tsan/).
 #   tests/run.sh                 everything
 #   tests/run.sh -L integration  only tests with a ctest label (unit, integration, demo, crash),
 #                                at today's date only
@@ -8,6 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 deploy/install-deps.sh
+echo "== include directions"
+tests/layers/check_includes.py
 echo "== configure"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 echo "== build"
@@ -17,4 +21,5 @@ ctest --test-dir build --output-on-failure -j"$(nproc)" "$@"
 if [ $# -eq 0 ]; then
   echo "== test with the clock moved"
   tests/calendar/run.sh build
+  tests/checked/run.sh
 fi

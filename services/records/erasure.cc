@@ -150,7 +150,7 @@ void RecordService::EraseSubject(const CallContext& ctx, std::string subject_id,
 void RecordService::ListErasures(const CallContext& ctx, absl::Time from, absl::Time until,
                                  int64_t after_id, int limit, audit::Reply<ErasurePage> reply) {
   audit::RunAudited<ErasurePage>(
-      storage_, audit_log_, audit_log_.Begin(ctx, "erasure.list"),
+      storage_, audit_log_, audit_log_.Begin(ctx, audit::kErasureList),
       [this, policy = policies_.Current(), ctx, from, until, after_id, limit](
           WriteTx& tx, AuditEntry& entry) -> absl::StatusOr<ErasurePage> {
         policy::Target target;

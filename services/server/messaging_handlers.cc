@@ -189,13 +189,15 @@ class SubscribeReactor final
     }
     if (first) {
       watching_ = true;
-      watch_ = service_.Watch(call_.principal.agency_id, [this] {
+      const Notifier::Handle watch = service_.Watch(call_.principal.agency_id, [this] {
         {
           absl::MutexLock lock(&mu_);
           signalled_ = true;
         }
         Pump();
       });
+      absl::MutexLock lock(&mu_);
+      watch_ = watch;
     }
     Pump();
     return absl::OkStatus();
@@ -316,8 +318,8 @@ class SubscribeReactor final
     Finish(ToGrpcStatus(status, call_.request_id));
   }
 
-  // Only from OnDone: never inside a watch callback (which holds the service's watch lock), and
-  // not under mu_ (a signal holds the watch lock while it takes mu_).
+  // Only from OnDone: never inside a watch callback (the notifier holds its dispatch lock while
+  // it runs one, and Unwatch waits for that lock), and not under mu_ (a callback takes mu_).
   void Unwatch() {
     int64_t watch = 0;
     {

@@ -22,7 +22,14 @@ class StorageCollector final : public prometheus::Collectable {
         Counter("throughcare_storage_commits_total", "Durable storage commits.", stats.commits),
         Counter("throughcare_storage_transactions_total",
                 "Write transactions committed; divided by commits, the group-commit batch size.",
-                stats.transactions)};
+                stats.transactions),
+        Counter("throughcare_messages_accepted_total",
+                "Records messages accepted (by Send or with a referral), durably.",
+                stats.records_messages),
+        Counter("throughcare_message_commits_total",
+                "Commits that accepted at least one message; messages accepted divided by this "
+                "is messages per commit.",
+                stats.records_message_commits)};
     // Read at each scrape; a failed read leaves the referral gauges out of this scrape.
     std::vector<OpenReferralCount> counts;
     absl::Status read = storage_.Read([&](ReadTx& tx) -> absl::Status {
@@ -81,18 +88,7 @@ class PrometheusMetrics final : public Metrics {
         durations_(prometheus::BuildHistogram()
                        .Name("throughcare_rpc_duration_seconds")
                        .Help("RPC latency from arrival to reply, by method.")
-                       .Register(*registry_)),
-        accepted_(prometheus::BuildCounter()
-                      .Name("throughcare_messages_accepted_total")
-                      .Help("Messages accepted by Send, durably.")
-                      .Register(*registry_)
-                      .Add({})),
-        message_commits_(prometheus::BuildCounter()
-                             .Name("throughcare_message_commits_total")
-                             .Help("Commits that accepted at least one message; messages "
-                                   "accepted divided by this is messages per commit.")
-                             .Register(*registry_)
-                             .Add({})) {}
+                       .Register(*registry_)) {}
 
   absl::Status Serve(const std::string& listen) {
     if (listen.empty()) return absl::OkStatus();
@@ -118,16 +114,6 @@ class PrometheusMetrics final : public Metrics {
         .Observe(absl::ToDoubleSeconds(duration));
   }
 
-  void RecordMessageAccepted(bool first_in_commit) override {
-    accepted_.Increment();
-    if (first_in_commit) message_commits_.Increment();
-  }
-
-  MessageCounts message_counts() const override {
-    return {static_cast<int64_t>(accepted_.Value()),
-            static_cast<int64_t>(message_commits_.Value())};
-  }
-
   int port() const override {
     if (exposer_ == nullptr) return 0;
     auto ports = exposer_->GetListeningPorts();
@@ -139,8 +125,6 @@ class PrometheusMetrics final : public Metrics {
   std::shared_ptr<StorageCollector> storage_collector_;
   prometheus::Family<prometheus::Counter>& calls_;
   prometheus::Family<prometheus::Histogram>& durations_;
-  prometheus::Counter& accepted_;
-  prometheus::Counter& message_commits_;
   std::unique_ptr<prometheus::Exposer> exposer_;
 };
 

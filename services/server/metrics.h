@@ -5,8 +5,9 @@
 //   throughcare_storage_commits_total               durable commits
 //   throughcare_storage_transactions_total          write transactions in them (their ratio is
 //                                                   the group-commit batch size)
-//   throughcare_messages_accepted_total             messages accepted by Send (durable)
-//   throughcare_message_commits_total               commits that accepted messages (messages
+//   throughcare_messages_accepted_total             records messages committed (by Send or
+//                                                   with a referral; from StorageStats)
+//   throughcare_message_commits_total               commits that held them (messages
 //                                                   accepted / this = messages per commit)
 //   throughcare_referrals_open{referral_type}       referrals not yet in a final state
 //   throughcare_referrals_overdue{referral_type}    open referrals with a deadline escalated or
@@ -38,13 +39,6 @@ class Metrics {
 
   virtual void RecordCall(absl::string_view method, absl::StatusCode code,
                           absl::Duration duration) = 0;
-  // One message accepted; `first_in_commit` when it is the first of its commit.
-  virtual void RecordMessageAccepted(bool first_in_commit) = 0;
-  struct MessageCounts {
-    int64_t accepted = 0;
-    int64_t commits = 0;  // commits that accepted at least one message
-  };
-  virtual MessageCounts message_counts() const = 0;
   // The HTTP port, or 0 when not serving.
   virtual int port() const = 0;
 };

@@ -1,6 +1,6 @@
 #include "services/server/handlers.h"
 #include "services/server/validate_referrals.h"
-#include "services/subjects/identifiers.h"
+#include "services/identifiers/identifiers.h"
 
 namespace throughcare::server {
 namespace {

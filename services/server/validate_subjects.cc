@@ -3,7 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "services/subjects/identifiers.h"
+#include "services/identifiers/identifiers.h"
 #include "throughcare/status_macros.h"
 
 namespace throughcare::server {

@@ -1,4 +1,5 @@
-// The transaction's own machinery: a savepoint per Atomically call.
+// The transaction's own machinery: a savepoint per Atomically call, which also undoes the
+// notifications and counts made inside it.
 #include "services/storage/internal/sqlite_tx.h"
 
 #include <string>
@@ -9,11 +10,15 @@ namespace throughcare::storage::sqlite_internal {
 
 absl::Status SqliteTx::Atomically(absl::FunctionRef<absl::Status(WriteTx&)> fn) {
   std::string name = absl::StrCat("nested", ++depth_);
+  const size_t notified = notifications_.size();
+  const int64_t messages = records_messages_;
   absl::Status status = conn_->Exec(absl::StrCat("SAVEPOINT ", name).c_str());
   if (status.ok()) {
     status = fn(*this);
     if (!status.ok()) {
       conn_->Exec(absl::StrCat("ROLLBACK TO ", name).c_str()).IgnoreError();
+      notifications_.resize(notified);
+      records_messages_ = messages;
     }
     absl::Status release = conn_->Exec(absl::StrCat("RELEASE ", name).c_str());
     if (status.ok()) status = release;
