@@ -10,6 +10,7 @@ packages=(
   prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   faketime openssl
+  clang libclang-rt-dev  # the fuzz targets (tests/fuzz/run.sh): clang, libFuzzer, sanitizers
 )
 
 missing=()

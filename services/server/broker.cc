@@ -31,6 +31,7 @@
 #include "services/server/handlers.h"
 #include "services/server/identity.h"
 #include "services/server/log.h"
+#include "services/server/malformed_requests.h"
 #include "services/storage/sqlite_storage.h"
 #include "services/subjects/subject_service.h"
 #include "throughcare/status_macros.h"
@@ -195,6 +196,7 @@ class BrokerImpl final : public Broker {
     grpc::ServerBuilder builder;
     builder.AddListeningPort(config_.listen, std::move(credentials), &port_);
     builder.SetMaxReceiveMessageSize(4 << 20);
+    builder.experimental().SetInterceptorCreators(MalformedRequestInterceptors(edge_));
     builder.RegisterService(&subject_handlers_);
     builder.RegisterService(&record_handlers_);
     builder.RegisterService(&audit_handlers_);

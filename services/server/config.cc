@@ -372,14 +372,6 @@ absl::StatusOr<referrals::Directory> LoadDirectory(const std::string& path,
 
 }  // namespace
 
-const std::vector<std::string>& AgencyKinds() {
-  static const auto* kinds = new std::vector<std::string>{
-      "prison",    "prison_healthcare", "probation", "cjit",      "housing",
-      "police",    "health",            "court",     "oversight", "voluntary_sector",
-      "youth_justice", "social_care",   "employment"};
-  return *kinds;
-}
-
 absl::StatusOr<BrokerConfig> LoadConfig(const std::string& path) {
   ASSIGN_OR_RETURN(std::string text, ReadFile(path));
   YAML::Node root;

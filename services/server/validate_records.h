@@ -35,6 +35,11 @@ absl::Status ValidateRecordContent(bool has_body, const v1::RecordBody& body,
 absl::StatusOr<records::PutRecordParams> ValidatePutRecord(const v1::PutRecordRequest& req,
                                                            const policy::Policy& policy);
 
+// A record id, a version of 0 (latest) or more, a break-glass reason of at most 2000 characters.
+absl::Status ValidateGetRecord(const v1::GetRecordRequest& req);
+// A subject id and a break-glass reason of at most 2000 characters.
+absl::Status ValidateListRecords(const v1::ListRecordsRequest& req);
+
 // A reference to a record by id, and version (0 for the latest). `field` names the reference,
 // e.g. "records[0]"; errors name its ".record_id" or ".version".
 absl::StatusOr<RecordRef> ValidateRecordReference(const v1::RecordReference& ref,

@@ -35,6 +35,16 @@ TEST(ValidateQueryAuditLogTest, GoodRequest) {
   EXPECT_EQ(q->after_seq, 41);
 }
 
+TEST(ValidateQueryAuditLogTest, TimestampsWithinYears1To9999) {
+  v1::QueryAuditLogRequest req;
+  req.mutable_from_time()->set_seconds(253402300800);
+  EXPECT_THAT(ValidateQueryAuditLog(req), NamesField("from_time"));
+  req.clear_from_time();
+  req.mutable_until_time()->set_nanos(-1);
+  EXPECT_THAT(ValidateQueryAuditLog(req),
+              FieldError("until_time", "nanos must be from 0 to 999999999 (got -1)"));
+}
+
 TEST(ValidateQueryAuditLogTest, BadRequests) {
   v1::QueryAuditLogRequest req;
   EXPECT_THAT(ValidateQueryAuditLog(req), IsOk());
@@ -45,7 +55,7 @@ TEST(ValidateQueryAuditLogTest, BadRequests) {
   EXPECT_THAT(ValidateQueryAuditLog(req), FieldError("user_id", "at most 256 characters"));
   req.clear_user_id();
   req.set_decision(static_cast<v1::Decision>(7));
-  EXPECT_THAT(ValidateQueryAuditLog(req), FieldError("decision", "unknown value"));
+  EXPECT_THAT(ValidateQueryAuditLog(req), NamesField("decision"));
   req.clear_decision();
   req.mutable_from_time()->set_seconds(2000);
   req.mutable_until_time()->set_seconds(2000);
@@ -88,6 +98,11 @@ TEST(ValidateCloseReviewItemTest, OutcomeAndNote) {
   EXPECT_EQ(*ValidateCloseReviewItem(req), ReviewOutcome::kNotJustified);
   req.set_outcome(v1::REVIEW_OUTCOME_OPEN);
   EXPECT_THAT(ValidateCloseReviewItem(req), NamesField("outcome"));
+  req.set_outcome(static_cast<v1::ReviewOutcome>(77));
+  EXPECT_THAT(ValidateCloseReviewItem(req),
+              FieldError("outcome", "unknown value 77 (expected one of: REVIEW_OUTCOME_OPEN, "
+                                    "REVIEW_OUTCOME_JUSTIFIED, REVIEW_OUTCOME_NOT_JUSTIFIED, "
+                                    "REVIEW_OUTCOME_REFERRED)"));
   req.set_review_id(Id("ref"));
   EXPECT_THAT(ValidateCloseReviewItem(req), NamesField("review_id"));
 }
