@@ -146,8 +146,10 @@ absl::StatusOr<SubjectReportRequest> ValidateGetSubjectAccessReport(
     const v1::GetSubjectAccessReportRequest& req) {
   RETURN_IF_ERROR(ValidateSubjectId(req.subject_id(), "subject_id"));
   SubjectReportRequest out{req.subject_id(), std::nullopt, std::nullopt};
-  if (req.has_from_time()) out.from = TimeOf(req.from_time());
-  if (req.has_until_time()) out.until = TimeOf(req.until_time());
+  ASSIGN_OR_RETURN(out.from,
+                   OptionalTimestampField(req.has_from_time(), req.from_time(), "from_time"));
+  ASSIGN_OR_RETURN(out.until,
+                   OptionalTimestampField(req.has_until_time(), req.until_time(), "until_time"));
   if (out.from && out.until && *out.until <= *out.from) {
     return Invalid("until_time", "must be after from_time");
   }

@@ -120,6 +120,9 @@ void AddAuditService(std::vector<RpcValidator>& out) {
       s, "ListReviewItems", [](const auto& r) { return ValidateListReviewItems(r); }));
   out.push_back(Rpc<v1::CloseReviewItemRequest>(
       s, "CloseReviewItem", [](const auto& r) { return ValidateCloseReviewItem(r); }));
+  out.push_back(Rpc<v1::GetSubjectAccessReportRequest>(
+      s, "GetSubjectAccessReport",
+      [](const auto& r) { return ValidateGetSubjectAccessReport(r); }));
 }
 
 void AddConsentService(std::vector<RpcValidator>& out) {

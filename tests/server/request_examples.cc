@@ -320,6 +320,12 @@ void AddAuditExamples(Examples& out) {
   close.set_outcome(v1::REVIEW_OUTCOME_JUSTIFIED);
   close.set_note("Confirmed with the offender manager");
   out.Add("AuditService", "CloseReviewItem", close);
+  v1::GetSubjectAccessReportRequest report;
+  report.set_purpose("audit");
+  report.set_subject_id(Id("sub"));
+  *report.mutable_from_time() = Seconds(1000);
+  *report.mutable_until_time() = Seconds(2000);
+  out.Add("AuditService", "GetSubjectAccessReport", report);
 }
 
 }  // namespace

@@ -45,6 +45,19 @@ TEST(ValidateQueryAuditLogTest, TimestampsWithinYears1To9999) {
               FieldError("until_time", "nanos must be from 0 to 999999999 (got -1)"));
 }
 
+TEST(ValidateGetSubjectAccessReportTest, TimestampsWithinYears1To9999) {
+  v1::GetSubjectAccessReportRequest req;
+  req.set_subject_id(Id("sub"));
+  req.mutable_from_time()->set_seconds(1000);
+  EXPECT_THAT(ValidateGetSubjectAccessReport(req), IsOk());
+  req.mutable_until_time()->set_seconds(-62135596801);  // just before 0001-01-01
+  EXPECT_THAT(ValidateGetSubjectAccessReport(req), NamesField("until_time"));
+  req.clear_until_time();
+  req.mutable_from_time()->set_nanos(1000000000);
+  EXPECT_THAT(ValidateGetSubjectAccessReport(req),
+              FieldError("from_time", "nanos must be from 0 to 999999999 (got 1000000000)"));
+}
+
 TEST(ValidateQueryAuditLogTest, BadRequests) {
   v1::QueryAuditLogRequest req;
   EXPECT_THAT(ValidateQueryAuditLog(req), IsOk());
