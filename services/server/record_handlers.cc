@@ -41,8 +41,7 @@ grpc::ServerUnaryReactor* RecordHandlers::EraseRecord(grpc::CallbackServerContex
                                                       v1::Erasure* resp) {
   return edge_.Unary(ctx, "EraseRecord", req->purpose(),
                      [this, req, resp](const CallContext& call, Finish finish) {
-    if (auto s = ValidateRecordId(req->record_id(), "record_id"); !s.ok()) return finish(s);
-    if (auto s = ValidateErasureReason(req->reason()); !s.ok()) return finish(s);
+    if (auto s = ValidateEraseRecord(*req); !s.ok()) return finish(s);
     service_.Erase(call, req->record_id(), req->reason(),
                    ReplyInto<Erasure>(resp, std::move(finish)));
   });
@@ -53,8 +52,7 @@ grpc::ServerUnaryReactor* RecordHandlers::EraseSubject(grpc::CallbackServerConte
                                                        v1::EraseSubjectResponse* resp) {
   return edge_.Unary(ctx, "EraseSubject", req->purpose(),
                      [this, req, resp](const CallContext& call, Finish finish) {
-    if (auto s = ValidateSubjectId(req->subject_id(), "subject_id"); !s.ok()) return finish(s);
-    if (auto s = ValidateErasureReason(req->reason()); !s.ok()) return finish(s);
+    if (auto s = ValidateEraseSubject(*req); !s.ok()) return finish(s);
     service_.EraseSubject(call, req->subject_id(), req->reason(),
                           ReplyInto<std::vector<Erasure>>(resp, std::move(finish)));
   });

@@ -273,12 +273,22 @@ absl::Status ValidateErasureReason(const std::string& reason) {
   return absl::OkStatus();
 }
 
+absl::Status ValidateEraseRecord(const v1::EraseRecordRequest& req) {
+  RETURN_IF_ERROR(ValidateRecordId(req.record_id(), "record_id"));
+  return ValidateErasureReason(req.reason());
+}
+
+absl::Status ValidateEraseSubject(const v1::EraseSubjectRequest& req) {
+  RETURN_IF_ERROR(ValidateSubjectId(req.subject_id(), "subject_id"));
+  return ValidateErasureReason(req.reason());
+}
+
 absl::StatusOr<ErasureListing> ValidateListErasures(const v1::ListErasuresRequest& req) {
   if (!req.has_from_time()) return Invalid("from_time", "required");
   if (!req.has_until_time()) return Invalid("until_time", "required");
   ErasureListing out;
-  out.from = validation::TimeOf(req.from_time());
-  out.until = validation::TimeOf(req.until_time());
+  ASSIGN_OR_RETURN(out.from, validation::TimestampField(req.from_time(), "from_time"));
+  ASSIGN_OR_RETURN(out.until, validation::TimestampField(req.until_time(), "until_time"));
   if (out.until <= out.from) return Invalid("until_time", "must be after from_time");
   ASSIGN_OR_RETURN(out.limit, validation::ValidatePageSize(req.page()));
   ASSIGN_OR_RETURN(out.after_id, validation::ValidateSeqPageToken(req.page()));

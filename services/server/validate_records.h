@@ -47,6 +47,9 @@ absl::StatusOr<RecordRef> ValidateRecordReference(const v1::RecordReference& ref
 
 // An erasure's reason: 10 to 1,000 characters after trimming.
 absl::Status ValidateErasureReason(const std::string& reason);
+// A record id, or a subject id, and an erasure's reason.
+absl::Status ValidateEraseRecord(const v1::EraseRecordRequest& req);
+absl::Status ValidateEraseSubject(const v1::EraseSubjectRequest& req);
 
 struct ErasureListing {
   absl::Time from;
@@ -54,7 +57,8 @@ struct ErasureListing {
   int64_t after_id = 0;
   int limit = 100;
 };
-// Both times, until after from; a page size and a token from an earlier page.
+// Both times (each within years 1 to 9999), until after from; a page size and a token from an
+// earlier page.
 absl::StatusOr<ErasureListing> ValidateListErasures(const v1::ListErasuresRequest& req);
 
 }  // namespace throughcare::server

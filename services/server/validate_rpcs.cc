@@ -96,6 +96,12 @@ void AddRecordService(std::vector<RpcValidator>& out) {
       s, "GetRecord", [](const auto& r) { return ValidateGetRecord(r); }));
   out.push_back(Rpc<v1::ListRecordsRequest>(
       s, "ListRecords", [](const auto& r) { return ValidateListRecords(r); }));
+  out.push_back(Rpc<v1::EraseRecordRequest>(
+      s, "EraseRecord", [](const auto& r) { return ValidateEraseRecord(r); }));
+  out.push_back(Rpc<v1::EraseSubjectRequest>(
+      s, "EraseSubject", [](const auto& r) { return ValidateEraseSubject(r); }));
+  out.push_back(Rpc<v1::ListErasuresRequest>(
+      s, "ListErasures", [](const auto& r) { return ValidateListErasures(r); }));
 }
 
 void AddAuditService(std::vector<RpcValidator>& out) {

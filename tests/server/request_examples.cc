@@ -105,6 +105,26 @@ void AddRecordExamples(Examples& out) {
   out.Add("RecordService", "ListRecords", list);
 }
 
+void AddErasureExamples(Examples& out) {
+  v1::EraseRecordRequest record;
+  record.set_purpose("data_protection");
+  record.set_record_id(Id("rec"));
+  record.set_reason("Erasure request ER-2291, upheld");
+  out.Add("RecordService", "EraseRecord", record);
+  v1::EraseSubjectRequest subject;
+  subject.set_purpose("data_protection");
+  subject.set_subject_id(Id("sub"));
+  subject.set_reason("Erasure request ER-2292, upheld");
+  out.Add("RecordService", "EraseSubject", subject);
+  v1::ListErasuresRequest list;
+  list.set_purpose("data_protection");
+  *list.mutable_from_time() = Seconds(1000);
+  *list.mutable_until_time() = Seconds(2000);
+  list.mutable_page()->set_page_size(10);
+  list.mutable_page()->set_page_token("5");
+  out.Add("RecordService", "ListErasures", list);
+}
+
 void AddSubjectExamples(Examples& out) {
   v1::RegisterSubjectRequest reg;
   reg.set_purpose("offender_management");
@@ -420,6 +440,7 @@ std::vector<RequestExample> RequestExamples() {
   out.Add("DiagnosticsService", "GetStats", v1::GetStatsRequest());
   AddMessagingExamples(out);
   AddRecordExamples(out);
+  AddErasureExamples(out);
   AddReferralExamples(out);
   AddSubjectExamples(out);
   return out.Take();

@@ -264,6 +264,32 @@ TEST(RecordTypeOfTest, NamesTheOneofField) {
   EXPECT_EQ(RecordTypeOf(body), "drug_interventions_record");
 }
 
+TEST(ValidateListErasuresTest, TimestampsWithinYears1To9999) {
+  v1::ListErasuresRequest req;
+  req.mutable_from_time()->set_seconds(1000);
+  req.mutable_until_time()->set_seconds(2000);
+  EXPECT_THAT(ValidateListErasures(req), IsOk());
+  req.mutable_until_time()->set_seconds(253402300800);  // 10000-01-01
+  EXPECT_THAT(ValidateListErasures(req), NamesField("until_time"));
+  req.mutable_until_time()->set_seconds(2000);
+  req.mutable_from_time()->set_nanos(-5);
+  EXPECT_THAT(ValidateListErasures(req),
+              FieldError("from_time", "nanos must be from 0 to 999999999 (got -5)"));
+}
+
+TEST(ValidateEraseTest, AnIdAndAReason) {
+  v1::EraseRecordRequest record;
+  record.set_record_id(Id("rec"));
+  record.set_reason("Erasure request ER-1, upheld");
+  EXPECT_THAT(ValidateEraseRecord(record), IsOk());
+  record.set_record_id(Id("sub"));
+  EXPECT_THAT(ValidateEraseRecord(record), NamesField("record_id"));
+  v1::EraseSubjectRequest subject;
+  subject.set_subject_id(Id("sub"));
+  subject.set_reason(std::string(1001, 'x'));
+  EXPECT_THAT(ValidateEraseSubject(subject), NamesField("reason"));
+}
+
 TEST(ValidateRecordReferenceTest, IdAndVersion) {
   v1::RecordReference ref;
   ref.set_record_id(Id("rec"));
