@@ -10,7 +10,7 @@ packages=(
   prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   faketime openssl python3
-  clang libclang-rt-dev
+  clang libclang-rt-dev  # the fuzz targets and the checked build: clang, libFuzzer, sanitizers
 )
 
 missing=()

@@ -2,10 +2,11 @@
 # Sets up and runs every test: installs the Debian packages, checks the direction of includes,
 # builds into build/, runs ctest, then runs the suite again with the clock moved to hard dates
 # (tests/calendar/run.sh), then the checked build (tests/checked/run.sh: clang's lock
-# annotations as errors, the integration tests under ThreadSanitizer, in build-tsan/).
+# annotations as errors, the integration tests under ThreadSanitizer, in build-tsan/), then
+# each fuzz target for 60 seconds (tests/fuzz/run.sh, clang and libFuzzer, built in build-fuzz/).
 #   tests/run.sh                 everything
 #   tests/run.sh -L integration  only tests with a ctest label (unit, integration, demo, crash),
-#                                at today's date only
+#                                at today's date only, without fuzzing
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,4 +23,6 @@ if [ $# -eq 0 ]; then
   echo "== test with the clock moved"
   tests/calendar/run.sh build
   tests/checked/run.sh
+  echo "== fuzz"
+  tests/fuzz/run.sh build-fuzz 60
 fi

@@ -48,9 +48,6 @@ struct ErasurePage {
 using ReleaseHook = std::function<absl::Status(WriteTx&, const policy::Policy&,
                                                absl::string_view subject_id, absl::CivilDay)>;
 
-// The data classes a record type may be filed under, or null for an unknown type.
-const std::vector<std::string>* DataClassesFor(absl::string_view record_type);
-
 class RecordService {
  public:
   // `master_key` is 32 bytes. All references must outlive the service. `random` makes the

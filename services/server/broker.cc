@@ -27,6 +27,7 @@
 #include "services/server/handlers.h"
 #include "services/server/identity.h"
 #include "services/server/log.h"
+#include "services/server/malformed_requests.h"
 #include "services/storage/sqlite_storage.h"
 #include "throughcare/status_macros.h"
 
@@ -95,6 +96,7 @@ class BrokerImpl final : public Broker {
     grpc::ServerBuilder builder;
     builder.AddListeningPort(config_.listen, std::move(credentials), &port_);
     builder.SetMaxReceiveMessageSize(4 << 20);
+    builder.experimental().SetInterceptorCreators(MalformedRequestInterceptors(edge_));
     builder.RegisterService(&subject_handlers_);
     builder.RegisterService(&record_handlers_);
     builder.RegisterService(&audit_handlers_);

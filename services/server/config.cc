@@ -363,14 +363,6 @@ absl::StatusOr<referrals::Directory> LoadDirectory(const std::string& path,
 
 }  // namespace
 
-const std::vector<std::string>& AgencyKinds() {
-  static const auto* kinds = new std::vector<std::string>{
-      "prison",    "prison_healthcare", "probation", "cjit",      "housing",
-      "police",    "health",            "court",     "oversight", "voluntary_sector",
-      "youth_justice", "social_care",   "employment"};
-  return *kinds;
-}
-
 absl::StatusOr<BrokerConfig> LoadConfig(const std::string& path) {
   ASSIGN_OR_RETURN(YAML::Node root, ReadYamlFile(path));
   Reader r(path, std::filesystem::absolute(path).parent_path());

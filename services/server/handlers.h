@@ -15,6 +15,7 @@
 #include "services/referrals/referral_service.h"
 #include "services/records/record_service.h"
 #include "services/server/edge.h"
+#include "services/server/validate_common.h"
 #include "services/subjects/subject_service.h"
 #include "throughcare/executor.h"
 #include "throughcare/v1/admin.grpc.pb.h"
@@ -27,6 +28,13 @@
 #include "throughcare/v1/subjects.grpc.pb.h"
 
 namespace throughcare::server {
+
+// The agencies the broker is configured with, as the validators ask about them.
+inline AgencyKindLookup ConfiguredAgencies(const Edge& edge) {
+  return [&authenticator = edge.authenticator()](const std::string& agency_id) {
+    return authenticator.AgencyKind(agency_id);
+  };
+}
 
 class SubjectHandlers final : public v1::SubjectService::CallbackService {
  public:
