@@ -41,7 +41,7 @@ struct Verdict;
 }  // namespace messaging_internal
 
 // The sender agency id of the broker's own reports and notices.
-inline constexpr absl::string_view kBrokerAgency = "throughcare";
+inline constexpr absl::string_view kBrokerAgency = kBrokerId;
 
 // The notifier channel of an agency's mailbox: notified when it may have gained leasable
 // deliveries.

@@ -365,12 +365,7 @@ absl::Status ReferralService::Escalate(WriteTx& tx, const policy::Policy& policy
   for (const std::string& agency : {r.referring_agency, r.receiving_agency}) {
     RETURN_IF_ERROR(Notify(tx, r, agency, MessageKind::kEscalation, reason, supervisor_role));
   }
-  CallContext broker;
-  broker.principal.agency_id = r.receiving_agency;
-  broker.principal.system_id = std::string(messaging::kBrokerAgency);
-  broker.principal.user_id = std::string(messaging::kBrokerAgency);
-  broker.principal.role = std::string(messaging::kBrokerAgency);
-  AuditEntry e = audit_log_.Begin(broker, audit::kReferralEscalate);
+  AuditEntry e = audit_log_.Begin(BrokerContext(r.receiving_agency), audit::kReferralEscalate);
   e.subject_id = r.subject_id;
   e.decision = AuditDecision::kAllow;
   e.basis = "the referral type's deadlines";

@@ -571,7 +571,9 @@ restore() { rm -f "$db"*; cp "$work/snapshot/"* "$dev/data/"; }
 rebuild="UPDATE audit_entries SET seq = NULL, leaf_hash = NULL; DELETE FROM audit_tree_nodes;
          UPDATE audit_tree_head SET size = 0, root = x''; DELETE FROM audit_cosignatures;
          DELETE FROM audit_checkpoints;"
-sqlite3 "$db" "DELETE FROM audit_entries WHERE seq > $((kept_size - 2)); $rebuild"
+# Cut well short of the kept checkpoint: the calls below add entries of their own (how many
+# depends on when checkpoints fall due), and the log must still be shorter than what was kept.
+sqlite3 "$db" "DELETE FROM audit_entries WHERE seq > $((kept_size - 20)); $rebuild"
 start
 run auditor audit verify
 expect "a log cut short and re-signed verifies on its own" 0 "audit log verified"

@@ -2,7 +2,9 @@
 // validator tests start from them and change one thing; the limits test (request_limits_test.cc)
 // sets each field in turn to what an attacker would send; the request fuzz target's seed corpus
 // (tests/fuzz/corpus/request_fuzzer/) is made of them. Each passes its validator with the demo
-// policy and agencies, called by the prison (ExampleContext).
+// policy and agencies, called by the prison (ExampleContext). Their dates are fixed on purpose:
+// validators are pure and compare no date with a clock (only with 0001-01-01..9999-12-31), and
+// no example is given to a running broker, so no clock can overtake them.
 #ifndef THROUGHCARE_TESTS_SERVER_REQUEST_EXAMPLES_H_
 #define THROUGHCARE_TESTS_SERVER_REQUEST_EXAMPLES_H_
 
