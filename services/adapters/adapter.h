@@ -81,8 +81,11 @@ class Adapter {
   virtual FormatInfo Describe() const = 0;
   // Decodes native bytes. Inputs over the format's size limit are one error at "" (the root).
   virtual Decoded Decode(absl::string_view native) const = 0;
-  // Encodes one delivery for the recipient, in the format's native bytes.
-  virtual absl::StatusOr<std::string> Encode(const v1::Delivery& delivery) const = 0;
+  // Encodes one delivery for the recipient, in the format's native bytes. `person` is the
+  // subject the delivery is about with the identifiers the recipient may see (the broker looks
+  // them up; a delivery carries only the opaque subject id).
+  virtual absl::StatusOr<std::string> Encode(const v1::Delivery& delivery,
+                                             const v1::Subject& person) const = 0;
 };
 
 // The formats this build knows, by name (registry.cc lists each once). Callers look formats up by
