@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "services/core/files.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -109,7 +110,7 @@ absl::StatusOr<AuditTrust> LoadAuditTrust(const std::string& log_vkey,
   if (!log.ok()) return absl::InvalidArgumentError(absl::StrCat("--log-key: ", log.status().message()));
   trust.log = *log;
   if (witness_file.empty()) return trust;
-  ASSIGN_OR_RETURN(std::string text, ReadFileToString(witness_file));
+  ASSIGN_OR_RETURN(std::string text, ReadFile(witness_file));
   int line_number = 0;
   for (absl::string_view line : absl::StrSplit(text, '\n')) {
     ++line_number;

@@ -15,6 +15,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "client/grpc_status.h"
+#include "client/tls_diagnosis.h"
+#include "services/core/files.h"
+#include "services/core/yaml.h"
 #include "services/crypto/assertion.h"
 #include "throughcare/status_macros.h"
 
@@ -59,7 +62,7 @@ absl::Status Require(const std::string& value, const SettingSource& s) {
 
 // Reads a PEM file named by setting `s`; errors say which setting named the file.
 absl::StatusOr<std::string> ReadPem(const std::string& path, const SettingSource& s) {
-  absl::StatusOr<std::string> pem = ReadFileToString(path);
+  absl::StatusOr<std::string> pem = ReadFile(path);
   if (!pem.ok()) {
     return absl::Status(pem.status().code(),
                         absl::StrCat(s.name, " (", s.flag, "): ", pem.status().message()));
@@ -91,26 +94,12 @@ void FillFrom(std::string& target, const std::string& fallback) {
 
 }  // namespace
 
-absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const int err = errno;
-    std::string message = absl::StrCat("cannot read ", path, ": ", std::strerror(err));
-    return err == EACCES ? absl::PermissionDeniedError(message) : absl::NotFoundError(message);
-  }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) return absl::DataLossError(absl::StrCat("cannot read ", path, ": read error"));
-  return std::move(buffer).str();
-}
-
 absl::StatusOr<Profile> LoadProfile(const std::string& path) {
-  ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+  ASSIGN_OR_RETURN(const YAML::Node root, ReadYamlFile(path, "profile"));
   const std::filesystem::path dir = std::filesystem::absolute(path).parent_path();
   Profile profile;
-  // yaml-cpp reports errors by throwing; nothing escapes this function.
+  // yaml-cpp reports conversion errors by throwing; nothing escapes this function.
   try {
-    const YAML::Node root = YAML::Load(text);
     if (!root.IsMap()) {
       return absl::InvalidArgumentError(absl::StrCat(path, ": expected a mapping of settings"));
     }
@@ -244,10 +233,11 @@ absl::StatusOr<grpc::SslCredentialsOptions> ReadTlsCredentials(const ConnectionS
 }
 
 Connection::Connection(ConnectionSettings settings, Options options, bool mint,
-                       std::shared_ptr<grpc::Channel> channel)
+                       grpc::SslCredentialsOptions tls, std::shared_ptr<grpc::Channel> channel)
     : settings_(std::move(settings)),
       options_(std::move(options)),
       mint_(mint),
+      tls_(std::move(tls)),
       channel_(std::move(channel)) {}
 
 absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const ConnectionSettings& settings,
@@ -283,7 +273,7 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const ConnectionSet
         absl::StrCat("--server: cannot make a channel to '", settings.server, "'"));
   }
   return std::unique_ptr<Connection>(
-      new Connection(settings, std::move(options), mint, std::move(channel)));
+      new Connection(settings, std::move(options), mint, tls, std::move(channel)));
 }
 
 absl::StatusOr<std::unique_ptr<grpc::ClientContext>> Connection::NewContext(
@@ -310,9 +300,7 @@ absl::Status Connection::Finish(const grpc::ClientContext& context,
   const bool connected = channel_->GetState(/*try_to_connect=*/false) == GRPC_CHANNEL_READY;
   if ((code == absl::StatusCode::kUnavailable || code == absl::StatusCode::kDeadlineExceeded) &&
       !connected) {
-    result = MarkOrigin(absl::Status(code, absl::StrCat("could not reach the broker at ",
-                                                        settings_.server, ": ", result.message())),
-                        ErrorOrigin::kUnreachable);
+    result = NotConnected(result);
   } else {
     result = MarkOrigin(std::move(result), ErrorOrigin::kServer);
   }
@@ -327,6 +315,30 @@ absl::Status Connection::Finish(const grpc::ClientContext& context,
     }
   }
   return result;
+}
+
+absl::Status Connection::NotConnected(const absl::Status& status) const {
+  const TlsDiagnosis tls = DiagnoseTls(settings_.server, tls_);
+  const std::string failed = absl::StrCat("TLS handshake with the broker at ", settings_.server,
+                                          " failed: ");
+  switch (tls.fault) {
+    case TlsDiagnosis::Fault::kServerNotTrusted:
+      return absl::FailedPreconditionError(absl::StrCat(
+          failed, "its certificate was not issued by the CA given (--ca, THROUGHCARE_CA or the "
+          "profile's 'ca:', here ", settings_.ca_file, "), or does not name ", settings_.server,
+          " (", tls.detail, ")"));
+    case TlsDiagnosis::Fault::kClientRefused:
+      return absl::FailedPreconditionError(absl::StrCat(
+          failed, "the broker did not accept the client certificate (--cert and --key, here ",
+          settings_.cert_file, "): it must be issued by the CA the broker trusts to a system "
+          "registered with it (", tls.detail, ")"));
+    case TlsDiagnosis::Fault::kNone:
+      break;
+  }
+  return MarkOrigin(absl::Status(status.code(), absl::StrCat("could not reach the broker at ",
+                                                             settings_.server, ": ",
+                                                             status.message())),
+                    ErrorOrigin::kUnreachable);
 }
 
 absl::Status MarkOrigin(absl::Status status, ErrorOrigin origin) {

@@ -142,16 +142,24 @@ class Connection final {
 
   // Converts a finished call's status. Errors are marked as coming from the server (exit 1), or,
   // when the channel never got connected (UNAVAILABLE or DEADLINE_EXCEEDED while not READY), as
-  // "unreachable" (exit 4). The broker's x-request-id, if any, is attached (see RequestIdOf).
+  // "unreachable" (exit 4), unless a TLS handshake of the client's own (tls_diagnosis.h) shows a
+  // TLS mistake: the broker's certificate not from the CA given, or the client certificate
+  // refused. That is FailedPrecondition "TLS handshake with the broker at ... failed: ...",
+  // local (exit 2): the settings need fixing, not the network. The broker's x-request-id, if
+  // any, is attached (see RequestIdOf).
   absl::Status Finish(const grpc::ClientContext& context, const grpc::Status& status) const;
 
  private:
   Connection(ConnectionSettings settings, Options options, bool mint,
-             std::shared_ptr<grpc::Channel> channel);
+             grpc::SslCredentialsOptions tls, std::shared_ptr<grpc::Channel> channel);
+
+  // A call that never reached the broker, as unreachable or (if it is one) as a TLS mistake.
+  absl::Status NotConnected(const absl::Status& status) const;
 
   const ConnectionSettings settings_;
   const Options options_;
   const bool mint_;  // mint an assertion per call (else settings_.token, possibly empty)
+  const grpc::SslCredentialsOptions tls_;
   std::shared_ptr<grpc::Channel> channel_;
 };
 
@@ -182,9 +190,6 @@ std::string RequestIdOf(const absl::Status& status);
 int ExitCodeFor(const absl::Status& status);
 // The line to print on stderr for an error, e.g. "error: PERMISSION_DENIED: no rule permits ...".
 std::string DescribeError(const absl::Status& status);
-
-// Reads a whole file. NotFound or PermissionDenied with the path and the system's reason.
-absl::StatusOr<std::string> ReadFileToString(const std::string& path);
 
 }  // namespace throughcare::client
 

@@ -13,6 +13,7 @@
 #include "client/commands/commands.h"
 #include "client/commands/session.h"
 #include "client/connection.h"
+#include "client/json.h"
 #include "throughcare/version.h"
 
 namespace throughcare::client {
@@ -27,10 +28,17 @@ constexpr char kTopFooter[] =
 
 Exit codes:
   0  success
-  1  the broker answered with an error ("error: <CODE>: <message>" on stderr)
-  2  bad usage or local configuration: a bad flag, an unreadable file, a missing setting
+  1  the broker answered with an error ("error: <CODE>: <message>" on stderr), or refused
+     what was asked: `message send` where every recipient is withheld
+  2  bad usage or local configuration: a bad flag, an unreadable file, a missing setting, or
+     TLS refused: --ca is not the CA of the broker's certificate, or the broker does not
+     accept the client certificate (--cert, --key)
   3  audit verification failed (`audit verify`: a broken chain, or --expect-head not found)
   4  could not reach the broker (UNAVAILABLE or DEADLINE_EXCEEDED while connecting)
+
+With --json, an error is one line of JSON on stderr, after any progress notes there:
+  {"code":"NOT_FOUND","message":"...","request_id":"req_...","exit_code":1}
+(request_id is null when no broker answered); stdout holds only responses.
 
 Examples:
   throughcare --dev-dir ./dev --agency probation --user jsmith --role probation_officer \
@@ -43,6 +51,27 @@ void QuietGrpcLogs() {
   if (std::getenv("GRPC_VERBOSITY") == nullptr && std::getenv("GRPC_TRACE") == nullptr) {
     gpr_set_log_function([](gpr_log_func_args*) {});
   }
+}
+
+// Whether --json was given, for errors found before the command line is parsed.
+bool AskedForJson(int argc, char** argv) {
+  for (int i = 1; i < argc && std::string(argv[i]) != "--"; ++i) {
+    if (std::string(argv[i]) == "--json") return true;
+  }
+  return false;
+}
+
+// Prints an error on stderr, as text or (--json) as one line of JSON; returns the exit code.
+int PrintError(const absl::Status& status, bool json) {
+  if (status.ok()) return kExitOk;
+  if (json) {
+    std::cerr << ErrorJson(status) << "\n";
+  } else {
+    std::cerr << DescribeError(status) << "\n";
+    const std::string request_id = RequestIdOf(status);
+    if (!request_id.empty()) std::cerr << "request id: " << request_id << "\n";
+  }
+  return ExitCodeFor(status);
 }
 
 // Connection, practitioner and output options, given before or after the subcommand.
@@ -106,7 +135,10 @@ void AddGlobalOptions(CLI::App& app, GlobalOptions& global) {
                  "x-request-id for the call(s), 1-64 of [A-Za-z0-9._-]")
       ->type_name("ID")
       ->group(kOut);
-  app.add_flag("--json", global.json, "print responses as JSON (proto field names)")->group(kOut);
+  app.add_flag("--json", global.json,
+               "print responses as JSON (proto field names) on stdout, and errors as a JSON "
+               "object on stderr")
+      ->group(kOut);
 }
 
 // Every command group, in the order `throughcare --help` lists them.
@@ -150,23 +182,21 @@ int Run(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() != 0 && AskedForJson(argc, argv)) {
+      return PrintError(absl::InvalidArgumentError(e.what()), /*json=*/true);
+    }
     const int code = app.exit(e);  // prints help, or the error with a hint
     return code == 0 ? kExitOk : kExitUsage;
   }
   if (!ctx.action()) {
-    std::cerr << "error: no command given (see throughcare --help)\n";
-    return kExitUsage;
+    return PrintError(absl::InvalidArgumentError("no command given (see throughcare --help)"),
+                      global.json);
   }
 
   Session session(std::move(global), std::cout, std::cerr);
   const absl::Status status = ctx.action()(session);
   std::cout.flush();
-  if (!status.ok()) {
-    std::cerr << DescribeError(status) << "\n";
-    const std::string request_id = RequestIdOf(status);
-    if (!request_id.empty()) std::cerr << "request id: " << request_id << "\n";
-  }
-  return ExitCodeFor(status);
+  return PrintError(status, session.json());
 }
 
 }  // namespace

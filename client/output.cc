@@ -1,11 +1,9 @@
 #include "client/output.h"
 
 #include <google/protobuf/descriptor.h>
-#include <google/protobuf/util/json_util.h>
 
 #include <algorithm>
 #include <cstdint>
-#include <nlohmann/json.hpp>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -114,27 +112,6 @@ void AppendMessage(const Message& m, int indent, std::string& out) {
 }
 
 }  // namespace
-
-absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  options.add_whitespace = true;
-  std::string json;
-  const auto status = google::protobuf::util::MessageToJsonString(message, &json, options);
-  if (!status.ok()) {
-    return absl::InternalError(
-        absl::StrCat("cannot print the response as JSON: ",
-                     absl::string_view(status.message().data(), status.message().size())));
-  }
-  // Re-indent protobuf's one-space layout to two spaces, keeping the field order.
-  const nlohmann::ordered_json parsed =
-      nlohmann::ordered_json::parse(json, nullptr, /*allow_exceptions=*/false);
-  if (!parsed.is_discarded()) {
-    json = parsed.dump(2, ' ', /*ensure_ascii=*/false, nlohmann::json::error_handler_t::replace);
-  }
-  if (json.empty() || json.back() != '\n') json.push_back('\n');
-  return json;
-}
 
 std::string FormatTimestamp(const google::protobuf::Timestamp& t) {
   if (t.seconds() == 0 && t.nanos() == 0) return "-";
@@ -495,9 +472,6 @@ std::string DeliveryStateName(v1::DeliveryState state) {
   }
 }
 
-namespace {
-
-// "rec_a@1, rec_b@2", or "-".
 std::string RecordReferences(const google::protobuf::RepeatedPtrField<v1::RecordReference>& refs) {
   std::vector<std::string> out;
   for (const v1::RecordReference& r : refs) {
@@ -505,6 +479,8 @@ std::string RecordReferences(const google::protobuf::RepeatedPtrField<v1::Record
   }
   return OrDash(absl::StrJoin(out, ", "));
 }
+
+namespace {
 
 std::string RenderRecipients(
     const google::protobuf::RepeatedPtrField<v1::RecipientStatus>& recipients) {
@@ -593,132 +569,9 @@ std::string RenderMessageStatus(const v1::MessageStatus& status) {
   return absl::StrCat(fields.Render(), "recipients:\n", RenderRecipients(status.recipients()));
 }
 
-std::string ReferralStateName(v1::ReferralState state) {
-  return absl::AsciiStrToLower(absl::StripPrefix(v1::ReferralState_Name(state), "REFERRAL_STATE_"));
-}
-
-std::string RenderRecipient(const v1::ResolveRecipientResponse& recipient) {
-  Table fields;
-  fields.AddRow({"agency_id", recipient.agency_id()});
-  fields.AddRow({"agency_name", OrDash(recipient.agency_name())});
-  fields.AddRow({"contact", OrDash(recipient.contact())});
-  return fields.Render();
-}
-
-std::string RenderReferral(const v1::Referral& r) {
-  Table fields;
-  fields.AddRow({"referral_id", r.referral_id()});
-  fields.AddRow({"type", r.referral_type()});
-  fields.AddRow(
-      {"state", absl::StrCat(ReferralStateName(r.state()), r.overdue() ? " (OVERDUE)" : "")});
-  fields.AddRow({"reason", OrDash(r.reason())});
-  fields.AddRow({"subject_id", r.subject_id()});
-  fields.AddRow({"home_area", OrDash(r.home_area())});
-  fields.AddRow({"from", absl::StrCat(r.referring_agency(), " (", r.referring_user(), ")")});
-  fields.AddRow({"to", absl::StrCat(r.receiving_agency(), ": ", r.contact())});
-  fields.AddRow({"event_date", OrDash(r.event_date())});
-  fields.AddRow({"note", OrDash(r.note())});
-  fields.AddRow({"records", RecordReferences(r.records())});
-  fields.AddRow({"message_id", OrDash(r.message_id())});
-  fields.AddRow({"created_at", FormatTimestamp(r.created_at())});
-  fields.AddRow({"updated_at", FormatTimestamp(r.updated_at())});
-  std::string out = fields.Render();
-  if (!r.deadlines().empty()) {
-    Table deadlines(2);
-    deadlines.AddRow({"DEADLINE", "REACH", "DUE", "MET", "ESCALATED", "SUPERVISOR"});
-    for (const v1::ReferralDeadline& d : r.deadlines()) {
-      deadlines.AddRow({d.name(), ReferralStateName(d.reach()), FormatTimestamp(d.due_at()),
-                        FormatTimestamp(d.met_at()), FormatTimestamp(d.escalated_at()),
-                        OrDash(d.supervisor_role())});
-    }
-    absl::StrAppend(&out, "deadlines:\n", deadlines.Render());
-  }
-  Table history(2);
-  history.AddRow({"AT", "FROM", "TO", "BY", "REASON"});
-  for (const v1::ReferralTransition& t : r.history()) {
-    history.AddRow({FormatTimestamp(t.at()), ReferralStateName(t.from()), ReferralStateName(t.to()),
-                    absl::StrCat(t.agency_id(), " (", t.user_id(), ")"), OrDash(t.reason())});
-  }
-  absl::StrAppend(&out, "history:\n", history.Render());
-  return out;
-}
-
-std::string RenderReferralList(const google::protobuf::RepeatedPtrField<v1::Referral>& referrals) {
-  if (referrals.empty()) return "";
-  Table table;
-  table.AddRow({"REFERRAL_ID", "TYPE", "STATE", "OVERDUE", "SUBJECT", "FROM", "TO", "EVENT_DATE",
-                "CREATED"});
-  for (const v1::Referral& r : referrals) {
-    table.AddRow({r.referral_id(), r.referral_type(), ReferralStateName(r.state()),
-                  r.overdue() ? "yes" : "no", r.subject_id(), r.referring_agency(),
-                  r.receiving_agency(), OrDash(r.event_date()), FormatTimestamp(r.created_at())});
-  }
-  return table.Render();
-}
-
-namespace {
-
-// One decimal place: counts of people do not need more.
-std::string Figure(double value) { return absl::StrFormat("%.1f", value); }
-
-}  // namespace
-
 std::string CsvField(absl::string_view value) {
   if (value.find_first_of(",\"\r\n") == absl::string_view::npos) return std::string(value);
   return absl::StrCat("\"", absl::StrReplaceAll(value, {{"\"", "\"\""}}), "\"");
-}
-
-std::string RenderReferralReport(const v1::ReferralReport& report) {
-  if (report.rows().empty()) return "no referrals were made in the period\n";
-  std::string out;
-  for (const v1::FunnelRow& row : report.rows()) {
-    absl::StrAppend(&out, out.empty() ? "" : "\n", row.referral_type(), "  ", row.group(), "\n");
-    Table table(2);
-    table.AddRow({"STAGE", "COUNT", "ATTRITION_%", "MEDIAN_H", "P90_H"});
-    for (const v1::FunnelStage& st : row.stages()) {
-      table.AddRow({st.stage(), absl::StrCat(st.count()), Figure(st.attrition_percent()),
-                    Figure(st.median_hours()), Figure(st.p90_hours())});
-    }
-    absl::StrAppend(&out, table.Render(), "  overdue ", row.overdue(), "  declined ",
-                    row.declined(), "  withdrawn ", row.withdrawn(), "  lost contact ",
-                    row.lost_contact(), "\n");
-  }
-  return out;
-}
-
-std::string ReferralReportCsv(const v1::ReferralReport& report) {
-  // The stages as the broker names them, or (with no rows) as referrals.proto lists them, so
-  // the columns do not depend on the data.
-  std::vector<std::string> stages = {"referred",      "received", "accepted",
-                                     "first_contact", "assessed", "engaged"};
-  if (!report.rows().empty()) {
-    stages.clear();
-    for (const v1::FunnelStage& st : report.rows(0).stages()) stages.push_back(st.stage());
-  }
-  std::vector<std::string> header = {"referral_type", "group"};
-  for (const std::string& stage : stages) {
-    for (const char* suffix : {"", "_attrition_percent", "_median_hours", "_p90_hours"}) {
-      header.push_back(absl::StrCat(stage, suffix));
-    }
-  }
-  for (const char* column : {"overdue", "declined", "withdrawn", "lost_contact"}) {
-    header.push_back(column);
-  }
-  std::string out = absl::StrCat(absl::StrJoin(header, ","), "\r\n");
-  for (const v1::FunnelRow& row : report.rows()) {
-    std::vector<std::string> cells = {CsvField(row.referral_type()), CsvField(row.group())};
-    for (const v1::FunnelStage& st : row.stages()) {
-      cells.push_back(absl::StrCat(st.count()));
-      cells.push_back(Figure(st.attrition_percent()));
-      cells.push_back(Figure(st.median_hours()));
-      cells.push_back(Figure(st.p90_hours()));
-    }
-    for (int64_t n : {row.overdue(), row.declined(), row.withdrawn(), row.lost_contact()}) {
-      cells.push_back(absl::StrCat(n));
-    }
-    absl::StrAppend(&out, absl::StrJoin(cells, ","), "\r\n");
-  }
-  return out;
 }
 
 }  // namespace throughcare::client

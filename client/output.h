@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "client/json.h"
 #include "throughcare/v1/audit.pb.h"
 #include "throughcare/v1/common.pb.h"
 #include "throughcare/v1/consent.pb.h"
@@ -22,14 +23,13 @@
 
 namespace throughcare::client {
 
-// Proto3 JSON with the .proto field names (not lowerCamelCase), indented, ending in a newline.
-absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message);
-
 // RFC 3339 in UTC to the second, e.g. "2024-05-01T09:30:00Z"; "-" if unset.
 std::string FormatTimestamp(const google::protobuf::Timestamp& t);
 
 // `s`, or "-" if it is empty, so that columns never collapse.
 std::string OrDash(absl::string_view s);
+// Record references as "rec_a@1, rec_b@2", or "-" when there are none.
+std::string RecordReferences(const google::protobuf::RepeatedPtrField<v1::RecordReference>& refs);
 
 // The CLI's name for an identifier kind: "pnc", "noms", "crn", "nhs", "la-ref".
 std::string IdentifierKindName(v1::IdentifierKind kind);
@@ -103,11 +103,14 @@ std::string RenderReferral(const v1::Referral& referral);
 // One line per referral with a header line; "" when there are none.
 std::string RenderReferralList(const google::protobuf::RepeatedPtrField<v1::Referral>& referrals);
 // Per referral type and group: a table of the funnel's stages (count, attrition, median and
-// 90th percentile hours), then the overdue, declined, withdrawn and lost counts.
+// 90th percentile hours), then the overdue, declined, withdrawn and lost counts. Counts the
+// broker withheld show as "<5" (its reporting.min_count), and the figures derived from them as
+// "-"; a note under the report says why.
 std::string RenderReferralReport(const v1::ReferralReport& report);
 // The report as CSV (RFC 4180), one line per type and group: referral_type, group, then for
 // each stage <stage>, <stage>_attrition_percent, <stage>_median_hours, <stage>_p90_hours, then
-// overdue, declined, withdrawn, lost_contact.
+// overdue, declined, withdrawn, lost_contact. Withheld counts are "<5", their derived figures
+// empty.
 std::string ReferralReportCsv(const v1::ReferralReport& report);
 
 // A CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break, with quotes

@@ -9,7 +9,8 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev jq
   prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  faketime openssl
+  faketime openssl python3
+  clang libclang-rt-dev  # the fuzz targets and the checked build: clang, libFuzzer, sanitizers
 )
 
 missing=()

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <iterator>
 
+#include "services/core/files.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
@@ -96,7 +97,7 @@ absl::StatusOr<std::string> ReadBody(const RecordPutArgs& args) {
       if (std::cin.bad()) return absl::DataLossError("--body-file: cannot read standard input");
       return text;
     }
-    absl::StatusOr<std::string> text = ReadFileToString(args.body_file);
+    absl::StatusOr<std::string> text = ReadFile(args.body_file);
     if (!text.ok()) {
       return absl::Status(text.status().code(),
                           absl::StrCat("--body-file: ", text.status().message()));

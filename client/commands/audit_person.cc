@@ -6,7 +6,6 @@
 #include "client/commands/commands.h"
 #include "client/subject_report.h"
 #include "throughcare/v1/audit.grpc.pb.h"
-#include "throughcare/v1/subjects.grpc.pb.h"
 
 namespace throughcare::client {
 namespace {
@@ -29,25 +28,9 @@ absl::Status WriteFile(Session& session, const std::string& path, const std::str
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> SubjectOf(Session& session, const PersonFlags& f) {
-  if (!f.subject_id.empty()) {
-    if (!f.ids.ToIdentifiers().empty()) {
-      return absl::InvalidArgumentError("give --subject or one identifier, not both");
-    }
-    return f.subject_id;
-  }
-  ASSIGN_OR_RETURN(v1::Identifier id, ExactlyOneIdentifier(f.ids));
-  v1::ResolveIdentifierRequest req;
-  *req.mutable_identifier() = id;
-  ASSIGN_OR_RETURN(v1::Subject subject,
-                   CallService<v1::SubjectService>(
-                       session, req, &v1::SubjectService::Stub::ResolveIdentifier, kAuditPurpose));
-  return subject.subject_id();
-}
-
 absl::Status Person(Session& session, const PersonFlags& f) {
   v1::GetSubjectAccessReportRequest req;
-  ASSIGN_OR_RETURN(*req.mutable_subject_id(), SubjectOf(session, f));
+  ASSIGN_OR_RETURN(*req.mutable_subject_id(), SubjectIdFrom(session, f.ids, f.subject_id, kAuditPurpose));
   if (!f.from.empty()) {
     ASSIGN_OR_RETURN(*req.mutable_from_time(), ParseTimestampFlag("--from", f.from));
   }

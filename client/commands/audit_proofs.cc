@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/strings/escaping.h"
+#include "services/core/files.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "client/audit_verify.h"
@@ -47,7 +48,7 @@ absl::Status Verify(Session& session, const VerifyFlags& f) {
   ASSIGN_OR_RETURN(AuditTrust trust, ResolveAuditTrust(session, f.trust));
   std::string earlier;
   if (!f.checkpoint.empty()) {
-    ASSIGN_OR_RETURN(earlier, ReadFileToString(f.checkpoint));
+    ASSIGN_OR_RETURN(earlier, ReadFile(f.checkpoint));
   }
   ASSIGN_OR_RETURN(std::string purpose, session.purpose(kAuditPurpose));
   ASSIGN_OR_RETURN(const Connection* connection, session.connection());
@@ -154,7 +155,7 @@ struct CheckProofFlags {
 
 absl::Status CheckProof(Session& session, const CheckProofFlags& f) {
   ASSIGN_OR_RETURN(AuditTrust trust, ResolveAuditTrust(session, f.trust));
-  ASSIGN_OR_RETURN(std::string text, ReadFileToString(f.file));
+  ASSIGN_OR_RETURN(std::string text, ReadFile(f.file));
   absl::StatusOr<audit::VerifiedProof> proof = audit::VerifyProofBundle(text, trust.log,
                                                                         trust.witnesses);
   if (!proof.ok()) {

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "services/core/files.h"
 #include "absl/time/clock.h"
 #include "client/audit_verify.h"
 #include "client/commands/commands.h"
@@ -26,7 +27,7 @@ struct WitnessFlags {
 // The accepted checkpoint; "" when the file does not exist yet (first use).
 absl::StatusOr<std::string> ReadState(const std::string& path) {
   if (!std::ifstream(path).good()) return std::string();
-  return ReadFileToString(path);
+  return ReadFile(path);
 }
 
 // Replaces the state file whole (write, then rename), so a crash leaves the old or the new.
@@ -69,7 +70,7 @@ absl::Status Witness(Session& session, const WitnessFlags& f) {
         "missing setting: the witness's name and key: give --witness-name and --witness-key "
         "(or 'witness_name:' and 'witness_key:' in a profile)");
   }
-  ASSIGN_OR_RETURN(std::string pem, ReadFileToString(key_file));
+  ASSIGN_OR_RETURN(std::string pem, ReadFile(key_file));
   absl::StatusOr<std::unique_ptr<crypto::Ed25519PrivateKey>> key =
       crypto::Ed25519PrivateKey::FromPem(pem);
   if (!key.ok()) {

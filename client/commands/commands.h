@@ -74,6 +74,13 @@ void RegisterTokenCommands(CLI::App& app, CommandContext& ctx);
 void RegisterSubjectCommands(CLI::App& app, CommandContext& ctx);
 void RegisterRecordCommands(CLI::App& app, CommandContext& ctx);
 void RegisterEraseCommands(CLI::App& app, CommandContext& ctx);
+
+struct IdentifierFlags;
+// The person a command names: `subject_id` (--subject), or the one agency identifier given,
+// resolved by the broker for `purpose` (the lookup is audited). InvalidArgument for both or none.
+absl::StatusOr<std::string> SubjectIdFrom(Session& session, const IdentifierFlags& ids,
+                                          const std::string& subject_id,
+                                          absl::string_view purpose);
 void RegisterAuditCommands(CLI::App& app, CommandContext& ctx);
 // Within `audit`: verify, checkpoint, prove, check-proof (audit_proofs.cc); witness
 // (audit_witness.cc). They trust the keys --log-key and --witness-keys give, else the profile's.

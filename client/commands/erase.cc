@@ -7,7 +7,6 @@
 #include "client/commands/commands.h"
 #include "client/output.h"
 #include "throughcare/v1/records.grpc.pb.h"
-#include "throughcare/v1/subjects.grpc.pb.h"
 
 namespace throughcare::client {
 namespace {
@@ -46,21 +45,8 @@ absl::Status EraseRecord(Session& session, const EraseFlags& f) {
 absl::Status ErasePerson(Session& session, const EraseFlags& f) {
   v1::EraseSubjectRequest req;
   req.set_reason(f.reason);
-  if (!f.subject_id.empty()) {
-    if (!f.ids.ToIdentifiers().empty()) {
-      return absl::InvalidArgumentError("give --subject or one identifier, not both");
-    }
-    req.set_subject_id(f.subject_id);
-  } else {
-    ASSIGN_OR_RETURN(v1::Identifier id, ExactlyOneIdentifier(f.ids));
-    v1::ResolveIdentifierRequest resolve;
-    *resolve.mutable_identifier() = id;
-    ASSIGN_OR_RETURN(v1::Subject subject,
-                     CallService<v1::SubjectService>(session, resolve,
-                                                     &v1::SubjectService::Stub::ResolveIdentifier,
-                                                     kErasurePurpose));
-    req.set_subject_id(subject.subject_id());
-  }
+  ASSIGN_OR_RETURN(*req.mutable_subject_id(),
+                   SubjectIdFrom(session, f.ids, f.subject_id, kErasurePurpose));
   return CallAndPrint<v1::RecordService>(
       session, req, &v1::RecordService::Stub::EraseSubject,
       [](const v1::EraseSubjectResponse& r) { return RenderErasures(r.erasures()); },

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "client/commands/args.h"
 #include "client/commands/commands.h"
 #include "throughcare/v1/messaging.grpc.pb.h"
@@ -39,6 +40,21 @@ google::protobuf::Duration ToDurationProto(absl::Duration d) {
   return out;
 }
 
+// A send that reached nobody is a refusal (exit 1), though the broker accepted the message:
+// PERMISSION_DENIED with each recipient's reason.
+absl::Status AllWithheld(const v1::SendResponse& response) {
+  std::vector<std::string> reasons;
+  for (const v1::RecipientStatus& r : response.recipients()) {
+    if (r.state() != v1::DELIVERY_STATE_WITHHELD) return absl::OkStatus();
+    reasons.push_back(absl::StrCat(r.agency_id(), ": ", r.reason()));
+  }
+  if (reasons.empty()) return absl::OkStatus();
+  return MarkOrigin(absl::PermissionDeniedError(absl::StrCat(
+                        "every recipient was withheld, so message ", response.message_id(),
+                        " reaches nobody: ", absl::StrJoin(reasons, "; "))),
+                    ErrorOrigin::kServer);
+}
+
 absl::Status MessageSend(Session& session, const MessageSendArgs& args) {
   v1::SendRequest request;
   for (const std::string& to : args.to) request.add_recipient_agencies(to);
@@ -67,8 +83,11 @@ absl::Status MessageSend(Session& session, const MessageSendArgs& args) {
     }
     *request.mutable_time_to_live() = ToDurationProto(ttl);
   }
-  return CallAndPrint<v1::MessagingService>(session, request, &v1::MessagingService::Stub::Send,
-                                            RenderSendResponse);
+  ASSIGN_OR_RETURN(v1::SendResponse response,
+                   CallService<v1::MessagingService>(session, request,
+                                                     &v1::MessagingService::Stub::Send));
+  RETURN_IF_ERROR(Print(session, response, RenderSendResponse));
+  return AllWithheld(response);
 }
 
 // Leases up to `max` deliveries and prints them; with `ack`, acknowledges them after printing.
@@ -230,7 +249,8 @@ void RegisterMessageSend(CLI::App& message, CommandContext& ctx) {
       "      --body '{\"assessment_date\": \"2026-11-02\", \"substances\": [\"heroin\"]}'",
       "Each recipient is accepted or withheld (no data leaves; the reason is shown). Track it\n"
       "with `message status`; reports of withheld, expired and dead-lettered deliveries also\n"
-      "arrive in your own mailbox."));
+      "arrive in your own mailbox. When every recipient is withheld, the response is printed\n"
+      "and the command exits 1 (PERMISSION_DENIED, with each recipient's reason)."));
   ctx.OnRun(send, [&args](Session& s) { return MessageSend(s, args); });
 }
 

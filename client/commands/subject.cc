@@ -74,6 +74,24 @@ struct SubjectFlags {
 
 }  // namespace
 
+absl::StatusOr<std::string> SubjectIdFrom(Session& session, const IdentifierFlags& ids,
+                                          const std::string& subject_id,
+                                          absl::string_view purpose) {
+  if (!subject_id.empty()) {
+    if (!ids.ToIdentifiers().empty()) {
+      return absl::InvalidArgumentError("give --subject or one identifier, not both");
+    }
+    return subject_id;
+  }
+  ASSIGN_OR_RETURN(v1::Identifier id, ExactlyOneIdentifier(ids));
+  v1::ResolveIdentifierRequest req;
+  *req.mutable_identifier() = id;
+  ASSIGN_OR_RETURN(v1::Subject subject,
+                   CallService<v1::SubjectService>(
+                       session, req, &v1::SubjectService::Stub::ResolveIdentifier, purpose));
+  return subject.subject_id();
+}
+
 void RegisterSubjectCommands(CLI::App& app, CommandContext& ctx) {
   CLI::App* subject = app.add_subcommand("subject", "Register people and link their identifiers");
   subject->require_subcommand(1);

@@ -3,6 +3,7 @@
 #define THROUGHCARE_PRINCIPAL_H_
 
 #include <string>
+#include <utility>
 
 #include "absl/time/time.h"
 
@@ -28,6 +29,18 @@ struct CallContext {
   std::string purpose;
   std::string request_id;
 };
+
+// The broker itself, as the actor of the work it does on its own: notices, escalations, the
+// retention sweep. Its system, user and role are this id.
+inline constexpr char kBrokerId[] = "throughcare";
+
+// The context of such work, done on behalf of `agency_id` (kBrokerId when on nobody's behalf).
+inline CallContext BrokerContext(std::string agency_id) {
+  CallContext ctx;
+  ctx.principal.agency_id = std::move(agency_id);
+  ctx.principal.system_id = ctx.principal.user_id = ctx.principal.role = kBrokerId;
+  return ctx;
+}
 
 }  // namespace throughcare
 

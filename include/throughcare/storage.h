@@ -1,11 +1,36 @@
 // The storage interface. Domain services talk to storage only through this header; SQL lives
-// below it (services/storage/). Two implementations pass one conformance suite
-// (tests/storage/conformance.h): SQLite (embedded default) and, later, PostgreSQL.
+// below it (services/storage/). Every backend passes one conformance suite (tests/storage/,
+// conformance_*.cc): SQLite (embedded default) today, PostgreSQL (several broker replicas sharing
+// one database) next. The contract is written so that both can keep it.
 //
-// Transactions are closures. A write closure runs on the storage's writer and may read and
-// write through WriteTx; the storage commits it durably (on disk) before calling `done`.
-// Concurrent writes share one commit ("group commit"), yet each closure stays atomic: if it
-// returns an error, none of its writes remain and the others in the same commit are unaffected.
+// Transactions are closures. A write closure reads and writes through WriteTx; the storage
+// commits it durably (on disk) before calling its `done`. Each closure is atomic: if it returns
+// an error, none of its writes remain.
+//
+// What every backend promises, and what the domain may rely on:
+//  - Re-runs. A backend may run a write closure more than once (after a serialization failure,
+//    a deadlock, a lost connection before commit), each run in a fresh transaction; only the last
+//    run's writes are committed and only its result reaches `done`. So a closure must keep no
+//    state between runs: it may fill captured variables as outputs, but must overwrite (not
+//    append to) them, start every run from its inputs, and leave side effects outside storage
+//    (waking receivers, metrics) to WriteTx::Notify or to `done`.
+//  - Isolation. A write transaction sees its own writes and everything committed before it
+//    began, as if it ran alone (serializable). A read sees one committed state.
+//  - Order. Nothing is promised about the order in which concurrent writes commit, nor about
+//    the order of `done` calls. Positions a backend hands out on insert (a delivery's mailbox
+//    seq, an audit entry's handle) are unique and increase in insertion order, and one handed out
+//    after a commit is greater than every position in that commit; they are not commit-ordered
+//    (a position can become visible after a greater one) and may have gaps. Where the domain
+//    needs a total order it gets one from a single sequencer (the audit log's), not from commit
+//    order.
+//  - Claims. Leasing takes pending deliveries with WriteTx::ClaimLeasable, a keyset scan: rows
+//    a concurrent transaction holds are skipped, never waited for or taken twice (on PostgreSQL,
+//    SELECT ... FOR UPDATE SKIP LOCKED ordered by (recipient, mailbox_seq)).
+//  - Wake-ups. WriteTx::Notify queues a notification that is published, through the Notifier
+//    the backend was given (throughcare/notifier.h), only if and after the transaction commits
+//    (PostgreSQL's NOTIFY has exactly these semantics).
+//  - Batching. How writes share commits (SQLite's group commit) and which threads run closures
+//    and `done` are the backend's business; StorageStats reports the figures.
 #ifndef THROUGHCARE_STORAGE_H_
 #define THROUGHCARE_STORAGE_H_
 
@@ -22,6 +47,7 @@
 #include "throughcare/audit.h"
 #include "throughcare/consent.h"
 #include "throughcare/message.h"
+#include "throughcare/notifier.h"
 #include "throughcare/record.h"
 #include "throughcare/referral.h"
 #include "throughcare/subject.h"
@@ -97,9 +123,11 @@ class ReadTx {
   // (unknown, settled, or returned to the mailbox when it expired).
   virtual absl::StatusOr<Delivery> GetDeliveryByLease(absl::string_view lease_id) = 0;
   // Pending deliveries of a mailbox that may be leased at `now` (available_at <= now <
-  // expires_at), in mailbox order, at most `limit`, skipping the first `skip`.
+  // expires_at), in mailbox order (ascending mailbox_seq), after the keyset cursor `after_seq`
+  // (0 to start at the beginning), at most `limit`. A look only: to lease, claim them with
+  // WriteTx::ClaimLeasable.
   virtual absl::StatusOr<std::vector<Delivery>> ListLeasable(absl::string_view recipient_agency,
-                                                             absl::Time now, int skip,
+                                                             absl::Time now, int64_t after_seq,
                                                              int limit) = 0;
   // The number of open (pending or leased) deliveries in a mailbox, counting no further than
   // `cap` (the answer is min(count, cap)), so that checking a limit costs at most `cap` steps.
@@ -218,12 +246,21 @@ class WriteTx : public ReadTx {
   // idempotency key (when non-empty). Record ids and notice message ids may not contain ','.
   virtual absl::Status InsertMessage(const Message& message) = 0;
   // Inserts a delivery of an existing message (NotFound otherwise) and returns the mailbox seq it
-  // was given (ignoring delivery.mailbox_seq): greater than every committed seq.
+  // was given (ignoring delivery.mailbox_seq): its place in mailbox order, a position as the
+  // header comment defines (unique, increasing in insertion order, not commit-ordered).
   // AlreadyExists if the message already has a delivery to that recipient.
   virtual absl::StatusOr<int64_t> InsertDelivery(const Delivery& delivery) = 0;
   // Replaces the mutable fields (state through updated_at) of the delivery (message_id,
   // recipient_agency). NotFound if absent. A non-empty lease_id must be unique (AlreadyExists).
   virtual absl::Status UpdateDelivery(const Delivery& delivery) = 0;
+  // Claims, for this transaction, up to `limit` deliveries of a mailbox that ListLeasable would
+  // list (same filter, order and keyset cursor `after_seq`). Until this transaction ends no
+  // other transaction claims them; deliveries another transaction holds are skipped, not
+  // waited for. The caller updates those it leases (UpdateDelivery) and passes over the rest;
+  // to look further, it claims again after the last mailbox_seq it was given.
+  virtual absl::StatusOr<std::vector<Delivery>> ClaimLeasable(absl::string_view recipient_agency,
+                                                              absl::Time now, int64_t after_seq,
+                                                              int limit) = 0;
 
   // Inserts a referral with its history and deadlines. AlreadyExists if the id is taken or the
   // referring agency already used the idempotency key (when non-empty); NotFound for an unknown
@@ -258,18 +295,21 @@ class WriteTx : public ReadTx {
   // Ends the migration from the hash chain: forgets the old chain's hashes.
   virtual absl::Status DropLegacyAuditChain() = 0;
 
-  // Runs `fn` atomically within this transaction: if it returns an error, its writes are undone
-  // and the error returned; earlier and later writes of the enclosing closure are kept.
+  // Runs `fn` atomically within this transaction: if it returns an error, its writes (and
+  // notifications) are undone and the error returned; earlier and later writes of the
+  // enclosing closure are kept.
   virtual absl::Status Atomically(absl::FunctionRef<absl::Status(WriteTx&)> fn) = 0;
 
-  // The number of the commit this transaction will be part of: the same for all closures
-  // committed together, and increasing from one commit to the next (for batch metrics).
-  virtual int64_t commit_number() const = 0;
+  // Wakes the listeners of `channel` (Notifier::Listen) once this transaction has committed.
+  // Nothing is published if the transaction (or the Atomically block around the call) fails,
+  // nor by an earlier run of a closure that is run again. Repeats within one transaction may
+  // be published once.
+  virtual void Notify(absl::string_view channel) = 0;
 
-  // Runs `fn` once this transaction's writes are durable, on the completion thread before the
-  // `done` of the closures committed with it. Dropped if the closure, or the Atomically call it
-  // was registered in, fails, or if the commit fails: for counting events (metrics) only once
-  // they have happened. `fn` must be quick and must not call Write or WriteAndWait.
+  // Runs `fn` once this transaction's writes are durable, before the `done` of the write. Dropped
+  // like Notify: if the closure, or the Atomically call it was registered in, fails, if the
+  // commit fails, or if this run of the closure is re-run. For counting events (metrics) only
+  // once they have happened. `fn` must be quick and must not call Write or WriteAndWait.
   virtual void AfterCommit(absl::AnyInvocable<void()> fn) = 0;
 };
 
@@ -284,10 +324,15 @@ using WriteFn = absl::AnyInvocable<absl::Status(WriteTx&)>;
 using ReadFn = absl::AnyInvocable<absl::Status(ReadTx&)>;
 using DoneFn = absl::AnyInvocable<void(absl::Status)>;
 
-// Group-commit counters, for metrics.
+// How writes shared commits, for metrics and the benchmark: the backend counts them, so no
+// domain code needs to know which writes were committed together.
 struct StorageStats {
   int64_t commits = 0;
   int64_t transactions = 0;  // closures committed (successful or rolled back)
+  // Records messages (MessageKind::kRecords) committed, and the commits that held at least one:
+  // their ratio is the number of messages per commit.
+  int64_t records_messages = 0;
+  int64_t records_message_commits = 0;
 };
 
 // Thread-safe.
@@ -295,13 +340,14 @@ class Storage {
  public:
   virtual ~Storage() = default;
 
-  // Queues `fn` for the writer. `done` is called exactly once, after the commit that holds
-  // `fn`'s writes is durable (OK), or with the error `fn` returned (its writes undone), or with
-  // the error that made the commit fail. `done` runs on the storage's completion thread, never
-  // the writer's, in commit order: it may Read, but should be quick (later replies wait behind
-  // it) and must not call WriteAndWait. `fn` runs on the writer and must not block or call
-  // Write or WriteAndWait. After Close, `done` gets Unavailable at once; when too
-  // many writes are waiting, ResourceExhausted at once.
+  // Queues `fn` to run in a write transaction, possibly more than once (see the header comment:
+  // it keeps no state between runs). `done` is called exactly once, after the commit that holds
+  // `fn`'s last run is durable (OK), or with the error `fn` returned (its writes undone), or
+  // with the error that made the commit fail. `done` runs on a thread of the storage's (never
+  // the caller's), in no promised order relative to other writes' `done`; it must be quick and
+  // must not block (no Read, no WriteAndWait): blocking work belongs on an Executor. `fn` must
+  // not block or call Write or WriteAndWait. After Close, `done` gets Unavailable at once; when
+  // too many writes are waiting, ResourceExhausted at once.
   virtual void Write(WriteFn fn, DoneFn done) = 0;
 
   // Runs `fn` on a consistent snapshot on the calling thread. May run concurrently with writes.

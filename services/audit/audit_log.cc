@@ -1,7 +1,6 @@
 #include "services/audit/audit_log.h"
 
 #include "absl/strings/str_cat.h"
-#include "services/crypto/ids.h"
 
 namespace throughcare::audit {
 
@@ -30,7 +29,7 @@ absl::Status AuditLog::Append(WriteTx& tx, AuditEntry entry) const {
   absl::Status status = id.status();
   if (status.ok() && !entry.break_glass_reason.empty()) {
     ReviewItem item;
-    item.review_id = crypto::NewOpaqueId("rev");
+    item.review_id = ids_.NewId("rev");
     item.audit_entry = *id;
     item.subject_id = entry.subject_id;
     item.agency_id = entry.agency_id;

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "throughcare/audit.h"
 #include "throughcare/clock.h"
+#include "throughcare/ids.h"
 #include "throughcare/principal.h"
 #include "throughcare/storage.h"
 
@@ -27,8 +28,8 @@ class AuditLog {
  public:
   // The version of the policy in force, for entries that ended before any decision.
   using PolicyVersion = absl::AnyInvocable<std::string() const>;
-  AuditLog(const Clock& clock, PolicyVersion policy_version)
-      : clock_(clock), policy_version_(std::move(policy_version)) {}
+  AuditLog(const Clock& clock, IdGenerator& ids, PolicyVersion policy_version)
+      : clock_(clock), ids_(ids), policy_version_(std::move(policy_version)) {}
 
   // A new entry for an access by `ctx` to `action`, with who, why and the request id filled in.
   AuditEntry Begin(const CallContext& ctx, absl::string_view action) const;
@@ -41,6 +42,7 @@ class AuditLog {
 
  private:
   const Clock& clock_;
+  IdGenerator& ids_;
   PolicyVersion policy_version_;
 };
 

@@ -8,6 +8,7 @@
 #include "services/audit/merkle.h"
 #include "services/audit/proof_bundle.h"
 #include "throughcare/status_macros.h"
+#include "throughcare/audit_actions.h"
 
 namespace throughcare::audit {
 namespace {
@@ -73,7 +74,7 @@ absl::StatusOr<ServedCheckpoint> AuditService::Serve(ReadTx& tx, AuditCheckpoint
 void AuditService::GetCheckpoint(const CallContext& ctx, int64_t tree_size,
                                  Reply<ServedCheckpoint> reply) {
   RunAudited<ServedCheckpoint>(
-      storage_, audit_log_, audit_log_.Begin(ctx, "audit.checkpoint"),
+      storage_, audit_log_, audit_log_.Begin(ctx, audit::kAuditCheckpoint),
       [this, policy = policies_.Current(), ctx, tree_size](
           WriteTx& tx, AuditEntry& e) -> absl::StatusOr<ServedCheckpoint> {
         RETURN_IF_ERROR(internal::AuthorizeReadOrWitness(*policy, ctx, clock_.Now(), e));
@@ -86,7 +87,7 @@ void AuditService::GetCheckpoint(const CallContext& ctx, int64_t tree_size,
 void AuditService::GetInclusionProof(const CallContext& ctx, int64_t seq, int64_t tree_size,
                                      Reply<ProofAnswer> reply) {
   RunAudited<ProofAnswer>(
-      storage_, audit_log_, audit_log_.Begin(ctx, "audit.prove"),
+      storage_, audit_log_, audit_log_.Begin(ctx, audit::kAuditProve),
       [this, policy = policies_.Current(), ctx, seq, tree_size](
           WriteTx& tx, AuditEntry& e) -> absl::StatusOr<ProofAnswer> {
         RETURN_IF_ERROR(internal::AuthorizeRead(*policy, ctx, clock_.Now(), e));
@@ -105,7 +106,7 @@ void AuditService::GetInclusionProof(const CallContext& ctx, int64_t seq, int64_
 void AuditService::GetConsistencyProof(const CallContext& ctx, int64_t from_size,
                                        int64_t to_size, Reply<ProofAnswer> reply) {
   RunAudited<ProofAnswer>(
-      storage_, audit_log_, audit_log_.Begin(ctx, "audit.consistency"),
+      storage_, audit_log_, audit_log_.Begin(ctx, audit::kAuditConsistency),
       [this, policy = policies_.Current(), ctx, from_size, to_size](
           WriteTx& tx, AuditEntry& e) -> absl::StatusOr<ProofAnswer> {
         RETURN_IF_ERROR(internal::AuthorizeReadOrWitness(*policy, ctx, clock_.Now(), e));
@@ -123,7 +124,7 @@ void AuditService::GetConsistencyProof(const CallContext& ctx, int64_t from_size
 
 void AuditService::GetProofBundle(const CallContext& ctx, int64_t seq, Reply<std::string> reply) {
   RunAudited<std::string>(
-      storage_, audit_log_, audit_log_.Begin(ctx, "audit.prove"),
+      storage_, audit_log_, audit_log_.Begin(ctx, audit::kAuditProve),
       [this, policy = policies_.Current(), ctx, seq](WriteTx& tx,
                                                      AuditEntry& e) -> absl::StatusOr<std::string> {
         RETURN_IF_ERROR(internal::AuthorizeRead(*policy, ctx, clock_.Now(), e));
@@ -143,7 +144,7 @@ void AuditService::GetProofBundle(const CallContext& ctx, int64_t seq, Reply<std
 void AuditService::AddCosignature(const CallContext& ctx, int64_t tree_size,
                                   std::string signature_line, Reply<ServedCheckpoint> reply) {
   RunAudited<ServedCheckpoint>(
-      storage_, audit_log_, audit_log_.Begin(ctx, "audit.cosign"),
+      storage_, audit_log_, audit_log_.Begin(ctx, audit::kAuditCosign),
       [this, policy = policies_.Current(), ctx, tree_size, line = std::move(signature_line)](
           WriteTx& tx, AuditEntry& e) -> absl::StatusOr<ServedCheckpoint> {
         RETURN_IF_ERROR(internal::AuthorizeWitness(*policy, ctx, clock_.Now(), e));

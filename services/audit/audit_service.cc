@@ -5,11 +5,12 @@
 #include "absl/strings/str_cat.h"
 #include "services/audit/internal/authorize_audit.h"
 #include "throughcare/status_macros.h"
+#include "throughcare/audit_actions.h"
 
 namespace throughcare::audit {
 
 void AuditService::Query(const CallContext& ctx, AuditQuery query, Reply<AuditPage> reply) {
-  AuditEntry entry = audit_log_.Begin(ctx, "audit.query");
+  AuditEntry entry = audit_log_.Begin(ctx, audit::kAuditQuery);
   entry.subject_id = query.subject_id;
   RunAudited<AuditPage>(
       storage_, audit_log_, std::move(entry),
@@ -24,7 +25,7 @@ void AuditService::Query(const CallContext& ctx, AuditQuery query, Reply<AuditPa
 
 void AuditService::BeginExport(const CallContext& ctx, int64_t tree_size, Reply<int64_t> reply) {
   RunAudited<int64_t>(
-      storage_, audit_log_, audit_log_.Begin(ctx, "audit.export"),
+      storage_, audit_log_, audit_log_.Begin(ctx, audit::kAuditExport),
       [this, policy = policies_.Current(), ctx, tree_size](
           WriteTx& tx, AuditEntry& e) -> absl::StatusOr<int64_t> {
         RETURN_IF_ERROR(internal::AuthorizeRead(*policy, ctx, clock_.Now(), e));
@@ -56,7 +57,7 @@ absl::StatusOr<AuditPage> AuditService::ExportPage(int64_t after_seq, int64_t un
 void AuditService::ListReviewItems(const CallContext& ctx, bool include_closed, int64_t after,
                                    int limit, Reply<std::vector<ReviewItem>> reply) {
   RunAudited<std::vector<ReviewItem>>(
-      storage_, audit_log_, audit_log_.Begin(ctx, "review.list"),
+      storage_, audit_log_, audit_log_.Begin(ctx, audit::kReviewList),
       [this, policy = policies_.Current(), ctx, include_closed, after, limit](
           WriteTx& tx, AuditEntry& e) -> absl::StatusOr<std::vector<ReviewItem>> {
         RETURN_IF_ERROR(internal::AuthorizeRead(*policy, ctx, clock_.Now(), e));
@@ -70,7 +71,7 @@ void AuditService::CloseReviewItem(const CallContext& ctx, std::string review_id
                                    ReviewOutcome outcome, std::string note,
                                    Reply<ReviewItem> reply) {
   RunAudited<ReviewItem>(
-      storage_, audit_log_, audit_log_.Begin(ctx, "review.close"),
+      storage_, audit_log_, audit_log_.Begin(ctx, audit::kReviewClose),
       [this, policy = policies_.Current(), ctx, review_id = std::move(review_id), outcome,
        note = std::move(note)](WriteTx& tx, AuditEntry& e) -> absl::StatusOr<ReviewItem> {
         RETURN_IF_ERROR(internal::AuthorizeRead(*policy, ctx, clock_.Now(), e));

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "services/core/utf8.h"
+#include "services/crypto/hash.h"
 
 namespace throughcare::audit {
 namespace {
@@ -49,8 +50,22 @@ absl::string_view DecisionName(AuditDecision decision) {
   return "none";
 }
 
-std::string EncodeLeafInput(const AuditEntry& e) {
-  std::string out(kLeafPrefix);
+namespace {
+
+// Appends `first` (empty, or the leaf hash's 0x00) and the leaf input, in one allocation.
+std::string LeafBytes(const AuditEntry& e, absl::string_view first) {
+  std::string out;
+  // The prefix, 18 length prefixes, the texts and room for the three numbers.
+  size_t size = first.size() + kLeafPrefix.size() + 18 * 8 + 3 * 20;
+  for (const std::string* text : {&e.agency_id, &e.system_id, &e.user_id, &e.role, &e.action,
+                                  &e.subject_id, &e.record_id, &e.purpose, &e.reason,
+                                  &e.policy_version, &e.request_id, &e.outcome, &e.basis,
+                                  &e.break_glass_reason}) {
+    size += text->size();
+  }
+  out.reserve(size);
+  out.append(first.data(), first.size());
+  out.append(kLeafPrefix.data(), kLeafPrefix.size());
   AppendField(out, absl::StrCat(e.seq));
   AppendField(out, absl::StrCat(absl::ToUnixMicros(e.time)));
   for (const std::string* text : {&e.agency_id, &e.system_id, &e.user_id, &e.role, &e.action,
@@ -65,6 +80,14 @@ std::string EncodeLeafInput(const AuditEntry& e) {
     AppendField(out, *text);
   }
   return out;
+}
+
+}  // namespace
+
+std::string EncodeLeafInput(const AuditEntry& e) { return LeafBytes(e, ""); }
+
+std::string LeafHashOf(const AuditEntry& e) {
+  return crypto::Sha256(LeafBytes(e, absl::string_view("\x00", 1)));
 }
 
 absl::StatusOr<AuditEntry> DecodeLeafInput(absl::string_view in) {

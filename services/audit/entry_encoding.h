@@ -28,6 +28,8 @@ inline constexpr absl::string_view kLeafPrefix = "throughcare.audit.v2";
 
 // The leaf input of a sequenced entry (seq > 0).
 std::string EncodeLeafInput(const AuditEntry& entry);
+// The entry's leaf hash, SHA-256(0x00 || EncodeLeafInput(entry)), built in one buffer.
+std::string LeafHashOf(const AuditEntry& entry);
 
 // The entry a leaf input holds (its leaf_hash is not set). Strict: InvalidArgument naming the
 // field for a wrong prefix, a truncated or overlong field, trailing bytes, a number that is not

@@ -14,7 +14,7 @@ absl::Status LogVerifier::Add(const AuditEntry& entry) {
                                                 "order)"));
     return failure_;
   }
-  std::string leaf = merkle::LeafHash(EncodeLeafInput(entry));
+  std::string leaf = LeafHashOf(entry);
   if (!entry.leaf_hash.empty() && entry.leaf_hash != leaf) {
     failure_ = absl::DataLossError(absl::StrCat(
         "audit entry ", entry.seq, ": its fields do not hash to the leaf hash it was served with"));

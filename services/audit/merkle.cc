@@ -1,7 +1,9 @@
 #include "services/audit/merkle.h"
 
-#include "absl/numeric/bits.h"
+#include <cstring>
 #include <utility>
+
+#include "absl/numeric/bits.h"
 
 #include "absl/strings/str_cat.h"
 #include "services/crypto/hash.h"
@@ -90,12 +92,21 @@ void ShiftToSetBit(uint64_t& fn, uint64_t& sn) {
 }  // namespace
 
 std::string LeafHash(absl::string_view leaf_input) {
-  std::string buf(1, '\x00');
+  std::string buf;
+  buf.reserve(1 + leaf_input.size());
+  buf.push_back('\x00');
   buf.append(leaf_input.data(), leaf_input.size());
   return crypto::Sha256(buf);
 }
 
 std::string NodeHash(absl::string_view left, absl::string_view right) {
+  if (left.size() + right.size() <= 64) {  // two SHA-256 hashes: no allocation
+    char buf[65];
+    buf[0] = '\x01';
+    std::memcpy(buf + 1, left.data(), left.size());
+    std::memcpy(buf + 1 + left.size(), right.data(), right.size());
+    return crypto::Sha256(absl::string_view(buf, 1 + left.size() + right.size()));
+  }
   std::string buf(1, '\x01');
   buf.append(left.data(), left.size());
   buf.append(right.data(), right.size());

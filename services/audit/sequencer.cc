@@ -44,7 +44,7 @@ absl::StatusOr<AuditTreeHead> Sequencer::SequencePending(WriteTx& tx, int limit)
   std::vector<merkle::Node> completed;
   for (PendingAuditEntry& p : pending) {
     p.entry.seq = static_cast<int64_t>(tree.size()) + 1;
-    std::string leaf = merkle::LeafHash(EncodeLeafInput(p.entry));
+    std::string leaf = LeafHashOf(p.entry);
     step.placed.push_back(AuditSequencing::Placed{p.id, p.entry.seq, leaf});
     tree.Append(std::move(leaf), &completed);
   }

@@ -5,6 +5,7 @@
 #include "services/audit/audit_service.h"
 #include "services/audit/internal/authorize_audit.h"
 #include "services/audit/timeline.h"
+#include "throughcare/audit_actions.h"
 #include "throughcare/status_macros.h"
 
 namespace throughcare::audit {
@@ -42,7 +43,7 @@ void AuditService::SubjectAccessReport(const CallContext& ctx, std::string subje
                                        std::optional<absl::Time> from,
                                        std::optional<absl::Time> until,
                                        Reply<SubjectReport> reply) {
-  AuditEntry entry = audit_log_.Begin(ctx, "audit.person");
+  AuditEntry entry = audit_log_.Begin(ctx, kAuditPerson);
   entry.subject_id = subject_id;
   RunAudited<SubjectReport>(
       storage_, audit_log_, std::move(entry),

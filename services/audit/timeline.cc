@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "throughcare/audit_actions.h"
 
 namespace throughcare::audit {
 namespace {
@@ -25,41 +26,41 @@ std::string RecordPhrase(const AuditEntry& e, const TimelineNames& names) {
 // What the caller did, as a verb phrase.
 std::string Deed(const AuditEntry& e, const TimelineNames& names) {
   const std::string record = RecordPhrase(e, names);
-  static const auto* phrases = new std::map<std::string, std::string>{
-      {"subject.register", "registered the person"},
-      {"subject.read", "looked the person up"},
-      {"subject.update", "changed the person's identifiers or home area"},
-      {"record.list", "listed the person's records"},
-      {"consent.write", "recorded the person's consent"},
-      {"consent.withdraw", "recorded the withdrawal of a consent"},
-      {"consent.read", "read the person's consents"},
-      {"relationship.write", "started or ended a relationship with the person"},
-      {"relationship.read", "read which agencies work with the person"},
-      {"access.check", "asked whether an access would be allowed"},
-      {"message.send", "sent the person's records to other agencies"},
-      {"message.status", "checked whether a message about the person was delivered"},
-      {"message.ack", "confirmed it received a message about the person"},
-      {"message.nack", "put off a message about the person"},
-      {"message.expire", "let a message about the person expire undelivered"},
-      {"message.dead_letter", "could not deliver a message about the person"},
-      {"referral.create", "referred the person to another agency"},
-      {"referral.transition", "moved the person's referral on"},
-      {"referral.read", "read the person's referral"},
-      {"referral.list", "listed the person's referrals"},
-      {"referral.release", "recorded the person's release"},
-      {"referral.escalate", "escalated a missed referral deadline"},
-      {"audit.query", "searched the access log about the person"},
-      {"audit.prove", "proved an access log entry about the person"},
-      {"review.close", "reviewed a break-glass access to the person's data"},
-      {"subject.erase", "erased the person: every record, their identifiers and their keys"},
+  static const auto* phrases = new std::map<absl::string_view, std::string>{
+      {kSubjectRegister, "registered the person"},
+      {kSubjectRead, "looked the person up"},
+      {kSubjectUpdate, "changed the person's identifiers or home area"},
+      {kRecordList, "listed the person's records"},
+      {kConsentWrite, "recorded the person's consent"},
+      {kConsentWithdraw, "recorded the withdrawal of a consent"},
+      {kConsentRead, "read the person's consents"},
+      {kRelationshipWrite, "started or ended a relationship with the person"},
+      {kRelationshipRead, "read which agencies work with the person"},
+      {kAccessCheck, "asked whether an access would be allowed"},
+      {kMessageSend, "sent the person's records to other agencies"},
+      {kMessageStatus, "checked whether a message about the person was delivered"},
+      {kMessageAck, "confirmed it received a message about the person"},
+      {kMessageNack, "put off a message about the person"},
+      {kMessageExpire, "let a message about the person expire undelivered"},
+      {kMessageDeadLetter, "could not deliver a message about the person"},
+      {kReferralCreate, "referred the person to another agency"},
+      {kReferralTransition, "moved the person's referral on"},
+      {kReferralRead, "read the person's referral"},
+      {kReferralList, "listed the person's referrals"},
+      {kReferralRelease, "recorded the person's release"},
+      {kReferralEscalate, "escalated a missed referral deadline"},
+      {kAuditQuery, "searched the access log about the person"},
+      {kAuditProve, "proved an access log entry about the person"},
+      {kReviewClose, "reviewed a break-glass access to the person's data"},
+      {kSubjectErase, "erased the person: every record, their identifiers and their keys"},
   };
-  if (e.action == "record.read") return absl::StrCat("read the ", record);
-  if (e.action == "record.write") return absl::StrCat("stored the ", record);
-  if (e.action == "record.erase") return absl::StrCat("erased the ", record);
-  if (e.action == "message.deliver" || e.action == "message.receive") {
+  if (e.action == kRecordRead) return absl::StrCat("read the ", record);
+  if (e.action == kRecordWrite) return absl::StrCat("stored the ", record);
+  if (e.action == kRecordErase) return absl::StrCat("erased the ", record);
+  if (e.action == kMessageDeliver || e.action == kMessageReceive) {
     return absl::StrCat("received the ", record, " in a message");
   }
-  if (e.action == "message.withhold") {
+  if (e.action == kMessageWithhold) {
     return absl::StrCat("was withheld the ", record);
   }
   auto it = phrases->find(e.action);

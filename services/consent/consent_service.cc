@@ -4,9 +4,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "services/crypto/ids.h"
 #include "services/policy/authorize.h"
 #include "throughcare/status_macros.h"
+#include "throughcare/audit_actions.h"
 
 namespace throughcare::consent {
 namespace {
@@ -45,7 +45,7 @@ void ConsentService::Record(const CallContext& ctx, RecordConsentParams p,
         RETURN_IF_ERROR(AuthorizeClasses(*policy, ctx, tx, p.subject_id, policy::kConsentWrite,
                                          p.data_classes, now, entry, NoSuchSubject(p.subject_id)));
         Consent c;
-        c.consent_id = crypto::NewOpaqueId("con");
+        c.consent_id = ids_.NewId("con");
         c.version = 1;
         c.subject_id = p.subject_id;
         c.data_classes = p.data_classes;
@@ -73,7 +73,7 @@ void ConsentService::Record(const CallContext& ctx, RecordConsentParams p,
 void ConsentService::Withdraw(const CallContext& ctx, std::string consent_id, std::string reason,
                               audit::Reply<Consent> reply) {
   audit::RunAudited<Consent>(
-      storage_, audit_log_, audit_log_.Begin(ctx, "consent.withdraw"),
+      storage_, audit_log_, audit_log_.Begin(ctx, audit::kConsentWithdraw),
       [this, policy = policies_.Current(), ctx, consent_id = std::move(consent_id),
        reason = std::move(reason)](WriteTx& tx, AuditEntry& entry) -> absl::StatusOr<Consent> {
         const std::string not_found = absl::StrCat("consent_id: no consent ", consent_id);
@@ -150,7 +150,7 @@ void ConsentService::List(const CallContext& ctx, std::string subject_id, bool i
 void ConsentService::CheckAccess(const CallContext& ctx, CheckAccessParams p,
                                  audit::Reply<AccessExplanation> reply) {
   audit::RunAudited<AccessExplanation>(
-      storage_, audit_log_, audit_log_.Begin(ctx, "access.check"),
+      storage_, audit_log_, audit_log_.Begin(ctx, audit::kAccessCheck),
       [this, policy = policies_.Current(), ctx, p = std::move(p)](
           WriteTx& tx, AuditEntry& entry) -> absl::StatusOr<AccessExplanation> {
         const absl::Time now = clock_.Now();

@@ -12,6 +12,7 @@
 #include "services/policy/policy.h"
 #include "services/policy/policy_store.h"
 #include "throughcare/clock.h"
+#include "throughcare/ids.h"
 #include "throughcare/consent.h"
 #include "throughcare/principal.h"
 #include "throughcare/storage.h"
@@ -51,8 +52,8 @@ struct AccessExplanation {
 class ConsentService {
  public:
   ConsentService(Storage& storage, const audit::AuditLog& audit_log,
-                 const policy::PolicyStore& policies, const Clock& clock)
-      : storage_(storage), audit_log_(audit_log), policies_(policies), clock_(clock) {}
+                 const policy::PolicyStore& policies, const Clock& clock, IdGenerator& ids)
+      : storage_(storage), audit_log_(audit_log), policies_(policies), clock_(clock), ids_(ids) {}
 
   // Needs "consent.write" on every data class of the consent (and a relationship).
   void Record(const CallContext& ctx, RecordConsentParams params, audit::Reply<Consent> reply);
@@ -79,6 +80,7 @@ class ConsentService {
   const audit::AuditLog& audit_log_;
   const policy::PolicyStore& policies_;
   const Clock& clock_;
+  IdGenerator& ids_;
   std::function<absl::Status(WriteTx&, const Consent&)> on_withdrawn_;
 };
 

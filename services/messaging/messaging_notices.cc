@@ -7,10 +7,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "services/crypto/ids.h"
 #include "services/messaging/internal/messaging_internal.h"
 #include "services/messaging/messaging_service.h"
 #include "throughcare/status_macros.h"
+#include "throughcare/audit_actions.h"
 
 namespace throughcare::messaging {
 namespace {
@@ -24,7 +24,7 @@ constexpr absl::Duration kNoticeTimeToLive = absl::Hours(24 * 30);
 
 absl::Status MessagingService::Enqueue(WriteTx& tx, Message notice, const std::string& recipient,
                                        absl::Time now) const {
-  notice.message_id = crypto::NewOpaqueId("msg");
+  notice.message_id = ids_.NewId("msg");
   notice.sender_agency = std::string(kBrokerAgency);
   notice.created_at = now;
   notice.expires_at = now + kNoticeTimeToLive;
@@ -36,7 +36,9 @@ absl::Status MessagingService::Enqueue(WriteTx& tx, Message notice, const std::s
   d.available_at = now;
   d.expires_at = notice.expires_at;
   d.updated_at = now;
-  return tx.InsertDelivery(d).status();
+  RETURN_IF_ERROR(tx.InsertDelivery(d).status());
+  tx.Notify(MailboxChannel(recipient));
+  return absl::OkStatus();
 }
 
 absl::Status MessagingService::ReportToSender(WriteTx& tx, const Message& m, const Delivery& d,
@@ -77,10 +79,9 @@ absl::StatusOr<int> MessagingService::Recall(WriteTx& tx, const policy::Policy& 
   ASSIGN_OR_RETURN(Message message, tx.GetMessage(message_id));
   ASSIGN_OR_RETURN(std::vector<Delivery> deliveries, tx.ListDeliveries(message_id));
   int recalled = 0;
-  std::vector<std::string> signal;  // the sender's report is read when it next looks
   for (Delivery& d : deliveries) {
     if (d.state != DeliveryState::kPending && d.state != DeliveryState::kLeased) continue;
-    RETURN_IF_ERROR(End(tx, policy, message, d, DeliveryState::kWithheld, reason, &ctx, signal));
+    RETURN_IF_ERROR(End(tx, policy, message, d, DeliveryState::kWithheld, reason, &ctx));
     ++recalled;
   }
   return recalled;
@@ -88,7 +89,7 @@ absl::StatusOr<int> MessagingService::Recall(WriteTx& tx, const policy::Policy& 
 
 absl::Status MessagingService::End(WriteTx& tx, const policy::Policy& policy, Message& message,
                                    Delivery& d, DeliveryState state, std::string reason,
-                                   const CallContext* by, std::vector<std::string>& signal) const {
+                                   const CallContext* by) const {
   const absl::Time now = clock_.Now();
   d.state = state;
   d.reason = std::move(reason);
@@ -99,8 +100,9 @@ absl::Status MessagingService::End(WriteTx& tx, const policy::Policy& policy, Me
   if (end_observer_) tx.AfterCommit([this, state] { end_observer_(state); });
   const absl::string_view action =
       state == DeliveryState::kExpired
-          ? "message.expire"
-          : (state == DeliveryState::kWithheld ? "message.withhold" : "message.dead_letter");
+          ? audit::kMessageExpire
+          : (state == DeliveryState::kWithheld ? audit::kMessageWithhold
+                                               : audit::kMessageDeadLetter);
   if (by != nullptr) {
     AuditEntry e = audit_log_.Begin(*by, action);
     AboutMessage(message, e);
@@ -113,9 +115,7 @@ absl::Status MessagingService::End(WriteTx& tx, const policy::Policy& policy, Me
     RETURN_IF_ERROR(AuditSystem(tx, policy, action, message, d, d.reason));
   }
   if (message.kind != MessageKind::kRecords) return absl::OkStatus();
-  RETURN_IF_ERROR(ReportToSender(tx, message, d, now));
-  signal.push_back(message.sender_agency);
-  return absl::OkStatus();
+  return ReportToSender(tx, message, d, now);  // Enqueue notifies the sender's mailbox
 }
 
 absl::Status MessagingService::OnConsentWithdrawn(WriteTx& tx, const Consent& consent) const {

@@ -2,17 +2,16 @@
 
 #include <algorithm>
 #include <memory>
-#include <set>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/crypto/hash.h"
-#include "services/crypto/ids.h"
 #include "services/messaging/internal/messaging_internal.h"
 #include "services/policy/authorize.h"
 #include "services/records/erasure.h"
 #include "throughcare/status_macros.h"
+#include "throughcare/audit_actions.h"
 
 namespace throughcare::messaging {
 namespace {
@@ -115,16 +114,18 @@ Verdict DecideRecords(const policy::Policy& policy, const CallContext& who,
 }  // namespace messaging_internal
 
 
-MessagingService::MessagingService(Storage& storage, const audit::AuditLog& audit_log,
-                                   const policy::PolicyStore& policies, const Clock& clock,
-                                   const records::RecordService& records,
-                                   std::map<std::string, AgencyInfo> agencies,
+std::string MailboxChannel(absl::string_view agency) { return absl::StrCat("mailbox:", agency); }
+
+MessagingService::MessagingService(MessagingDeps deps, std::map<std::string, AgencyInfo> agencies,
                                    MessagingLimits limits)
-    : storage_(storage),
-      audit_log_(audit_log),
-      policies_(policies),
-      clock_(clock),
-      records_(records),
+    : storage_(deps.storage),
+      audit_log_(deps.audit_log),
+      policies_(deps.policies),
+      clock_(deps.clock),
+      ids_(deps.ids),
+      notifier_(deps.notifier),
+      executor_(deps.executor),
+      records_(deps.records),
       agencies_(std::move(agencies)),
       limits_(limits),
       sender_quota_(limits.mailbox_sender_quota > 0
@@ -133,7 +134,7 @@ MessagingService::MessagingService(Storage& storage, const audit::AuditLog& audi
                               1, limits.mailbox_limit /
                                      std::max<int64_t>(
                                          1, static_cast<int64_t>(agencies_.size()) - 1))),
-      rate_(clock, limits.send_rate_per_second, limits.send_burst) {}
+      rate_(deps.clock, limits.send_rate_per_second, limits.send_burst) {}
 
 // ---- Send ----
 
@@ -150,23 +151,9 @@ void MessagingService::Send(const CallContext& ctx, SendParams params,
       storage_, audit_log_, audit_log_.Begin(ctx, policy::kMessageSend),
       [this, policy = policies_.Current(), ctx, p = std::move(params)](
           WriteTx& tx, AuditEntry& entry) -> absl::StatusOr<SendResult> {
-        ASSIGN_OR_RETURN(SendResult result, SendInTx(tx, *policy, ctx, p, entry));
-        result.commit_number = tx.commit_number();
-        return result;
+        return SendInTx(tx, *policy, ctx, p, entry);
       },
-      [this, reply = std::move(reply)](absl::StatusOr<SendResult> result) mutable {
-        if (result.ok() && !result->duplicate) {
-          if (accept_observer_) accept_observer_(result->commit_number != last_accept_commit_);
-          last_accept_commit_ = result->commit_number;
-          std::set<std::string> wake;
-          for (const Delivery& d : result->deliveries) {
-            wake.insert(d.state == DeliveryState::kPending ? d.recipient_agency
-                                                           : result->message.sender_agency);
-          }
-          for (const std::string& agency : wake) Signal(agency);
-        }
-        reply(std::move(result));
-      });
+      std::move(reply));
 }
 
 absl::StatusOr<SendResult> MessagingService::SendInTx(WriteTx& tx, const policy::Policy& policy,
@@ -202,10 +189,51 @@ absl::StatusOr<SendResult> MessagingService::SendInTx(WriteTx& tx, const policy:
           absl::StrCat("recipient_agencies[", i, "]: unknown agency '", p.recipients[i], "'"));
     }
   }
+  std::vector<RecordRef> refs;
+  ASSIGN_OR_RETURN(std::vector<StoredRecord> stored,
+                   SendableRecords(tx, policy, ctx, p, refs, entry));
+  RETURN_IF_ERROR(CheckMailboxRoom(tx, sender, p, entry));
 
-  // The records: an inline one is put first (audited as a record.write of its own), then each is
+  SendResult result;
+  Message& m = result.message;
+  m.message_id = ids_.NewId("msg");
+  m.kind = MessageKind::kRecords;
+  m.sender_agency = sender;
+  m.sender_system = ctx.principal.system_id;
+  m.sender_user = ctx.principal.user_id;
+  m.sender_role = ctx.principal.role;
+  m.subject_id = p.subject_id;
+  m.purpose = ctx.purpose;
+  m.correlation_id = p.correlation_id;
+  m.idempotency_key = p.idempotency_key;
+  m.content_hash = hash;
+  m.records = refs;
+  m.created_at = now;
+  m.expires_at = now + p.time_to_live;
+  RETURN_IF_ERROR(tx.InsertMessage(m));
+
+  ASSIGN_OR_RETURN(policy::PersonContext person, policy::LoadPersonContext(tx, p.subject_id));
+  int withheld = 0;
+  for (const std::string& recipient : p.recipients) {
+    ASSIGN_OR_RETURN(Delivery d, Address(tx, policy, ctx, m, recipient, stored, person));
+    withheld += d.state == DeliveryState::kWithheld ? 1 : 0;
+    result.deliveries.push_back(std::move(d));
+  }
+  entry.record_id = refs[0].record_id;
+  entry.record_version = refs[0].version;
+  entry.reason = absl::StrCat("message ", m.message_id, " with ", refs.size(), " record(s) to ",
+                              p.recipients.size(), " recipient(s), ", withheld, " withheld");
+  return result;
+}
+
+absl::StatusOr<std::vector<StoredRecord>> MessagingService::SendableRecords(
+    WriteTx& tx, const policy::Policy& policy, const CallContext& ctx, const SendParams& p,
+    std::vector<RecordRef>& refs, AuditEntry& entry) const {
+  const absl::Time now = clock_.Now();
+  const std::string& sender = ctx.principal.agency_id;
+  // An inline record is put first (audited as a record.write of its own), then each record is
   // one the sender's agency owns and may send.
-  std::vector<RecordRef> refs = p.records;
+  refs = p.records;
   if (p.inline_record.has_value()) {
     AuditEntry put = audit_log_.Begin(ctx, policy::kRecordWrite);
     absl::StatusOr<RecordHeader> header =
@@ -232,16 +260,16 @@ absl::StatusOr<SendResult> MessagingService::SendInTx(WriteTx& tx, const policy:
         absl::StrCat(field, ".record_id: no record ", refs[i].record_id,
                      refs[i].version == 0 ? "" : absl::StrCat(" version ", refs[i].version),
                      " about subject ", p.subject_id);
-    if (!exists || r->header.owner_agency != sender) {
-      if (!exists) {
-        entry.reason = "no such record about the person";
-        return absl::NotFoundError(not_found);
-      }
+    if (!exists) {
+      entry.reason = "no such record about the person";
+      return absl::NotFoundError(not_found);
+    }
+    policy::Target target;
+    target.data_class = r->header.data_class;
+    target.record = &r->header;
+    if (r->header.owner_agency != sender) {
       // Another agency's record: whether the sender may even know it exists decides the answer.
-      policy::Target target;
       target.action = std::string(policy::kRecordRead);
-      target.data_class = r->header.data_class;
-      target.record = &r->header;
       RETURN_IF_ERROR(Field(field, policy::AuthorizeAbout(policy, ctx, tx, p.subject_id, true,
                                                           target, now, entry, not_found)
                                        .status()));
@@ -251,10 +279,7 @@ absl::StatusOr<SendResult> MessagingService::SendInTx(WriteTx& tx, const policy:
                                   r->header.owner_agency, "'; only the owner sends it");
       return absl::PermissionDeniedError(absl::StrCat(field, ": ", entry.reason));
     }
-    policy::Target target;
     target.action = std::string(policy::kMessageSend);
-    target.data_class = r->header.data_class;
-    target.record = &r->header;
     RETURN_IF_ERROR(Field(field, policy::AuthorizeAbout(policy, ctx, tx, p.subject_id, true, target,
                                                         now, entry, not_found)
                                      .status()));
@@ -271,6 +296,11 @@ absl::StatusOr<SendResult> MessagingService::SendInTx(WriteTx& tx, const policy:
                                                    " bytes of record contents; the limit is ",
                                                    limits_.max_message_bytes, " bytes"));
   }
+  return stored;
+}
+
+absl::Status MessagingService::CheckMailboxRoom(WriteTx& tx, const std::string& sender,
+                                                const SendParams& p, AuditEntry& entry) const {
   for (size_t i = 0; i < p.recipients.size(); ++i) {
     ASSIGN_OR_RETURN(int64_t mine,
                      tx.CountOpenDeliveriesFrom(p.recipients[i], sender, sender_quota_));
@@ -291,124 +321,104 @@ absl::StatusOr<SendResult> MessagingService::SendInTx(WriteTx& tx, const policy:
                        "' is full (limit ", limits_.mailbox_limit, " open messages); retry later"));
     }
   }
+  return absl::OkStatus();
+}
 
-  SendResult result;
-  Message& m = result.message;
-  m.message_id = crypto::NewOpaqueId("msg");
-  m.kind = MessageKind::kRecords;
-  m.sender_agency = sender;
-  m.sender_system = ctx.principal.system_id;
-  m.sender_user = ctx.principal.user_id;
-  m.sender_role = ctx.principal.role;
-  m.subject_id = p.subject_id;
-  m.purpose = ctx.purpose;
-  m.correlation_id = p.correlation_id;
-  m.idempotency_key = p.idempotency_key;
-  m.content_hash = hash;
-  m.records = refs;
-  m.created_at = now;
-  m.expires_at = now + p.time_to_live;
-  RETURN_IF_ERROR(tx.InsertMessage(m));
-
-  // Each recipient is entitled if any role it may grant may receive every record.
-  ASSIGN_OR_RETURN(policy::PersonContext person, policy::LoadPersonContext(tx, p.subject_id));
-  int withheld = 0;
-  for (const std::string& recipient : p.recipients) {
-    const AgencyInfo& info = agencies_.at(recipient);
-    Verdict verdict;
-    verdict.allowed = false;
-    verdict.reason = absl::StrCat("no role of agency '", recipient, "' may receive it");
-    for (const std::string& role : info.roles) {
-      CallContext as;
-      as.principal.agency_id = recipient;
-      as.principal.agency_kind = info.kind;
-      as.principal.role = role;
-      as.purpose = ctx.purpose;
-      Verdict v = DecideRecords(policy, as, policy::kMessageReceive, stored, person, now);
-      if (v.allowed) {
-        verdict = std::move(v);
-        break;
-      }
-      // The most telling refusal is that of a role that may receive the data at all.
-      if (v.role_permitted && verdict.role_permitted) verdict.reason = v.reason;
-      if (v.role_permitted) verdict.role_permitted = false;
+absl::StatusOr<Delivery> MessagingService::Address(WriteTx& tx, const policy::Policy& policy,
+                                                   const CallContext& ctx, const Message& m,
+                                                   const std::string& recipient,
+                                                   const std::vector<StoredRecord>& stored,
+                                                   const policy::PersonContext& person) const {
+  const absl::Time now = m.created_at;
+  // The recipient is entitled if any role it may grant may receive every record.
+  const AgencyInfo& info = agencies_.at(recipient);
+  Verdict verdict;
+  verdict.allowed = false;
+  verdict.reason = absl::StrCat("no role of agency '", recipient, "' may receive it");
+  for (const std::string& role : info.roles) {
+    CallContext as;
+    as.principal.agency_id = recipient;
+    as.principal.agency_kind = info.kind;
+    as.principal.role = role;
+    as.purpose = ctx.purpose;
+    Verdict v = DecideRecords(policy, as, policy::kMessageReceive, stored, person, now);
+    if (v.allowed) {
+      verdict = std::move(v);
+      break;
     }
-    Delivery d;
-    d.message_id = m.message_id;
-    d.recipient_agency = recipient;
-    d.available_at = now;
-    d.expires_at = m.expires_at;
-    d.updated_at = now;
-    if (verdict.allowed) {
-      d.state = DeliveryState::kPending;
-      d.consent_ids = verdict.consent_ids;
-    } else {
-      ++withheld;
-      d.state = DeliveryState::kWithheld;
-      d.reason = verdict.reason;
-      d.ended_at = now;
-    }
-    ASSIGN_OR_RETURN(d.mailbox_seq, tx.InsertDelivery(d));
-    if (!verdict.allowed) {
-      RETURN_IF_ERROR(AuditSystem(tx, policy, "message.withhold", m, d, d.reason));
-      RETURN_IF_ERROR(ReportToSender(tx, m, d, now));
-      if (end_observer_) tx.AfterCommit([this] { end_observer_(DeliveryState::kWithheld); });
-    }
-    result.deliveries.push_back(std::move(d));
+    // The most telling refusal is that of a role that may receive the data at all.
+    if (v.role_permitted && verdict.role_permitted) verdict.reason = v.reason;
+    if (v.role_permitted) verdict.role_permitted = false;
   }
-  entry.record_id = refs[0].record_id;
-  entry.record_version = refs[0].version;
-  entry.reason = absl::StrCat("message ", m.message_id, " with ", refs.size(), " record(s) to ",
-                              p.recipients.size(), " recipient(s), ", withheld, " withheld");
-  return result;
+  Delivery d;
+  d.message_id = m.message_id;
+  d.recipient_agency = recipient;
+  d.available_at = now;
+  d.expires_at = m.expires_at;
+  d.updated_at = now;
+  if (verdict.allowed) {
+    d.state = DeliveryState::kPending;
+    d.consent_ids = verdict.consent_ids;
+  } else {
+    d.state = DeliveryState::kWithheld;
+    d.reason = verdict.reason;
+    d.ended_at = now;
+  }
+  ASSIGN_OR_RETURN(d.mailbox_seq, tx.InsertDelivery(d));
+  if (verdict.allowed) {
+    tx.Notify(MailboxChannel(recipient));
+  } else {
+    RETURN_IF_ERROR(AuditSystem(tx, policy, audit::kMessageWithhold, m, d, d.reason));
+    RETURN_IF_ERROR(ReportToSender(tx, m, d, now));
+    if (end_observer_) tx.AfterCommit([this] { end_observer_(DeliveryState::kWithheld); });
+  }
+  return d;
 }
 
 // ---- Receiving ----
 
 void MessagingService::Receive(const CallContext& ctx, int max, absl::Duration lease,
                                audit::Reply<std::vector<Delivered>> reply) {
-  // Most polls of a quiet mailbox find nothing: answer those from a read, off the writer.
-  bool any = false;
-  absl::Status read = storage_.Read([&](ReadTx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(std::vector<Delivery> leasable,
-                     tx.ListLeasable(ctx.principal.agency_id, clock_.Now(), 0, 1));
-    any = !leasable.empty();
-    return absl::OkStatus();
+  // Most polls of a quiet mailbox find nothing: answer those from a read, off the writer. The
+  // read blocks, so it runs on the executor, never on the caller's thread (a reaction, or a
+  // storage thread answering an earlier call).
+  executor_.Schedule([this, ctx, max, lease, reply = std::move(reply)]() mutable {
+    bool any = false;
+    absl::Status read = storage_.Read([&](ReadTx& tx) -> absl::Status {
+      ASSIGN_OR_RETURN(std::vector<Delivery> leasable,
+                       tx.ListLeasable(ctx.principal.agency_id, clock_.Now(), 0, 1));
+      any = !leasable.empty();
+      return absl::OkStatus();
+    });
+    if (!read.ok()) return reply(std::move(read));
+    if (!any) return reply(std::vector<Delivered>{});
+    WriteThenReply<std::vector<Delivered>>(
+        storage_,
+        [this, policy = policies_.Current(), ctx, max,
+         lease](WriteTx& tx) -> absl::StatusOr<std::vector<Delivered>> {
+          return LeaseInTx(tx, *policy, ctx, max, lease);
+        },
+        std::move(reply));
   });
-  if (!read.ok() || !any) {
-    reply(read.ok() ? absl::StatusOr<std::vector<Delivered>>(std::vector<Delivered>{})
-                    : absl::StatusOr<std::vector<Delivered>>(read));
-    return;
-  }
-  auto signal = std::make_shared<std::vector<std::string>>();
-  WriteThenReply<std::vector<Delivered>>(
-      storage_,
-      [this, policy = policies_.Current(), ctx, max, lease,
-       signal](WriteTx& tx) -> absl::StatusOr<std::vector<Delivered>> {
-        return LeaseInTx(tx, *policy, ctx, max, lease, *signal);
-      },
-      [this, signal,
-       reply = std::move(reply)](absl::StatusOr<std::vector<Delivered>> result) mutable {
-        if (result.ok()) {
-          for (const std::string& agency : *signal) Signal(agency);
-        }
-        reply(std::move(result));
-      });
 }
 
-absl::StatusOr<std::vector<Delivered>> MessagingService::LeaseInTx(
-    WriteTx& tx, const policy::Policy& policy, const CallContext& ctx, int max,
-    absl::Duration lease, std::vector<std::string>& signal) const {
+absl::StatusOr<std::vector<Delivered>> MessagingService::LeaseInTx(WriteTx& tx,
+                                                                   const policy::Policy& policy,
+                                                                   const CallContext& ctx, int max,
+                                                                   absl::Duration lease) const {
   const absl::Time now = clock_.Now();
   std::vector<Delivered> out;
   std::map<std::string, policy::PersonContext> people;
-  int skip = 0;  // deliveries this practitioner's role may not receive: left for colleagues
+  // Deliveries this practitioner's role may not receive are passed over, left for colleagues:
+  // the cursor moves past every delivery looked at.
+  int64_t after_seq = 0;
   while (static_cast<int>(out.size()) < max) {
     const int want = max - static_cast<int>(out.size());
     ASSIGN_OR_RETURN(std::vector<Delivery> candidates,
-                     tx.ListLeasable(ctx.principal.agency_id, now, skip, want));
+                     tx.ClaimLeasable(ctx.principal.agency_id, now, after_seq, want));
     if (candidates.empty()) break;
     for (Delivery& d : candidates) {
+      after_seq = d.mailbox_seq;
       ASSIGN_OR_RETURN(Message m, tx.GetMessage(d.message_id));
       std::vector<StoredRecord> stored;
       Verdict verdict;
@@ -421,8 +431,7 @@ absl::StatusOr<std::vector<Delivered>> MessagingService::LeaseInTx(
         }
         if (!erased.ok()) {  // nothing left to deliver
           RETURN_IF_ERROR(End(tx, policy, m, d, DeliveryState::kWithheld,
-                              absl::StrCat("withheld at delivery: ", erased.message()), &ctx,
-                              signal));
+                              absl::StrCat("withheld at delivery: ", erased.message()), &ctx));
           continue;
         }
         auto person = people.find(m.subject_id);
@@ -434,68 +443,73 @@ absl::StatusOr<std::vector<Delivered>> MessagingService::LeaseInTx(
         CallContext as = ctx;
         as.purpose = m.purpose;
         verdict = DecideRecords(policy, as, policy::kMessageReceive, stored, person->second, now);
-        if (!verdict.allowed && !verdict.role_permitted) {
-          ++skip;
-          continue;
-        }
+        if (!verdict.allowed && !verdict.role_permitted) continue;
         if (!verdict.allowed) {
           RETURN_IF_ERROR(End(tx, policy, m, d, DeliveryState::kWithheld,
-                              absl::StrCat("withheld at delivery: ", verdict.reason), &ctx,
-                              signal));
+                              absl::StrCat("withheld at delivery: ", verdict.reason), &ctx));
           continue;
         }
       } else {
         verdict.basis = "the broker's notice to its addressee";
         verdict.reason = "broker notice";
       }
-      d.state = DeliveryState::kLeased;
-      d.attempts += 1;
-      d.lease_id = crypto::NewOpaqueId("lse");
-      d.lease_expires_at = now + lease;
-      d.leased_to_user = ctx.principal.user_id;
-      if (!d.first_delivered_at.has_value()) d.first_delivered_at = now;
-      for (const std::string& c : verdict.consent_ids) {
-        if (std::find(d.consent_ids.begin(), d.consent_ids.end(), c) == d.consent_ids.end()) {
-          d.consent_ids.push_back(c);
-        }
-      }
-      d.updated_at = now;
-      RETURN_IF_ERROR(tx.UpdateDelivery(d));
-
-      AuditEntry e = audit_log_.Begin(ctx, "message.deliver");
-      AboutMessage(m, e);
-      e.decision = AuditDecision::kAllow;
-      e.basis = verdict.basis;
-      e.reason = absl::StrCat("message ", m.message_id, " from agency '", m.sender_agency,
-                              "', attempt ", d.attempts, "; ", verdict.reason);
-      e.policy_version = policy.version();
-      e.outcome = "OK";
-      RETURN_IF_ERROR(audit_log_.Append(tx, std::move(e)));
-
-      Delivered out_one;
-      for (size_t i = 0; i < stored.size(); ++i) {
-        Record record;
-        ASSIGN_OR_RETURN(record.body, records_.OpenBody(tx, stored[i]));
-        record.header = std::move(stored[i].header);
-        record.redact_victim_fields = verdict.redact[i];
-        out_one.records.push_back(std::move(record));
-      }
-      out_one.message = std::move(m);
-      out_one.delivery = std::move(d);
-      out.push_back(std::move(out_one));
+      ASSIGN_OR_RETURN(Delivered one, LeaseOne(tx, policy, ctx, std::move(m), std::move(d),
+                                               std::move(stored), verdict, lease, now));
+      out.push_back(std::move(one));
       if (static_cast<int>(out.size()) == max) break;
     }
   }
   return out;
 }
 
+absl::StatusOr<Delivered> MessagingService::LeaseOne(WriteTx& tx, const policy::Policy& policy,
+                                                     const CallContext& ctx, Message m,
+                                                     Delivery d, std::vector<StoredRecord> stored,
+                                                     const Verdict& verdict, absl::Duration lease,
+                                                     absl::Time now) const {
+  d.state = DeliveryState::kLeased;
+  d.attempts += 1;
+  d.lease_id = ids_.NewId("lse");
+  d.lease_expires_at = now + lease;
+  d.leased_to_user = ctx.principal.user_id;
+  if (!d.first_delivered_at.has_value()) d.first_delivered_at = now;
+  for (const std::string& c : verdict.consent_ids) {
+    if (std::find(d.consent_ids.begin(), d.consent_ids.end(), c) == d.consent_ids.end()) {
+      d.consent_ids.push_back(c);
+    }
+  }
+  d.updated_at = now;
+  RETURN_IF_ERROR(tx.UpdateDelivery(d));
+
+  AuditEntry e = audit_log_.Begin(ctx, audit::kMessageDeliver);
+  AboutMessage(m, e);
+  e.decision = AuditDecision::kAllow;
+  e.basis = verdict.basis;
+  e.reason = absl::StrCat("message ", m.message_id, " from agency '", m.sender_agency,
+                          "', attempt ", d.attempts, "; ", verdict.reason);
+  e.policy_version = policy.version();
+  e.outcome = "OK";
+  RETURN_IF_ERROR(audit_log_.Append(tx, std::move(e)));
+
+  Delivered out;
+  for (size_t i = 0; i < stored.size(); ++i) {
+    Record record;
+    ASSIGN_OR_RETURN(record.body, records_.OpenBody(tx, stored[i]));
+    record.header = std::move(stored[i].header);
+    record.redact_victim_fields = verdict.redact[i];
+    out.records.push_back(std::move(record));
+  }
+  out.message = std::move(m);
+  out.delivery = std::move(d);
+  return out;
+}
+
 void MessagingService::Settle(const CallContext& ctx, std::vector<Settlement> settlements,
                               audit::Reply<std::vector<Settled>> reply) {
-  auto signal = std::make_shared<std::vector<std::string>>();
   WriteThenReply<std::vector<Settled>>(
       storage_,
-      [this, policy = policies_.Current(), ctx, settlements = std::move(settlements),
-       signal](WriteTx& tx) -> absl::StatusOr<std::vector<Settled>> {
+      [this, policy = policies_.Current(), ctx,
+       settlements = std::move(settlements)](WriteTx& tx) -> absl::StatusOr<std::vector<Settled>> {
         const absl::Time now = clock_.Now();
         std::vector<Settled> out;
         for (size_t i = 0; i < settlements.size(); ++i) {
@@ -516,7 +530,7 @@ void MessagingService::Settle(const CallContext& ctx, std::vector<Settlement> se
                 "; the message will be delivered again; nothing was settled"));
           }
           ASSIGN_OR_RETURN(Message m, tx.GetMessage(d.message_id));
-          AuditEntry e = audit_log_.Begin(ctx, "message.ack");
+          AuditEntry e = audit_log_.Begin(ctx, audit::kMessageAck);
           AboutMessage(m, e);
           e.decision = AuditDecision::kAllow;
           e.policy_version = policy->version();
@@ -538,7 +552,7 @@ void MessagingService::Settle(const CallContext& ctx, std::vector<Settlement> se
                     End(tx, *policy, m, d, DeliveryState::kDeadLettered,
                         absl::StrCat("nacked at the last of ", limits_.max_attempts, " attempts",
                                      s.reason.empty() ? "" : ": " + s.reason),
-                        &ctx, *signal));
+                        &ctx));
                 break;
               }
               d.state = DeliveryState::kPending;
@@ -547,30 +561,23 @@ void MessagingService::Settle(const CallContext& ctx, std::vector<Settlement> se
               d.lease_id.clear();
               d.updated_at = now;
               RETURN_IF_ERROR(tx.UpdateDelivery(d));
-              e.action = "message.nack";
+              e.action = std::string(audit::kMessageNack);
               e.reason = absl::StrCat("message ", m.message_id, " nacked at attempt ", d.attempts,
                                       ", retry after ", absl::FormatDuration(s.retry_after),
                                       s.reason.empty() ? "" : ": " + s.reason);
               RETURN_IF_ERROR(audit_log_.Append(tx, std::move(e)));
-              if (s.retry_after == absl::ZeroDuration()) signal->push_back(d.recipient_agency);
+              if (s.retry_after == absl::ZeroDuration()) tx.Notify(MailboxChannel(d.recipient_agency));
               break;
             case Settlement::Outcome::kReject:
               RETURN_IF_ERROR(End(tx, *policy, m, d, DeliveryState::kDeadLettered,
-                                  absl::StrCat("rejected by the recipient: ", s.reason), &ctx,
-                                  *signal));
+                                  absl::StrCat("rejected by the recipient: ", s.reason), &ctx));
               break;
           }
           out.push_back(Settled{s.lease_id, m.message_id, d.state});
         }
         return out;
       },
-      [this, signal,
-       reply = std::move(reply)](absl::StatusOr<std::vector<Settled>> result) mutable {
-        if (result.ok()) {
-          for (const std::string& agency : *signal) Signal(agency);
-        }
-        reply(std::move(result));
-      });
+      std::move(reply));
 }
 
 }  // namespace throughcare::messaging

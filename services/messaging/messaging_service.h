@@ -3,10 +3,13 @@
 // include/throughcare/message.h for a delivery's states).
 //
 // Every operation is one write transaction holding its state changes and their audit entries,
-// answered after the commit is durable; concurrent sends share commits. Leases are taken on the
-// storage's single writer, so no two receivers ever hold the same lease. Time comes from the
-// injected clock: leases, retry delays and expiry are judged against it, and Sweep() (called
-// periodically by the broker, directly by tests) settles whatever has fallen due.
+// answered after the commit is durable. Leases are taken with the storage's claims
+// (WriteTx::ClaimLeasable), so no two receivers ever hold the same lease, however many writers
+// or replicas there are. A write that gives a mailbox something to lease notifies the mailbox's
+// channel (MailboxChannel) in its transaction; receivers listen there (Watch). Time comes from
+// the injected clock: leases, retry delays and expiry are judged against it, and Sweep() (a
+// periodic task of the broker's, called directly by tests) settles whatever has fallen due.
+// Every write closure here keeps no state between runs (include/throughcare/storage.h).
 // Thread-safe.
 #ifndef THROUGHCARE_SERVICES_MESSAGING_MESSAGING_SERVICE_H_
 #define THROUGHCARE_SERVICES_MESSAGING_MESSAGING_SERVICE_H_
@@ -18,22 +21,31 @@
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
+#include "absl/functional/any_invocable.h"
 #include "services/audit/audit_log.h"
 #include "services/messaging/rate_limiter.h"
+#include "services/policy/authorize.h"
 #include "services/policy/policy_store.h"
 #include "services/records/record_service.h"
 #include "throughcare/clock.h"
+#include "throughcare/executor.h"
+#include "throughcare/ids.h"
 #include "throughcare/message.h"
+#include "throughcare/notifier.h"
 #include "throughcare/principal.h"
 #include "throughcare/storage.h"
 
 namespace throughcare::messaging {
+namespace messaging_internal {
+struct Verdict;
+}  // namespace messaging_internal
 
 // The sender agency id of the broker's own reports and notices.
-inline constexpr absl::string_view kBrokerAgency = "throughcare";
+inline constexpr absl::string_view kBrokerAgency = kBrokerId;
+
+// The notifier channel of an agency's mailbox: notified when it may have gained leasable
+// deliveries.
+std::string MailboxChannel(absl::string_view agency);
 
 struct MessagingLimits {
   // The most bytes of record contents one message may carry (inline and referenced together).
@@ -74,7 +86,6 @@ struct SendResult {
   Message message;
   std::vector<Delivery> deliveries;
   bool duplicate = false;
-  int64_t commit_number = 0;  // the commit that accepted it (see WriteTx::commit_number)
 };
 
 // A delivery as handed to a receiver.
@@ -110,13 +121,22 @@ struct SweepResult {
   int returned = 0;  // leases that expired and went back to their mailbox
 };
 
+// What the service works with. All must outlive it.
+struct MessagingDeps {
+  Storage& storage;
+  const audit::AuditLog& audit_log;
+  const policy::PolicyStore& policies;
+  const Clock& clock;
+  IdGenerator& ids;
+  Notifier& notifier;  // mailbox channels: the storage publishes to it, Watch listens
+  Executor& executor;  // reads that must not run on a reaction or a storage thread
+  const records::RecordService& records;
+};
+
 class MessagingService {
  public:
-  // All references must outlive the service.
-  MessagingService(Storage& storage, const audit::AuditLog& audit_log,
-                   const policy::PolicyStore& policies, const Clock& clock,
-                   const records::RecordService& records,
-                   std::map<std::string, AgencyInfo> agencies, MessagingLimits limits);
+  MessagingService(MessagingDeps deps, std::map<std::string, AgencyInfo> agencies,
+                   MessagingLimits limits);
 
   // NOT_FOUND for an unknown person (or one the sender has no relationship with) or record;
   // PERMISSION_DENIED when the sender may not send a record; ALREADY_EXISTS for a reused
@@ -125,7 +145,9 @@ class MessagingService {
   // INVALID_ARGUMENT for an unknown recipient or a message over the size limit.
   void Send(const CallContext& ctx, SendParams params, audit::Reply<SendResult> reply);
 
-  // Leases up to `max` deliveries of the caller's agency's mailbox for `lease`.
+  // Leases up to `max` deliveries of the caller's agency's mailbox for `lease`. Returns at once:
+  // the look into the mailbox runs on the executor, the lease in a write; `reply` is called on
+  // an executor or storage thread.
   void Receive(const CallContext& ctx, int max, absl::Duration lease,
                audit::Reply<std::vector<Delivered>> reply);
 
@@ -158,28 +180,23 @@ class MessagingService {
   // messages, in the mailbox of each agency that was delivered messages under it.
   absl::Status OnConsentWithdrawn(WriteTx& tx, const Consent& consent) const;
 
-  // Mailbox signals: `fn` is called (on a storage or sweeper thread; it must be quick and must
-  // not call Watch or Unwatch) when the mailbox of `agency` may have gained leasable deliveries.
-  // Returns a handle for Unwatch. SignalAll wakes every watcher (the broker's periodic tick, for
-  // deliveries whose retry delay has passed and notices queued by other services).
-  int64_t Watch(const std::string& agency, std::function<void()> fn);
-  void Unwatch(int64_t handle);
-  void Signal(const std::string& agency);
+  // Mailbox signals, through the notifier: `fn` is called on the notifier's thread (quick, not
+  // blocking, never calling Watch or Unwatch) when the mailbox of `agency` may have gained
+  // leasable deliveries. Returns a handle for Unwatch; after Unwatch returns, `fn` is not
+  // running and is not called again. SignalAll wakes every mailbox (the broker's periodic tick,
+  // for deliveries whose retry delay has passed).
+  Notifier::Handle Watch(const std::string& agency, absl::AnyInvocable<void()> fn);
+  void Unwatch(Notifier::Handle handle);
   void SignalAll();
 
-  // For the broker's metrics: called once per accepted message (on the storage's completion
-  // thread), with whether it is the first message accepted in its commit. Set before serving.
-  void set_accept_observer(std::function<void(bool first_in_commit)> fn) {
-    accept_observer_ = std::move(fn);
-  }
   // For the broker's metrics: called once for each delivery that ends withheld, expired or
-  // dead-lettered (with that state), once the commit that ended it is durable, on the storage's
-  // completion thread. Set before serving.
+  // dead-lettered (with that state), once the commit that ended it is durable (WriteTx::
+  // AfterCommit). Set before serving.
   void set_end_observer(std::function<void(DeliveryState)> fn) { end_observer_ = std::move(fn); }
 
   // For services that send inside their own transaction (referrals): Send's work without the
-  // rate limit, recording the decision in `entry`; the caller appends `entry` and signals the
-  // recipients after its commit.
+  // rate limit, recording the decision in `entry`; the caller appends `entry`. The recipients'
+  // mailboxes are notified when the caller's transaction commits.
   absl::StatusOr<SendResult> SendInTx(WriteTx& tx, const policy::Policy& policy,
                                       const CallContext& ctx, const SendParams& p,
                                       AuditEntry& entry) const;
@@ -198,12 +215,11 @@ class MessagingService {
   // A final state for an open delivery (withheld, expired or dead-lettered), audited, reported
   // to the sender of a records message, and counted once committed.
   absl::Status End(WriteTx& tx, const policy::Policy& policy, Message& message, Delivery& delivery,
-                   DeliveryState state, std::string reason, const CallContext* by,
-                   std::vector<std::string>& signal) const;
+                   DeliveryState state, std::string reason, const CallContext* by) const;
   // A lease that fell due (at `now`, or returned early): the delivery expires with its message,
   // dead-letters after its last attempt, or goes back to the mailbox. Returns the state reached.
   absl::StatusOr<DeliveryState> Lapse(WriteTx& tx, const policy::Policy& policy, Delivery& d,
-                                      absl::Time now, std::vector<std::string>& signal) const;
+                                      absl::Time now) const;
   // Whether the caller may track `m`: record.read on each record it carries, for its purpose.
   // Fills the entry's decision, reason and basis.
   absl::Status MayTrack(WriteTx& tx, const policy::Policy& policy, const CallContext& ctx,
@@ -217,29 +233,43 @@ class MessagingService {
   // Leases, within `tx`, up to `max` deliveries of the caller's mailbox.
   absl::StatusOr<std::vector<Delivered>> LeaseInTx(WriteTx& tx, const policy::Policy& policy,
                                                    const CallContext& ctx, int max,
-                                                   absl::Duration lease,
-                                                   std::vector<std::string>& signal) const;
+                                                   absl::Duration lease) const;
+  // Leases one claimed delivery `d` of `m` to the caller, audited; `stored` are its records.
+  absl::StatusOr<Delivered> LeaseOne(WriteTx& tx, const policy::Policy& policy,
+                                     const CallContext& ctx, Message m, Delivery d,
+                                     std::vector<StoredRecord> stored,
+                                     const messaging_internal::Verdict& verdict,
+                                     absl::Duration lease, absl::Time now) const;
+  // The first part of Send in its transaction: the records the message will carry, each the
+  // sender may send, and their total size; `refs` gets the versions decided on.
+  absl::StatusOr<std::vector<StoredRecord>> SendableRecords(
+      WriteTx& tx, const policy::Policy& policy, const CallContext& ctx, const SendParams& p,
+      std::vector<RecordRef>& refs, AuditEntry& entry) const;
+  // Refuses a send that would pass the sender's share of a recipient's mailbox, or fill it.
+  absl::Status CheckMailboxRoom(WriteTx& tx, const std::string& sender, const SendParams& p,
+                                AuditEntry& entry) const;
+  // The delivery of `m` to `recipient`: pending if one of its roles may receive every record,
+  // withheld (audited, reported) otherwise.
+  absl::StatusOr<Delivery> Address(WriteTx& tx, const policy::Policy& policy,
+                                   const CallContext& ctx, const Message& m,
+                                   const std::string& recipient,
+                                   const std::vector<StoredRecord>& stored,
+                                   const policy::PersonContext& person) const;
 
   Storage& storage_;
   const audit::AuditLog& audit_log_;
   const policy::PolicyStore& policies_;
   const Clock& clock_;
+  IdGenerator& ids_;
+  Notifier& notifier_;
+  Executor& executor_;
   const records::RecordService& records_;
   const std::map<std::string, AgencyInfo> agencies_;
   const MessagingLimits limits_;
   const int64_t sender_quota_;  // limits_.mailbox_sender_quota, or the fair share
   RateLimiter rate_;
 
-  absl::Mutex watch_mu_;
-  int64_t next_watch_ ABSL_GUARDED_BY(watch_mu_) = 1;
-  absl::flat_hash_map<int64_t, std::pair<std::string, std::function<void()>>> watchers_
-      ABSL_GUARDED_BY(watch_mu_);
-
-  std::function<void(bool)> accept_observer_;
   std::function<void(DeliveryState)> end_observer_;
-  // The commit of the last accepted message; touched only on the storage's completion thread,
-  // where replies run in commit order.
-  int64_t last_accept_commit_ = -1;
 };
 
 }  // namespace throughcare::messaging

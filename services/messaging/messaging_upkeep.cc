@@ -1,5 +1,5 @@
 // MessagingService's upkeep of what it already holds: tracking a message, leases and messages
-// that fall due (Sweep, ReturnLeases), and the mailbox signals that wake receivers.
+// that fall due (Sweep, ReturnLeases), and the mailbox channels that wake receivers.
 #include <algorithm>
 #include <memory>
 #include <string>
@@ -11,6 +11,7 @@
 #include "services/messaging/messaging_service.h"
 #include "services/policy/authorize.h"
 #include "throughcare/status_macros.h"
+#include "throughcare/audit_actions.h"
 
 namespace throughcare::messaging {
 namespace {
@@ -34,7 +35,7 @@ constexpr int kSweepBatch = 500;
 void MessagingService::GetStatus(const CallContext& ctx, std::string message_id,
                                  audit::Reply<MessageStatus> reply) {
   audit::RunAudited<MessageStatus>(
-      storage_, audit_log_, audit_log_.Begin(ctx, "message.status"),
+      storage_, audit_log_, audit_log_.Begin(ctx, audit::kMessageStatus),
       [this, policy = policies_.Current(), ctx, message_id = std::move(message_id)](
           WriteTx& tx, AuditEntry& entry) -> absl::StatusOr<MessageStatus> {
         absl::StatusOr<Message> m = tx.GetMessage(message_id);
@@ -85,8 +86,7 @@ absl::Status MessagingService::MayTrack(WriteTx& tx, const policy::Policy& polic
 // ---- Leases that fall due ----
 
 absl::StatusOr<DeliveryState> MessagingService::Lapse(WriteTx& tx, const policy::Policy& policy,
-                                                      Delivery& d, absl::Time now,
-                                                      std::vector<std::string>& signal) const {
+                                                      Delivery& d, absl::Time now) const {
   ASSIGN_OR_RETURN(Message m, tx.GetMessage(d.message_id));
   if (d.expires_at <= now) {
     RETURN_IF_ERROR(End(
@@ -94,13 +94,13 @@ absl::StatusOr<DeliveryState> MessagingService::Lapse(WriteTx& tx, const policy:
         absl::StrCat("not acknowledged before it expired at ",
                      absl::FormatTime(absl::RFC3339_full, d.expires_at, absl::UTCTimeZone()),
                      " (", d.attempts, " delivery attempts)"),
-        nullptr, signal));
+        nullptr));
     return DeliveryState::kExpired;
   }
   if (d.attempts >= limits_.max_attempts) {
     RETURN_IF_ERROR(End(tx, policy, m, d, DeliveryState::kDeadLettered,
                         absl::StrCat("not acknowledged after ", d.attempts, " delivery attempts"),
-                        nullptr, signal));
+                        nullptr));
     return DeliveryState::kDeadLettered;
   }
   d.state = DeliveryState::kPending;
@@ -108,18 +108,16 @@ absl::StatusOr<DeliveryState> MessagingService::Lapse(WriteTx& tx, const policy:
   d.lease_id.clear();
   d.updated_at = now;
   RETURN_IF_ERROR(tx.UpdateDelivery(d));
-  signal.push_back(d.recipient_agency);
+  tx.Notify(MailboxChannel(d.recipient_agency));
   return DeliveryState::kPending;
 }
 
 void MessagingService::ReturnLeases(const CallContext& ctx, std::vector<std::string> lease_ids,
                                     audit::Reply<int> reply) {
-  auto signal = std::make_shared<std::vector<std::string>>();
   WriteThenReply<int>(
       storage_,
-      [this, policy = policies_.Current(), ctx, lease_ids = std::move(lease_ids),
-       signal](WriteTx& tx) -> absl::StatusOr<int> {
-        signal->clear();
+      [this, policy = policies_.Current(), ctx,
+       lease_ids = std::move(lease_ids)](WriteTx& tx) -> absl::StatusOr<int> {
         const absl::Time now = clock_.Now();
         int returned = 0;
         for (const std::string& lease_id : lease_ids) {
@@ -127,17 +125,12 @@ void MessagingService::ReturnLeases(const CallContext& ctx, std::vector<std::str
           if (absl::IsNotFound(d.status())) continue;  // settled, or returned already
           RETURN_IF_ERROR(d.status());
           if (d->recipient_agency != ctx.principal.agency_id) continue;
-          RETURN_IF_ERROR(Lapse(tx, *policy, *d, now, *signal).status());
+          RETURN_IF_ERROR(Lapse(tx, *policy, *d, now).status());
           ++returned;
         }
         return returned;
       },
-      [this, signal, reply = std::move(reply)](absl::StatusOr<int> result) mutable {
-        if (result.ok()) {
-          for (const std::string& agency : *signal) Signal(agency);
-        }
-        reply(std::move(result));
-      });
+      std::move(reply));
 }
 
 // ---- Sweeping ----
@@ -151,50 +144,32 @@ absl::StatusOr<SweepResult> MessagingService::Sweep() {
   }));
   SweepResult result;
   if (!any) return result;
-  std::vector<std::string> signal;
   RETURN_IF_ERROR(storage_.WriteAndWait([&, policy = policies_.Current()](WriteTx& tx) {
-    result = SweepResult{};
-    signal.clear();
+    result = SweepResult{};  // an output: each run starts it afresh
     const absl::Time now = clock_.Now();
     ASSIGN_OR_RETURN(std::vector<Delivery> due, tx.ListDueDeliveries(now, kSweepBatch));
     for (Delivery& d : due) {
-      ASSIGN_OR_RETURN(DeliveryState state, Lapse(tx, *policy, d, now, signal));
+      ASSIGN_OR_RETURN(DeliveryState state, Lapse(tx, *policy, d, now));
       result.expired += state == DeliveryState::kExpired ? 1 : 0;
       result.dead_lettered += state == DeliveryState::kDeadLettered ? 1 : 0;
       result.returned += state == DeliveryState::kPending ? 1 : 0;
     }
     return absl::OkStatus();
   }));
-  std::sort(signal.begin(), signal.end());
-  signal.erase(std::unique(signal.begin(), signal.end()), signal.end());
-  for (const std::string& agency : signal) Signal(agency);
   return result;
 }
 
 // ---- Mailbox signals ----
 
-int64_t MessagingService::Watch(const std::string& agency, std::function<void()> fn) {
-  absl::MutexLock lock(&watch_mu_);
-  const int64_t handle = next_watch_++;
-  watchers_.emplace(handle, std::make_pair(agency, std::move(fn)));
-  return handle;
+Notifier::Handle MessagingService::Watch(const std::string& agency,
+                                         absl::AnyInvocable<void()> fn) {
+  return notifier_.Listen(MailboxChannel(agency), std::move(fn));
 }
 
-void MessagingService::Unwatch(int64_t handle) {
-  absl::MutexLock lock(&watch_mu_);
-  watchers_.erase(handle);
-}
-
-void MessagingService::Signal(const std::string& agency) {
-  absl::MutexLock lock(&watch_mu_);
-  for (auto& [handle, watcher] : watchers_) {
-    if (watcher.first == agency) watcher.second();
-  }
-}
+void MessagingService::Unwatch(Notifier::Handle handle) { notifier_.Unlisten(handle); }
 
 void MessagingService::SignalAll() {
-  absl::MutexLock lock(&watch_mu_);
-  for (auto& [handle, watcher] : watchers_) watcher.second();
+  for (const auto& [agency, info] : agencies_) notifier_.Notify(MailboxChannel(agency));
 }
 
 }  // namespace throughcare::messaging

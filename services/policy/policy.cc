@@ -13,7 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "services/policy/internal/policy_context.h"
 #include "services/policy/internal/policy_data.h"
-#include "services/subjects/identifiers.h"
+#include "services/identifiers/identifiers.h"
 
 namespace throughcare::policy {
 

@@ -31,35 +31,37 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "throughcare/audit_actions.h"
 #include "throughcare/consent.h"
 #include "throughcare/subject.h"
 
 namespace throughcare::policy {
 
-// The actions the broker asks about. Policy files may name only these.
-inline constexpr absl::string_view kSubjectRegister = "subject.register";
-inline constexpr absl::string_view kSubjectRead = "subject.read";
-inline constexpr absl::string_view kSubjectUpdate = "subject.update";
-inline constexpr absl::string_view kRecordWrite = "record.write";
-inline constexpr absl::string_view kRecordRead = "record.read";
-inline constexpr absl::string_view kAuditRead = "audit.read";
+// The actions the broker asks about. Policy files may name only these. Each is also an audit
+// action (throughcare/audit_actions.h, the one list of them).
+inline constexpr absl::string_view kSubjectRegister = audit::kSubjectRegister;
+inline constexpr absl::string_view kSubjectRead = audit::kSubjectRead;
+inline constexpr absl::string_view kSubjectUpdate = audit::kSubjectUpdate;
+inline constexpr absl::string_view kRecordWrite = audit::kRecordWrite;
+inline constexpr absl::string_view kRecordRead = audit::kRecordRead;
+inline constexpr absl::string_view kAuditRead = audit::kAuditRead;
 // Cosigning the audit log's checkpoints as an agency's witness.
-inline constexpr absl::string_view kAuditWitness = "audit.witness";
-inline constexpr absl::string_view kConsentWrite = "consent.write";
-inline constexpr absl::string_view kConsentRead = "consent.read";
-inline constexpr absl::string_view kRelationshipWrite = "relationship.write";
-inline constexpr absl::string_view kRelationshipRead = "relationship.read";
-inline constexpr absl::string_view kPolicyReload = "policy.reload";
+inline constexpr absl::string_view kAuditWitness = audit::kAuditWitness;
+inline constexpr absl::string_view kConsentWrite = audit::kConsentWrite;
+inline constexpr absl::string_view kConsentRead = audit::kConsentRead;
+inline constexpr absl::string_view kRelationshipWrite = audit::kRelationshipWrite;
+inline constexpr absl::string_view kRelationshipRead = audit::kRelationshipRead;
+inline constexpr absl::string_view kPolicyReload = audit::kPolicyReload;
 // Sending a record in a message (the sender), and receiving one (each recipient).
-inline constexpr absl::string_view kMessageSend = "message.send";
-inline constexpr absl::string_view kMessageReceive = "message.receive";
+inline constexpr absl::string_view kMessageSend = audit::kMessageSend;
+inline constexpr absl::string_view kMessageReceive = audit::kMessageReceive;
 // Making and moving a referral, reading one, and the aggregate referral report.
-inline constexpr absl::string_view kReferralWrite = "referral.write";
-inline constexpr absl::string_view kReferralRead = "referral.read";
-inline constexpr absl::string_view kReferralReport = "referral.report";
+inline constexpr absl::string_view kReferralWrite = audit::kReferralWrite;
+inline constexpr absl::string_view kReferralRead = audit::kReferralRead;
+inline constexpr absl::string_view kReferralReport = audit::kReferralReport;
 // Erasing one record's contents (on the record's data class), and a person (identity).
-inline constexpr absl::string_view kRecordErase = "record.erase";
-inline constexpr absl::string_view kSubjectErase = "subject.erase";
+inline constexpr absl::string_view kRecordErase = audit::kRecordErase;
+inline constexpr absl::string_view kSubjectErase = audit::kSubjectErase;
 
 // The data classes the broker itself uses for subject and audit actions; every policy file must
 // declare them.

@@ -6,6 +6,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "services/core/yaml.h"
 #include "throughcare/status_macros.h"
 
 namespace throughcare::policy::policy_internal {
@@ -33,8 +34,7 @@ std::string Expected(absl::Span<const absl::string_view> required,
 }
 
 absl::Status Loader::Error(const YAML::Mark& mark, absl::string_view message) const {
-  if (mark.is_null()) return absl::InvalidArgumentError(absl::StrCat(source_, ": ", message));
-  return absl::InvalidArgumentError(absl::StrCat(source_, ":", mark.line + 1, ": ", message));
+  return YamlError(source_, mark, message);
 }
 
 absl::StatusOr<std::vector<Field>> Loader::Fields(
@@ -60,11 +60,7 @@ absl::StatusOr<std::vector<Field>> Loader::Fields(
       return Error(key.Mark(), absl::StrCat(context, ": unknown key '", key.Scalar(),
                                             "' (expected ", expected, ")"));
     }
-    if (fields[i].present) {
-      return Error(key.Mark(),
-                   absl::StrCat(context, ": duplicate key '", key.Scalar(), "' (first at line ",
-                                fields[i].key.Mark().line + 1, ")"));
-    }
+    // (A key given twice was refused when the YAML was read: services/core/yaml.h.)
     fields[i] = Field{true, key, it->second};
   }
   for (size_t i = 0; i < keys.size(); ++i) {

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/core/files.h"
+#include "services/core/yaml.h"
 #include "services/crypto/hash.h"
 #include "services/policy/internal/policy_data.h"
 #include "services/policy/internal/policy_loader.h"
@@ -64,19 +65,9 @@ using IdLines = absl::flat_hash_map<std::string, int>;
 
 // The policy file's one YAML document.
 absl::StatusOr<YAML::Node> LoadDocument(const Loader& loader, absl::string_view yaml_text) {
-  std::vector<YAML::Node> documents;
-  try {
-    documents = YAML::LoadAll(std::string(yaml_text));
-  } catch (const YAML::Exception& e) {
-    return loader.Error(e.mark, absl::StrCat("YAML syntax error: ", e.msg));
-  }
-  if (documents.empty() || documents[0].IsNull()) {
-    return loader.Error(YAML::Mark(), "the policy is empty");
-  }
-  if (documents.size() > 1) {
-    return loader.Error(documents[1].Mark(), "a policy file holds exactly one YAML document");
-  }
-  return documents[0];
+  ASSIGN_OR_RETURN(YAML::Node document, ParseYaml(yaml_text, loader.source(), "policy"));
+  if (document.IsNull()) return loader.Error(YAML::Mark(), "the policy is empty");
+  return document;
 }
 
 // An entry's id (fields[0], rule-style: hyphens allowed), declared once, and its description

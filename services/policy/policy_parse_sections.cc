@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/policy/internal/policy_context.h"
 #include "services/policy/internal/policy_sections.h"
-#include "services/subjects/identifiers.h"
+#include "services/identifiers/identifiers.h"
 #include "throughcare/status_macros.h"
 
 namespace throughcare::policy::policy_internal {

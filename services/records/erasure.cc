@@ -14,8 +14,6 @@
 namespace throughcare::records {
 namespace {
 
-// The broker itself, as the retention sweep's actor.
-constexpr char kBroker[] = "throughcare";
 // Records one sweep erases per data class; the next tick goes on.
 constexpr int kSweepBatch = 100;
 
@@ -49,7 +47,7 @@ std::string DescribeErasure(const Erasure& e) {
   const std::string what =
       e.record_id.empty() ? absl::StrCat("person ", e.subject_id)
                           : absl::StrCat("record ", e.record_id);
-  if (e.agency_id == kBroker) {
+  if (e.agency_id == kBrokerId) {
     return absl::StrCat(what, " was erased on ", TimeText(e.erased_at),
                         " by the broker's retention sweep under ", e.basis);
   }
@@ -150,7 +148,7 @@ void RecordService::EraseSubject(const CallContext& ctx, std::string subject_id,
 void RecordService::ListErasures(const CallContext& ctx, absl::Time from, absl::Time until,
                                  int64_t after_id, int limit, audit::Reply<ErasurePage> reply) {
   audit::RunAudited<ErasurePage>(
-      storage_, audit_log_, audit_log_.Begin(ctx, "erasure.list"),
+      storage_, audit_log_, audit_log_.Begin(ctx, audit::kErasureList),
       [this, policy = policies_.Current(), ctx, from, until, after_id, limit](
           WriteTx& tx, AuditEntry& entry) -> absl::StatusOr<ErasurePage> {
         policy::Target target;
@@ -170,13 +168,23 @@ void RecordService::ListErasures(const CallContext& ctx, absl::Time from, absl::
 absl::StatusOr<int> RecordService::SweepRetention() {
   std::shared_ptr<const policy::Policy> policy = policies_.Current();
   if (policy->retention().empty()) return 0;
+  // A read first: the periodic work calls this every tick, and nearly always nothing is due.
+  bool any = false;
+  RETURN_IF_ERROR(storage_.Read([&](ReadTx& tx) -> absl::Status {
+    const absl::Time now = clock_.Now();
+    for (const policy::RetentionPeriod& period : policy->retention()) {
+      ASSIGN_OR_RETURN(std::vector<RecordHeader> due,
+                       tx.ListRecordsUnchangedSince(period.data_class, period.CutoffAt(now), 1));
+      any = any || !due.empty();
+    }
+    return absl::OkStatus();
+  }));
+  if (!any) return 0;
   int erased = 0;
   RETURN_IF_ERROR(storage_.WriteAndWait([&](WriteTx& tx) -> absl::Status {
     erased = 0;  // the closure may run again
     const absl::Time now = clock_.Now();
-    CallContext broker;
-    broker.principal.agency_id = broker.principal.system_id = kBroker;
-    broker.principal.user_id = broker.principal.role = kBroker;
+    const CallContext broker = BrokerContext(kBrokerId);
     for (const policy::RetentionPeriod& period : policy->retention()) {
       const absl::Time cutoff = period.CutoffAt(now);
       ASSIGN_OR_RETURN(std::vector<RecordHeader> due,

@@ -43,7 +43,7 @@ absl::StatusOr<std::string> RecordService::SubjectKey(WriteTx& tx, absl::string_
   if (wrapped.ok()) return crypto::Open(master_key_, *wrapped, SubjectKeyAad(subject_id));
   if (!absl::IsNotFound(wrapped.status())) return wrapped.status();
   if (!create) return absl::DataLossError(absl::StrCat("no data key for person ", subject_id));
-  ASSIGN_OR_RETURN(std::string key, crypto::RandomBytes(crypto::kAesKeySize));
+  const std::string key = random_.Bytes(crypto::kAesKeySize);
   ASSIGN_OR_RETURN(std::string sealed,
                    crypto::Seal(master_key_, key, SubjectKeyAad(subject_id)));
   RETURN_IF_ERROR(tx.PutWrappedSubjectKey(subject_id, sealed));
@@ -59,7 +59,7 @@ absl::StatusOr<std::string> RecordService::RecordKey(WriteTx& tx, const RecordHe
   if (wrapped.ok()) return crypto::Open(subject_key, *wrapped, RecordKeyAad(h));
   if (!absl::IsNotFound(wrapped.status())) return wrapped.status();
   if (!create || h.version > 1) return subject_key;
-  ASSIGN_OR_RETURN(std::string key, crypto::RandomBytes(crypto::kAesKeySize));
+  const std::string key = random_.Bytes(crypto::kAesKeySize);
   ASSIGN_OR_RETURN(std::string sealed, crypto::Seal(subject_key, key, RecordKeyAad(h)));
   RETURN_IF_ERROR(tx.PutWrappedRecordKey(h.record_id, h.subject_id, sealed));
   return key;

@@ -4,10 +4,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/crypto/aead.h"
-#include "services/crypto/ids.h"
 #include "services/policy/authorize.h"
 #include "services/records/erasure.h"
 #include "throughcare/status_macros.h"
+#include "throughcare/audit_actions.h"
 
 namespace throughcare::records {
 namespace {
@@ -32,21 +32,6 @@ policy::Target RecordTarget(absl::string_view action, const RecordHeader& header
 
 }  // namespace
 
-const std::vector<std::string>* DataClassesFor(absl::string_view record_type) {
-  static const auto* table = new std::vector<std::pair<std::string, std::vector<std::string>>>{
-      {"drug_interventions_record", {"drugs"}},
-      {"care_plan", {"drugs"}},
-      {"release_notification", {"custody"}},
-      {"health_summary", {"health", "mental_health"}},
-      {"accommodation_need", {"accommodation"}},
-      {"risk_summary", {"risk"}},
-  };
-  for (const auto& [type, classes] : *table) {
-    if (type == record_type) return &classes;
-  }
-  return nullptr;
-}
-
 void RecordService::Put(const CallContext& ctx, PutRecordParams p,
                         audit::Reply<RecordHeader> reply) {
   audit::RunAudited<RecordHeader>(
@@ -65,7 +50,7 @@ absl::StatusOr<RecordHeader> RecordService::PutInTx(WriteTx& tx, const policy::P
   entry.subject_id = p.subject_id;
   entry.record_id = p.record_id;
   RecordHeader h;
-  h.record_id = p.record_id.empty() ? crypto::NewOpaqueId("rec") : p.record_id;
+  h.record_id = p.record_id.empty() ? ids_.NewId("rec") : p.record_id;
   h.version = 1;
   h.subject_id = p.subject_id;
   h.record_type = p.record_type;
@@ -166,7 +151,7 @@ void RecordService::List(const CallContext& ctx, std::string subject_id,
                          std::string break_glass_reason,
                          audit::Reply<std::vector<RecordHeader>> reply) {
   audit::RunAudited<std::vector<RecordHeader>>(
-      storage_, audit_log_, audit_log_.Begin(ctx, "record.list"),
+      storage_, audit_log_, audit_log_.Begin(ctx, audit::kRecordList),
       [this, policy = policies_.Current(), ctx, subject_id = std::move(subject_id),
        break_glass_reason = std::move(break_glass_reason)](
           WriteTx& tx, AuditEntry& entry) -> absl::StatusOr<std::vector<RecordHeader>> {

@@ -18,6 +18,7 @@
 #include "services/audit/audit_log.h"
 #include "services/policy/policy_store.h"
 #include "throughcare/clock.h"
+#include "throughcare/ids.h"
 #include "throughcare/principal.h"
 #include "throughcare/record.h"
 #include "throughcare/storage.h"
@@ -47,18 +48,19 @@ struct ErasurePage {
 using ReleaseHook = std::function<absl::Status(WriteTx&, const policy::Policy&,
                                                absl::string_view subject_id, absl::CivilDay)>;
 
-// The data classes a record type may be filed under, or null for an unknown type.
-const std::vector<std::string>* DataClassesFor(absl::string_view record_type);
-
 class RecordService {
  public:
-  // `master_key` is 32 bytes. All references must outlive the service.
+  // `master_key` is 32 bytes. All references must outlive the service. `random` makes the
+  // per-person and per-record data keys.
   RecordService(Storage& storage, const audit::AuditLog& audit_log,
-                const policy::PolicyStore& policies, const Clock& clock, std::string master_key)
+                const policy::PolicyStore& policies, const Clock& clock, IdGenerator& ids,
+                Random& random, std::string master_key)
       : storage_(storage),
         audit_log_(audit_log),
         policies_(policies),
         clock_(clock),
+        ids_(ids),
+        random_(random),
         master_key_(std::move(master_key)) {}
 
   // Returns the new version's header. NOT_FOUND for an unknown subject or record;
@@ -116,6 +118,8 @@ class RecordService {
   const audit::AuditLog& audit_log_;
   const policy::PolicyStore& policies_;
   const Clock& clock_;
+  IdGenerator& ids_;
+  Random& random_;
   const std::string master_key_;
   ReleaseHook on_release_;
 };

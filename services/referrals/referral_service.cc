@@ -7,8 +7,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "services/crypto/ids.h"
 #include "services/policy/authorize.h"
+#include "throughcare/audit_actions.h"
 #include "throughcare/status_macros.h"
 
 namespace throughcare::referrals {
@@ -16,20 +16,19 @@ namespace {
 
 // Referral messages wait this long for the receiving agency.
 constexpr absl::Duration kReferralTimeToLive = absl::Hours(24 * 30);
-// A release recorded further from today than this, either way, is taken for a mistyped date.
-constexpr int kReleaseDateRange = 366;
 // Referrals a sweep escalates in one transaction; the next sweep takes the rest.
 constexpr int kSweepBatch = 100;
 // The shortest period a funnel report covers.
 constexpr absl::Duration kMinReportPeriod = absl::Hours(24);
 
+std::string TimeText(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
+}
+
 std::string NoSuchReferral(absl::string_view id) {
   return absl::StrCat("referral_id: no referral ", id);
 }
 
-std::string TimeText(absl::Time t) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
-}
 
 // A replay with the same idempotency key must ask for the same referral.
 bool SameRequest(const Referral& r, const CreateParams& p) {
@@ -83,148 +82,158 @@ absl::Status ReferralService::Notify(WriteTx& tx, const Referral& referral,
 
 void ReferralService::Create(const CallContext& ctx, CreateParams p,
                              audit::Reply<Referral> reply) {
-  auto signal = std::make_shared<std::vector<std::string>>();
   audit::RunAudited<Referral>(
-      storage_, audit_log_, audit_log_.Begin(ctx, "referral.create"),
-      [this, policy = policies_.Current(), ctx, p = std::move(p), signal](
+      storage_, audit_log_, audit_log_.Begin(ctx, audit::kReferralCreate),
+      [this, policy = policies_.Current(), ctx, p = std::move(p)](
           WriteTx& tx, AuditEntry& entry) -> absl::StatusOr<Referral> {
-        const absl::Time now = clock_.Now();
-        entry.subject_id = p.subject_id;
-        const ReferralType* type = directory_.FindType(p.referral_type);
-        if (type == nullptr) {
-          entry.reason = "unknown referral type";
-          return directory_.Resolve(p.referral_type, "").status();  // names the known types
-        }
-        absl::StatusOr<Referral> earlier =
-            tx.FindReferralByIdempotencyKey(ctx.principal.agency_id, p.idempotency_key);
-        if (earlier.ok()) {
-          if (!SameRequest(*earlier, p)) {
-            entry.reason = "idempotency key reused for another referral";
-            return absl::AlreadyExistsError(absl::StrCat(
-                "idempotency_key: '", p.idempotency_key, "' was used for referral ",
-                earlier->referral_id, " with different content"));
-          }
-          entry.decision = AuditDecision::kAllow;
-          entry.basis = "replay of an accepted referral";
-          entry.reason = absl::StrCat("idempotent replay of referral ", earlier->referral_id);
-          return earlier;
-        }
-        if (!absl::IsNotFound(earlier.status())) return earlier.status();
-
-        // The referrer must work with the person, and may make this kind of referral.
-        const std::string not_found = absl::StrCat("subject_id: no subject ", p.subject_id);
-        ASSIGN_OR_RETURN(policy::PersonContext person,
-                         policy::AuthorizeListing(*policy, ctx, tx, p.subject_id, now, entry,
-                                                  not_found));
-        policy::Target target;
-        target.action = std::string(policy::kReferralWrite);
-        target.data_class = type->data_class;
-        target.person = &person;
-        RETURN_IF_ERROR(policy::Authorize(*policy, ctx, target, now, entry, not_found).status());
-
-        ASSIGN_OR_RETURN(Subject subject, tx.GetSubject(p.subject_id));
-        absl::StatusOr<Recipient> recipient;
-        if (type->by_home_area) {
-          if (subject.home_area.empty()) {
-            return absl::FailedPreconditionError(absl::StrCat(
-                "subject_id: the person has no home area, which routes ", type->id,
-                " referrals; record it first (SetHomeArea)"));
-          }
-          recipient = directory_.Resolve(type->id, subject.home_area);
-          if (!recipient.ok()) return absl::FailedPreconditionError(recipient.status().message());
-        } else {
-          if (p.recipient_agency.empty()) {
-            return absl::InvalidArgumentError(absl::StrCat(
-                "recipient_agency: required: ", type->id,
-                " referrals are addressed to a named agency"));
-          }
-          recipient = directory_.Named(type->id, p.recipient_agency);
-          if (!recipient.ok()) return absl::InvalidArgumentError(recipient.status().message());
-        }
-        if (recipient->agency_id == ctx.principal.agency_id) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "referral_type: your own agency receives ", type->id, " referrals for this person"));
-        }
-        for (const DeadlineRule& rule : type->deadlines) {
-          if (rule.from == DeadlineRule::From::kEvent && !p.event_date.has_value()) {
-            return absl::InvalidArgumentError(absl::StrCat(
-                "event_date: required for ", type->id, " referrals (deadline '", rule.name,
-                "' runs from it)"));
-          }
-        }
-
-        Referral r;
-        r.referral_id = crypto::NewOpaqueId("ref");
-        r.referral_type = type->id;
-        r.subject_id = p.subject_id;
-        r.home_area = subject.home_area;
-        r.referring_agency = ctx.principal.agency_id;
-        r.referring_user = ctx.principal.user_id;
-        r.receiving_agency = recipient->agency_id;
-        r.contact = recipient->contact;
-        r.state = ReferralState::kSent;
-        r.event_date = p.event_date;
-        r.note = p.note;
-        r.idempotency_key = p.idempotency_key;
-        r.created_at = now;
-        r.updated_at = now;
-
-        // The records travel as a message, decided by the policy as any message is; a recipient
-        // that may not have them is not sent a referral either.
-        messaging::SendParams send;
-        send.recipients = {recipient->agency_id};
-        send.subject_id = p.subject_id;
-        send.records = p.records;
-        send.idempotency_key = absl::StrCat("referral:", r.referral_id);
-        send.correlation_id = r.referral_id;
-        send.time_to_live = kReferralTimeToLive;
-        AuditEntry sent = audit_log_.Begin(ctx, policy::kMessageSend);
-        absl::StatusOr<messaging::SendResult> message =
-            messaging_.SendInTx(tx, *policy, ctx, send, sent);
-        if (!message.ok()) {
-          entry.decision = sent.decision;
-          entry.reason = absl::StrCat("the referral's message: ", sent.reason);
-          return message.status();
-        }
-        const Delivery& delivery = message->deliveries.front();
-        if (delivery.state == DeliveryState::kWithheld) {
-          entry.decision = AuditDecision::kDeny;
-          entry.basis.clear();
-          entry.reason = absl::StrCat("recipient withheld: ", delivery.reason);
-          return absl::FailedPreconditionError(absl::StrCat(
-              "records: agency '", recipient->agency_id, "' may not receive them (",
-              delivery.reason, "); nothing was sent"));
-        }
-        sent.outcome = "OK";
-        RETURN_IF_ERROR(audit_log_.Append(tx, std::move(sent)));
-        r.message_id = message->message.message_id;
-        r.records = message->message.records;
-
-        for (const DeadlineRule& rule : type->deadlines) {
-          ReferralDeadline d;
-          d.name = rule.name;
-          d.reach = rule.reach;
-          d.due_at = DueAt(rule, now, r.event_date, directory_.calendar());
-          d.supervisor_role = rule.supervisor_role;
-          r.deadlines.push_back(std::move(d));
-        }
-        r.history.push_back(ReferralTransition{ReferralState::kSent, ReferralState::kSent,
-                                               ctx.principal.agency_id, ctx.principal.user_id,
-                                               "referred", now});
-        RETURN_IF_ERROR(tx.InsertReferral(r));
-        signal->push_back(r.receiving_agency);
-        entry.record_id = r.records.front().record_id;
-        entry.record_version = r.records.front().version;
-        entry.reason = absl::StrCat("referral ", r.referral_id, " (", r.referral_type,
-                                    ") to agency '", r.receiving_agency, "'");
-        return r;
+        return CreateInTx(tx, *policy, ctx, p, entry);
       },
-      [this, signal, reply = std::move(reply)](absl::StatusOr<Referral> r) mutable {
-        if (r.ok()) {
-          for (const std::string& agency : *signal) messaging_.Signal(agency);
-        }
-        reply(std::move(r));
-      });
+      std::move(reply));
+}
+
+absl::StatusOr<Referral> ReferralService::CreateInTx(WriteTx& tx, const policy::Policy& policy,
+                                                     const CallContext& ctx,
+                                                     const CreateParams& p,
+                                                     AuditEntry& entry) const {
+  const absl::Time now = clock_.Now();
+  entry.subject_id = p.subject_id;
+  const ReferralType* type = directory_.FindType(p.referral_type);
+  if (type == nullptr) {
+    entry.reason = "unknown referral type";
+    return directory_.Resolve(p.referral_type, "").status();  // names the known types
+  }
+  absl::StatusOr<Referral> earlier =
+      tx.FindReferralByIdempotencyKey(ctx.principal.agency_id, p.idempotency_key);
+  if (earlier.ok()) {
+    if (!SameRequest(*earlier, p)) {
+      entry.reason = "idempotency key reused for another referral";
+      return absl::AlreadyExistsError(
+          absl::StrCat("idempotency_key: '", p.idempotency_key, "' was used for referral ",
+                       earlier->referral_id, " with different content"));
+    }
+    entry.decision = AuditDecision::kAllow;
+    entry.basis = "replay of an accepted referral";
+    entry.reason = absl::StrCat("idempotent replay of referral ", earlier->referral_id);
+    return earlier;
+  }
+  if (!absl::IsNotFound(earlier.status())) return earlier.status();
+
+  // The referrer must work with the person, and may make this kind of referral.
+  const std::string not_found = absl::StrCat("subject_id: no subject ", p.subject_id);
+  ASSIGN_OR_RETURN(policy::PersonContext person,
+                   policy::AuthorizeListing(policy, ctx, tx, p.subject_id, now, entry, not_found));
+  policy::Target target;
+  target.action = std::string(policy::kReferralWrite);
+  target.data_class = type->data_class;
+  target.person = &person;
+  RETURN_IF_ERROR(policy::Authorize(policy, ctx, target, now, entry, not_found).status());
+
+  ASSIGN_OR_RETURN(Subject subject, tx.GetSubject(p.subject_id));
+  ASSIGN_OR_RETURN(Recipient recipient, Route(*type, subject, p, ctx));
+  Referral r;
+  r.referral_id = ids_.NewId("ref");
+  r.referral_type = type->id;
+  r.subject_id = p.subject_id;
+  r.home_area = subject.home_area;
+  r.referring_agency = ctx.principal.agency_id;
+  r.referring_user = ctx.principal.user_id;
+  r.receiving_agency = recipient.agency_id;
+  r.contact = recipient.contact;
+  r.state = ReferralState::kSent;
+  r.event_date = p.event_date;
+  r.note = p.note;
+  r.idempotency_key = p.idempotency_key;
+  r.created_at = now;
+  r.updated_at = now;
+  RETURN_IF_ERROR(SendRecords(tx, policy, ctx, p, r, entry));
+
+  for (const DeadlineRule& rule : type->deadlines) {
+    ReferralDeadline d;
+    d.name = rule.name;
+    d.reach = rule.reach;
+    d.due_at = DueAt(rule, now, r.event_date, directory_.calendar());
+    d.supervisor_role = rule.supervisor_role;
+    r.deadlines.push_back(std::move(d));
+  }
+  r.history.push_back(ReferralTransition{ReferralState::kSent, ReferralState::kSent,
+                                         ctx.principal.agency_id, ctx.principal.user_id,
+                                         "referred", now});
+  RETURN_IF_ERROR(tx.InsertReferral(r));
+  entry.record_id = r.records.front().record_id;
+  entry.record_version = r.records.front().version;
+  entry.reason = absl::StrCat("referral ", r.referral_id, " (", r.referral_type, ") to agency '",
+                              r.receiving_agency, "'");
+  return r;
+}
+
+absl::StatusOr<Recipient> ReferralService::Route(const ReferralType& type, const Subject& subject,
+                                                 const CreateParams& p,
+                                                 const CallContext& ctx) const {
+  absl::StatusOr<Recipient> recipient;
+  if (type.by_home_area) {
+    if (subject.home_area.empty()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "subject_id: the person has no home area, which routes ", type.id,
+          " referrals; record it first (SetHomeArea)"));
+    }
+    recipient = directory_.Resolve(type.id, subject.home_area);
+    if (!recipient.ok()) return absl::FailedPreconditionError(recipient.status().message());
+  } else {
+    if (p.recipient_agency.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "recipient_agency: required: ", type.id, " referrals are addressed to a named agency"));
+    }
+    recipient = directory_.Named(type.id, p.recipient_agency);
+    if (!recipient.ok()) return absl::InvalidArgumentError(recipient.status().message());
+  }
+  if (recipient->agency_id == ctx.principal.agency_id) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "referral_type: your own agency receives ", type.id, " referrals for this person"));
+  }
+  for (const DeadlineRule& rule : type.deadlines) {
+    if (rule.from == DeadlineRule::From::kEvent && !p.event_date.has_value()) {
+      return absl::InvalidArgumentError(absl::StrCat("event_date: required for ", type.id,
+                                                     " referrals (deadline '", rule.name,
+                                                     "' runs from it)"));
+    }
+  }
+  return recipient;
+}
+
+absl::Status ReferralService::SendRecords(WriteTx& tx, const policy::Policy& policy,
+                                          const CallContext& ctx, const CreateParams& p,
+                                          Referral& r, AuditEntry& entry) const {
+  // The records travel as a message, decided by the policy as any message is; a recipient that
+  // may not have them is not sent a referral either.
+  messaging::SendParams send;
+  send.recipients = {r.receiving_agency};
+  send.subject_id = p.subject_id;
+  send.records = p.records;
+  send.idempotency_key = absl::StrCat("referral:", r.referral_id);
+  send.correlation_id = r.referral_id;
+  send.time_to_live = kReferralTimeToLive;
+  AuditEntry sent = audit_log_.Begin(ctx, policy::kMessageSend);
+  absl::StatusOr<messaging::SendResult> message =
+      messaging_.SendInTx(tx, policy, ctx, send, sent);
+  if (!message.ok()) {
+    entry.decision = sent.decision;
+    entry.reason = absl::StrCat("the referral's message: ", sent.reason);
+    return message.status();
+  }
+  const Delivery& delivery = message->deliveries.front();
+  if (delivery.state == DeliveryState::kWithheld) {
+    entry.decision = AuditDecision::kDeny;
+    entry.basis.clear();
+    entry.reason = absl::StrCat("recipient withheld: ", delivery.reason);
+    return absl::FailedPreconditionError(
+        absl::StrCat("records: agency '", r.receiving_agency, "' may not receive them (",
+                     delivery.reason, "); nothing was sent"));
+  }
+  sent.outcome = "OK";
+  RETURN_IF_ERROR(audit_log_.Append(tx, std::move(sent)));
+  r.message_id = message->message.message_id;
+  r.records = message->message.records;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<Referral> ReferralService::Party(WriteTx& tx, const policy::Policy& policy,
@@ -259,77 +268,84 @@ absl::StatusOr<Referral> ReferralService::Party(WriteTx& tx, const policy::Polic
 void ReferralService::Transition(const CallContext& ctx, std::string referral_id,
                                  ReferralState to, std::string reason,
                                  audit::Reply<Referral> reply) {
-  auto signal = std::make_shared<std::vector<std::string>>();
   audit::RunAudited<Referral>(
-      storage_, audit_log_, audit_log_.Begin(ctx, "referral.transition"),
+      storage_, audit_log_, audit_log_.Begin(ctx, audit::kReferralTransition),
       [this, policy = policies_.Current(), ctx, referral_id = std::move(referral_id), to,
-       reason = std::move(reason),
-       signal](WriteTx& tx, AuditEntry& entry) -> absl::StatusOr<Referral> {
-        ASSIGN_OR_RETURN(Referral r,
-                         Party(tx, *policy, ctx, referral_id, policy::kReferralWrite, entry));
-        const Side side =
-            r.referring_agency == ctx.principal.agency_id ? Side::kReferrer : Side::kReceiver;
-        if (absl::Status s = CheckTransition(r.state, to, side); !s.ok()) {
-          entry.reason = absl::StrCat(entry.reason, "; ", s.message());
-          return s;
-        }
-        if (NeedsReason(to) && reason.empty()) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("reason: required when moving a referral to ", StateName(to)));
-        }
-        const absl::Time now = clock_.Now();
-        const ReferralState from = r.state;
-        r.state = to;
-        if (IsFinal(to)) r.reason = reason;
-        if (std::optional<absl::Time>* at = StageTime(r, to); at != nullptr && !at->has_value()) {
-          *at = now;
-        }
-        for (ReferralDeadline& d : r.deadlines) {
-          if (!d.met_at.has_value() && Meets(to, d.reach)) d.met_at = now;
-        }
-        if (to == ReferralState::kAccepted) {
-          Relationship rel;
-          rel.relationship_id = crypto::NewOpaqueId("rel");
-          rel.subject_id = r.subject_id;
-          rel.kind = RelationshipKind::kReferral;
-          rel.agency_id = r.receiving_agency;
-          rel.started_at = now;
-          rel.started_by_agency = ctx.principal.agency_id;
-          rel.started_by_user = ctx.principal.user_id;
-          rel.note = absl::StrCat("referral ", r.referral_id, " (", r.referral_type, ")");
-          RETURN_IF_ERROR(tx.InsertRelationship(rel));
-          r.relationship_id = rel.relationship_id;
-        }
-        if (IsFinal(to) && !r.relationship_id.empty()) {
-          absl::Status ended = tx.EndRelationship(r.relationship_id, now, ctx.principal.user_id);
-          // Ended already by its agency: nothing more to do.
-          if (!ended.ok() && !absl::IsFailedPrecondition(ended)) return ended;
-        }
-        if (to == ReferralState::kWithdrawn || to == ReferralState::kDeclined) {
-          // Not yet picked up: the records stay where they are.
-          RETURN_IF_ERROR(messaging_
-                              .Recall(tx, *policy, ctx, r.message_id,
-                                      absl::StrCat("referral ", r.referral_id, " was withdrawn"))
-                              .status());
-        }
-        r.history.push_back(ReferralTransition{from, to, ctx.principal.agency_id,
-                                               ctx.principal.user_id, reason, now});
-        r.updated_at = now;
-        RETURN_IF_ERROR(tx.UpdateReferral(r));
-        const std::string& other =
-            side == Side::kReferrer ? r.receiving_agency : r.referring_agency;
-        RETURN_IF_ERROR(Notify(tx, r, other, MessageKind::kReferralUpdate, reason, ""));
-        signal->push_back(other);
-        entry.reason = absl::StrCat(entry.reason, "; referral ", r.referral_id, " ",
-                                    StateName(from), " -> ", StateName(to));
-        return r;
+       reason = std::move(reason)](WriteTx& tx, AuditEntry& entry) -> absl::StatusOr<Referral> {
+        return TransitionInTx(tx, *policy, ctx, referral_id, to, reason, entry);
       },
-      [this, signal, reply = std::move(reply)](absl::StatusOr<Referral> r) mutable {
-        if (r.ok()) {
-          for (const std::string& agency : *signal) messaging_.Signal(agency);
-        }
-        reply(std::move(r));
-      });
+      std::move(reply));
+}
+
+absl::StatusOr<Referral> ReferralService::TransitionInTx(WriteTx& tx,
+                                                         const policy::Policy& policy,
+                                                         const CallContext& ctx,
+                                                         const std::string& referral_id,
+                                                         ReferralState to,
+                                                         const std::string& reason,
+                                                         AuditEntry& entry) const {
+  ASSIGN_OR_RETURN(Referral r, Party(tx, policy, ctx, referral_id, policy::kReferralWrite, entry));
+  const Side side =
+      r.referring_agency == ctx.principal.agency_id ? Side::kReferrer : Side::kReceiver;
+  if (absl::Status s = CheckTransition(r.state, to, side); !s.ok()) {
+    entry.reason = absl::StrCat(entry.reason, "; ", s.message());
+    return s;
+  }
+  if (NeedsReason(to) && reason.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("reason: required when moving a referral to ", StateName(to)));
+  }
+  const absl::Time now = clock_.Now();
+  const ReferralState from = r.state;
+  r.state = to;
+  if (IsFinal(to)) r.reason = reason;
+  if (std::optional<absl::Time>* at = StageTime(r, to); at != nullptr && !at->has_value()) {
+    *at = now;
+  }
+  for (ReferralDeadline& d : r.deadlines) {
+    if (!d.met_at.has_value() && Meets(to, d.reach)) d.met_at = now;
+  }
+  RETURN_IF_ERROR(MoveSideEffects(tx, policy, ctx, r, to, now));
+  r.history.push_back(ReferralTransition{from, to, ctx.principal.agency_id,
+                                         ctx.principal.user_id, reason, now});
+  r.updated_at = now;
+  RETURN_IF_ERROR(tx.UpdateReferral(r));
+  const std::string& other = side == Side::kReferrer ? r.receiving_agency : r.referring_agency;
+  RETURN_IF_ERROR(Notify(tx, r, other, MessageKind::kReferralUpdate, reason, ""));
+  entry.reason = absl::StrCat(entry.reason, "; referral ", r.referral_id, " ", StateName(from),
+                              " -> ", StateName(to));
+  return r;
+}
+
+absl::Status ReferralService::MoveSideEffects(WriteTx& tx, const policy::Policy& policy,
+                                              const CallContext& ctx, Referral& r,
+                                              ReferralState to, absl::Time now) const {
+  if (to == ReferralState::kAccepted) {
+    Relationship rel;
+    rel.relationship_id = ids_.NewId("rel");
+    rel.subject_id = r.subject_id;
+    rel.kind = RelationshipKind::kReferral;
+    rel.agency_id = r.receiving_agency;
+    rel.started_at = now;
+    rel.started_by_agency = ctx.principal.agency_id;
+    rel.started_by_user = ctx.principal.user_id;
+    rel.note = absl::StrCat("referral ", r.referral_id, " (", r.referral_type, ")");
+    RETURN_IF_ERROR(tx.InsertRelationship(rel));
+    r.relationship_id = rel.relationship_id;
+  }
+  if (IsFinal(to) && !r.relationship_id.empty()) {
+    absl::Status ended = tx.EndRelationship(r.relationship_id, now, ctx.principal.user_id);
+    // Ended already by its agency: nothing more to do.
+    if (!ended.ok() && !absl::IsFailedPrecondition(ended)) return ended;
+  }
+  if (to == ReferralState::kWithdrawn || to == ReferralState::kDeclined) {
+    // Not yet picked up: the records stay where they are.
+    RETURN_IF_ERROR(messaging_
+                        .Recall(tx, policy, ctx, r.message_id,
+                                absl::StrCat("referral ", r.referral_id, " was withdrawn"))
+                        .status());
+  }
+  return absl::OkStatus();
 }
 
 void ReferralService::Get(const CallContext& ctx, std::string referral_id,
@@ -345,18 +361,11 @@ void ReferralService::Get(const CallContext& ctx, std::string referral_id,
 
 absl::Status ReferralService::Escalate(WriteTx& tx, const policy::Policy& policy,
                                        const Referral& r, const std::string& reason,
-                                       const std::string& supervisor_role,
-                                       std::vector<std::string>& notified) const {
+                                       const std::string& supervisor_role) const {
   for (const std::string& agency : {r.referring_agency, r.receiving_agency}) {
     RETURN_IF_ERROR(Notify(tx, r, agency, MessageKind::kEscalation, reason, supervisor_role));
-    notified.push_back(agency);
   }
-  CallContext broker;
-  broker.principal.agency_id = r.receiving_agency;
-  broker.principal.system_id = std::string(messaging::kBrokerAgency);
-  broker.principal.user_id = std::string(messaging::kBrokerAgency);
-  broker.principal.role = std::string(messaging::kBrokerAgency);
-  AuditEntry e = audit_log_.Begin(broker, "referral.escalate");
+  AuditEntry e = audit_log_.Begin(BrokerContext(r.receiving_agency), audit::kReferralEscalate);
   e.subject_id = r.subject_id;
   e.decision = AuditDecision::kAllow;
   e.basis = "the referral type's deadlines";
@@ -370,7 +379,7 @@ absl::Status ReferralService::Escalate(WriteTx& tx, const policy::Policy& policy
 void ReferralService::List(const CallContext& ctx, ListFilter filter,
                            audit::Reply<ReferralPage> reply) {
   audit::RunAudited<ReferralPage>(
-      storage_, audit_log_, audit_log_.Begin(ctx, "referral.list"),
+      storage_, audit_log_, audit_log_.Begin(ctx, audit::kReferralList),
       [this, policy = policies_.Current(), ctx, filter = std::move(filter)](
           WriteTx& tx, AuditEntry& entry) -> absl::StatusOr<ReferralPage> {
         const absl::Time now = clock_.Now();
@@ -427,7 +436,7 @@ void ReferralService::List(const CallContext& ctx, ListFilter filter,
         // An auditor asking about a person finds every listing that disclosed them.
         if (filter.subject_id.empty()) {
           for (const auto& [subject, ids] : disclosed) {
-            AuditEntry e = audit_log_.Begin(ctx, "referral.list");
+            AuditEntry e = audit_log_.Begin(ctx, audit::kReferralList);
             e.subject_id = subject;
             e.decision = AuditDecision::kAllow;
             e.reason = absl::StrCat("disclosed in a listing: ", absl::StrJoin(ids, ", "));
@@ -439,110 +448,6 @@ void ReferralService::List(const CallContext& ctx, ListFilter filter,
         return page;
       },
       std::move(reply));
-}
-
-absl::StatusOr<std::vector<Referral>> ReferralService::ApplyRelease(
-    WriteTx& tx, const policy::Policy& policy, absl::string_view subject_id,
-    absl::CivilDay release_date, std::vector<std::string>& notified) const {
-  const absl::Time now = clock_.Now();
-  const absl::CivilDay today = absl::ToCivilDay(now, absl::UTCTimeZone());
-  if (release_date < today - kReleaseDateRange || release_date > today + kReleaseDateRange) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "release_date: ", absl::FormatCivilTime(release_date), " is more than ",
-        kReleaseDateRange, " days from today (", absl::FormatCivilTime(today), ")"));
-  }
-  const bool released = absl::FromCivil(release_date, absl::UTCTimeZone()) <= now;
-  ASSIGN_OR_RETURN(std::vector<Referral> open, tx.ListOpenReferralsOfSubject(subject_id));
-  std::vector<Referral> escalated;
-  for (Referral& r : open) {
-    const ReferralType* type = directory_.FindType(r.referral_type);
-    if (type == nullptr) continue;
-    bool from_event = false;
-    for (const DeadlineRule& rule : type->deadlines) {
-      from_event = from_event || rule.from == DeadlineRule::From::kEvent;
-    }
-    if (!from_event && !type->escalate_at_release) continue;  // not a release handoff
-    r.event_date = release_date;
-    for (ReferralDeadline& d : r.deadlines) {
-      if (d.met_at.has_value() || d.escalated_at.has_value()) continue;
-      for (const DeadlineRule& rule : type->deadlines) {
-        if (rule.name == d.name && rule.from == DeadlineRule::From::kEvent) {
-          d.due_at = DueAt(rule, r.created_at, r.event_date, directory_.calendar());
-        }
-      }
-    }
-    // The breach is "not accepted by release"; the type's acceptance deadline (the directory
-    // requires one with escalate_at_release) records its one escalation, whoever raised it.
-    bool escalate = released && type->escalate_at_release &&
-                    !Meets(r.state, ReferralState::kAccepted);
-    for (const ReferralDeadline& d : r.deadlines) {
-      if (d.reach == ReferralState::kAccepted && d.escalated_at.has_value()) escalate = false;
-    }
-    if (escalate) {
-      for (ReferralDeadline& d : r.deadlines) {
-        if (d.reach == ReferralState::kAccepted && !d.met_at.has_value()) d.escalated_at = now;
-      }
-      RETURN_IF_ERROR(Escalate(
-          tx, policy, r,
-          absl::StrCat("the person was released on ", absl::FormatCivilTime(release_date),
-                       " and the referral is ", StateName(r.state), ", not yet accepted"),
-          type->supervisor_role, notified));
-    }
-    r.updated_at = now;
-    RETURN_IF_ERROR(tx.UpdateReferral(r));
-    if (escalate) escalated.push_back(std::move(r));
-  }
-  return escalated;
-}
-
-void ReferralService::RecordRelease(const CallContext& ctx, std::string subject_id,
-                                    absl::CivilDay release_date,
-                                    audit::Reply<std::vector<Referral>> reply) {
-  auto signal = std::make_shared<std::vector<std::string>>();
-  audit::RunAudited<std::vector<Referral>>(
-      storage_, audit_log_, audit_log_.Begin(ctx, "referral.release"),
-      [this, policy = policies_.Current(), ctx, subject_id = std::move(subject_id), release_date,
-       signal](WriteTx& tx, AuditEntry& entry) -> absl::StatusOr<std::vector<Referral>> {
-        entry.subject_id = subject_id;
-        policy::Target target;
-        target.action = std::string(policy::kRecordWrite);
-        target.data_class = "custody";
-        absl::StatusOr<Subject> subject = tx.GetSubject(subject_id);
-        if (!subject.ok() && !absl::IsNotFound(subject.status())) return subject.status();
-        RETURN_IF_ERROR(policy::AuthorizeAbout(*policy, ctx, tx, subject_id, subject.ok(), target,
-                                               clock_.Now(), entry,
-                                               absl::StrCat("subject_id: no subject ", subject_id))
-                            .status());
-        ASSIGN_OR_RETURN(std::vector<Referral> escalated,
-                         ApplyRelease(tx, *policy, subject_id, release_date, *signal));
-        entry.reason = absl::StrCat(entry.reason, "; release on ",
-                                    absl::FormatCivilTime(release_date), " escalated ",
-                                    escalated.size(), " referrals");
-        // The caller is shown the referrals its agency is party to and its role may read; the
-        // parties are told of the others by the escalation itself.
-        ASSIGN_OR_RETURN(policy::PersonContext person, policy::LoadPersonContext(tx, subject_id));
-        std::vector<Referral> shown;
-        for (Referral& r : escalated) {
-          const ReferralType* type = directory_.FindType(r.referral_type);
-          policy::Target read;
-          read.action = std::string(policy::kReferralRead);
-          read.data_class = type->data_class;
-          read.person = &person;
-          if ((r.referring_agency == ctx.principal.agency_id ||
-               r.receiving_agency == ctx.principal.agency_id) &&
-              policy->Decide(policy::MakeRequest(ctx, read, clock_.Now())).allowed) {
-            absl::StrAppend(&entry.reason, shown.empty() ? "; shown " : ", ", r.referral_id);
-            shown.push_back(std::move(r));
-          }
-        }
-        return shown;
-      },
-      [this, signal, reply = std::move(reply)](absl::StatusOr<std::vector<Referral>> r) mutable {
-        if (r.ok()) {
-          for (const std::string& agency : *signal) messaging_.Signal(agency);
-        }
-        reply(std::move(r));
-      });
 }
 
 void ReferralService::Report(const CallContext& ctx, ReportParams p,
@@ -601,10 +506,8 @@ absl::StatusOr<int> ReferralService::Sweep() {
   }));
   if (!any) return 0;
   int escalated = 0;
-  std::vector<std::string> signal;
   RETURN_IF_ERROR(storage_.WriteAndWait([&, policy = policies_.Current()](WriteTx& tx) {
-    escalated = 0;
-    signal.clear();
+    escalated = 0;  // an output: each run starts it afresh
     const absl::Time now = clock_.Now();
     ASSIGN_OR_RETURN(std::vector<Referral> due, tx.ListReferralsWithDueDeadlines(now, kSweepBatch));
     for (Referral& r : due) {
@@ -617,14 +520,13 @@ absl::StatusOr<int> ReferralService::Sweep() {
         const std::string reason =
             absl::StrCat("deadline '", d.name, "' (", StateName(d.reach), ") was due at ",
                          TimeText(*d.due_at), "; the referral is ", StateName(r.state));
-        RETURN_IF_ERROR(Escalate(tx, *policy, r, reason, d.supervisor_role, signal));
+        RETURN_IF_ERROR(Escalate(tx, *policy, r, reason, d.supervisor_role));
         ++escalated;
       }
       RETURN_IF_ERROR(tx.UpdateReferral(r));
     }
     return absl::OkStatus();
   }));
-  for (const std::string& agency : signal) messaging_.Signal(agency);
   return escalated;
 }
 

@@ -22,6 +22,7 @@
 #include "services/referrals/directory.h"
 #include "services/referrals/report.h"
 #include "throughcare/clock.h"
+#include "throughcare/ids.h"
 #include "throughcare/principal.h"
 #include "throughcare/referral.h"
 #include "throughcare/storage.h"
@@ -64,12 +65,13 @@ class ReferralService {
 
   // All references must outlive the service.
   ReferralService(Storage& storage, const audit::AuditLog& audit_log,
-                  const policy::PolicyStore& policies, const Clock& clock,
+                  const policy::PolicyStore& policies, const Clock& clock, IdGenerator& ids,
                   messaging::MessagingService& messaging, const Directory& directory)
       : storage_(storage),
         audit_log_(audit_log),
         policies_(policies),
         clock_(clock),
+        ids_(ids),
         messaging_(messaging),
         directory_(directory) {}
 
@@ -107,11 +109,10 @@ class ReferralService {
   // escalates at release, a referral not yet accepted is escalated at once, to both sides and
   // the supervising role, unless its acceptance deadline was escalated already (once per
   // breach). InvalidArgument for a release date more than a year from today. Returns the
-  // referrals it escalated; adds the agencies to wake to `notified`.
+  // referrals it escalated.
   absl::StatusOr<std::vector<Referral>> ApplyRelease(WriteTx& tx, const policy::Policy& policy,
                                                      absl::string_view subject_id,
-                                                     absl::CivilDay release_date,
-                                                     std::vector<std::string>& notified) const;
+                                                     absl::CivilDay release_date) const;
 
   // The funnel over referrals created in the period ("referral.report" on the data class
   // "performance"; counts only). Only the referrals the caller's agency made or received,
@@ -131,10 +132,30 @@ class ReferralService {
                                  const CallContext& ctx, absl::string_view referral_id,
                                  absl::string_view action, AuditEntry& entry) const;
   // Escalates `r` for `reason`: a message to both agencies naming `supervisor_role`, and a
-  // "referral.escalate" audit entry by the broker. Adds the agencies to `notified`.
+  // "referral.escalate" audit entry by the broker.
   absl::Status Escalate(WriteTx& tx, const policy::Policy& policy, const Referral& r,
-                        const std::string& reason, const std::string& supervisor_role,
-                        std::vector<std::string>& notified) const;
+                        const std::string& reason, const std::string& supervisor_role) const;
+  // Create's work in its transaction.
+  absl::StatusOr<Referral> CreateInTx(WriteTx& tx, const policy::Policy& policy,
+                                      const CallContext& ctx, const CreateParams& p,
+                                      AuditEntry& entry) const;
+  // The agency (and contact) that receives a referral of `type` for `subject`.
+  absl::StatusOr<Recipient> Route(const ReferralType& type, const Subject& subject,
+                                  const CreateParams& p, const CallContext& ctx) const;
+  // Sends the referral's records to its receiving agency as a message, in `tx`, and fills in
+  // the referral's message and record versions. FailedPrecondition when the recipient would be
+  // withheld them.
+  absl::Status SendRecords(WriteTx& tx, const policy::Policy& policy, const CallContext& ctx,
+                           const CreateParams& p, Referral& r, AuditEntry& entry) const;
+  // Transition's work in its transaction.
+  absl::StatusOr<Referral> TransitionInTx(WriteTx& tx, const policy::Policy& policy,
+                                          const CallContext& ctx, const std::string& referral_id,
+                                          ReferralState to, const std::string& reason,
+                                          AuditEntry& entry) const;
+  // What moving `r` to `to` does besides its state: the relationship an acceptance starts or
+  // a final state ends, and the records a withdrawal or decline recalls.
+  absl::Status MoveSideEffects(WriteTx& tx, const policy::Policy& policy, const CallContext& ctx,
+                               Referral& r, ReferralState to, absl::Time now) const;
   // Puts a referral-update or escalation message for `referral` into `agency`'s mailbox.
   absl::Status Notify(WriteTx& tx, const Referral& referral, const std::string& agency,
                       MessageKind kind, std::string reason, std::string for_role) const;
@@ -143,6 +164,7 @@ class ReferralService {
   const audit::AuditLog& audit_log_;
   const policy::PolicyStore& policies_;
   const Clock& clock_;
+  IdGenerator& ids_;
   messaging::MessagingService& messaging_;
   const Directory& directory_;
 };

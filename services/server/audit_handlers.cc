@@ -8,10 +8,11 @@ namespace {
 // Streams the log page by page, one write in flight; deletes itself when the call is done.
 class ExportReactor final : public grpc::ServerWriteReactor<v1::AuditEntry> {
  public:
-  ExportReactor(Edge& edge, audit::AuditService& service, grpc::CallbackServerContext* ctx,
-                ExportRange range)
+  ExportReactor(Edge& edge, audit::AuditService& service, Executor& executor,
+                grpc::CallbackServerContext* ctx, ExportRange range)
       : edge_(edge),
         service_(service),
+        executor_(executor),
         ctx_(ctx),
         last_seq_(range.after_seq),
         tree_size_(range.tree_size),
@@ -43,16 +44,24 @@ class ExportReactor final : public grpc::ServerWriteReactor<v1::AuditEntry> {
  private:
   static constexpr int kPageSize = 500;
 
+  // Writes the next entry; when the page is used up, reads the next page on the executor (a
+  // read blocks, so never here in a reaction) and writes from there. The reactor stays alive
+  // meanwhile: OnDone comes only after Finish, which only End calls.
   void WriteNext() {
-    if (next_ == page_.entries.size()) {
-      if (!more_) return End(absl::OkStatus());
+    if (next_ < page_.entries.size()) return WriteEntry();
+    if (!more_) return End(absl::OkStatus());
+    executor_.Schedule([this] {
       absl::StatusOr<AuditPage> page = service_.ExportPage(last_seq_, until_seq_, kPageSize);
       if (!page.ok()) return End(page.status());
       page_ = *std::move(page);
       next_ = 0;
       more_ = page_.more;
       if (page_.entries.empty()) return End(absl::OkStatus());
-    }
+      WriteEntry();
+    });
+  }
+
+  void WriteEntry() {
     const AuditEntry& entry = page_.entries[next_++];
     last_seq_ = entry.seq;
     message_.Clear();
@@ -68,6 +77,7 @@ class ExportReactor final : public grpc::ServerWriteReactor<v1::AuditEntry> {
 
   Edge& edge_;
   audit::AuditService& service_;
+  Executor& executor_;
   grpc::CallbackServerContext* ctx_;
   CallContext call_;
   int64_t last_seq_;
@@ -130,7 +140,8 @@ grpc::ServerUnaryReactor* AuditHandlers::CloseReviewItem(grpc::CallbackServerCon
 grpc::ServerWriteReactor<v1::AuditEntry>* AuditHandlers::ExportAuditLog(
     grpc::CallbackServerContext* ctx, const v1::ExportAuditLogRequest* req) {
   absl::StatusOr<ExportRange> range = ValidateExportAuditLog(*req);
-  auto* reactor = new ExportReactor(edge_, service_, ctx, range.ok() ? *range : ExportRange{});
+  auto* reactor =
+      new ExportReactor(edge_, service_, executor_, ctx, range.ok() ? *range : ExportRange{});
   reactor->Start(req->purpose(), range.status());
   return reactor;
 }

@@ -2,11 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
@@ -16,8 +13,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/numbers.h"
 #include "absl/time/civil_time.h"
-#include "services/core/files.h"
-#include "services/subjects/identifiers.h"
+#include "services/core/yaml.h"
+#include "services/identifiers/identifiers.h"
 #include "throughcare/status_macros.h"
 
 namespace throughcare::server {
@@ -307,13 +304,7 @@ absl::StatusOr<referrals::ReferralType> ParseReferralType(const Reader& r, const
 // The directory file: referral types, bank holidays, and each agency's single points of contact.
 absl::StatusOr<referrals::Directory> LoadDirectory(const std::string& path,
                                               const std::vector<AgencyConfig>& agencies) {
-  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ":", e.mark.line + 1, ": ", e.msg));
-  }
+  ASSIGN_OR_RETURN(YAML::Node root, ReadYamlFile(path));
   Reader r(path, std::filesystem::absolute(path).parent_path());
   std::vector<absl::CivilDay> bank_holidays;
   std::vector<referrals::ReferralType> types;
@@ -372,23 +363,8 @@ absl::StatusOr<referrals::Directory> LoadDirectory(const std::string& path,
 
 }  // namespace
 
-const std::vector<std::string>& AgencyKinds() {
-  static const auto* kinds = new std::vector<std::string>{
-      "prison",    "prison_healthcare", "probation", "cjit",      "housing",
-      "police",    "health",            "court",     "oversight", "voluntary_sector",
-      "youth_justice", "social_care",   "employment"};
-  return *kinds;
-}
-
 absl::StatusOr<BrokerConfig> LoadConfig(const std::string& path) {
-  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ":", e.mark.line + 1, ": ", e.msg));
-  }
+  ASSIGN_OR_RETURN(YAML::Node root, ReadYamlFile(path));
   Reader r(path, std::filesystem::absolute(path).parent_path());
   BrokerConfig c;
   try {

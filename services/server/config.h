@@ -14,6 +14,7 @@
 #include "services/crypto/assertion.h"
 #include "services/messaging/messaging_service.h"
 #include "services/referrals/directory.h"
+#include "services/server/agency_kinds.h"
 
 namespace throughcare::server {
 
@@ -62,9 +63,6 @@ struct BrokerConfig {
 
 // Every error is InvalidArgument "<path>:<line>: <what>" (or NotFound if the file is missing).
 absl::StatusOr<BrokerConfig> LoadConfig(const std::string& path);
-
-// The known agency kinds, for validation and for --help.
-const std::vector<std::string>& AgencyKinds();
 
 }  // namespace throughcare::server
 

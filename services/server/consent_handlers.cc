@@ -19,7 +19,7 @@ grpc::ServerUnaryReactor* ConsentHandlers::RecordConsent(grpc::CallbackServerCon
                                                          v1::Consent* resp) {
   return edge_.Unary(ctx, "RecordConsent", req->purpose(),
                      [this, req, resp](const CallContext& call, Finish finish) {
-    auto p = ValidateRecordConsent(*req, *edge_.policies().Current());
+    auto p = ValidateRecordConsent(*req, *edge_.policies().Current(), ConfiguredAgencies(edge_));
     if (!p.ok()) return finish(p.status());
     service_.Record(call, *std::move(p), ReplyConsent(edge_.clock(), resp, std::move(finish)));
   });
@@ -59,9 +59,7 @@ grpc::ServerUnaryReactor* ConsentHandlers::CheckAccess(grpc::CallbackServerConte
                                                        v1::CheckAccessResponse* resp) {
   return edge_.Unary(ctx, "CheckAccess", req->purpose(),
                      [this, req, resp](const CallContext& call, Finish finish) {
-    auto p = ValidateCheckAccess(*req, *edge_.policies().Current(), [this](const std::string& id) {
-      return edge_.authenticator().AgencyKind(id);
-    });
+    auto p = ValidateCheckAccess(*req, *edge_.policies().Current(), ConfiguredAgencies(edge_));
     if (!p.ok()) return finish(p.status());
     service_.CheckAccess(call, *std::move(p),
                          ReplyInto<consent::AccessExplanation>(resp, std::move(finish)));

@@ -9,7 +9,7 @@
 #include "services/audit/audit_service.h"
 #include "services/consent/consent_service.h"
 #include "services/messaging/messaging_service.h"
-#include "services/policy/policy_admin.h"
+#include "services/admin/policy_admin.h"
 #include "services/records/record_service.h"
 #include "services/referrals/directory.h"
 #include "services/referrals/report.h"

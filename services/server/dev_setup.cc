@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/core/files.h"
+#include "services/core/yaml.h"
 #include "services/audit/note.h"
 #include "services/crypto/aead.h"
 #include "services/crypto/ed25519.h"
@@ -78,13 +79,8 @@ absl::Status Refresh(const std::filesystem::path& path, const std::string& conte
 // The demo directory without the contacts of agencies `config` does not have (an environment
 // made before an agency joined the demo keeps working).
 absl::StatusOr<std::string> DemoDirectoryFor(const std::filesystem::path& config) {
-  YAML::Node root, directory;
-  try {
-    root = YAML::LoadFile(config.string());
-    directory = YAML::Load(kDemoDirectory);
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(config.string(), ": ", e.what()));
-  }
+  ASSIGN_OR_RETURN(YAML::Node root, ReadYamlFile(config.string()));
+  ASSIGN_OR_RETURN(YAML::Node directory, ParseYaml(kDemoDirectory, "the demo directory"));
   std::set<std::string> agencies;
   for (const auto& a : root["agencies"]) agencies.insert(a["id"].as<std::string>(""));
   YAML::Node kept(YAML::NodeType::Sequence);

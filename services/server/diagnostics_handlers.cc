@@ -23,11 +23,10 @@ grpc::ServerUnaryReactor* DiagnosticsHandlers::GetStats(grpc::CallbackServerCont
   return edge_.Unary(ctx, "GetStats", std::nullopt,
                      [this, resp](const CallContext&, Finish finish) {
     const StorageStats storage = storage_.Stats();
-    const Metrics::MessageCounts messages = metrics_.message_counts();
     resp->set_storage_commits(storage.commits);
     resp->set_storage_transactions(storage.transactions);
-    resp->set_messages_accepted(messages.accepted);
-    resp->set_message_commits(messages.commits);
+    resp->set_messages_accepted(storage.records_messages);
+    resp->set_message_commits(storage.records_message_commits);
     finish(absl::OkStatus());
   });
 }

@@ -9,6 +9,7 @@
 #include "services/server/status.h"
 #include "services/server/validate_common.h"
 #include "throughcare/status_macros.h"
+#include "throughcare/audit_actions.h"
 
 namespace throughcare::server {
 namespace {
@@ -111,7 +112,7 @@ absl::StatusOr<Edge::Started> Edge::Begin(grpc::CallbackServerContext* ctx,
 void Edge::Refuse(absl::string_view method, const Started& started,
                   absl::AnyInvocable<void(absl::Status)> done) {
   if (!started.identified) return done(started.refused);
-  AuditEntry entry = audit_log_.Begin(started.call, absl::StrCat("rpc.", method));
+  AuditEntry entry = audit_log_.Begin(started.call, absl::StrCat(audit::kRpcPrefix, method));
   entry.reason = std::string(started.refused.message());
   audit::RunAudited<bool>(
       storage_, audit_log_, std::move(entry),

@@ -13,11 +13,13 @@
 #include "services/audit/audit_service.h"
 #include "services/consent/consent_service.h"
 #include "services/messaging/messaging_service.h"
-#include "services/policy/policy_admin.h"
+#include "services/admin/policy_admin.h"
 #include "services/referrals/referral_service.h"
 #include "services/records/record_service.h"
 #include "services/server/edge.h"
+#include "services/server/validate_common.h"
 #include "services/subjects/subject_service.h"
+#include "throughcare/executor.h"
 #include "throughcare/v1/admin.grpc.pb.h"
 #include "throughcare/v1/audit.grpc.pb.h"
 #include "throughcare/v1/consent.grpc.pb.h"
@@ -28,6 +30,13 @@
 #include "throughcare/v1/subjects.grpc.pb.h"
 
 namespace throughcare::server {
+
+// The agencies the broker is configured with, as the validators ask about them.
+inline AgencyKindLookup ConfiguredAgencies(const Edge& edge) {
+  return [&authenticator = edge.authenticator()](const std::string& agency_id) {
+    return authenticator.AgencyKind(agency_id);
+  };
+}
 
 class SubjectHandlers final : public v1::SubjectService::CallbackService {
  public:
@@ -94,7 +103,9 @@ class RecordHandlers final : public v1::RecordService::CallbackService {
 
 class AuditHandlers final : public v1::AuditService::CallbackService {
  public:
-  AuditHandlers(Edge& edge, audit::AuditService& service) : edge_(edge), service_(service) {}
+  // ExportAuditLog reads its pages on `executor`, never in a reaction.
+  AuditHandlers(Edge& edge, audit::AuditService& service, Executor& executor)
+      : edge_(edge), service_(service), executor_(executor) {}
 
   grpc::ServerUnaryReactor* QueryAuditLog(grpc::CallbackServerContext* ctx,
                                           const v1::QueryAuditLogRequest* req,
@@ -129,6 +140,7 @@ class AuditHandlers final : public v1::AuditService::CallbackService {
  private:
   Edge& edge_;
   audit::AuditService& service_;
+  Executor& executor_;
 };
 
 class ConsentHandlers final : public v1::ConsentService::CallbackService {
@@ -155,6 +167,8 @@ class ConsentHandlers final : public v1::ConsentService::CallbackService {
 
 class MessagingHandlers final : public v1::MessagingService::CallbackService {
  public:
+  // A Subscribe stream is woken on the notifier's thread when its mailbox may have work; it
+  // asks the service to Receive, which looks into the mailbox on the service's executor.
   MessagingHandlers(Edge& edge, messaging::MessagingService& service)
       : edge_(edge), service_(service) {}
 
@@ -231,8 +245,7 @@ class ReferralHandlers final : public v1::ReferralService::CallbackService {
 
 class DiagnosticsHandlers final : public v1::DiagnosticsService::CallbackService {
  public:
-  DiagnosticsHandlers(Edge& edge, const Storage& storage, const Metrics& metrics)
-      : edge_(edge), storage_(storage), metrics_(metrics) {}
+  DiagnosticsHandlers(Edge& edge, const Storage& storage) : edge_(edge), storage_(storage) {}
 
   grpc::ServerUnaryReactor* Echo(grpc::CallbackServerContext* ctx, const v1::EchoRequest* req,
                                  v1::EchoResponse* resp) override;
@@ -242,7 +255,6 @@ class DiagnosticsHandlers final : public v1::DiagnosticsService::CallbackService
  private:
   Edge& edge_;
   const Storage& storage_;
-  const Metrics& metrics_;
 };
 
 class AdminHandlers final : public v1::AdminService::CallbackService {

@@ -64,6 +64,10 @@ void InitLogging(LogLevel min_level) {
 }
 
 void Log(LogLevel level, absl::string_view event, std::initializer_list<LogField> fields) {
+  Log(level, event, absl::MakeConstSpan(fields.begin(), fields.size()));
+}
+
+void Log(LogLevel level, absl::string_view event, absl::Span<const LogField> fields) {
   if (!spdlog::default_logger_raw()->should_log(ToSpd(level))) return;
   std::string line = absl::StrCat("event=", event);
   for (const auto& [key, value] : fields) {

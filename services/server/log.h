@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 
 namespace throughcare::server {
 
@@ -21,6 +22,7 @@ using LogField = std::pair<absl::string_view, std::string>;
 void InitLogging(LogLevel min_level);
 
 void Log(LogLevel level, absl::string_view event, std::initializer_list<LogField> fields = {});
+void Log(LogLevel level, absl::string_view event, absl::Span<const LogField> fields);
 
 }  // namespace throughcare::server
 

@@ -4,7 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "services/subjects/identifiers.h"
+#include "services/identifiers/identifiers.h"
 
 namespace throughcare::server {
 namespace {

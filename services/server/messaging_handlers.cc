@@ -162,41 +162,24 @@ class SubscribeReactor final
   absl::Status Handle(const v1::SubscribeRequest& req) {
     RETURN_IF_ERROR(Credentials());
     const bool first = !watching_;
-    if (first) {
-      if (req.request_case() != v1::SubscribeRequest::kCredit) {
-        return absl::InvalidArgumentError("credit: the first request must set credit");
-      }
-      ASSIGN_OR_RETURN(lease_, ValidateLease(req.has_lease(), req.lease(), "lease"));
-    } else if (req.has_lease()) {
-      return absl::InvalidArgumentError("lease: may be set with the first request only");
+    ASSIGN_OR_RETURN(SubscribeStep step, ValidateSubscribeRequest(req, first));
+    if (step.lease.has_value()) lease_ = *step.lease;
+    if (step.credit.has_value()) {
+      absl::MutexLock lock(&mu_);
+      credit_ = *step.credit;
     }
-    switch (req.request_case()) {
-      case v1::SubscribeRequest::kCredit:
-        if (req.credit() > 1000) {
-          return absl::InvalidArgumentError("credit: at most 1000 unsettled deliveries");
-        }
-        {
-          absl::MutexLock lock(&mu_);
-          credit_ = static_cast<int>(req.credit());
-        }
-        break;
-      case v1::SubscribeRequest::kSettle: {
-        ASSIGN_OR_RETURN(messaging::Settlement s, ValidateSettlement(req.settle(), "settle"));
-        Settle(std::move(s));
-        break;
-      }
-      case v1::SubscribeRequest::REQUEST_NOT_SET:
-        return absl::InvalidArgumentError("request: set credit or settle");
-    }
+    if (step.settle.has_value()) Settle(*std::move(step.settle));
     if (first) {
       watching_ = true;
-      watch_ = service_.Watch(call_.principal.agency_id, [this] {
+      const Notifier::Handle watch = service_.Watch(call_.principal.agency_id, [this] {
         {
           absl::MutexLock lock(&mu_);
           signalled_ = true;
         }
         Pump();
       });
+      absl::MutexLock lock(&mu_);
+      watch_ = watch;
     }
     Pump();
     return absl::OkStatus();
@@ -317,8 +300,8 @@ class SubscribeReactor final
     Finish(ToGrpcStatus(status, call_.request_id));
   }
 
-  // Only from OnDone: never inside a watch callback (which holds the service's watch lock), and
-  // not under mu_ (a signal holds the watch lock while it takes mu_).
+  // Only from OnDone: never inside a watch callback (the notifier holds its dispatch lock while
+  // it runs one, and Unwatch waits for that lock), and not under mu_ (a callback takes mu_).
   void Unwatch() {
     int64_t watch = 0;
     {
@@ -394,7 +377,8 @@ grpc::ServerUnaryReactor* MessagingHandlers::Send(grpc::CallbackServerContext* c
                                                   v1::SendResponse* resp) {
   return edge_.Unary(ctx, "Send", req->purpose(),
                      [this, req, resp](const CallContext& call, Finish finish) {
-    auto p = ValidateSend(*req, *edge_.policies().Current());
+    auto p = ValidateSend(*req, *edge_.policies().Current(), ConfiguredAgencies(edge_),
+                          call.principal.agency_id);
     if (!p.ok()) return finish(p.status());
     service_.Send(call, *std::move(p),
                   ReplyInto<messaging::SendResult>(resp, std::move(finish)));
@@ -406,12 +390,9 @@ grpc::ServerUnaryReactor* MessagingHandlers::Receive(grpc::CallbackServerContext
                                                      v1::ReceiveResponse* resp) {
   return edge_.Unary(ctx, "Receive", std::nullopt,
                      [this, req, resp](const CallContext& call, Finish finish) {
-    if (req->max_messages() < 1 || req->max_messages() > 100) {
-      return finish(absl::InvalidArgumentError("max_messages: must be from 1 to 100"));
-    }
-    auto lease = ValidateLease(req->has_lease(), req->lease(), "lease");
-    if (!lease.ok()) return finish(lease.status());
-    service_.Receive(call, req->max_messages(), *lease,
+    auto p = ValidateReceive(*req);
+    if (!p.ok()) return finish(p.status());
+    service_.Receive(call, p->max_messages, p->lease,
                      ReplyInto<std::vector<messaging::Delivered>>(resp, std::move(finish)));
   });
 }
@@ -433,9 +414,7 @@ grpc::ServerUnaryReactor* MessagingHandlers::GetStatus(grpc::CallbackServerConte
                                                        v1::MessageStatus* resp) {
   return edge_.Unary(ctx, "GetStatus", std::nullopt,
                      [this, req, resp](const CallContext& call, Finish finish) {
-    if (auto s = ValidateOpaqueId(req->message_id(), "msg", "message_id"); !s.ok()) {
-      return finish(s);
-    }
+    if (auto s = ValidateGetStatus(*req); !s.ok()) return finish(s);
     service_.GetStatus(call, req->message_id(),
                        ReplyInto<messaging::MessageStatus>(resp, std::move(finish)));
   });

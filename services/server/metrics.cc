@@ -61,7 +61,14 @@ class ScrapeCollector final : public prometheus::Collectable {
                MetricType::Counter, stats.commits),
         Single("throughcare_storage_transactions_total",
                "Write transactions committed; divided by commits, the group-commit batch size.",
-               MetricType::Counter, stats.transactions)};
+               MetricType::Counter, stats.transactions),
+        Single("throughcare_messages_accepted_total",
+               "Records messages accepted (by Send or with a referral), durably.",
+               MetricType::Counter, stats.records_messages),
+        Single("throughcare_message_commits_total",
+               "Commits that accepted at least one message; messages accepted divided by this "
+               "is messages per commit.",
+               MetricType::Counter, stats.records_message_commits)};
     AddStorageHealth(storage, families);
     AddStreams(families);
     // Read at each scrape; a failed read leaves these gauges out of this scrape.
@@ -182,17 +189,6 @@ class PrometheusMetrics final : public Metrics {
                        .Name("throughcare_rpc_duration_seconds")
                        .Help("RPC latency from arrival to reply, by method.")
                        .Register(*registry_)),
-        accepted_(prometheus::BuildCounter()
-                      .Name("throughcare_messages_accepted_total")
-                      .Help("Messages accepted by Send, durably.")
-                      .Register(*registry_)
-                      .Add({})),
-        message_commits_(prometheus::BuildCounter()
-                             .Name("throughcare_message_commits_total")
-                             .Help("Commits that accepted at least one message; messages "
-                                   "accepted divided by this is messages per commit.")
-                             .Register(*registry_)
-                             .Add({})),
         ended_(prometheus::BuildCounter()
                    .Name("throughcare_deliveries_ended_total")
                    .Help("Deliveries that ended without an ack: withheld by the policy, expired, "
@@ -247,11 +243,6 @@ class PrometheusMetrics final : public Metrics {
         .Observe(absl::ToDoubleSeconds(duration));
   }
 
-  void RecordMessageAccepted(bool first_in_commit) override {
-    accepted_.Increment();
-    if (first_in_commit) message_commits_.Increment();
-  }
-
   void RecordDeliveryEnded(DeliveryState state) override {
     if (const char* name = EndedStateName(state)) ended_.Add({{"state", name}}).Increment();
   }
@@ -261,11 +252,6 @@ class PrometheusMetrics final : public Metrics {
     return [registry = registry_, histogram = &commit_durations_](absl::Duration d) {
       histogram->Observe(absl::ToDoubleSeconds(d));
     };
-  }
-
-  MessageCounts message_counts() const override {
-    return {static_cast<int64_t>(accepted_.Value()),
-            static_cast<int64_t>(message_commits_.Value())};
   }
 
   int port() const override {
@@ -278,8 +264,6 @@ class PrometheusMetrics final : public Metrics {
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>& calls_;
   prometheus::Family<prometheus::Histogram>& durations_;
-  prometheus::Counter& accepted_;
-  prometheus::Counter& message_commits_;
   prometheus::Family<prometheus::Counter>& ended_;
   prometheus::Histogram& commit_durations_;
   std::shared_ptr<ScrapeCollector> scrape_;

@@ -3,9 +3,6 @@
 // Counted as things happen:
 //   throughcare_rpcs_total{method,code}             calls finished, by method and status code
 //   throughcare_rpc_duration_seconds{method}        call latency (histogram)
-//   throughcare_messages_accepted_total             messages accepted by Send (durable)
-//   throughcare_message_commits_total               commits that accepted messages (messages
-//                                                   accepted / this = messages per commit)
 //   throughcare_deliveries_ended_total{state}       deliveries that ended withheld, expired or
 //                                                   dead_lettered (once committed)
 //   throughcare_storage_commit_duration_seconds     durable commits, from BEGIN to the end of
@@ -15,6 +12,10 @@
 //   throughcare_storage_commits_total               durable commits
 //   throughcare_storage_transactions_total          write transactions in them (their ratio is
 //                                                   the group-commit batch size)
+//   throughcare_messages_accepted_total             records messages committed (by Send or
+//                                                   with a referral; from StorageStats)
+//   throughcare_message_commits_total               commits that held them (messages
+//                                                   accepted / this = messages per commit)
 //   throughcare_storage_healthy                     1, or 0 while the storage fails (as health)
 //   throughcare_storage_full                        1 while the disk is full, else 0
 //   throughcare_storage_failures_total{condition}   failed writes and reads: full, failing,
@@ -69,19 +70,11 @@ class Metrics {
 
   virtual void RecordCall(absl::string_view method, absl::StatusCode code,
                           absl::Duration duration) = 0;
-  // One message accepted; `first_in_commit` when it is the first of its commit.
-  virtual void RecordMessageAccepted(bool first_in_commit) = 0;
   // A delivery that ended withheld, expired or dead-lettered (other states are ignored).
   virtual void RecordDeliveryEnded(DeliveryState state) = 0;
   // Records each commit's duration (for storage::SqliteOptions::on_commit); usable on any thread,
   // and still safe to call after this object is gone.
   virtual std::function<void(absl::Duration)> CommitObserver() = 0;
-
-  struct MessageCounts {
-    int64_t accepted = 0;
-    int64_t commits = 0;  // commits that accepted at least one message
-  };
-  virtual MessageCounts message_counts() const = 0;
   // The HTTP port, or 0 when not serving.
   virtual int port() const = 0;
 };

@@ -19,11 +19,7 @@ grpc::ServerUnaryReactor* RecordHandlers::GetRecord(grpc::CallbackServerContext*
                                                     v1::Record* resp) {
   return edge_.Unary(ctx, "GetRecord", req->purpose(),
                      [this, req, resp](const CallContext& call, Finish finish) {
-    if (auto s = ValidateRecordId(req->record_id(), "record_id"); !s.ok()) return finish(s);
-    if (req->version() < 0) {
-      return finish(absl::InvalidArgumentError("version: must be 0 (latest) or a version number"));
-    }
-    if (auto s = ValidateBreakGlassReason(req->break_glass_reason()); !s.ok()) return finish(s);
+    if (auto s = ValidateGetRecord(*req); !s.ok()) return finish(s);
     service_.Get(call, req->record_id(), req->version(), req->break_glass_reason(),
                  ReplyInto<Record>(resp, std::move(finish)));
   });
@@ -34,8 +30,7 @@ grpc::ServerUnaryReactor* RecordHandlers::ListRecords(grpc::CallbackServerContex
                                                       v1::ListRecordsResponse* resp) {
   return edge_.Unary(ctx, "ListRecords", req->purpose(),
                      [this, req, resp](const CallContext& call, Finish finish) {
-    if (auto s = ValidateSubjectId(req->subject_id(), "subject_id"); !s.ok()) return finish(s);
-    if (auto s = ValidateBreakGlassReason(req->break_glass_reason()); !s.ok()) return finish(s);
+    if (auto s = ValidateListRecords(*req); !s.ok()) return finish(s);
     service_.List(call, req->subject_id(), req->break_glass_reason(),
                   ReplyInto<std::vector<RecordHeader>>(resp, std::move(finish)));
   });
@@ -46,8 +41,7 @@ grpc::ServerUnaryReactor* RecordHandlers::EraseRecord(grpc::CallbackServerContex
                                                       v1::Erasure* resp) {
   return edge_.Unary(ctx, "EraseRecord", req->purpose(),
                      [this, req, resp](const CallContext& call, Finish finish) {
-    if (auto s = ValidateRecordId(req->record_id(), "record_id"); !s.ok()) return finish(s);
-    if (auto s = ValidateErasureReason(req->reason()); !s.ok()) return finish(s);
+    if (auto s = ValidateEraseRecord(*req); !s.ok()) return finish(s);
     service_.Erase(call, req->record_id(), req->reason(),
                    ReplyInto<Erasure>(resp, std::move(finish)));
   });
@@ -58,8 +52,7 @@ grpc::ServerUnaryReactor* RecordHandlers::EraseSubject(grpc::CallbackServerConte
                                                        v1::EraseSubjectResponse* resp) {
   return edge_.Unary(ctx, "EraseSubject", req->purpose(),
                      [this, req, resp](const CallContext& call, Finish finish) {
-    if (auto s = ValidateSubjectId(req->subject_id(), "subject_id"); !s.ok()) return finish(s);
-    if (auto s = ValidateErasureReason(req->reason()); !s.ok()) return finish(s);
+    if (auto s = ValidateEraseSubject(*req); !s.ok()) return finish(s);
     service_.EraseSubject(call, req->subject_id(), req->reason(),
                           ReplyInto<std::vector<Erasure>>(resp, std::move(finish)));
   });

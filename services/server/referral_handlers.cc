@@ -1,6 +1,6 @@
 #include "services/server/handlers.h"
 #include "services/server/validate_referrals.h"
-#include "services/subjects/identifiers.h"
+#include "services/identifiers/identifiers.h"
 
 namespace throughcare::server {
 namespace {
@@ -21,13 +21,10 @@ grpc::ServerUnaryReactor* ReferralHandlers::ResolveRecipient(
   // The directory is public within the broker: no person is named, so nothing is audited.
   return edge_.Unary(ctx, "ResolveRecipient", req->purpose(),
                      [this, req, resp](const CallContext&, Finish finish) {
-    if (req->referral_type().empty()) {
-      return finish(absl::InvalidArgumentError("referral_type: required"));
-    }
-    absl::StatusOr<std::string> area = subjects::NormalizeHomeArea(req->home_area(), "home_area");
-    if (!area.ok()) return finish(area.status());
+    absl::StatusOr<RecipientQuery> q = ValidateResolveRecipient(*req);
+    if (!q.ok()) return finish(q.status());
     absl::StatusOr<referrals::Recipient> recipient =
-        directory_.Resolve(req->referral_type(), *area);
+        directory_.Resolve(q->referral_type, q->home_area);
     if (recipient.ok()) ToProto(*recipient, resp);
     finish(recipient.status());
   });
@@ -61,9 +58,7 @@ grpc::ServerUnaryReactor* ReferralHandlers::GetReferral(grpc::CallbackServerCont
                                                         v1::Referral* resp) {
   return edge_.Unary(ctx, "GetReferral", req->purpose(),
                      [this, req, resp](const CallContext& call, Finish finish) {
-    if (auto s = ValidateOpaqueId(req->referral_id(), "ref", "referral_id"); !s.ok()) {
-      return finish(s);
-    }
+    if (auto s = ValidateGetReferral(*req); !s.ok()) return finish(s);
     service_.Get(call, req->referral_id(), ReferralInto(edge_.clock(), resp, std::move(finish)));
   });
 }
@@ -118,6 +113,7 @@ grpc::ServerUnaryReactor* ReferralHandlers::GetReferralReport(
                      [this, req, resp](const CallContext& call, Finish finish) {
     auto params = ValidateGetReferralReport(*req);
     if (!params.ok()) return finish(params.status());
+    resp->set_min_count(edge_.policies().Current()->report_min_count());
     service_.Report(call, *std::move(params),
                     [resp, finish = std::move(finish)](
                         absl::StatusOr<std::vector<referrals::FunnelRow>> rows) mutable {

@@ -40,8 +40,7 @@ grpc::ServerUnaryReactor* SubjectHandlers::LinkIdentifier(grpc::CallbackServerCo
                                                           v1::Subject* resp) {
   return edge_.Unary(ctx, "LinkIdentifier", req->purpose(),
                      [this, req, resp](const CallContext& call, Finish finish) {
-    if (auto s = ValidateSubjectId(req->subject_id(), "subject_id"); !s.ok()) return finish(s);
-    auto id = ValidateIdentifier(req->identifier(), "identifier");
+    auto id = ValidateLinkIdentifier(*req);
     if (!id.ok()) return finish(id.status());
     service_.Link(call, req->subject_id(), *std::move(id),
                   ReplyInto<Subject>(resp, std::move(finish)));
@@ -53,8 +52,7 @@ grpc::ServerUnaryReactor* SubjectHandlers::UnlinkIdentifier(grpc::CallbackServer
                                                             v1::Subject* resp) {
   return edge_.Unary(ctx, "UnlinkIdentifier", req->purpose(),
                      [this, req, resp](const CallContext& call, Finish finish) {
-    if (auto s = ValidateSubjectId(req->subject_id(), "subject_id"); !s.ok()) return finish(s);
-    auto id = ValidateIdentifier(req->identifier(), "identifier");
+    auto id = ValidateUnlinkIdentifier(*req);
     if (!id.ok()) return finish(id.status());
     service_.Unlink(call, req->subject_id(), *std::move(id),
                     ReplyInto<Subject>(resp, std::move(finish)));
@@ -66,8 +64,7 @@ grpc::ServerUnaryReactor* SubjectHandlers::SetHomeArea(grpc::CallbackServerConte
                                                        v1::Subject* resp) {
   return edge_.Unary(ctx, "SetHomeArea", req->purpose(),
                      [this, req, resp](const CallContext& call, Finish finish) {
-    if (auto s = ValidateSubjectId(req->subject_id(), "subject_id"); !s.ok()) return finish(s);
-    auto area = ValidateHomeArea(req->home_area(), "home_area", /*required=*/true);
+    auto area = ValidateSetHomeArea(*req);
     if (!area.ok()) return finish(area.status());
     service_.SetHomeArea(call, req->subject_id(), *std::move(area),
                          ReplyInto<Subject>(resp, std::move(finish)));

@@ -7,7 +7,7 @@ namespace throughcare::server {
 using validation::Invalid;
 using validation::MaxLength;
 using validation::Text;
-using validation::TimeOf;
+using validation::OptionalTimestampField;
 
 namespace {
 
@@ -36,6 +36,8 @@ absl::StatusOr<AuditQuery> ValidateQueryAuditLog(const v1::QueryAuditLogRequest&
   q.user_id = req.user_id();
   RETURN_IF_ERROR(MaxLength(req.action(), 64, "action"));
   q.action = req.action();
+  RETURN_IF_ERROR(
+      validation::EnumValue(req.decision(), *v1::Decision_descriptor(), "decision", false));
   switch (req.decision()) {
     case v1::DECISION_UNSPECIFIED:
       break;
@@ -64,8 +66,10 @@ absl::StatusOr<AuditQuery> ValidateQueryAuditLog(const v1::QueryAuditLogRequest&
   q.break_glass_only = req.break_glass_only();
   RETURN_IF_ERROR(MaxLength(req.system_id(), 128, "system_id"));
   q.system_id = req.system_id();
-  if (req.has_from_time()) q.from = TimeOf(req.from_time());
-  if (req.has_until_time()) q.until = TimeOf(req.until_time());
+  ASSIGN_OR_RETURN(q.from,
+                   OptionalTimestampField(req.has_from_time(), req.from_time(), "from_time"));
+  ASSIGN_OR_RETURN(q.until,
+                   OptionalTimestampField(req.has_until_time(), req.until_time(), "until_time"));
   if (q.from && q.until && *q.until <= *q.from) {
     return Invalid("until_time", "must be after from_time");
   }
@@ -84,6 +88,8 @@ absl::StatusOr<ReviewPage> ValidateListReviewItems(const v1::ListReviewItemsRequ
 absl::StatusOr<ReviewOutcome> ValidateCloseReviewItem(const v1::CloseReviewItemRequest& req) {
   RETURN_IF_ERROR(ValidateOpaqueId(req.review_id(), "rev", "review_id"));
   RETURN_IF_ERROR(Text(req.note(), "note", true, 2000));
+  RETURN_IF_ERROR(
+      validation::EnumValue(req.outcome(), *v1::ReviewOutcome_descriptor(), "outcome", false));
   switch (req.outcome()) {
     case v1::REVIEW_OUTCOME_JUSTIFIED:
       return ReviewOutcome::kJustified;
@@ -140,8 +146,10 @@ absl::StatusOr<SubjectReportRequest> ValidateGetSubjectAccessReport(
     const v1::GetSubjectAccessReportRequest& req) {
   RETURN_IF_ERROR(ValidateSubjectId(req.subject_id(), "subject_id"));
   SubjectReportRequest out{req.subject_id(), std::nullopt, std::nullopt};
-  if (req.has_from_time()) out.from = TimeOf(req.from_time());
-  if (req.has_until_time()) out.until = TimeOf(req.until_time());
+  ASSIGN_OR_RETURN(out.from,
+                   OptionalTimestampField(req.has_from_time(), req.from_time(), "from_time"));
+  ASSIGN_OR_RETURN(out.until,
+                   OptionalTimestampField(req.has_until_time(), req.until_time(), "until_time"));
   if (out.from && out.until && *out.until <= *out.from) {
     return Invalid("until_time", "must be after from_time");
   }

@@ -46,7 +46,7 @@ struct SubjectReportRequest {
   std::optional<absl::Time> from;
   std::optional<absl::Time> until;
 };
-// A subject id, and until_time after from_time.
+// A subject id, and until_time after from_time (each within years 1 to 9999).
 absl::StatusOr<SubjectReportRequest> ValidateGetSubjectAccessReport(
     const v1::GetSubjectAccessReportRequest& req);
 

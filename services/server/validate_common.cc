@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
+#include "throughcare/status_macros.h"
 
 namespace throughcare::server {
 namespace validation {
@@ -38,8 +39,61 @@ absl::Status Date(const std::string& value, absl::string_view field, bool requir
   return absl::OkStatus();
 }
 
-absl::Time TimeOf(const google::protobuf::Timestamp& t) {
+namespace {
+
+// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z in Unix seconds (as protobuf's time_util bounds
+// them).
+constexpr int64_t kMinTimestampSeconds = -62135596800;
+constexpr int64_t kMaxTimestampSeconds = 253402300799;
+
+}  // namespace
+
+absl::StatusOr<absl::Time> TimestampField(const google::protobuf::Timestamp& t,
+                                          absl::string_view field) {
+  if (t.nanos() < 0 || t.nanos() > 999999999) {
+    return Invalid(field, absl::StrCat("nanos must be from 0 to 999999999 (got ", t.nanos(), ")"));
+  }
+  if (t.seconds() < kMinTimestampSeconds || t.seconds() > kMaxTimestampSeconds) {
+    return Invalid(field, absl::StrCat("must be from 0001-01-01T00:00:00Z to "
+                                       "9999-12-31T23:59:59Z (got ",
+                                       t.seconds(), " seconds since 1970)"));
+  }
   return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+}
+
+absl::StatusOr<std::optional<absl::Time>> OptionalTimestampField(
+    bool has, const google::protobuf::Timestamp& t, absl::string_view field) {
+  if (!has) return std::nullopt;
+  ASSIGN_OR_RETURN(absl::Time time, TimestampField(t, field));
+  return time;
+}
+
+absl::Status EnumValue(int value, const google::protobuf::EnumDescriptor& type,
+                       absl::string_view field, bool required) {
+  if (value == 0 && required) return Required(field);
+  if (type.FindValueByNumber(value) != nullptr) return absl::OkStatus();
+  std::vector<std::string> known;
+  for (int i = 0; i < type.value_count(); ++i) {
+    if (type.value(i)->number() != 0) known.push_back(type.value(i)->name());
+  }
+  return Invalid(field, absl::StrCat("unknown value ", value, " (expected one of: ",
+                                     absl::StrJoin(known, ", "), ")"));
+}
+
+absl::Status MaxCount(int size, int max, absl::string_view field) {
+  if (size > max) return Invalid(field, absl::StrCat("at most ", max, " (got ", size, ")"));
+  return absl::OkStatus();
+}
+
+absl::Status KnownAgency(const std::string& id, absl::string_view field,
+                         const AgencyKindLookup& agencies) {
+  if (id.empty()) return Required(field);
+  RETURN_IF_ERROR(MaxLength(id, kMaxNameLength, field));
+  if (!agencies(id).ok()) {
+    return Invalid(field, absl::StrCat("unknown agency '", id,
+                                       "': none of that id is registered with the broker"));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status DeclaredIds(const google::protobuf::RepeatedPtrField<std::string>& ids,
@@ -49,6 +103,7 @@ absl::Status DeclaredIds(const google::protobuf::RepeatedPtrField<std::string>& 
   absl::flat_hash_set<std::string> seen;
   for (int i = 0; i < ids.size(); ++i) {
     std::string f = absl::StrCat(field, "[", i, "]");
+    RETURN_IF_ERROR(MaxLength(ids[i], kMaxNameLength, f));
     if (std::find(declared.begin(), declared.end(), ids[i]) == declared.end()) {
       return Invalid(f, absl::StrCat("unknown ", what, " '", ids[i], "' (expected one of: ",
                                      absl::StrJoin(declared, ", "), ")"));
@@ -103,7 +158,8 @@ absl::StatusOr<int> ValidatePageSize(const v1::PageRequest& page) {
 absl::StatusOr<int64_t> ValidateSeqPageToken(const v1::PageRequest& page) {
   int64_t after_seq = 0;
   if (!page.page_token().empty() &&
-      (!absl::SimpleAtoi(page.page_token(), &after_seq) || after_seq < 0)) {
+      (page.page_token().size() > 20 || !absl::SimpleAtoi(page.page_token(), &after_seq) ||
+       after_seq < 0)) {
     return Invalid("page.page_token", "not a token returned by this call");
   }
   return after_seq;
@@ -120,6 +176,7 @@ absl::Status ValidatePurpose(const std::string& purpose, const policy::Policy& p
     return Invalid("purpose", absl::StrCat("required: declare a purpose of use (one of: ",
                                            absl::StrJoin(policy.purposes(), ", "), ")"));
   }
+  RETURN_IF_ERROR(MaxLength(purpose, validation::kMaxNameLength, "purpose"));
   if (!policy.HasPurpose(purpose)) {
     return Invalid("purpose", absl::StrCat("unknown purpose '", purpose, "' (expected one of: ",
                                            absl::StrJoin(policy.purposes(), ", "), ")"));

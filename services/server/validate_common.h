@@ -15,6 +15,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,10 +24,16 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "google/protobuf/descriptor.h"
 #include "services/policy/policy.h"
 #include "throughcare/v1/common.pb.h"
 
 namespace throughcare::server {
+
+// What a validator may know of the agencies the broker is configured with: an agency id's kind,
+// NotFound for an agency that does not exist. Handlers pass the edge authenticator's
+// (handlers.h, AgencyKinds), tests a fixed list.
+using AgencyKindLookup = std::function<absl::StatusOr<std::string>(const std::string&)>;
 
 // The purpose must be one the policy declares.
 absl::Status ValidatePurpose(const std::string& purpose, const policy::Policy& policy);
@@ -42,6 +50,11 @@ absl::Status ValidateBreakGlassReason(const std::string& reason);
 // The field checks the per-service validators share. Each names `field` in its error.
 namespace validation {
 
+// The longest name of a thing the policy or the config declares (a purpose, a data class, a
+// label, a role, an agency id): longer ones are refused before they are looked up, so that no
+// error message repeats a long value back (a status message must fit in gRPC's trailers).
+inline constexpr size_t kMaxNameLength = 64;
+
 absl::Status Invalid(absl::string_view field, absl::string_view what);
 absl::Status Required(absl::string_view field);
 absl::Status MaxLength(const std::string& value, size_t max, absl::string_view field);
@@ -50,7 +63,27 @@ absl::Status Text(const std::string& value, absl::string_view field, bool requir
                   size_t max = 4000);
 // An ISO 8601 calendar date "YYYY-MM-DD"; empty is allowed unless `required`.
 absl::Status Date(const std::string& value, absl::string_view field, bool required);
-absl::Time TimeOf(const google::protobuf::Timestamp& t);
+
+// Every timestamp in a request: from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z with
+// nanos from 0 to 999,999,999 (what RFC 3339, and so protobuf's JSON, can write). An instant
+// outside that would be stored, and then fail to print wherever it is shown.
+absl::StatusOr<absl::Time> TimestampField(const google::protobuf::Timestamp& t,
+                                          absl::string_view field);
+// The same for an optional one: nullopt when `has` is false.
+absl::StatusOr<std::optional<absl::Time>> OptionalTimestampField(
+    bool has, const google::protobuf::Timestamp& t, absl::string_view field);
+
+// An enum field: a value the API declares (`type`), and not the unspecified 0 when `required`.
+// An unknown number (a newer or a made-up value) is refused naming the values known.
+absl::Status EnumValue(int value, const google::protobuf::EnumDescriptor& type,
+                       absl::string_view field, bool required);
+
+// A repeated field of at most `max` elements.
+absl::Status MaxCount(int size, int max, absl::string_view field);
+
+// An agency id the broker is configured with (and at most kMaxNameLength characters).
+absl::Status KnownAgency(const std::string& id, absl::string_view field,
+                         const AgencyKindLookup& agencies);
 
 // A list of ids each in `declared` (things of kind `what`, e.g. "data class"), none twice, and
 // at least one if `required`.

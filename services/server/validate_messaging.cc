@@ -16,7 +16,8 @@ using validation::MaxLength;
 using validation::Required;
 using validation::ValidateDuration;
 
-absl::Status ValidateRecipients(const v1::SendRequest& req, messaging::SendParams& p) {
+absl::Status ValidateRecipients(const v1::SendRequest& req, const AgencyKindLookup& agencies,
+                                const std::string& caller_agency, messaging::SendParams& p) {
   if (req.recipient_agencies().empty()) return Required("recipient_agencies");
   if (req.recipient_agencies_size() > 16) {
     return Invalid("recipient_agencies", "at most 16 recipients per message");
@@ -25,8 +26,11 @@ absl::Status ValidateRecipients(const v1::SendRequest& req, messaging::SendParam
   for (int i = 0; i < req.recipient_agencies_size(); ++i) {
     const std::string field = absl::StrCat("recipient_agencies[", i, "]");
     const std::string& agency = req.recipient_agencies(i);
-    if (agency.empty()) return Required(field);
-    RETURN_IF_ERROR(MaxLength(agency, 64, field));
+    RETURN_IF_ERROR(validation::KnownAgency(agency, field, agencies));
+    if (agency == caller_agency) {
+      return Invalid(field, absl::StrCat("'", agency,
+                                         "' is your own agency: a message goes to other agencies"));
+    }
     if (!seen.insert(agency).second) {
       return Invalid(field, absl::StrCat("'", agency, "' given twice"));
     }
@@ -66,9 +70,11 @@ absl::Status ValidateCarriedRecords(const v1::SendRequest& req, const policy::Po
 }  // namespace
 
 absl::StatusOr<messaging::SendParams> ValidateSend(const v1::SendRequest& req,
-                                                   const policy::Policy& policy) {
+                                                   const policy::Policy& policy,
+                                                   const AgencyKindLookup& agencies,
+                                                   const std::string& caller_agency) {
   messaging::SendParams p;
-  RETURN_IF_ERROR(ValidateRecipients(req, p));
+  RETURN_IF_ERROR(ValidateRecipients(req, agencies, caller_agency, p));
   RETURN_IF_ERROR(ValidateSubjectId(req.subject_id(), "subject_id"));
   p.subject_id = req.subject_id();
   RETURN_IF_ERROR(ValidateCarriedRecords(req, policy, p));
@@ -132,6 +138,46 @@ absl::StatusOr<std::vector<messaging::Settlement>> ValidateAck(const v1::AckRequ
     out.push_back(std::move(s));
   }
   return out;
+}
+
+absl::StatusOr<ReceiveParams> ValidateReceive(const v1::ReceiveRequest& req) {
+  if (req.max_messages() < 1 || req.max_messages() > 100) {
+    return Invalid("max_messages", "must be from 1 to 100");
+  }
+  ReceiveParams p;
+  p.max_messages = req.max_messages();
+  ASSIGN_OR_RETURN(p.lease, ValidateLease(req.has_lease(), req.lease(), "lease"));
+  return p;
+}
+
+absl::StatusOr<SubscribeStep> ValidateSubscribeRequest(const v1::SubscribeRequest& req,
+                                                       bool first) {
+  SubscribeStep step;
+  if (first) {
+    if (req.request_case() != v1::SubscribeRequest::kCredit) {
+      return Invalid("credit", "the first request must set credit");
+    }
+    ASSIGN_OR_RETURN(step.lease, ValidateLease(req.has_lease(), req.lease(), "lease"));
+  } else if (req.has_lease()) {
+    return Invalid("lease", "may be set with the first request only");
+  }
+  switch (req.request_case()) {
+    case v1::SubscribeRequest::kCredit:
+      if (req.credit() > 1000) return Invalid("credit", "at most 1000 unsettled deliveries");
+      step.credit = static_cast<int>(req.credit());
+      break;
+    case v1::SubscribeRequest::kSettle: {
+      ASSIGN_OR_RETURN(step.settle, ValidateSettlement(req.settle(), "settle"));
+      break;
+    }
+    case v1::SubscribeRequest::REQUEST_NOT_SET:
+      return Invalid("request", "set credit or settle");
+  }
+  return step;
+}
+
+absl::Status ValidateGetStatus(const v1::GetStatusRequest& req) {
+  return ValidateOpaqueId(req.message_id(), "msg", "message_id");
 }
 
 }  // namespace throughcare::server

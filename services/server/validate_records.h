@@ -35,6 +35,11 @@ absl::Status ValidateRecordContent(bool has_body, const v1::RecordBody& body,
 absl::StatusOr<records::PutRecordParams> ValidatePutRecord(const v1::PutRecordRequest& req,
                                                            const policy::Policy& policy);
 
+// A record id, a version of 0 (latest) or more, a break-glass reason of at most 2000 characters.
+absl::Status ValidateGetRecord(const v1::GetRecordRequest& req);
+// A subject id and a break-glass reason of at most 2000 characters.
+absl::Status ValidateListRecords(const v1::ListRecordsRequest& req);
+
 // A reference to a record by id, and version (0 for the latest). `field` names the reference,
 // e.g. "records[0]"; errors name its ".record_id" or ".version".
 absl::StatusOr<RecordRef> ValidateRecordReference(const v1::RecordReference& ref,
@@ -42,6 +47,9 @@ absl::StatusOr<RecordRef> ValidateRecordReference(const v1::RecordReference& ref
 
 // An erasure's reason: 10 to 1,000 characters after trimming.
 absl::Status ValidateErasureReason(const std::string& reason);
+// A record id, or a subject id, and an erasure's reason.
+absl::Status ValidateEraseRecord(const v1::EraseRecordRequest& req);
+absl::Status ValidateEraseSubject(const v1::EraseSubjectRequest& req);
 
 struct ErasureListing {
   absl::Time from;
@@ -49,7 +57,8 @@ struct ErasureListing {
   int64_t after_id = 0;
   int limit = 100;
 };
-// Both times, until after from; a page size and a token from an earlier page.
+// Both times (each within years 1 to 9999), until after from; a page size and a token from an
+// earlier page.
 absl::StatusOr<ErasureListing> ValidateListErasures(const v1::ListErasuresRequest& req);
 
 }  // namespace throughcare::server

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "services/server/validate_records.h"
+#include "services/server/validate_subjects.h"
 #include "throughcare/status_macros.h"
 
 namespace throughcare::server {
@@ -15,7 +16,20 @@ using validation::Date;
 using validation::Invalid;
 using validation::MaxLength;
 using validation::Required;
-using validation::TimeOf;
+using validation::TimestampField;
+
+absl::StatusOr<RecipientQuery> ValidateResolveRecipient(const v1::ResolveRecipientRequest& req) {
+  RecipientQuery q;
+  if (req.referral_type().empty()) return Required("referral_type");
+  RETURN_IF_ERROR(MaxLength(req.referral_type(), 64, "referral_type"));
+  q.referral_type = req.referral_type();
+  ASSIGN_OR_RETURN(q.home_area, ValidateHomeArea(req.home_area(), "home_area", true));
+  return q;
+}
+
+absl::Status ValidateGetReferral(const v1::GetReferralRequest& req) {
+  return ValidateOpaqueId(req.referral_id(), "ref", "referral_id");
+}
 
 absl::StatusOr<referrals::CreateParams> ValidateCreateReferral(
     const v1::CreateReferralRequest& req) {
@@ -51,7 +65,8 @@ absl::StatusOr<referrals::CreateParams> ValidateCreateReferral(
 absl::StatusOr<ReferralState> ValidateTransitionReferral(
     const v1::TransitionReferralRequest& req) {
   RETURN_IF_ERROR(ValidateOpaqueId(req.referral_id(), "ref", "referral_id"));
-  if (req.to() == v1::REFERRAL_STATE_UNSPECIFIED || !v1::ReferralState_IsValid(req.to())) {
+  RETURN_IF_ERROR(validation::EnumValue(req.to(), *v1::ReferralState_descriptor(), "to", false));
+  if (req.to() == v1::REFERRAL_STATE_UNSPECIFIED) {
     return Invalid("to", "required: the state to move the referral to");
   }
   if (req.to() == v1::REFERRAL_STATE_SENT) {
@@ -70,6 +85,7 @@ absl::StatusOr<referrals::ListFilter> ValidateListReferrals(const v1::ListReferr
   f.open_only = req.open_only();
   f.overdue_only = req.overdue_only();
   ASSIGN_OR_RETURN(f.page_size, validation::ValidatePageSize(req.page()));
+  RETURN_IF_ERROR(MaxLength(req.page().page_token(), 64, "page.page_token"));
   if (!req.page().page_token().empty()) {
     const std::vector<std::string> parts =
         absl::StrSplit(req.page().page_token(), absl::MaxSplits('.', 1));
@@ -100,8 +116,8 @@ absl::StatusOr<referrals::ReportParams> ValidateGetReferralReport(
   referrals::ReportParams p;
   if (!req.has_from()) return Required("from");
   if (!req.has_until()) return Required("until");
-  p.from = TimeOf(req.from());
-  p.until = TimeOf(req.until());
+  ASSIGN_OR_RETURN(p.from, TimestampField(req.from(), "from"));
+  ASSIGN_OR_RETURN(p.until, TimestampField(req.until(), "until"));
   if (p.until <= p.from) return Invalid("until", "must be after from");
   if (p.until - p.from > absl::Hours(24 * 731)) {
     return Invalid("until", "a report covers at most two years");

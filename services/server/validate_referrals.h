@@ -13,9 +13,17 @@
 
 namespace throughcare::server {
 
+// A referral type (the directory knows which) and a home area, normalized.
+struct RecipientQuery {
+  std::string referral_type;
+  std::string home_area;
+};
+absl::StatusOr<RecipientQuery> ValidateResolveRecipient(const v1::ResolveRecipientRequest& req);
 // A type, a subject, 1 to 16 records by reference, an optional event date, an idempotency key.
 absl::StatusOr<referrals::CreateParams> ValidateCreateReferral(
     const v1::CreateReferralRequest& req);
+// A referral id.
+absl::Status ValidateGetReferral(const v1::GetReferralRequest& req);
 // The state asked for (not "sent").
 absl::StatusOr<ReferralState> ValidateTransitionReferral(const v1::TransitionReferralRequest& req);
 absl::StatusOr<referrals::ListFilter> ValidateListReferrals(const v1::ListReferralsRequest& req);

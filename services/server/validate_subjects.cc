@@ -3,17 +3,21 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "services/subjects/identifiers.h"
+#include "services/identifiers/identifiers.h"
 #include "throughcare/status_macros.h"
 
 namespace throughcare::server {
 
+using validation::EnumValue;
 using validation::Invalid;
+using validation::MaxLength;
 using validation::Required;
 using validation::Text;
 
 absl::StatusOr<subjects::SubjectService::IdentifierValue> ValidateIdentifier(
     const v1::Identifier& id, absl::string_view field) {
+  RETURN_IF_ERROR(
+      EnumValue(id.kind(), *v1::IdentifierKind_descriptor(), absl::StrCat(field, ".kind"), false));
   IdentifierKind kind;
   switch (id.kind()) {
     case v1::IDENTIFIER_KIND_PNC:
@@ -35,6 +39,8 @@ absl::StatusOr<subjects::SubjectService::IdentifierValue> ValidateIdentifier(
       return Invalid(absl::StrCat(field, ".kind"),
                      "required (PNC, NOMS, CRN, NHS_NUMBER or LOCAL_AUTHORITY_REF)");
   }
+  // Every kind's normal form is short; an NHS number may carry spaces.
+  RETURN_IF_ERROR(MaxLength(id.value(), 64, absl::StrCat(field, ".value")));
   ASSIGN_OR_RETURN(std::string value, subjects::NormalizeIdentifier(
                                           kind, id.value(), absl::StrCat(field, ".value")));
   return subjects::SubjectService::IdentifierValue{kind, std::move(value)};
@@ -46,6 +52,7 @@ absl::StatusOr<std::string> ValidateHomeArea(const std::string& code, absl::stri
     if (required) return Required(field);
     return std::string();
   }
+  RETURN_IF_ERROR(MaxLength(code, 64, field));
   return subjects::NormalizeHomeArea(code, field);
 }
 
@@ -71,6 +78,7 @@ absl::StatusOr<RelationshipKind> ValidateStartRelationship(
     const v1::StartRelationshipRequest& req) {
   RETURN_IF_ERROR(ValidateSubjectId(req.subject_id(), "subject_id"));
   RETURN_IF_ERROR(Text(req.note(), "note", false, 1000));
+  RETURN_IF_ERROR(EnumValue(req.kind(), *v1::RelationshipKind_descriptor(), "kind", false));
   switch (req.kind()) {
     case v1::RELATIONSHIP_KIND_ALLOCATION:
       return RelationshipKind::kAllocation;
@@ -81,6 +89,33 @@ absl::StatusOr<RelationshipKind> ValidateStartRelationship(
     default:
       return Invalid("kind", "required (ALLOCATION or CUSTODY)");
   }
+}
+
+namespace {
+
+// A subject and one of their identifiers, as linking and unlinking give them.
+template <typename Request>
+absl::StatusOr<subjects::SubjectService::IdentifierValue> ValidateSubjectIdentifier(
+    const Request& req) {
+  RETURN_IF_ERROR(ValidateSubjectId(req.subject_id(), "subject_id"));
+  return ValidateIdentifier(req.identifier(), "identifier");
+}
+
+}  // namespace
+
+absl::StatusOr<subjects::SubjectService::IdentifierValue> ValidateLinkIdentifier(
+    const v1::LinkIdentifierRequest& req) {
+  return ValidateSubjectIdentifier(req);
+}
+
+absl::StatusOr<subjects::SubjectService::IdentifierValue> ValidateUnlinkIdentifier(
+    const v1::UnlinkIdentifierRequest& req) {
+  return ValidateSubjectIdentifier(req);
+}
+
+absl::StatusOr<std::string> ValidateSetHomeArea(const v1::SetHomeAreaRequest& req) {
+  RETURN_IF_ERROR(ValidateSubjectId(req.subject_id(), "subject_id"));
+  return ValidateHomeArea(req.home_area(), "home_area", /*required=*/true);
 }
 
 }  // namespace throughcare::server

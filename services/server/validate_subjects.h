@@ -29,6 +29,14 @@ struct RegisterParams {
 // 1 to 10 identifiers, none twice; an optional home area.
 absl::StatusOr<RegisterParams> ValidateRegisterSubject(const v1::RegisterSubjectRequest& req);
 
+// A subject id and an identifier.
+absl::StatusOr<subjects::SubjectService::IdentifierValue> ValidateLinkIdentifier(
+    const v1::LinkIdentifierRequest& req);
+absl::StatusOr<subjects::SubjectService::IdentifierValue> ValidateUnlinkIdentifier(
+    const v1::UnlinkIdentifierRequest& req);
+// A subject id and a home area (normalized).
+absl::StatusOr<std::string> ValidateSetHomeArea(const v1::SetHomeAreaRequest& req);
+
 // The kind asked for: allocation or custody (referral relationships start with a referral).
 absl::StatusOr<RelationshipKind> ValidateStartRelationship(const v1::StartRelationshipRequest& req);
 

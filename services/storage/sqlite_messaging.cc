@@ -58,21 +58,27 @@ absl::StatusOr<Delivery> SqliteTx::GetDeliveryByLease(absl::string_view lease_id
 }
 
 absl::StatusOr<std::vector<Delivery>> SqliteTx::ListLeasable(absl::string_view recipient_agency,
-                                                             absl::Time now, int skip, int limit) {
-  // Pending (state 1) deliveries, from the mailbox's index range in seq order (named, as the
-  // planner would rather take a range of the expiry index across all mailboxes). SQLite reads
-  // a negative LIMIT as "no limit" (and a negative OFFSET as none): a non-positive limit
-  // returns nothing here.
+                                                             absl::Time now, int64_t after_seq,
+                                                             int limit) {
+  // Pending (state 1) deliveries, from the mailbox's index range in seq order after the cursor
+  // (named, as the planner would rather take a range of the expiry index across all mailboxes).
+  // SQLite reads a negative LIMIT as "no limit": a non-positive limit returns nothing here.
   ASSIGN_OR_RETURN(auto s, conn_->Prepare(
       "SELECT " TC_DELIVERY_COLUMNS " FROM deliveries INDEXED BY deliveries_by_mailbox "
       "WHERE recipient_agency = ?1 "
-      "AND state = 1 AND available_at <= ?2 AND expires_at > ?2 "
-      "ORDER BY mailbox_seq LIMIT ?4 OFFSET ?3"));
+      "AND state = 1 AND mailbox_seq > ?3 AND available_at <= ?2 AND expires_at > ?2 "
+      "ORDER BY mailbox_seq LIMIT ?4"));
   s->Bind(1, recipient_agency)
       .Bind(2, ToMicros(now))
-      .Bind(3, static_cast<int64_t>(skip))
+      .Bind(3, after_seq)
       .Bind(4, static_cast<int64_t>(limit > 0 ? limit : 0));
   return DeliveriesFromRows(*s);
+}
+
+absl::StatusOr<std::vector<Delivery>> SqliteTx::ClaimLeasable(absl::string_view recipient_agency,
+                                                              absl::Time now, int64_t after_seq,
+                                                              int limit) {
+  return ListLeasable(recipient_agency, now, after_seq, limit);
 }
 
 absl::StatusOr<int64_t> SqliteTx::CountOpenDeliveries(absl::string_view recipient_agency,
@@ -159,7 +165,9 @@ absl::Status SqliteTx::InsertMessage(const Message& m) {
         m.sender_agency, " already sent a message with idempotency key '", m.idempotency_key,
         "'"));
   }
-  return rc == SQLITE_OK ? absl::OkStatus() : SqliteError(conn_->db(), rc, "insert message");
+  if (rc != SQLITE_OK) return SqliteError(conn_->db(), rc, "insert message");
+  if (m.kind == MessageKind::kRecords) ++records_messages_;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<int64_t> SqliteTx::InsertDelivery(const Delivery& d) {

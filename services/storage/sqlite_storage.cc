@@ -1,11 +1,14 @@
 // The SQLite engine: the write queue, the writer thread that commits batches of closures
-// (group commit), the completion thread that answers them, and the pool of read connections.
+// (group commit) and publishes their notifications, the completion thread that answers them,
+// and the pool of read connections.
 #include "services/storage/sqlite_storage.h"
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
+#include <string>
 #include <memory>
 #include <thread>
 #include <utility>
@@ -57,7 +60,7 @@ class SqliteStorage final : public Storage {
     ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, BorrowReader());
     absl::Status status = conn->ExecCached("BEGIN");
     if (status.ok()) {
-      SqliteTx tx(conn.get(), /*commit_number=*/0);
+      SqliteTx tx(conn.get());
       status = fn(tx);
       conn->ExecCached("COMMIT").IgnoreError();  // read-only: nothing to lose
     }
@@ -100,8 +103,9 @@ class SqliteStorage final : public Storage {
   };
   using AfterCommitFns = std::vector<absl::AnyInvocable<void()>>;
 
-  // Calls `done` callbacks in commit order, off the writer thread, so a slow reply (logging,
-  // finishing a gRPC call, a read that follows the commit) never delays the next commit.
+  // Calls `done` callbacks off the writer thread, so a slow reply (logging, finishing a gRPC
+  // call) never delays the next commit. (They happen to run in commit order; the contract does
+  // not promise it, and the domain does not rely on it.)
   void CompletionLoop() {
     while (true) {
       std::deque<Completion> ready;
@@ -143,12 +147,15 @@ class SqliteStorage final : public Storage {
     std::vector<absl::Status> results(batch.size());
     AfterCommitFns after_commit;
     Connection& conn = *writer_conn_;
-    ++commit_number_;
+    std::vector<std::string> notifications;
+    int64_t records_messages = 0;
     const absl::Time started = absl::Now();
     absl::Status commit = conn.Exec("BEGIN IMMEDIATE");
     if (commit.ok()) {
-      SqliteTx tx(&conn, commit_number_);
+      SqliteTx tx(&conn);
       for (size_t i = 0; i < batch.size() && commit.ok(); ++i) {
+        // A savepoint per closure: one that fails leaves nothing, notifications included. The
+        // single writer never conflicts with itself, so closures run once here.
         results[i] = tx.Atomically([&](WriteTx& t) { return batch[i].fn(t); });
         // Some errors (disk full, I/O, out of memory) make SQLite roll the whole transaction
         // back by itself. Running more closures would then commit each on its own, so the batch
@@ -170,14 +177,29 @@ class SqliteStorage final : public Storage {
       if (!commit.ok() && sqlite3_get_autocommit(conn.db()) == 0) {
         conn.Exec("ROLLBACK").IgnoreError();
       }
+      notifications = tx.TakeNotifications();
+      records_messages = tx.TakeRecordsMessages();
     }
     {
       absl::MutexLock lock(&mu_);
       stats_.commits += 1;
       stats_.transactions += static_cast<int64_t>(batch.size());
+      if (commit.ok() && records_messages > 0) {
+        stats_.records_messages += records_messages;
+        stats_.records_message_commits += 1;
+      }
     }
     if (options_.on_commit && commit.ok()) options_.on_commit(absl::Now() - started);
+    if (commit.ok()) Publish(std::move(notifications));
     if (!options_.unsafe_reply_before_commit) Complete(batch, results, commit, after_commit);
+  }
+
+  // Wakes the listeners of what the commit notified, each channel once.
+  void Publish(std::vector<std::string> channels) {
+    if (options_.notifier == nullptr || channels.empty()) return;
+    std::sort(channels.begin(), channels.end());
+    channels.erase(std::unique(channels.begin(), channels.end()), channels.end());
+    for (const std::string& channel : channels) options_.notifier->Notify(channel);
   }
 
   // Hands what runs after a durable commit, then each closure's result (or the commit's
@@ -216,7 +238,6 @@ class SqliteStorage final : public Storage {
 
   const SqliteOptions options_;
   std::unique_ptr<Connection> writer_conn_;  // used only by the writer thread
-  int64_t commit_number_ = 0;                // the current or last batch's; writer thread only
   std::thread writer_thread_;
 
   mutable absl::Mutex mu_;

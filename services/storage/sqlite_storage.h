@@ -4,6 +4,7 @@
 // One writer thread drains the write queue in batches: each batch is one SQLite transaction with
 // a savepoint per closure, so many concurrent writes share one fsync (group commit). A
 // completion thread then answers each write's caller, so replies never hold up the next commit.
+// With one writer, closures never conflict and run exactly once; claims are plain reads.
 // Reads use a small pool of separate connections and see the last committed state.
 #ifndef THROUGHCARE_SERVICES_STORAGE_SQLITE_STORAGE_H_
 #define THROUGHCARE_SERVICES_STORAGE_SQLITE_STORAGE_H_
@@ -14,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "throughcare/notifier.h"
 #include "throughcare/storage.h"
 
 namespace throughcare::storage {
@@ -22,6 +24,9 @@ struct SqliteOptions {
   std::string path;          // database file; created with the schema if absent
   int max_batch = 256;       // most closures in one commit
   int max_queue = 10000;     // most closures waiting; beyond, writes get RESOURCE_EXHAUSTED
+  // Where WriteTx::Notify publishes after a commit; may be null (nothing is published). Not
+  // owned; must outlive the storage.
+  Notifier* notifier = nullptr;
   // Testing only, never for real data: answer each write *before* its commit and commit 100 ms
   // later, so that a crash loses writes that were acknowledged. It exists so that the crash
   // harness (tests/crash/) can show that it detects such loss.

@@ -4,9 +4,8 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "services/crypto/ids.h"
 #include "services/policy/authorize.h"
-#include "services/subjects/identifiers.h"
+#include "services/identifiers/identifiers.h"
 #include "throughcare/status_macros.h"
 
 namespace throughcare::subjects {
@@ -97,7 +96,7 @@ void SubjectService::Register(const CallContext& ctx, std::vector<IdentifierValu
         RETURN_IF_ERROR(MayRegister(*policy, ctx, identifiers, "identifiers", /*links=*/true,
                                     clock_.Now(), entry));
         Subject subject;
-        subject.id = crypto::NewOpaqueId("sub");
+        subject.id = ids_.NewId("sub");
         subject.home_area = home_area;
         subject.registered_by_agency = ctx.principal.agency_id;
         subject.registered_at = clock_.Now();
@@ -237,7 +236,7 @@ void SubjectService::StartRelationship(const CallContext& ctx, std::string subje
               absl::StrCat("self-claimed relationship: ", absl::StripAsciiWhitespace(note));
         }
         Relationship r;
-        r.relationship_id = crypto::NewOpaqueId("rel");
+        r.relationship_id = ids_.NewId("rel");
         r.subject_id = subject_id;
         r.kind = kind;
         r.agency_id = ctx.principal.agency_id;

@@ -1,6 +1,6 @@
 // SubjectService (domain): registering people, linking identifiers, resolving them.
 //
-// Inputs are validated and normalised at the edge (services/subjects/identifiers.h); this layer
+// Inputs are validated and normalised at the edge (services/identifiers/identifiers.h); this layer
 // decides (policy), changes storage and audits, in one transaction per call. Every method answers
 // through `reply` after the call's audit entry is durable. Thread-safe.
 #ifndef THROUGHCARE_SERVICES_SUBJECTS_SUBJECT_SERVICE_H_
@@ -12,6 +12,7 @@
 #include "services/audit/audit_log.h"
 #include "services/policy/policy_store.h"
 #include "throughcare/clock.h"
+#include "throughcare/ids.h"
 #include "throughcare/consent.h"
 #include "throughcare/principal.h"
 #include "throughcare/storage.h"
@@ -23,8 +24,8 @@ class SubjectService {
  public:
   // All references must outlive the service.
   SubjectService(Storage& storage, const audit::AuditLog& audit_log,
-                 const policy::PolicyStore& policies, const Clock& clock)
-      : storage_(storage), audit_log_(audit_log), policies_(policies), clock_(clock) {}
+                 const policy::PolicyStore& policies, const Clock& clock, IdGenerator& ids)
+      : storage_(storage), audit_log_(audit_log), policies_(policies), clock_(clock), ids_(ids) {}
 
   struct IdentifierValue {
     IdentifierKind kind;
@@ -78,6 +79,7 @@ class SubjectService {
   const audit::AuditLog& audit_log_;
   const policy::PolicyStore& policies_;
   const Clock& clock_;
+  IdGenerator& ids_;
 };
 
 }  // namespace throughcare::subjects

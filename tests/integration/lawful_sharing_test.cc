@@ -500,6 +500,10 @@ TEST_F(LawfulSharingTest, ConsentRequestsAreValidated) {
       {[](auto& r) { r.set_evidence(v1::CONSENT_EVIDENCE_VERBAL_WITNESSED); },
        "evidence_detail: required"},
       {[](auto& r) { r.set_subject_id("nobody"); }, "subject_id: malformed"},
+      // Issue 14: a consent to an agency that does not exist, and one from year 294247.
+      {[](auto& r) { r.add_recipient_agencies("probation-nowhere"); },
+       "recipient_agencies[1]: unknown agency 'probation-nowhere'"},
+      {[](auto& r) { r.mutable_valid_from()->set_seconds(9223372036854); }, "valid_from: must be"},
   };
   for (const Case& c : cases) {
     v1::RecordConsentRequest req;

@@ -122,6 +122,13 @@ TEST_F(MessagingTest, RequestsAreValidatedFieldByField) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(s.error_message(), HasSubstr("recipient_agencies[1]: unknown agency"));
 
+  // messaging.proto: "not the sender's own" agency.
+  req = DirMessage("k-1");
+  req.add_recipient_agencies(kCarat.agency);
+  s = Send(kCarat, req, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("recipient_agencies[1]: 'hmp-northgate' is your own"));
+
   req = DirMessage("k-2");
   req.clear_inline_record();
   s = Send(kCarat, req, &out);

@@ -10,10 +10,14 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/core/in_process_notifier.h"
+#include "services/core/thread_pool.h"
+#include "services/crypto/ids.h"
 #include "services/policy/authorize.h"
 #include "services/records/record_service.h"
 #include "services/server/config.h"
 #include "services/server/dev_setup.h"
+#include "services/server/domain_services.h"
 #include "services/storage/sqlite_storage.h"
 #include "tests/testing/status_matchers.h"
 #include "throughcare/status_macros.h"
@@ -73,22 +77,19 @@ class ReferralServiceTest : public ::testing::Test {
     ASSERT_OK_AND_ASSIGN(std::string config_path,
                          server::PrepareDevEnvironment(dir_, "127.0.0.1:0", kFriday));
     ASSERT_OK_AND_ASSIGN(config_, server::LoadConfig(config_path));
-    ASSERT_OK_AND_ASSIGN(auto policy, policy::Policy::LoadFile(config_.policy_file));
-    policies_ = std::make_unique<policy::PolicyStore>(std::move(policy));
+    // The services wired as the broker wires them.
+    ASSERT_OK_AND_ASSIGN(server::DomainInputs inputs, server::LoadDomainInputs(config_, clock_));
     storage::SqliteOptions options;
     options.path = dir_ + "/referrals.db";
+    options.notifier = &notifier_;
     ASSERT_OK_AND_ASSIGN(storage_, storage::OpenSqliteStorage(options));
-    audit_log_ = std::make_unique<audit::AuditLog>(
-        clock_, [this] { return policies_->Current()->version(); });
-    records_ = std::make_unique<records::RecordService>(*storage_, *audit_log_, *policies_, clock_,
-                                                        std::string(32, 'k'));
-    std::map<std::string, messaging::AgencyInfo> agencies;
-    for (const server::AgencyConfig& a : config_.agencies) agencies[a.id] = {a.kind, a.roles};
-    messaging_ = std::make_unique<messaging::MessagingService>(
-        *storage_, *audit_log_, *policies_, clock_, *records_, agencies,
-        messaging::MessagingLimits{});
-    service_ = std::make_unique<ReferralService>(*storage_, *audit_log_, *policies_, clock_,
-                                                 *messaging_, config_.directory);
+    domain_ = std::make_unique<server::DomainServices>(
+        config_, std::move(inputs),
+        server::DomainEnvironment{*storage_, clock_, ids_, random_, notifier_, executor_});
+    policies_ = &domain_->policies();
+    records_ = &domain_->records();
+    messaging_ = &domain_->messaging();
+    service_ = &domain_->referrals();
 
     // A person at HMP Northgate (custody), from the East area, with a DIR and consent for the
     // CJIT to receive it.
@@ -119,6 +120,7 @@ class ReferralServiceTest : public ::testing::Test {
   }
 
   void TearDown() override {
+    executor_.Shutdown();
     storage_->Close();
     std::filesystem::remove_all(dir_);
   }
@@ -214,12 +216,16 @@ class ReferralServiceTest : public ::testing::Test {
   std::string dir_;
   server::BrokerConfig config_;
   FakeClock clock_{kFriday};
-  std::unique_ptr<policy::PolicyStore> policies_;
+  crypto::SystemRandom random_;
+  crypto::OpaqueIds ids_{random_};
+  InProcessNotifier notifier_;
+  ThreadPool executor_{2};
   std::unique_ptr<Storage> storage_;
-  std::unique_ptr<audit::AuditLog> audit_log_;
-  std::unique_ptr<records::RecordService> records_;
-  std::unique_ptr<messaging::MessagingService> messaging_;
-  std::unique_ptr<ReferralService> service_;
+  std::unique_ptr<server::DomainServices> domain_;
+  policy::PolicyStore* policies_ = nullptr;
+  records::RecordService* records_ = nullptr;
+  messaging::MessagingService* messaging_ = nullptr;
+  ReferralService* service_ = nullptr;
   const std::string subject_ = "sub_aaaaaaaaaaaaaaaaaaaaaaaaaa";
   std::string record_;
 };

@@ -35,6 +35,29 @@ TEST(ValidateQueryAuditLogTest, GoodRequest) {
   EXPECT_EQ(q->after_seq, 41);
 }
 
+TEST(ValidateQueryAuditLogTest, TimestampsWithinYears1To9999) {
+  v1::QueryAuditLogRequest req;
+  req.mutable_from_time()->set_seconds(253402300800);
+  EXPECT_THAT(ValidateQueryAuditLog(req), NamesField("from_time"));
+  req.clear_from_time();
+  req.mutable_until_time()->set_nanos(-1);
+  EXPECT_THAT(ValidateQueryAuditLog(req),
+              FieldError("until_time", "nanos must be from 0 to 999999999 (got -1)"));
+}
+
+TEST(ValidateGetSubjectAccessReportTest, TimestampsWithinYears1To9999) {
+  v1::GetSubjectAccessReportRequest req;
+  req.set_subject_id(Id("sub"));
+  req.mutable_from_time()->set_seconds(1000);
+  EXPECT_THAT(ValidateGetSubjectAccessReport(req), IsOk());
+  req.mutable_until_time()->set_seconds(-62135596801);  // just before 0001-01-01
+  EXPECT_THAT(ValidateGetSubjectAccessReport(req), NamesField("until_time"));
+  req.clear_until_time();
+  req.mutable_from_time()->set_nanos(1000000000);
+  EXPECT_THAT(ValidateGetSubjectAccessReport(req),
+              FieldError("from_time", "nanos must be from 0 to 999999999 (got 1000000000)"));
+}
+
 TEST(ValidateQueryAuditLogTest, BadRequests) {
   v1::QueryAuditLogRequest req;
   EXPECT_THAT(ValidateQueryAuditLog(req), IsOk());
@@ -45,7 +68,7 @@ TEST(ValidateQueryAuditLogTest, BadRequests) {
   EXPECT_THAT(ValidateQueryAuditLog(req), FieldError("user_id", "at most 256 characters"));
   req.clear_user_id();
   req.set_decision(static_cast<v1::Decision>(7));
-  EXPECT_THAT(ValidateQueryAuditLog(req), FieldError("decision", "unknown value"));
+  EXPECT_THAT(ValidateQueryAuditLog(req), NamesField("decision"));
   req.clear_decision();
   req.mutable_from_time()->set_seconds(2000);
   req.mutable_until_time()->set_seconds(2000);
@@ -88,6 +111,11 @@ TEST(ValidateCloseReviewItemTest, OutcomeAndNote) {
   EXPECT_EQ(*ValidateCloseReviewItem(req), ReviewOutcome::kNotJustified);
   req.set_outcome(v1::REVIEW_OUTCOME_OPEN);
   EXPECT_THAT(ValidateCloseReviewItem(req), NamesField("outcome"));
+  req.set_outcome(static_cast<v1::ReviewOutcome>(77));
+  EXPECT_THAT(ValidateCloseReviewItem(req),
+              FieldError("outcome", "unknown value 77 (expected one of: REVIEW_OUTCOME_OPEN, "
+                                    "REVIEW_OUTCOME_JUSTIFIED, REVIEW_OUTCOME_NOT_JUSTIFIED, "
+                                    "REVIEW_OUTCOME_REFERRED)"));
   req.set_review_id(Id("ref"));
   EXPECT_THAT(ValidateCloseReviewItem(req), NamesField("review_id"));
 }

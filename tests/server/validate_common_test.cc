@@ -1,8 +1,11 @@
 #include "services/server/validate_common.h"
 
+#include <cstdint>
+#include <limits>
 #include <string>
 
 #include "gmock/gmock.h"
+#include "absl/time/civil_time.h"
 #include "gtest/gtest.h"
 #include "tests/server/validate_testing.h"
 #include "tests/testing/status_matchers.h"
@@ -90,6 +93,79 @@ TEST(FieldChecksTest, TextAndDate) {
   }
 }
 
+// The range RFC 3339 (and so protobuf's JSON) can write: a consent valid from year 294247 was
+// once stored, and its person's consents then failed to print.
+TEST(FieldChecksTest, TimestampsFromYear1To9999WithNanosInRange) {
+  using validation::TimestampField;
+  google::protobuf::Timestamp t;
+  const int64_t first = absl::ToUnixSeconds(absl::FromCivil(absl::CivilSecond(1, 1, 1, 0, 0, 0),
+                                                             absl::UTCTimeZone()));
+  const int64_t last = absl::ToUnixSeconds(
+      absl::FromCivil(absl::CivilSecond(9999, 12, 31, 23, 59, 59), absl::UTCTimeZone()));
+  t.set_seconds(first);
+  EXPECT_THAT(TimestampField(t, "valid_from"), IsOk());
+  t.set_seconds(last);
+  t.set_nanos(999999999);
+  ASSERT_THAT(TimestampField(t, "valid_from"), IsOk());
+  EXPECT_EQ(*TimestampField(t, "valid_from"),
+            absl::FromUnixSeconds(last) + absl::Nanoseconds(999999999));
+
+  const std::string range =
+      "must be from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z (got ";
+  t.set_nanos(0);
+  t.set_seconds(last + 1);
+  EXPECT_THAT(TimestampField(t, "valid_from"),
+              FieldError("valid_from", range + std::to_string(last + 1) + " seconds since 1970)"));
+  t.set_seconds(first - 1);
+  EXPECT_THAT(TimestampField(t, "valid_from"), NamesField("valid_from"));
+  t.set_seconds(std::numeric_limits<int64_t>::max());
+  EXPECT_THAT(TimestampField(t, "until"), NamesField("until"));
+  t.set_seconds(std::numeric_limits<int64_t>::min());
+  EXPECT_THAT(TimestampField(t, "until"), NamesField("until"));
+  t.set_seconds(0);
+  t.set_nanos(-1);
+  EXPECT_THAT(TimestampField(t, "from_time"),
+              FieldError("from_time", "nanos must be from 0 to 999999999 (got -1)"));
+  t.set_nanos(1000000000);
+  EXPECT_THAT(TimestampField(t, "from_time"),
+              FieldError("from_time", "nanos must be from 0 to 999999999 (got 1000000000)"));
+
+  EXPECT_THAT(validation::OptionalTimestampField(false, t, "from_time"), IsOk());
+  EXPECT_THAT(validation::OptionalTimestampField(true, t, "from_time"), NamesField("from_time"));
+}
+
+TEST(FieldChecksTest, EnumValues) {
+  const google::protobuf::EnumDescriptor& kinds = *v1::IdentifierKind_descriptor();
+  EXPECT_THAT(validation::EnumValue(v1::IDENTIFIER_KIND_NOMS, kinds, "kind", true), IsOk());
+  EXPECT_THAT(validation::EnumValue(0, kinds, "kind", false), IsOk());
+  EXPECT_THAT(validation::EnumValue(0, kinds, "kind", true), FieldError("kind", "required"));
+  EXPECT_THAT(validation::EnumValue(99, kinds, "kind", false),
+              FieldError("kind", "unknown value 99 (expected one of: IDENTIFIER_KIND_PNC, "
+                                 "IDENTIFIER_KIND_NOMS, IDENTIFIER_KIND_CRN, "
+                                 "IDENTIFIER_KIND_NHS_NUMBER, "
+                                 "IDENTIFIER_KIND_LOCAL_AUTHORITY_REF)"));
+  EXPECT_THAT(validation::EnumValue(-1, kinds, "kind", true), NamesField("kind"));
+}
+
+TEST(FieldChecksTest, CountsAndAgencies) {
+  EXPECT_THAT(validation::MaxCount(16, 16, "records"), IsOk());
+  EXPECT_THAT(validation::MaxCount(17, 16, "records"),
+              FieldError("records", "at most 16 (got 17)"));
+  const AgencyKindLookup agencies = [](const std::string& id) -> absl::StatusOr<std::string> {
+    if (id == "cjit-east") return std::string("cjit");
+    return absl::NotFoundError(id);
+  };
+  EXPECT_THAT(validation::KnownAgency("cjit-east", "recipient_agencies[0]", agencies), IsOk());
+  EXPECT_THAT(validation::KnownAgency("", "recipient_agencies[0]", agencies),
+              FieldError("recipient_agencies[0]", "required"));
+  EXPECT_THAT(validation::KnownAgency("cjit-west", "recipient_agencies[0]", agencies),
+              FieldError("recipient_agencies[0]",
+                         "unknown agency 'cjit-west': none of that id is registered "
+                         "with the broker"));
+  EXPECT_THAT(validation::KnownAgency(std::string(65, 'a'), "recipient_agencies[0]", agencies),
+              FieldError("recipient_agencies[0]", "at most 64 characters"));
+}
+
 TEST(FieldChecksTest, DeclaredIds) {
   google::protobuf::RepeatedPtrField<std::string> ids;
   EXPECT_THAT(validation::DeclaredIds(ids, "purposes", "purpose", {"a", "b"}, false), IsOk());
@@ -151,7 +227,7 @@ TEST(FieldChecksTest, Pages) {
   page.set_page_size(-1);
   EXPECT_THAT(validation::ValidatePageSize(page),
               FieldError("page.page_size", "must be between 0 and 1000"));
-  for (const char* bad : {"-1", "x", "1.5"}) {
+  for (const char* bad : {"-1", "x", "1.5", "000000000000000000042"}) {
     page.set_page_token(bad);
     EXPECT_THAT(validation::ValidateSeqPageToken(page),
                 FieldError("page.page_token", "not a token returned by this call"))

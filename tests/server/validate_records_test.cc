@@ -4,6 +4,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/server/request_examples.h"
 #include "tests/server/validate_testing.h"
 #include "tests/testing/status_matchers.h"
 
@@ -12,24 +13,13 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::throughcare::server::testing::DemoPolicy;
+using ::throughcare::server::testing::Dir;
 using ::throughcare::server::testing::FieldError;
+using ::throughcare::server::testing::HealthSummary;
 using ::throughcare::server::testing::Id;
 using ::throughcare::server::testing::NamesField;
 using ::throughcare::testing::IsOk;
 using ::throughcare::testing::StatusIs;
-
-// A new health summary that passes every check.
-v1::PutRecordRequest HealthSummary() {
-  v1::PutRecordRequest req;
-  req.set_subject_id(Id("sub"));
-  req.set_data_class("health");
-  req.add_labels("sealed");
-  v1::HealthSummary* b = req.mutable_body()->mutable_health_summary();
-  b->add_conditions()->set_name("asthma");
-  b->mutable_conditions(0)->set_since("2019-04-01");
-  b->add_prescriptions()->set_medicine("salbutamol");
-  return req;
-}
 
 TEST(ValidatePutRecordTest, GoodRequest) {
   auto p = ValidatePutRecord(HealthSummary(), DemoPolicy());
@@ -145,6 +135,94 @@ TEST(ValidatePutRecordTest, EachRecordType) {
   EXPECT_THAT(ValidatePutRecord(req, DemoPolicy()), IsOk());
 }
 
+// What an attacker once stored beside a 4,000-character note: a 900 KB prescribing and 5,000
+// substances.
+TEST(ValidatePutRecordTest, TextAndListsOfADirAreBounded) {
+  EXPECT_THAT(ValidatePutRecord(Dir(), DemoPolicy()), IsOk());
+  v1::PutRecordRequest req = Dir();
+  auto* dir = req.mutable_body()->mutable_drug_interventions_record();
+  dir->set_prescribing(std::string(900 * 1024, 'p'));
+  EXPECT_THAT(ValidatePutRecord(req, DemoPolicy()),
+              FieldError("body.drug_interventions_record.prescribing", "at most 1000 characters"));
+  req = Dir();
+  dir = req.mutable_body()->mutable_drug_interventions_record();
+  dir->clear_substances();
+  for (int i = 0; i < 5000; ++i) dir->add_substances("alcohol");
+  EXPECT_THAT(ValidatePutRecord(req, DemoPolicy()),
+              FieldError("body.drug_interventions_record.substances", "at most 20 (got 5000)"));
+  for (const char* field : {"treatment_status", "treatment_provider"}) {
+    req = Dir();
+    dir = req.mutable_body()->mutable_drug_interventions_record();
+    dir->GetReflection()->SetString(dir, dir->GetDescriptor()->FindFieldByName(field),
+                                    std::string(201, 'x'));
+    EXPECT_THAT(ValidatePutRecord(req, DemoPolicy()),
+                FieldError(std::string("body.drug_interventions_record.") + field,
+                           "at most 200 characters"));
+  }
+}
+
+TEST(ValidatePutRecordTest, TextAndListsOfOtherTypesAreBounded) {
+  v1::PutRecordRequest req = HealthSummary();
+  v1::HealthSummary* health = req.mutable_body()->mutable_health_summary();
+  health->mutable_prescriptions(0)->set_dose(std::string(201, 'd'));
+  EXPECT_THAT(ValidatePutRecord(req, DemoPolicy()),
+              FieldError("body.health_summary.prescriptions[0].dose", "at most 200 characters"));
+  req = HealthSummary();
+  health = req.mutable_body()->mutable_health_summary();
+  health->mutable_gp()->set_ods_code(std::string(17, 'A'));
+  EXPECT_THAT(ValidatePutRecord(req, DemoPolicy()),
+              FieldError("body.health_summary.gp.ods_code", "at most 16 characters"));
+  req = HealthSummary();
+  health = req.mutable_body()->mutable_health_summary();
+  for (int i = 0; i < 100; ++i) *health->add_conditions() = health->conditions(0);
+  EXPECT_THAT(ValidatePutRecord(req, DemoPolicy()),
+              FieldError("body.health_summary.conditions", "at most 100 (got 101)"));
+
+  req = HealthSummary();
+  req.set_data_class("risk");
+  req.clear_labels();
+  v1::RiskSummary* risk = req.mutable_body()->mutable_risk_summary();
+  risk->set_risk_of_serious_harm(v1::RiskSummary::LEVEL_LOW);
+  risk->set_victim_details(std::string(4001, 'v'));
+  EXPECT_THAT(ValidatePutRecord(req, DemoPolicy()),
+              FieldError("body.risk_summary.victim_details", "at most 4000 characters"));
+
+  req.set_data_class("drugs");
+  v1::CarePlan* plan = req.mutable_body()->mutable_care_plan();
+  for (int i = 0; i < 51; ++i) plan->add_goals()->set_description("stay in treatment");
+  EXPECT_THAT(ValidatePutRecord(req, DemoPolicy()),
+              FieldError("body.care_plan.goals", "at most 50 (got 51)"));
+}
+
+// A risk level the API does not declare was once stored, and then printed as a number.
+TEST(ValidatePutRecordTest, RiskLevelMustBeDeclared) {
+  v1::PutRecordRequest req = HealthSummary();
+  req.set_data_class("risk");
+  req.clear_labels();
+  v1::RiskSummary* risk = req.mutable_body()->mutable_risk_summary();
+  risk->set_risk_of_serious_harm(static_cast<v1::RiskSummary::Level>(99));
+  EXPECT_THAT(ValidatePutRecord(req, DemoPolicy()),
+              FieldError("body.risk_summary.risk_of_serious_harm",
+                         "unknown value 99 (expected one of: LEVEL_LOW, LEVEL_MEDIUM, LEVEL_HIGH, "
+                         "LEVEL_VERY_HIGH)"));
+}
+
+TEST(ValidateGetRecordTest, IdVersionAndReason) {
+  v1::GetRecordRequest req;
+  req.set_record_id(Id("rec"));
+  EXPECT_THAT(ValidateGetRecord(req), IsOk());
+  req.set_version(-1);
+  EXPECT_THAT(ValidateGetRecord(req),
+              FieldError("version", "must be 0 (latest) or a version number"));
+  req.set_version(0);
+  req.set_break_glass_reason(std::string(2001, 'r'));
+  EXPECT_THAT(ValidateGetRecord(req), FieldError("break_glass_reason", "at most 2000 characters"));
+  v1::ListRecordsRequest list;
+  EXPECT_THAT(ValidateListRecords(list), FieldError("subject_id", "required"));
+  list.set_subject_id(Id("sub"));
+  EXPECT_THAT(ValidateListRecords(list), IsOk());
+}
+
 TEST(ValidatePutRecordTest, ReleaseNotificationGivesTheReleaseDate) {
   v1::PutRecordRequest req = HealthSummary();
   req.clear_labels();
@@ -184,6 +262,32 @@ TEST(RecordTypeOfTest, NamesTheOneofField) {
   EXPECT_EQ(RecordTypeOf(body), "accommodation_need");
   body.mutable_drug_interventions_record();
   EXPECT_EQ(RecordTypeOf(body), "drug_interventions_record");
+}
+
+TEST(ValidateListErasuresTest, TimestampsWithinYears1To9999) {
+  v1::ListErasuresRequest req;
+  req.mutable_from_time()->set_seconds(1000);
+  req.mutable_until_time()->set_seconds(2000);
+  EXPECT_THAT(ValidateListErasures(req), IsOk());
+  req.mutable_until_time()->set_seconds(253402300800);  // 10000-01-01
+  EXPECT_THAT(ValidateListErasures(req), NamesField("until_time"));
+  req.mutable_until_time()->set_seconds(2000);
+  req.mutable_from_time()->set_nanos(-5);
+  EXPECT_THAT(ValidateListErasures(req),
+              FieldError("from_time", "nanos must be from 0 to 999999999 (got -5)"));
+}
+
+TEST(ValidateEraseTest, AnIdAndAReason) {
+  v1::EraseRecordRequest record;
+  record.set_record_id(Id("rec"));
+  record.set_reason("Erasure request ER-1, upheld");
+  EXPECT_THAT(ValidateEraseRecord(record), IsOk());
+  record.set_record_id(Id("sub"));
+  EXPECT_THAT(ValidateEraseRecord(record), NamesField("record_id"));
+  v1::EraseSubjectRequest subject;
+  subject.set_subject_id(Id("sub"));
+  subject.set_reason(std::string(1001, 'x'));
+  EXPECT_THAT(ValidateEraseSubject(subject), NamesField("reason"));
 }
 
 TEST(ValidateRecordReferenceTest, IdAndVersion) {

@@ -4,6 +4,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/server/request_examples.h"
 #include "tests/server/validate_testing.h"
 #include "tests/testing/status_matchers.h"
 
@@ -13,18 +14,8 @@ namespace {
 using ::throughcare::server::testing::FieldError;
 using ::throughcare::server::testing::Id;
 using ::throughcare::server::testing::NamesField;
+using ::throughcare::server::testing::OnRelease;
 using ::throughcare::testing::IsOk;
-
-// A CARAT-to-CJIT referral on release, with the drug interventions record.
-v1::CreateReferralRequest OnRelease() {
-  v1::CreateReferralRequest req;
-  req.set_referral_type("drug_treatment_on_release");
-  req.set_subject_id(Id("sub"));
-  req.add_records()->set_record_id(Id("rec"));
-  req.set_event_date("2026-12-03");
-  req.set_idempotency_key("referral-1");
-  return req;
-}
 
 TEST(ValidateCreateReferralTest, GoodRequest) {
   auto p = ValidateCreateReferral(OnRelease());
@@ -72,6 +63,27 @@ TEST(ValidateCreateReferralTest, BadRequests) {
               FieldError("recipient_agency", "at most 64 characters"));
 }
 
+TEST(ValidateResolveRecipientTest, TypeAndArea) {
+  v1::ResolveRecipientRequest req;
+  req.set_home_area("e99999001");
+  EXPECT_THAT(ValidateResolveRecipient(req), FieldError("referral_type", "required"));
+  req.set_referral_type(std::string(65, 't'));
+  EXPECT_THAT(ValidateResolveRecipient(req), FieldError("referral_type", "at most 64 characters"));
+  req.set_referral_type("drug_treatment_on_release");
+  auto q = ValidateResolveRecipient(req);
+  ASSERT_THAT(q, IsOk());
+  EXPECT_EQ(q->home_area, "E99999001");
+  req.clear_home_area();
+  EXPECT_THAT(ValidateResolveRecipient(req), FieldError("home_area", "required"));
+}
+
+TEST(ValidateGetReferralTest, ReferralId) {
+  v1::GetReferralRequest req;
+  EXPECT_THAT(ValidateGetReferral(req), FieldError("referral_id", "required"));
+  req.set_referral_id(Id("ref"));
+  EXPECT_THAT(ValidateGetReferral(req), IsOk());
+}
+
 TEST(ValidateTransitionReferralTest, AnyStateButSent) {
   v1::TransitionReferralRequest req;
   req.set_referral_id(Id("ref"));
@@ -81,6 +93,12 @@ TEST(ValidateTransitionReferralTest, AnyStateButSent) {
   EXPECT_THAT(ValidateTransitionReferral(req),
               FieldError("to", "a referral is sent when it is created; it cannot move back to "
                                "sent"));
+  req.set_to(static_cast<v1::ReferralState>(13));
+  EXPECT_THAT(ValidateTransitionReferral(req),
+              ::throughcare::testing::StatusIs(
+                  absl::StatusCode::kInvalidArgument,
+                  ::testing::StartsWith("to: unknown value 13 (expected one of: "
+                                        "REFERRAL_STATE_SENT, REFERRAL_STATE_RECEIVED,")));
   req.set_to(v1::REFERRAL_STATE_ACCEPTED);
   EXPECT_EQ(*ValidateTransitionReferral(req), ReferralState::kAccepted);
   req.set_reason(std::string(2001, 'r'));
@@ -108,6 +126,8 @@ TEST(ValidateListReferralsTest, PageTokensRoundTrip) {
   EXPECT_EQ(second->after->created_at, next.created_at);
   EXPECT_EQ(second->after->referral_id, next.referral_id);
 
+  req.mutable_page()->set_page_token(std::string(65, '1'));
+  EXPECT_THAT(ValidateListReferrals(req), FieldError("page.page_token", "at most 64 characters"));
   for (const std::string& bad : {std::string("12"), "x." + Id("ref"), "12." + Id("rec")}) {
     req.mutable_page()->set_page_token(bad);
     EXPECT_THAT(ValidateListReferrals(req),
@@ -147,6 +167,18 @@ TEST(ValidateGetReferralReportTest, PeriodOfAtMostTwoYears) {
   ASSERT_THAT(p, IsOk());
   EXPECT_EQ(p->from, absl::FromUnixSeconds(1000));
   EXPECT_TRUE(p->by_receiving_agency);
+}
+
+TEST(ValidateGetReferralReportTest, TimestampsWithinYears1To9999) {
+  v1::GetReferralReportRequest req;
+  req.mutable_from()->set_seconds(-62135596801);
+  req.mutable_until()->set_seconds(1000);
+  EXPECT_THAT(ValidateGetReferralReport(req), NamesField("from"));
+  req.mutable_from()->set_seconds(1000);
+  req.mutable_until()->set_seconds(2000);
+  req.mutable_until()->set_nanos(1000000000);
+  EXPECT_THAT(ValidateGetReferralReport(req),
+              FieldError("until", "nanos must be from 0 to 999999999 (got 1000000000)"));
 }
 
 }  // namespace

@@ -43,6 +43,36 @@ TEST(ValidateIdentifierTest, NamesTheKindOrTheValue) {
               NamesField("identifier.value"));
 }
 
+TEST(ValidateIdentifierTest, KindsOutOfRangeAndLongValuesAreRefused) {
+  EXPECT_THAT(ValidateIdentifier(Identifier(static_cast<v1::IdentifierKind>(99), "A1234BC"),
+                                 "identifier"),
+              NamesField("identifier.kind"));
+  // Spaces are allowed in NHS numbers, but not a megabyte of them.
+  EXPECT_THAT(ValidateIdentifier(Identifier(v1::IDENTIFIER_KIND_NHS_NUMBER,
+                                            std::string(1 << 20, ' ') + "9434765919"),
+                                 "identifier"),
+              FieldError("identifier.value", "at most 64 characters"));
+}
+
+TEST(ValidateLinkIdentifierTest, SubjectAndIdentifier) {
+  v1::LinkIdentifierRequest link;
+  link.set_subject_id(Id("sub"));
+  *link.mutable_identifier() = Identifier(v1::IDENTIFIER_KIND_CRN, "X123456");
+  EXPECT_THAT(ValidateLinkIdentifier(link), IsOk());
+  link.clear_subject_id();
+  EXPECT_THAT(ValidateLinkIdentifier(link), FieldError("subject_id", "required"));
+  v1::UnlinkIdentifierRequest unlink;
+  unlink.set_subject_id(Id("sub"));
+  EXPECT_THAT(ValidateUnlinkIdentifier(unlink), NamesField("identifier.kind"));
+  v1::SetHomeAreaRequest area;
+  area.set_subject_id(Id("sub"));
+  EXPECT_THAT(ValidateSetHomeArea(area), FieldError("home_area", "required"));
+  area.set_home_area(std::string(1 << 16, ' ') + "E06000018");
+  EXPECT_THAT(ValidateSetHomeArea(area), FieldError("home_area", "at most 64 characters"));
+  area.set_home_area("e06000018");
+  EXPECT_EQ(*ValidateSetHomeArea(area), "E06000018");
+}
+
 TEST(ValidateHomeAreaTest, OptionalOrRequired) {
   EXPECT_EQ(*ValidateHomeArea("", "home_area", false), "");
   EXPECT_EQ(*ValidateHomeArea("e06000018", "home_area", false), "E06000018");
@@ -96,6 +126,11 @@ TEST(ValidateStartRelationshipTest, AllocationOrCustodyOnly) {
   req.clear_kind();
   EXPECT_THAT(ValidateStartRelationship(req),
               FieldError("kind", "required (ALLOCATION or CUSTODY)"));
+  req.set_kind(static_cast<v1::RelationshipKind>(9));
+  EXPECT_THAT(ValidateStartRelationship(req),
+              FieldError("kind", "unknown value 9 (expected one of: RELATIONSHIP_KIND_ALLOCATION, "
+                                 "RELATIONSHIP_KIND_CUSTODY, RELATIONSHIP_KIND_REFERRAL)"));
+  req.clear_kind();
   req.set_note(std::string(1001, 'n'));
   EXPECT_THAT(ValidateStartRelationship(req), FieldError("note", "at most 1000 characters"));
   req.clear_subject_id();

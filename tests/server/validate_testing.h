@@ -12,6 +12,8 @@
 #include "gtest/gtest.h"
 #include "services/policy/policy.h"
 #include "services/server/dev_setup.h"
+#include "services/server/validate_common.h"
+#include "tests/testing/demo_agencies.h"
 #include "tests/testing/status_matchers.h"
 
 namespace throughcare::server::testing {
@@ -29,6 +31,9 @@ inline const policy::Policy& DemoPolicy() {
   }();
   return *policy;
 }
+
+// The demo agencies (tests/testing/demo_agencies.h), as validators are told of them.
+inline AgencyKindLookup DemoAgencies() { return ::throughcare::testing::DemoAgencyKind; }
 
 // A well-formed broker id: `prefix`, '_' and 26 base32 characters ("sub_aaaa...").
 inline std::string Id(absl::string_view prefix, char fill = 'a') {

@@ -115,15 +115,21 @@ CREATE INDEX audit_by_time ON audit_log(time);
 INSERT INTO schema_migrations VALUES (1, 0);
 )sql";
 
-absl::StatusOr<std::unique_ptr<Storage>> OpenSqlite(const std::string& dir) {
+absl::StatusOr<std::unique_ptr<Storage>> OpenSqlite(const std::string& dir,
+                                                    Notifier* notifier = nullptr) {
   storage::SqliteOptions options;
   options.path = dir + "/throughcare.db";
+  options.notifier = notifier;
   return storage::OpenSqliteStorage(options);
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, StorageConformanceTest,
-                         ::testing::Values(StorageFactory{"sqlite", OpenSqlite}),
-                         [](const auto& info) { return info.param.name; });
+                         ::testing::Values(StorageFactory{
+                             "sqlite",
+                             [](const std::string& dir, Notifier& notifier) {
+                               return OpenSqlite(dir, &notifier);
+                             }}),
+                         StorageFactoryName);
 
 TEST(SqliteStorageTest, RefusesADatabaseFromANewerBroker) {
   std::string dir = ::testing::TempDir() + "/tc-sqlite-newer";

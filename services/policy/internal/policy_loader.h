@@ -44,10 +44,11 @@ class Loader final {
   explicit Loader(absl::string_view source) : source_(source) {}
 
   absl::Status Error(const YAML::Mark& mark, absl::string_view message) const;
+  const std::string& source() const { return source_; }
 
   // Returns the values of `map` aligned with `keys` followed by `optional`. Every key in `keys`
-  // is required; unknown and repeated keys are errors, so a typo can neither widen nor narrow
-  // access.
+  // is required; unknown keys are errors (and repeated ones, when the YAML is read), so a typo
+  // can neither widen nor narrow access.
   absl::StatusOr<std::vector<Field>> Fields(const YAML::Node& map, absl::string_view context,
                                             absl::Span<const absl::string_view> keys,
                                             absl::Span<const absl::string_view> optional = {})

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
@@ -23,9 +24,8 @@ namespace throughcare::storage::sqlite_internal {
 // (Storage::Read) or a batch of closures (the writer). Not thread-safe.
 class SqliteTx final : public WriteTx {
  public:
-  // `conn` is borrowed and must outlive the transaction. `commit_number` is that of the batch a
-  // write runs in; reads are part of no commit.
-  SqliteTx(Connection* conn, int64_t commit_number) : conn_(conn), commit_number_(commit_number) {}
+  // `conn` is borrowed and must outlive the transaction.
+  explicit SqliteTx(Connection* conn) : conn_(conn) {}
 
   // Subjects (sqlite_subjects.cc).
   absl::StatusOr<Subject> GetSubject(absl::string_view subject_id) override;
@@ -86,7 +86,7 @@ class SqliteTx final : public WriteTx {
   absl::StatusOr<std::vector<Delivery>> ListDeliveries(absl::string_view message_id) override;
   absl::StatusOr<Delivery> GetDeliveryByLease(absl::string_view lease_id) override;
   absl::StatusOr<std::vector<Delivery>> ListLeasable(absl::string_view recipient_agency,
-                                                     absl::Time now, int skip, int limit) override;
+                                                     absl::Time now, int64_t after_seq, int limit) override;
   absl::StatusOr<int64_t> CountOpenDeliveries(absl::string_view recipient_agency,
                                               int64_t cap) override;
   absl::StatusOr<int64_t> CountOpenDeliveriesFrom(absl::string_view recipient_agency,
@@ -134,14 +134,27 @@ class SqliteTx final : public WriteTx {
   absl::StatusOr<MailboxDepth> GetMailboxDepth(absl::string_view recipient_agency) override;
   absl::Status Heartbeat();
 
-  // A savepoint per call, and what runs after the commit (sqlite_tx.cc).
+  // A savepoint per call (sqlite_tx.cc).
   absl::Status Atomically(absl::FunctionRef<absl::Status(WriteTx&)> fn) override;
-  void AfterCommit(absl::AnyInvocable<void()> fn) override;
-  // What AfterCommit registered in closures that succeeded, for the engine to run once the
-  // commit is durable.
-  std::vector<absl::AnyInvocable<void()>> TakeAfterCommit() { return std::move(after_commit_); }
+  // Queued for the writer to run once the commit is durable; undone with their savepoint.
+  void AfterCommit(absl::AnyInvocable<void()> fn) override {
+    after_commit_.push_back(std::move(fn));
+  }
 
-  int64_t commit_number() const override { return commit_number_; }
+  // Queued for after the commit (the writer publishes them); undone with their savepoint.
+  void Notify(absl::string_view channel) override { notifications_.emplace_back(channel); }
+
+  // Leasing (sqlite_messaging.cc): a claim is a plain read here, as the single writer already
+  // holds every row it reads.
+  absl::StatusOr<std::vector<Delivery>> ClaimLeasable(absl::string_view recipient_agency,
+                                                      absl::Time now, int64_t after_seq,
+                                                      int limit) override;
+
+  // What the writer takes after running one closure: the channels it notified, what it asked to
+  // run after the commit and the records messages it inserted. Each starts again from nothing.
+  std::vector<std::string> TakeNotifications() { return std::move(notifications_); }
+  std::vector<absl::AnyInvocable<void()>> TakeAfterCommit() { return std::move(after_commit_); }
+  int64_t TakeRecordsMessages() { return std::exchange(records_messages_, 0); }
 
  private:
   // Keeps delivery_consents in step with a delivery's consent_ids, which change from `before`
@@ -159,8 +172,9 @@ class SqliteTx final : public WriteTx {
   absl::Status AppendTransitions(const Referral& r, size_t from);
 
   Connection* conn_;
-  const int64_t commit_number_;
   int depth_ = 0;
+  std::vector<std::string> notifications_;
+  int64_t records_messages_ = 0;
   std::vector<absl::AnyInvocable<void()>> after_commit_;
 };
 

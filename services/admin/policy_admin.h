@@ -1,8 +1,8 @@
 // Reloading the policy file: on SIGHUP and through AdminService.ReloadPolicy. A file that does
 // not load, or does not fit the broker's configuration, is rejected and the policy in force
 // stays. Calls in flight keep the policy snapshot they started with.
-#ifndef THROUGHCARE_SERVICES_POLICY_POLICY_ADMIN_H_
-#define THROUGHCARE_SERVICES_POLICY_POLICY_ADMIN_H_
+#ifndef THROUGHCARE_SERVICES_ADMIN_POLICY_ADMIN_H_
+#define THROUGHCARE_SERVICES_ADMIN_POLICY_ADMIN_H_
 
 #include <functional>
 #include <string>
@@ -52,4 +52,4 @@ class PolicyAdmin {
 
 }  // namespace throughcare::policy
 
-#endif  // THROUGHCARE_SERVICES_POLICY_POLICY_ADMIN_H_
+#endif  // THROUGHCARE_SERVICES_ADMIN_POLICY_ADMIN_H_

@@ -4,8 +4,8 @@
 // then says what was wrong and the expected format, e.g.
 //   "identifier.value: NHS number check digit does not match (expected 10 digits with a valid
 //    modulus-11 check digit, e.g. 943 476 5919)".
-#ifndef THROUGHCARE_SERVICES_SUBJECTS_IDENTIFIERS_H_
-#define THROUGHCARE_SERVICES_SUBJECTS_IDENTIFIERS_H_
+#ifndef THROUGHCARE_SERVICES_IDENTIFIERS_IDENTIFIERS_H_
+#define THROUGHCARE_SERVICES_IDENTIFIERS_IDENTIFIERS_H_
 
 #include <string>
 
@@ -37,4 +37,4 @@ absl::StatusOr<std::string> NormalizeHomeArea(absl::string_view raw, absl::strin
 
 }  // namespace throughcare::subjects
 
-#endif  // THROUGHCARE_SERVICES_SUBJECTS_IDENTIFIERS_H_
+#endif  // THROUGHCARE_SERVICES_IDENTIFIERS_IDENTIFIERS_H_

@@ -1,4 +1,4 @@
-#include "services/policy/policy_admin.h"
+#include "services/admin/policy_admin.h"
 
 #include "absl/strings/str_cat.h"
 #include "services/policy/authorize.h"

@@ -1,4 +1,4 @@
-#include "services/subjects/identifiers.h"
+#include "services/identifiers/identifiers.h"
 
 #include <cstdint>
 #include <string>
