@@ -10,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/adapters/decode_printers.h"
 #include "tests/testing/status_matchers.h"
 
 namespace throughcare::adapters {
