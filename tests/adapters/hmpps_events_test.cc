@@ -201,6 +201,9 @@ std::vector<Malformed> MalformedInputs() {
          return Edited(Released, [](json& e) { e["occurredAt"] = "2026-02-30T09:15:00Z"; });
        },
        "/occurredAt", "not a valid date-time"},
+      {"TrailingSpace",
+       [] { return Edited(Released, [](json& e) { e["occurredAt"] = "2026-11-30T09:15:00Z "; }); },
+       "/occurredAt", "white space"},
       {"DateOnly",
        [] { return Edited(Released, [](json& e) { e["occurredAt"] = "2026-11-30"; }); },
        "/occurredAt", "not YYYY-MM-DDTHH:MM:SS"},

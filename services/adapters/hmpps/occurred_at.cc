@@ -27,6 +27,8 @@ absl::StatusOr<absl::Time> ParseOccurredAt(absl::string_view text) {
              "2026-11-30T09:15:00.5+01:00)"));
   };
   if (!HasFixedDigits(text)) return invalid("not YYYY-MM-DDTHH:MM:SS");
+  // absl's parser skips white space around the value; an event has none.
+  if (text.find_first_of(" \t\r\n") != absl::string_view::npos) return invalid("white space");
   // After the seconds: an optional fraction, then the offset.
   size_t offset = 19;
   if (offset < text.size() && text[offset] == '.') {
