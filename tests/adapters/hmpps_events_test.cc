@@ -240,6 +240,8 @@ std::vector<Malformed> MalformedInputs() {
        },
        "", "appears twice"},
       {"NotJson", [] { return std::string("{\"id\": "); }, "", "syntax error"},
+      {"NumberOutOfRange", [] { return std::string("{\"version\": 1e400}"); }, "",
+       "out of range"},
       {"NotAnObject", [] { return std::string("[1, 2]"); }, "", "a JSON object"},
       {"InvalidUtf8",
        [] { return Edited(Released, [](json&) {}).replace(9, 1, "\xC3\x28"); }, "",

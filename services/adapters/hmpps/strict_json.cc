@@ -80,6 +80,9 @@ std::optional<json> ParseStrict(absl::string_view text, int max_depth,
     errors.push_back({"", absl::StrCat("not valid JSON (UTF-8 without comments): syntax error at "
                                        "byte ",
                                        e.byte)});
+  } catch (const json::exception&) {
+    // out_of_range: a number too large for a double (1e400).
+    errors.push_back({"", "not accepted as JSON: a number out of range"});
   }
   return std::nullopt;
 }
