@@ -15,8 +15,9 @@
 //                               reason: "appointment 2026-12-10: <reason>".
 //   purpose           optional  the purpose of use; empty: the broker sets the agency's default
 // Each data row is one TransitionReferralRequest (`person` unspecified: it names a referral),
-// decoded on its own: a bad row gives its own errors, "line:column" (the row's physical line in
-// the file and the 1-based column), and the good rows still decode: Decode's operations may be
+// decoded on its own: a bad row gives its own errors, "line:column" (the physical line in the
+// file where the field starts, or the row starts for a wrong column count, and the 1-based
+// column), and the good rows still decode: Decode's operations may be
 // carried out even when it returns errors. Errors: wrong column count, invalid UTF-8 or control
 // characters, unknown decision, bad date, missing reason or date, bad referral id. Bad quoting
 // stops the reading at that point (line:column of the offending character): the rows before it

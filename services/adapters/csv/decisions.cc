@@ -117,8 +117,11 @@ class RowDecoder {
     return header_.at[c] ? absl::string_view(row_.fields[*header_.at[c]].text) : "";
   }
   size_t ColumnOf(Column c) const { return *header_.at[c] + 1; }
+  // At the line where the field starts (a field after a multi-line one starts below its row's
+  // first line), or the row's line for a column it does not have.
   void Error(size_t column, std::string reason) {
-    errors_.push_back({Where(row_.line, column), std::move(reason)});
+    const size_t line = column <= row_.fields.size() ? row_.fields[column - 1].line : row_.line;
+    errors_.push_back({Where(line, column), std::move(reason)});
     failed_ = true;
   }
 
