@@ -29,7 +29,8 @@ std::optional<nlohmann::json> ParseStrict(absl::string_view text, int max_depth,
 
 // Reads the members of one JSON object. Each getter returns nullptr (and records an error) when
 // the member is required and missing or is of the wrong type; an optional missing member is
-// nullptr with no error. Finish() records an error for every member no getter asked for.
+// nullptr with no error. A member whose value is null counts as missing (publishers that
+// serialise with Jackson write absent optional members as null). Finish() records an error for every member no getter asked for.
 // Holds references to `object` and `errors`, which must outlive it.
 class ObjectReader {
  public:
