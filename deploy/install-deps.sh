@@ -7,6 +7,8 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libssl-dev libsqlite3-dev sqlite3
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev jq
+  libcsv-dev  # the csv-files adapter: a strict RFC 4180 parser and quoting (LGPL-2.1+)
+  tzdata      # the hmpps-events adapter: an event's date in Europe/London
   prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   faketime openssl python3
