@@ -9,6 +9,7 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev jq
   libcsv-dev  # the csv-files adapter: a strict RFC 4180 parser and quoting (LGPL-2.1+)
   tzdata      # the hmpps-events adapter: an event's date in Europe/London
+  libcpp-httplib-dev  # the adapters' HTTPS listener (server) and its tests (client), with OpenSSL
   prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   faketime openssl python3

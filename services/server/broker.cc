@@ -25,6 +25,7 @@
 #include "services/server/domain_services.h"
 #include "services/server/edge.h"
 #include "services/server/handlers.h"
+#include "services/server/https_listener.h"
 #include "services/server/identity.h"
 #include "services/server/log.h"
 #include "services/server/malformed_requests.h"
@@ -89,7 +90,8 @@ class BrokerImpl final : public Broker {
         messaging_handlers_(edge_, domain_.messaging()),
         referral_handlers_(edge_, domain_.referrals(), config_.directory),
         diagnostics_handlers_(edge_, *storage_),
-        admin_handlers_(edge_, domain_.policy_admin()) {
+        admin_handlers_(edge_, domain_.policy_admin()),
+        adapter_calls_(subject_handlers_, referral_handlers_) {
     domain_.AddPeriodicTasks(periodic_);
     domain_.messaging().set_end_observer(
         [this](DeliveryState state) { metrics_->RecordDeliveryEnded(state); });
@@ -123,6 +125,9 @@ class BrokerImpl final : public Broker {
       absl::MutexLock lock(&health_mu_);
       health_ = server_->GetHealthCheckService();
     }
+    if (!config_.adapters_listen.empty()) {
+      ASSIGN_OR_RETURN(https_, HttpsListener::Start(config_, edge_, adapter_calls_));
+    }
     // Health follows the storage: NOT_SERVING while it fails.
     storage_->set_observer([this](StorageCondition condition) {
       absl::MutexLock lock(&health_mu_);
@@ -134,6 +139,7 @@ class BrokerImpl final : public Broker {
 
   int port() const override { return port_; }
   int metrics_port() const override { return metrics_->port(); }
+  int adapters_port() const override { return https_ ? https_->port() : 0; }
   std::string policy_version() const override {
     return domain_.policies().Current()->version();
   }
@@ -143,6 +149,7 @@ class BrokerImpl final : public Broker {
   void Shutdown(absl::Duration grace) override {
     if (server_ == nullptr) return;
     messaging_handlers_.EndSubscriptions();
+    if (https_) https_->Stop();
     server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoSeconds(grace));
     server_->Wait();
     {
@@ -212,6 +219,8 @@ class BrokerImpl final : public Broker {
   ReferralHandlers referral_handlers_;
   DiagnosticsHandlers diagnostics_handlers_;
   AdminHandlers admin_handlers_;
+  AdapterCalls adapter_calls_;
+  std::unique_ptr<HttpsListener> https_;  // when adapters_listen is set
   std::unique_ptr<grpc::Server> server_;
   absl::Mutex health_mu_;
   grpc::HealthCheckServiceInterface* health_ ABSL_GUARDED_BY(health_mu_) = nullptr;  // server_'s

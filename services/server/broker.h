@@ -34,6 +34,8 @@ class Broker {
   virtual int port() const = 0;
   // The metrics HTTP port, or 0 when metrics_listen is not configured.
   virtual int metrics_port() const = 0;
+  // The adapters' HTTPS port, or 0 when adapters_listen is not configured.
+  virtual int adapters_port() const = 0;
   // The version of the policy in force.
   virtual std::string policy_version() const = 0;
   // Re-reads the policy file; on error the current policy stays and the error is returned.

@@ -64,12 +64,6 @@ std::string CertificateNames(grpc::CallbackServerContext* ctx) {
 
 absl::StatusOr<Edge::Started> Edge::Begin(grpc::CallbackServerContext* ctx,
                                           const std::optional<std::string>& purpose) {
-  Started started;
-  CallContext& call = started.call;
-  std::string request_id = Metadata(ctx, "x-request-id");
-  call.request_id = ValidRequestId(request_id) ? request_id : crypto::NewOpaqueId("req");
-  ctx->AddInitialMetadata("x-request-id", call.request_id);
-
   std::vector<std::string> cns;
   if (plaintext_dev_mode_) {
     if (std::string cn = Metadata(ctx, "x-throughcare-dev-system"); !cn.empty()) cns.push_back(cn);
@@ -82,7 +76,18 @@ absl::StatusOr<Edge::Started> Edge::Begin(grpc::CallbackServerContext* ctx,
       cns.insert(cns.end(), names->begin(), names->end());
     }
   }
-  const std::string authorization = Metadata(ctx, "authorization");
+  Started started = Identify(cns, Metadata(ctx, "authorization"), Metadata(ctx, "x-request-id"),
+                             purpose);
+  ctx->AddInitialMetadata("x-request-id", started.call.request_id);
+  return started;
+}
+
+Edge::Started Edge::Identify(const std::vector<std::string>& cns,
+                             const std::string& authorization, const std::string& request_id,
+                             const std::optional<std::string>& purpose) const {
+  Started started;
+  CallContext& call = started.call;
+  call.request_id = ValidRequestId(request_id) ? request_id : crypto::NewOpaqueId("req");
   call.purpose = purpose.value_or("");
   absl::StatusOr<Principal> principal = authenticator_.Identify(cns, authorization, clock_.Now());
   if (!principal.ok()) {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
@@ -58,6 +59,13 @@ class Edge {
   // are used for each message's own purpose.
   absl::StatusOr<Started> Begin(grpc::CallbackServerContext* ctx,
                                 const std::optional<std::string>& purpose);
+
+  // What Begin does once the transport has given the client certificate's subject CNs (empty
+  // without a verified certificate), the "authorization" and "x-request-id" values: for every
+  // edge (gRPC, the HTTPS listener of the adapters).
+  Started Identify(const std::vector<std::string>& cns, const std::string& authorization,
+                   const std::string& request_id,
+                   const std::optional<std::string>& purpose) const;
 
   // Audits the refusal of an identified caller ("rpc.<method>", deny, the reason), then calls
   // `done` with the refusal (or with the audit failure, which replaces it). An unidentified

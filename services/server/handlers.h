@@ -70,6 +70,12 @@ class SubjectHandlers final : public v1::SubjectService::CallbackService {
                                               const v1::ListRelationshipsRequest* req,
                                               v1::ListRelationshipsResponse* resp) override;
 
+  // The calls the adapters' listener makes too, once its caller is identified (see Edge).
+  void ResolveIdentifier(const CallContext& call, const v1::ResolveIdentifierRequest& req,
+                         v1::Subject* resp, Finish finish);
+  void StartRelationship(const CallContext& call, const v1::StartRelationshipRequest& req,
+                         v1::Relationship* resp, Finish finish);
+
  private:
   Edge& edge_;
   subjects::SubjectService& service_;
@@ -236,6 +242,12 @@ class ReferralHandlers final : public v1::ReferralService::CallbackService {
   grpc::ServerUnaryReactor* GetReferralReport(grpc::CallbackServerContext* ctx,
                                               const v1::GetReferralReportRequest* req,
                                               v1::ReferralReport* resp) override;
+
+  // The calls the adapters' listener makes too, once its caller is identified (see Edge).
+  void TransitionReferral(const CallContext& call, const v1::TransitionReferralRequest& req,
+                          v1::Referral* resp, Finish finish);
+  void RecordRelease(const CallContext& call, const v1::RecordReleaseRequest& req,
+                     v1::RecordReleaseResponse* resp, Finish finish);
 
  private:
   Edge& edge_;
