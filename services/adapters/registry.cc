@@ -1,11 +1,14 @@
 // The one list of formats this build knows.
 #include "services/adapters/adapter.h"
+#include "services/adapters/fhir/fhir_adapter.h"
 
 namespace throughcare::adapters {
 
 const std::vector<const Adapter*>& Registry::All() {
   // In name order, one line per format, e.g. &CsvFiles(),
-  static const std::vector<const Adapter*>* const all = new std::vector<const Adapter*>{};
+  static const std::vector<const Adapter*>* const all = new std::vector<const Adapter*>{
+      &fhir::FhirR4(),
+  };
   return *all;
 }
 
