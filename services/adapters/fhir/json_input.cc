@@ -75,6 +75,20 @@ class Position {
   std::vector<Frame> frames_;
 };
 
+// nlohmann's message quotes the bytes it last read, which may be the very bytes that are not
+// UTF-8: show anything outside printable ASCII as \xNN so that the reason is always valid text.
+std::string Printable(absl::string_view message) {
+  std::string out;
+  for (unsigned char c : message) {
+    if (c < 0x20 || c >= 0x7f) {
+      absl::StrAppend(&out, "\\x", absl::Hex(c, absl::kZeroPad2));
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string Pointer(absl::string_view parent, absl::string_view key) {
@@ -113,7 +127,7 @@ std::optional<json> ParseStrict(absl::string_view bytes, DecodeError& error) {
     error = {position.Where(), refused.reason};
   } catch (const json::exception& parse_error) {
     // nlohmann's message names the byte and what was wrong (including ill-formed UTF-8).
-    error = {position.Where(), absl::StrCat("not valid JSON: ", parse_error.what())};
+    error = {position.Where(), absl::StrCat("not valid JSON: ", Printable(parse_error.what()))};
   }
   return std::nullopt;
 }
