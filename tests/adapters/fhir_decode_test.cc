@@ -158,6 +158,9 @@ const std::vector<Malformed>& Cases() {
          return Set(doc, "/entry/0/resource/identifier/0/value", "999 000 0018");
        },
        "/entry/0/resource/identifier/0/value", "10 digits"},
+      {"InactivePatient", "health_summary.json",
+       [](auto& doc, auto&) { return Set(doc, "/entry/0/resource/active", false); },
+       "/entry/0/resource/active", "not supported by this adapter"},
       {"UncitedIdentifierSystem", "health_summary.json",
        [](auto& doc, auto&) {
          return Set(doc, "/entry/0/resource/identifier/0/system", "https://example.org/id");

@@ -124,7 +124,8 @@ int main(int argc, char** argv) {
     std::cerr << bundle.status() << "\n";
     return 1;
   }
-  throughcare::adapters::Decoded bad = fhir::FhirR4().Decode(R"({"resourceType": "Bundle", "type": "searchset"})");
+  throughcare::adapters::Decoded bad =
+      fhir::FhirR4().Decode(R"({"resourceType": "Bundle", "type": "searchset"})");
   bool ok =
       Write(dir, "Bundle-delivery", *bundle) &&
       Write(dir, "Patient", fhir::PatientResource(Person()).dump()) &&

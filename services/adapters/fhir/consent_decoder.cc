@@ -66,7 +66,8 @@ void ReadProvision(const Json& consent, const std::string& where, Reader& reader
   const Json* provision = reader.Member(consent, where, "provision", true);
   if (provision == nullptr) return;
   std::string at = Pointer(where, "provision");
-  reader.Object(*provision, at, "Consent.Provision", {"type", "period", "actor", "purpose", "class"});
+  reader.Object(*provision, at, "Consent.Provision",
+                {"type", "period", "actor", "purpose", "class"});
   if (!provision->is_object()) return;
   reader.Code(*provision, at, "type", true, {"permit"}, {"deny"});
   if (const Json* period = reader.Member(*provision, at, "period", true)) {

@@ -15,8 +15,8 @@ namespace {
 
 // Demographics the broker deliberately does not keep (it keeps identifiers only): accepted and
 // left out. The other R4 elements are refused.
-constexpr Names kIgnored = {"id",     "meta",    "text",      "language", "name",
-                            "telecom", "gender", "birthDate", "address",  "active"};
+constexpr Names kIgnored = {"id",      "meta",   "text",      "language", "name",
+                            "telecom", "gender", "birthDate", "address"};
 
 // One Patient.identifier: an NHS number, its check digit checked.
 std::optional<std::string> ReadNhsNumber(const Json& value, const std::string& where,
@@ -74,8 +74,14 @@ void DecodePatient(const Entry& entry, BundleContext& context, std::vector<Opera
   Reader& reader = context.reader;
   const Json& patient = *entry.resource;
   reader.Object(patient, entry.where, "Patient",
-                {"resourceType", "identifier", "generalPractitioner"}, kIgnored);
+                {"resourceType", "identifier", "generalPractitioner", "active"}, kIgnored);
   context.patient_url = entry.full_url;
+  // active is a modifier: false says the record is not in use, which cannot be left out.
+  std::optional<bool> active = reader.Boolean(patient, entry.where, "active", false);
+  if (active.has_value() && !*active) {
+    reader.Fail(Pointer(entry.where, "active"),
+                "an inactive Patient record is not supported by this adapter");
+  }
   const Json* identifiers = reader.Array(patient, entry.where, "identifier", true, 1);
   ReadGeneralPractitioners(patient, entry.where, context);
   if (identifiers == nullptr) return;

@@ -1,9 +1,9 @@
 // The code systems and identifier systems the FHIR adapter reads and writes, in one place.
 //
 // Where FHIR or the NHS defines a system for a concept it is used (NHS number, ODS code, HL7's
-// terminology). Throughcare's own names (agencies, agency kinds, data classes, purposes other than
-// direct care, roles, actions, its opaque ids) have no published system; they use "urn:throughcare:"
-// URNs, which a receiver can match exactly but which resolve nowhere.
+// terminology). Throughcare's own names (agencies, agency kinds, data classes, purposes other
+// than direct care, roles, actions, its opaque ids) have no published system; they use
+// "urn:throughcare:" URNs, which a receiver can match exactly but which resolve nowhere.
 #ifndef THROUGHCARE_SERVICES_ADAPTERS_FHIR_SYSTEMS_H_
 #define THROUGHCARE_SERVICES_ADAPTERS_FHIR_SYSTEMS_H_
 
