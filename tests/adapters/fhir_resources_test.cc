@@ -10,6 +10,7 @@
 #include "services/adapters/fhir/fhir_adapter.h"
 #include "services/adapters/fhir/operation_outcome.h"
 #include "services/adapters/fhir/patient_resource.h"
+#include "services/adapters/fhir/search_params.h"
 
 namespace throughcare::adapters::fhir {
 namespace {
@@ -136,6 +137,32 @@ TEST(FhirCapabilityStatement, ListsWhatTheEndpointOffers) {
   EXPECT_EQ(rest["resource"][1]["searchParam"][0]["name"], "patient");
   EXPECT_EQ(rest["resource"][2]["type"], "AuditEvent");
   EXPECT_EQ(rest["resource"][2]["searchParam"][1]["name"], "date");
+}
+
+TEST(FhirOperationOutcome, HttpStatuses) {
+  EXPECT_EQ(HttpStatusOf(absl::StatusCode::kInvalidArgument), 400);
+  EXPECT_EQ(HttpStatusOf(absl::StatusCode::kUnauthenticated), 401);
+  EXPECT_EQ(HttpStatusOf(absl::StatusCode::kPermissionDenied), 403);
+  EXPECT_EQ(HttpStatusOf(absl::StatusCode::kNotFound), 404);
+  EXPECT_EQ(HttpStatusOf(absl::StatusCode::kAlreadyExists), 409);
+  EXPECT_EQ(HttpStatusOf(absl::StatusCode::kFailedPrecondition), 422);
+  EXPECT_EQ(HttpStatusOf(absl::StatusCode::kResourceExhausted), 429);
+}
+
+TEST(FhirSearchParams, IdentifierToken) {
+  absl::StatusOr<v1::Identifier> identifier =
+      ParseIdentifierToken("https://fhir.nhs.uk/Id/nhs-number|9990000018");
+  ASSERT_TRUE(identifier.ok()) << identifier.status();
+  EXPECT_EQ(identifier->kind(), v1::IDENTIFIER_KIND_NHS_NUMBER);
+  EXPECT_EQ(identifier->value(), "9990000018");
+  for (const char* bad : {"9990000018", "https://fhir.nhs.uk/Id/nhs-number|9990000019",
+                          "https://example.org/id|9990000018",
+                          "https://fhir.nhs.uk/Id/nhs-number|999 000 0018"}) {
+    absl::StatusOr<v1::Identifier> refused = ParseIdentifierToken(bad);
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(std::string(refused.status().message()), ::testing::StartsWith("identifier: "))
+        << bad;
+  }
 }
 
 }  // namespace

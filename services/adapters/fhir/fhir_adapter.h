@@ -18,7 +18,7 @@
 // Encode: MESSAGE_KIND_RECORDS deliveries of health summaries and care plans, as a collection
 // Bundle (bundle_encoder.h). The listener's other resources have their own headers:
 // patient_resource.h, consent_resource.h, audit_event_resource.h, operation_outcome.h,
-// capability_statement.h.
+// capability_statement.h, search_params.h.
 #ifndef THROUGHCARE_SERVICES_ADAPTERS_FHIR_FHIR_ADAPTER_H_
 #define THROUGHCARE_SERVICES_ADAPTERS_FHIR_FHIR_ADAPTER_H_
 

@@ -30,6 +30,14 @@ nlohmann::ordered_json OperationOutcomeFromErrors(const std::vector<DecodeError>
 // The status message is the diagnostics.
 nlohmann::ordered_json OperationOutcomeFromStatus(const absl::Status& status);
 
+// The HTTP status of a FHIR response for a status: 200 OK; 400 INVALID_ARGUMENT and OUT_OF_RANGE
+// (bad input: the OperationOutcome's expression names the element); 401 UNAUTHENTICATED; 403
+// PERMISSION_DENIED; 404 NOT_FOUND (also a person the caller may not know); 409 ALREADY_EXISTS
+// and ABORTED; 422 FAILED_PRECONDITION (well-formed but against a business rule); 429
+// RESOURCE_EXHAUSTED; 503 UNAVAILABLE; 504 DEADLINE_EXCEEDED; 500 otherwise. For decoding errors
+// (a Decoded with errors) use 400.
+int HttpStatusOf(absl::StatusCode code);
+
 }  // namespace throughcare::adapters::fhir
 
 #endif  // THROUGHCARE_SERVICES_ADAPTERS_FHIR_OPERATION_OUTCOME_H_
