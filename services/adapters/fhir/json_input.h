@@ -15,7 +15,8 @@ namespace throughcare::adapters::fhir {
 // The largest document the adapter reads: 1 MiB. A Bundle of a health summary with a hundred
 // conditions and a hundred prescriptions is well under 200 KiB.
 inline constexpr size_t kMaxDocumentBytes = 1 << 20;
-// The deepest nesting of objects and arrays (a Bundle the adapter maps needs 9).
+// The deepest nesting of objects and arrays (a Bundle the adapter maps needs 10: a Consent's
+// provision.actor[].role.coding[]).
 inline constexpr int kMaxDepth = 24;
 
 // An RFC 6901 pointer to `key` inside the object at `parent` ("~" and "/" escaped).
