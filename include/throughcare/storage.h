@@ -44,6 +44,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "throughcare/audit.h"
 #include "throughcare/consent.h"
 #include "throughcare/message.h"
@@ -53,6 +54,15 @@
 #include "throughcare/subject.h"
 
 namespace throughcare {
+
+// That an adapter's input (an event, a Bundle entry, a CSV row) was carried out: its own id,
+// under the agency that sent it, so that the same input again changes nothing.
+struct Receipt {
+  std::string agency_id;
+  std::string key;         // the input's id, e.g. "hmpps:<event id>"
+  std::string request_id;  // of the call that carried it out
+  absl::Time received_at;
+};
 
 // Reads within one transaction (a consistent snapshot). Not thread-safe: use only inside the
 // closure it was passed to.
@@ -81,6 +91,9 @@ class ReadTx {
   // if it was not erased.
   virtual absl::StatusOr<Erasure> GetErasure(absl::string_view subject_id,
                                              absl::string_view record_id) = 0;
+  // The receipt of an adapter's input. NotFound if it was not carried out.
+  virtual absl::StatusOr<Receipt> GetReceipt(absl::string_view agency_id,
+                                             absl::string_view key) = 0;
   // Erasures made in [from, until) with id > after_id, in id order, at most `limit`.
   virtual absl::StatusOr<std::vector<Erasure>> ListErasures(absl::Time from, absl::Time until,
                                                             int64_t after_id, int limit) = 0;
@@ -210,6 +223,9 @@ class WriteTx : public ReadTx {
   // AlreadyExists if the subject already has a key (keys are never replaced in place).
   virtual absl::Status PutWrappedSubjectKey(absl::string_view subject_id,
                                             absl::string_view wrapped_key) = 0;
+
+  // AlreadyExists if the agency has a receipt under that key already.
+  virtual absl::Status InsertReceipt(const Receipt& receipt) = 0;
 
   // AlreadyExists if the record already has a key.
   virtual absl::Status PutWrappedRecordKey(absl::string_view record_id,

@@ -161,14 +161,17 @@ absl::StatusOr<AgencyInterface> ParseInterface(const Reader& r, const YAML::Node
   }
   if (adapters::Registry::Find(i.format) == nullptr) {
     std::vector<std::string> known = {"grpc"};
-    for (const adapters::Adapter* a : adapters::Registry::All()) known.push_back(a->Describe().name);
+    for (const adapters::Adapter* a : adapters::Registry::All()) {
+      known.push_back(a->Describe().name);
+    }
     return r.Error(n["format"], absl::StrCat("unknown interface format '", i.format,
                                              "' (expected one of: ", absl::StrJoin(known, ", "),
                                              ")"));
   }
   ASSIGN_OR_RETURN(i.purpose, r.String(n, "purpose", true));
   if (i.format == "csv-files") {
-    RETURN_IF_ERROR(r.Keys(n, "interface", {"format", "purpose", "inbox", "outbox", "user", "role"}));
+    RETURN_IF_ERROR(
+        r.Keys(n, "interface", {"format", "purpose", "inbox", "outbox", "user", "role"}));
     ASSIGN_OR_RETURN(i.inbox, r.Path(n, "inbox"));
     ASSIGN_OR_RETURN(i.outbox, r.Path(n, "outbox"));
     ASSIGN_OR_RETURN(i.user, r.String(n, "user", true));
@@ -413,8 +416,8 @@ absl::StatusOr<BrokerConfig> LoadConfig(const std::string& path) {
   BrokerConfig c;
   try {
     RETURN_IF_ERROR(r.Keys(root, "the top level",
-                           {"broker_id", "listen", "metrics_listen", "adapters_listen", "tls", "storage",
-                            "master_key_file", "audit_signing_key_file", "audit_origin",
+                           {"broker_id", "listen", "metrics_listen", "adapters_listen", "tls",
+                            "storage", "master_key_file", "audit_signing_key_file", "audit_origin",
                             "audit_checkpoint_interval_seconds", "policy_file", "messaging",
                             "directory_file", "agencies"}));
     if (root["broker_id"]) {

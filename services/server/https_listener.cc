@@ -18,6 +18,7 @@
 #include "absl/synchronization/notification.h"
 #include "services/crypto/certificate.h"
 #include "services/server/log.h"
+#include "services/server/loggable.h"
 #include "services/server/status.h"
 
 namespace throughcare::server {
@@ -113,10 +114,9 @@ class HttpsListenerImpl final : public HttpsListener {
 
  private:
   // Identifies the caller as gRPC's edge does, with the purpose its agency's interface
-  // declares; nullopt when the answer is already given (a refusal, audited when the caller
-  // named a system).
-  std::optional<CallContext> Identify(const char* route, const std::string& format,
-                                      const httplib::Request& req, httplib::Response& res) {
+  // declares. A refusal is answered here (and audited when the caller named a system).
+  Edge::Started Identify(const char* route, const std::string& format, const httplib::Request& req,
+                         httplib::Response& res) {
     const std::vector<std::string> cns = PeerCommonNames(req);
     Edge::Started started = edge_.Identify(cns, req.get_header_value("Authorization"),
                                            req.get_header_value("X-Request-Id"), std::nullopt);
@@ -128,7 +128,7 @@ class HttpsListenerImpl final : public HttpsListener {
     }
     if (started.refused.ok()) {
       started.call.purpose = agency->interface.purpose;
-      return started.call;
+      return started;
     }
     absl::Notification audited;
     absl::Status answer;
@@ -138,36 +138,44 @@ class HttpsListenerImpl final : public HttpsListener {
     });
     audited.WaitForNotification();
     Answer(res, answer, started.call.request_id, json::object());
-    return std::nullopt;
+    started.refused = answer;
+    return started;
   }
 
   void Serve(const char* route, const std::string& format, const httplib::Request& req,
              httplib::Response& res) {
-    std::optional<CallContext> call = Identify(route, format, req, res);
-    if (call.has_value()) Carry(*call, format, req, res);
+    const Edge::Started started = Identify(route, format, req, res);
+    const absl::Status answered =
+        started.refused.ok() ? Carry(started.call, format, req, res) : started.refused;
+    // A refused identity is logged as claimed (the audit entry says so too).
+    const Principal& who = started.call.principal;
     Log(res.status < 400 ? LogLevel::kInfo : LogLevel::kWarning, "https",
         {{"route", route},
+         {"peer", absl::StrCat(req.remote_addr, ":", req.remote_port)},
          {"status", absl::StrCat(res.status)},
-         {"agency", call ? call->principal.agency_id : ""},
-         {"user", call ? call->principal.user_id : ""},
-         {"request_id", res.get_header_value("X-Request-Id")}});
+         {"agency", who.agency_id},
+         {"system", who.system_id},
+         {"user", who.user_id},
+         {"role", who.role},
+         {"purpose", started.call.purpose},
+         {"request_id", started.call.request_id},
+         {"message", LoggableReason(answered)}});
   }
 
-  // Decodes the body in the agency's format and runs each operation.
-  void Carry(const CallContext& call, const std::string& format, const httplib::Request& req,
-             httplib::Response& res) {
+  // Decodes the body in the agency's format and runs each operation; what was answered.
+  absl::Status Carry(const CallContext& call, const std::string& format,
+                     const httplib::Request& req, httplib::Response& res) {
     adapters::Decoded decoded = adapters::Registry::Find(format)->Decode(req.body);
     if (!decoded.errors.empty()) {
       json errors = json::array();
       for (const adapters::DecodeError& e : decoded.errors) {
         errors.push_back({{"where", e.where}, {"reason", e.reason}});
       }
-      Answer(res,
-             absl::InvalidArgumentError(absl::StrCat("the ", format, " input does not decode: ",
-                                                     decoded.errors[0].where, ": ",
-                                                     decoded.errors[0].reason)),
-             call.request_id, {{"errors", std::move(errors)}});
-      return;
+      const absl::Status refused = absl::InvalidArgumentError(
+          absl::StrCat("the ", format, " input does not decode: ", decoded.errors[0].where, ": ",
+                       decoded.errors[0].reason));
+      Answer(res, refused, call.request_id, {{"errors", std::move(errors)}});
+      return refused;
     }
     json done = json::array();
     for (adapters::Operation& op : decoded.operations) {
@@ -175,11 +183,12 @@ class HttpsListenerImpl final : public HttpsListener {
       absl::StatusOr<std::string> result = calls_.Run(call, std::move(op));
       if (!result.ok()) {
         Answer(res, result.status(), call.request_id, {{"source", source}});
-        return;
+        return result.status();
       }
       done.push_back({{"source", source}, {"result", json::parse(*result)}});
     }
     Answer(res, absl::OkStatus(), call.request_id, {{"operations", std::move(done)}});
+    return absl::OkStatus();
   }
 
   const BrokerConfig& config_;
@@ -193,8 +202,8 @@ class HttpsListenerImpl final : public HttpsListener {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<HttpsListener>> HttpsListener::Start(const BrokerConfig& config,
-                                                                     Edge& edge,
-                                                                     AdapterCalls& calls) {
+                                                                    Edge& edge,
+                                                                    AdapterCalls& calls) {
   auto listener = std::make_unique<HttpsListenerImpl>(config, edge, calls);
   if (absl::Status s = listener->Listen(config.adapters_listen); !s.ok()) return s;
   return listener;

@@ -16,7 +16,8 @@ absl::Status ForCaller(const absl::Status& status, absl::string_view request_id)
   // However it was wrapped, a full disk is RESOURCE_EXHAUSTED in the same words for every call.
   if (IsStorageFull(status)) {
     return absl::ResourceExhaustedError(with_request_id(absl::StrCat(
-        kStorageFull, ": the broker cannot write until its operator frees disk space; retry later")));
+        kStorageFull,
+        ": the broker cannot write until its operator frees disk space; retry later")));
   }
   switch (status.code()) {
     case absl::StatusCode::kInternal:

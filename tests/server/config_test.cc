@@ -131,7 +131,8 @@ TEST_F(ConfigTest, EachAgencyDeclaresHowItConnects) {
                             "      endpoint: https://events.hmp-example.invalid/throughcare\n"));
   EXPECT_EQ(events.agencies[0].interface.format, "hmpps-events");
   EXPECT_EQ(events.agencies[0].interface.purpose, "resettlement");
-  EXPECT_EQ(events.agencies[0].interface.endpoint, "https://events.hmp-example.invalid/throughcare");
+  EXPECT_EQ(events.agencies[0].interface.endpoint,
+            "https://events.hmp-example.invalid/throughcare");
 
   ASSERT_OK_AND_ASSIGN(BrokerConfig files,
                        with("      format: csv-files\n      purpose: resettlement\n"
@@ -148,12 +149,14 @@ TEST_F(ConfigTest, EachAgencyDeclaresHowItConnects) {
     std::string interface, expected;
   };
   std::vector<Case> cases = {
-      {"      format: fax\n", ":22: unknown interface format 'fax' (expected one of: grpc, csv-files"},
+      {"      format: fax\n",
+       ":22: unknown interface format 'fax' (expected one of: grpc, csv-files"},
       {"      format: hmpps-events\n", ":22: missing key 'purpose'"},
       {"      format: grpc\n      purpose: resettlement\n", ":23: unknown key 'purpose'"},
       {"      format: hmpps-events\n      purpose: resettlement\n      inbox: in\n",
        ":24: unknown key 'inbox'"},
-      {"      format: hmpps-events\n      purpose: resettlement\n      endpoint: http://x.invalid\n",
+      {"      format: hmpps-events\n      purpose: resettlement\n"
+       "      endpoint: http://x.invalid\n",
        ":24: 'endpoint' must be an https:// URL"},
       {"      format: csv-files\n      purpose: resettlement\n      inbox: in\n      outbox: out\n"
        "      user: csv-drop\n      role: governor\n",

@@ -1,6 +1,6 @@
 // The storage conformance suite, continued: what operating the broker relies on beside the
 // domain's reads and writes. After-commit callbacks (counting events once they have happened),
-// mailbox depths (metrics) and CheckWritable (health).
+// mailbox depths (metrics), CheckWritable (health) and the receipts of adapters' inputs.
 #include <string>
 #include <vector>
 
@@ -113,6 +113,41 @@ TEST_P(StorageConformanceTest, CheckWritableCommitsAndChangesNothingVisible) {
   }), IsOk());
   storage_->Close();
   EXPECT_THAT(storage_->CheckWritable(), StatusIs(absl::StatusCode::kUnavailable));
+}
+
+TEST_P(StorageConformanceTest, AReceiptIsKeptOncePerAgencyAndUndoneWithItsTransaction) {
+  Receipt r;
+  r.agency_id = "hmp-northgate";
+  r.key = "hmpps:evt-1";
+  r.request_id = "req-1";
+  r.received_at = kSent;
+  ASSERT_THAT(storage_->WriteAndWait([&](WriteTx& tx) { return tx.InsertReceipt(r); }), IsOk());
+  Receipt again = r;
+  again.request_id = "req-2";
+  EXPECT_THAT(storage_->WriteAndWait([&](WriteTx& tx) { return tx.InsertReceipt(again); }),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+  Receipt other_agency = again;
+  other_agency.agency_id = "probation-east";
+  EXPECT_THAT(storage_->WriteAndWait([&](WriteTx& tx) { return tx.InsertReceipt(other_agency); }),
+              IsOk());
+  // A receipt written by a transaction that fails is not kept.
+  Receipt undone = r;
+  undone.key = "hmpps:evt-2";
+  EXPECT_THAT(storage_->WriteAndWait([&](WriteTx& tx) -> absl::Status {
+    if (absl::Status s = tx.InsertReceipt(undone); !s.ok()) return s;
+    return absl::AbortedError("undo");
+  }), StatusIs(absl::StatusCode::kAborted));
+  EXPECT_THAT(storage_->Read([&](ReadTx& tx) -> absl::Status {
+    absl::StatusOr<Receipt> got = tx.GetReceipt("hmp-northgate", "hmpps:evt-1");
+    EXPECT_THAT(got, IsOk());
+    EXPECT_EQ(got->request_id, "req-1");
+    EXPECT_EQ(got->received_at, kSent);
+    EXPECT_THAT(tx.GetReceipt("hmp-northgate", "hmpps:evt-2"),
+                StatusIs(absl::StatusCode::kNotFound));
+    EXPECT_THAT(tx.GetReceipt("housing-east", "hmpps:evt-1"),
+                StatusIs(absl::StatusCode::kNotFound));
+    return absl::OkStatus();
+  }), IsOk());
 }
 
 }  // namespace

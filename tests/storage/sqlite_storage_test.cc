@@ -212,7 +212,7 @@ TEST(SqliteStorageTest, UsesWriteAheadLog) {
   EXPECT_EQ(mode, "wal");
 }
 
-TEST(SqliteStorageTest, SchemaVersionIsEight) { EXPECT_EQ(storage::SqliteSchemaVersion(), 8); }
+TEST(SqliteStorageTest, SchemaVersionIsNine) { EXPECT_EQ(storage::SqliteSchemaVersion(), 9); }
 
 TEST(SqliteStorageTest, MigratesAVersionOneDatabase) {
   std::string dir = TestDir("tc-sqlite-migrate-v1");
@@ -330,7 +330,8 @@ TEST(SqliteStorageTest, FreshDatabaseHasTheLatestSchema) {
     s->Close();
   }
   EXPECT_THAT(RawQuery(dir, "SELECT version FROM schema_migrations ORDER BY version"),
-              ::testing::Optional(::testing::ElementsAre("1", "2", "3", "4", "5", "6", "7", "8")));
+              ::testing::Optional(
+                  ::testing::ElementsAre("1", "2", "3", "4", "5", "6", "7", "8", "9")));
   EXPECT_THAT(RawQuery(dir, "SELECT name FROM pragma_index_list('deliveries') "
                             "WHERE name = 'deliveries_by_sender'"),
               ::testing::Optional(::testing::ElementsAre("deliveries_by_sender")));

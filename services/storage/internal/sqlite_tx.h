@@ -59,6 +59,10 @@ class SqliteTx final : public WriteTx {
                                    absl::string_view wrapped_key) override;
   absl::StatusOr<int64_t> Erase(const Erasure& erasure) override;
 
+  // Receipts of adapters' inputs (sqlite_receipts.cc).
+  absl::StatusOr<Receipt> GetReceipt(absl::string_view agency_id, absl::string_view key) override;
+  absl::Status InsertReceipt(const Receipt& receipt) override;
+
   // Consents (sqlite_consents.cc).
   absl::StatusOr<Consent> GetConsent(absl::string_view consent_id) override;
   absl::StatusOr<std::vector<Consent>> ListConsents(absl::string_view subject_id) override;
