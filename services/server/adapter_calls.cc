@@ -6,13 +6,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "services/server/validate_common.h"
 #include "throughcare/status_macros.h"
 
 namespace throughcare::server {
 namespace {
 
 // Calls `handler(call, req, &resp, finish)` and waits for it to finish; the response as JSON.
-template <typename Resp, typename Handler, typename Req>
+template <typename Resp, typename Req, typename Handler>
 absl::StatusOr<std::string> Await(const CallContext& call, const Req& req, Handler handler) {
   Resp resp;
   absl::Status status;
@@ -24,9 +25,7 @@ absl::StatusOr<std::string> Await(const CallContext& call, const Req& req, Handl
   done.WaitForNotification();
   RETURN_IF_ERROR(status);
   std::string json;
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = false;
-  if (!google::protobuf::util::MessageToJsonString(resp, &json, options).ok()) {
+  if (!google::protobuf::util::MessageToJsonString(resp, &json).ok()) {
     return absl::InternalError("the response could not be written as JSON");
   }
   return json;
@@ -34,7 +33,59 @@ absl::StatusOr<std::string> Await(const CallContext& call, const Req& req, Handl
 
 }  // namespace
 
-absl::StatusOr<std::string> AdapterCalls::Resolve(const CallContext& call,
+// Runs one request of an operation through its handler (std::visit over adapters::Request).
+struct AdapterCalls::Dispatch {
+  AdapterCalls& calls;
+  const CallContext& call;       // with the operation's purpose and receipt key
+  const CallContext& resolving;  // the same without the receipt key
+  const v1::Identifier& person;
+
+  // A conditional create: a person the caller can find by the identifier is known already.
+  absl::StatusOr<std::string> operator()(v1::RegisterSubjectRequest& req) {
+    absl::StatusOr<v1::Subject> known = calls.Resolve(resolving, person);
+    if (known.ok()) return std::string(R"({"known":true})");
+    if (!absl::IsNotFound(known.status())) return known.status();
+    absl::StatusOr<std::string> registered = Await<v1::Subject>(
+        call, req, [&](auto&&... a) { calls.subjects_.RegisterSubject(a...); });
+    // Known to the broker but not findable by the caller: the same words as NOT_FOUND.
+    if (absl::IsAlreadyExists(registered.status())) return known.status();
+    return registered;
+  }
+  absl::StatusOr<std::string> operator()(v1::PutRecordRequest& req) {
+    ASSIGN_OR_RETURN(*req.mutable_subject_id(), calls.SubjectId(resolving, person));
+    return Await<v1::Record>(call, req, [&](auto&&... a) { calls.records_.PutRecord(a...); });
+  }
+  absl::StatusOr<std::string> operator()(v1::RecordConsentRequest& req) {
+    ASSIGN_OR_RETURN(*req.mutable_subject_id(), calls.SubjectId(resolving, person));
+    return Await<v1::Consent>(call, req,
+                              [&](auto&&... a) { calls.consents_.RecordConsent(a...); });
+  }
+  absl::StatusOr<std::string> operator()(v1::StartRelationshipRequest& req) {
+    ASSIGN_OR_RETURN(*req.mutable_subject_id(), calls.SubjectId(resolving, person));
+    return Await<v1::Relationship>(
+        call, req, [&](auto&&... a) { calls.subjects_.StartRelationship(a...); });
+  }
+  absl::StatusOr<std::string> operator()(v1::RecordReleaseRequest& req) {
+    ASSIGN_OR_RETURN(*req.mutable_subject_id(), calls.SubjectId(resolving, person));
+    return Await<v1::RecordReleaseResponse>(
+        call, req, [&](auto&&... a) { calls.referrals_.RecordRelease(a...); });
+  }
+  absl::StatusOr<std::string> operator()(v1::TransitionReferralRequest& req) {
+    return Await<v1::Referral>(call, req,
+                               [&](auto&&... a) { calls.referrals_.TransitionReferral(a...); });
+  }
+  absl::StatusOr<std::string> operator()(v1::LinkIdentifierRequest&) {
+    return absl::UnimplementedError("linking an identifier is not carried out for adapters yet");
+  }
+};
+
+absl::StatusOr<std::string> AdapterCalls::SubjectId(const CallContext& call,
+                                                    const v1::Identifier& person) {
+  ASSIGN_OR_RETURN(v1::Subject subject, Resolve(call, person));
+  return subject.subject_id();
+}
+
+absl::StatusOr<v1::Subject> AdapterCalls::Resolve(const CallContext& call,
                                                   const v1::Identifier& person) {
   v1::ResolveIdentifierRequest req;
   req.set_purpose(call.purpose);
@@ -48,7 +99,7 @@ absl::StatusOr<std::string> AdapterCalls::Resolve(const CallContext& call,
   });
   done.WaitForNotification();
   RETURN_IF_ERROR(status);
-  return subject.subject_id();
+  return subject;
 }
 
 absl::StatusOr<std::optional<std::string>> AdapterCalls::Duplicate(const CallContext& call,
@@ -68,42 +119,22 @@ absl::StatusOr<std::optional<std::string>> AdapterCalls::Duplicate(const CallCon
 absl::StatusOr<std::string> AdapterCalls::Run(const CallContext& call, adapters::Operation op) {
   ASSIGN_OR_RETURN(std::optional<std::string> duplicate, Duplicate(call, op.idempotency_key));
   if (duplicate.has_value()) return *std::move(duplicate);
-  CallContext keyed = call;
+  // The input's own purpose of use where its format carries one, else the agency's.
+  CallContext resolving = call;
+  std::visit([&](auto& req) {
+    if (req.purpose().empty()) req.set_purpose(call.purpose);
+    resolving.purpose = req.purpose();
+  }, op.request);
+  RETURN_IF_ERROR(ValidatePurpose(resolving.purpose, *policies_.Current()));
+  CallContext keyed = resolving;
   keyed.idempotency_key = op.idempotency_key;
-  absl::StatusOr<std::string> result = Carry(keyed, op);
+  absl::StatusOr<std::string> result =
+      std::visit(Dispatch{*this, keyed, resolving, op.person}, op.request);
   if (absl::IsAlreadyExists(result.status())) {  // carried out meanwhile, by another call
     ASSIGN_OR_RETURN(duplicate, Duplicate(call, op.idempotency_key));
     if (duplicate.has_value()) return *std::move(duplicate);
   }
   return result;
-}
-
-absl::StatusOr<std::string> AdapterCalls::Carry(const CallContext& call, adapters::Operation& op) {
-  // The person is resolved without the receipt key: the receipt belongs to the operation.
-  CallContext resolving = call;
-  resolving.idempotency_key.clear();
-  if (auto* release = std::get_if<v1::RecordReleaseRequest>(&op.request)) {
-    release->set_purpose(call.purpose);
-    ASSIGN_OR_RETURN(*release->mutable_subject_id(), Resolve(resolving, op.person));
-    return Await<v1::RecordReleaseResponse>(call, *release, [this](auto&&... a) {
-      referrals_.RecordRelease(std::forward<decltype(a)>(a)...);
-    });
-  }
-  if (auto* start = std::get_if<v1::StartRelationshipRequest>(&op.request)) {
-    start->set_purpose(call.purpose);
-    ASSIGN_OR_RETURN(*start->mutable_subject_id(), Resolve(resolving, op.person));
-    return Await<v1::Relationship>(call, *start, [this](auto&&... a) {
-      subjects_.StartRelationship(std::forward<decltype(a)>(a)...);
-    });
-  }
-  if (auto* transition = std::get_if<v1::TransitionReferralRequest>(&op.request)) {
-    transition->set_purpose(call.purpose);
-    return Await<v1::Referral>(call, *transition, [this](auto&&... a) {
-      referrals_.TransitionReferral(std::forward<decltype(a)>(a)...);
-    });
-  }
-  return absl::UnimplementedError(
-      absl::StrCat(op.source, ": this kind of operation is not carried out for adapters yet"));
 }
 
 }  // namespace throughcare::server

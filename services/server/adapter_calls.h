@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "services/adapters/adapter.h"
 #include "services/server/handlers.h"
+#include "services/policy/policy_store.h"
 #include "throughcare/principal.h"
 #include "throughcare/storage.h"
 
@@ -21,26 +22,45 @@ namespace throughcare::server {
 
 class AdapterCalls {
  public:
-  AdapterCalls(Storage& storage, SubjectHandlers& subjects, ReferralHandlers& referrals)
-      : storage_(storage), subjects_(subjects), referrals_(referrals) {}
+  struct Handlers {
+    SubjectHandlers& subjects;
+    RecordHandlers& records;
+    ConsentHandlers& consents;
+    ReferralHandlers& referrals;
+  };
+  AdapterCalls(Storage& storage, const policy::PolicyStore& policies, Handlers handlers)
+      : storage_(storage),
+        policies_(policies),
+        subjects_(handlers.subjects),
+        records_(handlers.records),
+        consents_(handlers.consents),
+        referrals_(handlers.referrals) {}
 
-  // Runs `op` as `call` (whose purpose every request takes) and waits for its answer: the
-  // response in the proto3 JSON mapping, or the refusal. An operation these calls do not carry
-  // yet is UNIMPLEMENTED, naming it.
+  // Runs `op` as `call` and waits for its answer: the response in the proto3 JSON mapping, or
+  // the refusal. The purpose of use is the request's own where the format carries one (FHIR's
+  // security label), else `call`'s (the agency's interface purpose); either must be a policy
+  // purpose. Registering a person the caller can find answers {"known": true} (a
+  // conditional create). An operation these calls do not carry yet is UNIMPLEMENTED, naming it.
   absl::StatusOr<std::string> Run(const CallContext& call, adapters::Operation op);
 
+  // The person known by `person`, as `call` may see them (ResolveIdentifier: NOT_FOUND for
+  // someone the caller may not know, audited).
+  absl::StatusOr<v1::Subject> Resolve(const CallContext& call, const v1::Identifier& person);
+
  private:
-  // The operation itself, as `call` (which carries its receipt key).
-  absl::StatusOr<std::string> Carry(const CallContext& call, adapters::Operation& op);
+  struct Dispatch;
   // {"duplicate": true, ...} when the caller's agency carried `key` out before; else nullopt.
   absl::StatusOr<std::optional<std::string>> Duplicate(const CallContext& call,
                                                        const std::string& key);
 
   // The person's subject id, resolved as `call`.
-  absl::StatusOr<std::string> Resolve(const CallContext& call, const v1::Identifier& person);
+  absl::StatusOr<std::string> SubjectId(const CallContext& call, const v1::Identifier& person);
 
   Storage& storage_;
+  const policy::PolicyStore& policies_;
   SubjectHandlers& subjects_;
+  RecordHandlers& records_;
+  ConsentHandlers& consents_;
   ReferralHandlers& referrals_;
 };
 

@@ -91,7 +91,9 @@ class BrokerImpl final : public Broker {
         referral_handlers_(edge_, domain_.referrals(), config_.directory),
         diagnostics_handlers_(edge_, *storage_),
         admin_handlers_(edge_, domain_.policy_admin()),
-        adapter_calls_(*storage_, subject_handlers_, referral_handlers_) {
+        adapter_calls_(*storage_, domain_.policies(),
+                       {subject_handlers_, record_handlers_, consent_handlers_,
+                        referral_handlers_}) {
     domain_.AddPeriodicTasks(periodic_);
     domain_.messaging().set_end_observer(
         [this](DeliveryState state) { metrics_->RecordDeliveryEnded(state); });

@@ -19,10 +19,15 @@ grpc::ServerUnaryReactor* ConsentHandlers::RecordConsent(grpc::CallbackServerCon
                                                          v1::Consent* resp) {
   return edge_.Unary(ctx, "RecordConsent", req->purpose(),
                      [this, req, resp](const CallContext& call, Finish finish) {
-    auto p = ValidateRecordConsent(*req, *edge_.policies().Current(), ConfiguredAgencies(edge_));
-    if (!p.ok()) return finish(p.status());
-    service_.Record(call, *std::move(p), ReplyConsent(edge_.clock(), resp, std::move(finish)));
+    RecordConsent(call, *req, resp, std::move(finish));
   });
+}
+
+void ConsentHandlers::RecordConsent(const CallContext& call, const v1::RecordConsentRequest& req,
+                                    v1::Consent* resp, Finish finish) {
+  auto p = ValidateRecordConsent(req, *edge_.policies().Current(), ConfiguredAgencies(edge_));
+  if (!p.ok()) return finish(p.status());
+  service_.Record(call, *std::move(p), ReplyConsent(edge_.clock(), resp, std::move(finish)));
 }
 
 grpc::ServerUnaryReactor* ConsentHandlers::WithdrawConsent(grpc::CallbackServerContext* ctx,

@@ -71,6 +71,8 @@ class SubjectHandlers final : public v1::SubjectService::CallbackService {
                                               v1::ListRelationshipsResponse* resp) override;
 
   // The calls the adapters' listener makes too, once its caller is identified (see Edge).
+  void RegisterSubject(const CallContext& call, const v1::RegisterSubjectRequest& req,
+                       v1::Subject* resp, Finish finish);
   void ResolveIdentifier(const CallContext& call, const v1::ResolveIdentifierRequest& req,
                          v1::Subject* resp, Finish finish);
   void StartRelationship(const CallContext& call, const v1::StartRelationshipRequest& req,
@@ -101,6 +103,10 @@ class RecordHandlers final : public v1::RecordService::CallbackService {
   grpc::ServerUnaryReactor* ListErasures(grpc::CallbackServerContext* ctx,
                                          const v1::ListErasuresRequest* req,
                                          v1::ListErasuresResponse* resp) override;
+
+  // The call the adapters' listener makes too, once its caller is identified (see Edge).
+  void PutRecord(const CallContext& call, const v1::PutRecordRequest& req, v1::Record* resp,
+                 Finish finish);
 
  private:
   Edge& edge_;
@@ -165,6 +171,10 @@ class ConsentHandlers final : public v1::ConsentService::CallbackService {
   grpc::ServerUnaryReactor* CheckAccess(grpc::CallbackServerContext* ctx,
                                         const v1::CheckAccessRequest* req,
                                         v1::CheckAccessResponse* resp) override;
+
+  // The call the adapters' listener makes too, once its caller is identified (see Edge).
+  void RecordConsent(const CallContext& call, const v1::RecordConsentRequest& req,
+                     v1::Consent* resp, Finish finish);
 
  private:
   Edge& edge_;

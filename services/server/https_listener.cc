@@ -17,6 +17,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
 #include "services/crypto/certificate.h"
+#include "services/server/fhir_routes.h"
 #include "services/server/log.h"
 #include "services/server/loggable.h"
 #include "services/server/status.h"
@@ -75,8 +76,20 @@ class HttpsListenerImpl final : public HttpsListener {
         calls_(calls),
         server_(config.tls_certificate_file.c_str(), config.tls_private_key_file.c_str(),
                 config.tls_ca_file.c_str()) {
-    server_.Post("/events", [this](const httplib::Request& req, httplib::Response& res) {
-      Serve("events", "hmpps-events", req, res);
+    using Req = const httplib::Request&;
+    using Res = httplib::Response&;
+    server_.Post("/events", [this](Req req, Res res) {
+      Serve({"events", "hmpps-events", AnswerRefusal}, req, res,
+            [&](const CallContext& call) { return CarryEvent(call, req, res); });
+    });
+    server_.Get("/fhir/r4/metadata", [](Req, Res res) { FhirRoutes::Metadata(res); });
+    server_.Post("/fhir/r4", [this](Req req, Res res) {
+      Serve({"fhir", "fhir-r4", FhirRoutes::Refuse}, req, res,
+            [&](const CallContext& call) { return fhir_.Post(call, req, res); });
+    });
+    server_.Get("/fhir/r4/Patient", [this](Req req, Res res) {
+      Serve({"fhir.patient", "fhir-r4", FhirRoutes::Refuse}, req, res,
+            [&](const CallContext& call) { return fhir_.SearchPatient(call, req, res); });
     });
     server_.set_payload_max_length(1 << 20);
   }
@@ -113,10 +126,23 @@ class HttpsListenerImpl final : public HttpsListener {
   ~HttpsListenerImpl() override { Stop(); }
 
  private:
+  // A route: its name (for the log and the audit of refusals), the interface format its callers
+  // must have, and how it answers a refusal.
+  struct Route {
+    const char* name;
+    const char* format;
+    void (*refuse)(httplib::Response&, const absl::Status&, const std::string& request_id);
+  };
+
+  static void AnswerRefusal(httplib::Response& res, const absl::Status& status,
+                            const std::string& request_id) {
+    Answer(res, status, request_id, json::object());
+  }
+
   // Identifies the caller as gRPC's edge does, with the purpose its agency's interface
   // declares. A refusal is answered here (and audited when the caller named a system).
-  Edge::Started Identify(const char* route, const std::string& format, const httplib::Request& req,
-                         httplib::Response& res) {
+  Edge::Started Identify(const Route& route, const httplib::Request& req, httplib::Response& res) {
+    const std::string format = route.format;
     const std::vector<std::string> cns = PeerCommonNames(req);
     Edge::Started started = edge_.Identify(cns, req.get_header_value("Authorization"),
                                            req.get_header_value("X-Request-Id"), std::nullopt);
@@ -132,25 +158,26 @@ class HttpsListenerImpl final : public HttpsListener {
     }
     absl::Notification audited;
     absl::Status answer;
-    edge_.Refuse(absl::StrCat("https.", route), started, [&](absl::Status s) {
+    edge_.Refuse(absl::StrCat("https.", route.name), started, [&](absl::Status s) {
       answer = std::move(s);
       audited.Notify();
     });
     audited.WaitForNotification();
-    Answer(res, answer, started.call.request_id, json::object());
+    route.refuse(res, answer, started.call.request_id);
     started.refused = answer;
     return started;
   }
 
-  void Serve(const char* route, const std::string& format, const httplib::Request& req,
-             httplib::Response& res) {
-    const Edge::Started started = Identify(route, format, req, res);
-    const absl::Status answered =
-        started.refused.ok() ? Carry(started.call, format, req, res) : started.refused;
+  // Identifies the caller, then lets `carry` answer; logs the call.
+  template <typename Carry>
+  void Serve(const Route& route, const httplib::Request& req, httplib::Response& res,
+             Carry carry) {
+    const Edge::Started started = Identify(route, req, res);
+    const absl::Status answered = started.refused.ok() ? carry(started.call) : started.refused;
     // A refused identity is logged as claimed (the audit entry says so too).
     const Principal& who = started.call.principal;
     Log(res.status < 400 ? LogLevel::kInfo : LogLevel::kWarning, "https",
-        {{"route", route},
+        {{"route", route.name},
          {"peer", absl::StrCat(req.remote_addr, ":", req.remote_port)},
          {"status", absl::StrCat(res.status)},
          {"agency", who.agency_id},
@@ -162,9 +189,10 @@ class HttpsListenerImpl final : public HttpsListener {
          {"message", LoggableReason(answered)}});
   }
 
-  // Decodes the body in the agency's format and runs each operation; what was answered.
-  absl::Status Carry(const CallContext& call, const std::string& format,
-                     const httplib::Request& req, httplib::Response& res) {
+  // Decodes an HMPPS-style event and runs each operation; what was answered.
+  absl::Status CarryEvent(const CallContext& call, const httplib::Request& req,
+                          httplib::Response& res) {
+    const std::string format = "hmpps-events";
     adapters::Decoded decoded = adapters::Registry::Find(format)->Decode(req.body);
     if (!decoded.errors.empty()) {
       json errors = json::array();
@@ -194,6 +222,7 @@ class HttpsListenerImpl final : public HttpsListener {
   const BrokerConfig& config_;
   Edge& edge_;
   AdapterCalls& calls_;
+  FhirRoutes fhir_{calls_};
   httplib::SSLServer server_;
   int port_ = 0;
   std::thread thread_;

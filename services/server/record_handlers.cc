@@ -8,10 +8,15 @@ grpc::ServerUnaryReactor* RecordHandlers::PutRecord(grpc::CallbackServerContext*
                                                     v1::Record* resp) {
   return edge_.Unary(ctx, "PutRecord", req->purpose(),
                      [this, req, resp](const CallContext& call, Finish finish) {
-    auto p = ValidatePutRecord(*req, *edge_.policies().Current());
-    if (!p.ok()) return finish(p.status());
-    service_.Put(call, *std::move(p), ReplyInto<RecordHeader>(resp, std::move(finish)));
+    PutRecord(call, *req, resp, std::move(finish));
   });
+}
+
+void RecordHandlers::PutRecord(const CallContext& call, const v1::PutRecordRequest& req,
+                               v1::Record* resp, Finish finish) {
+  auto p = ValidatePutRecord(req, *edge_.policies().Current());
+  if (!p.ok()) return finish(p.status());
+  service_.Put(call, *std::move(p), ReplyInto<RecordHeader>(resp, std::move(finish)));
 }
 
 grpc::ServerUnaryReactor* RecordHandlers::GetRecord(grpc::CallbackServerContext* ctx,

@@ -8,11 +8,17 @@ grpc::ServerUnaryReactor* SubjectHandlers::RegisterSubject(grpc::CallbackServerC
                                                            v1::Subject* resp) {
   return edge_.Unary(ctx, "RegisterSubject", req->purpose(),
                      [this, req, resp](const CallContext& call, Finish finish) {
-    absl::StatusOr<RegisterParams> p = ValidateRegisterSubject(*req);
-    if (!p.ok()) return finish(p.status());
-    service_.Register(call, std::move(p->identifiers), std::move(p->home_area),
-                      ReplyInto<Subject>(resp, std::move(finish)));
+    RegisterSubject(call, *req, resp, std::move(finish));
   });
+}
+
+void SubjectHandlers::RegisterSubject(const CallContext& call,
+                                      const v1::RegisterSubjectRequest& req, v1::Subject* resp,
+                                      Finish finish) {
+  absl::StatusOr<RegisterParams> p = ValidateRegisterSubject(req);
+  if (!p.ok()) return finish(p.status());
+  service_.Register(call, std::move(p->identifiers), std::move(p->home_area),
+                    ReplyInto<Subject>(resp, std::move(finish)));
 }
 
 grpc::ServerUnaryReactor* SubjectHandlers::GetSubject(grpc::CallbackServerContext* ctx,

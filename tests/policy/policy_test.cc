@@ -125,6 +125,8 @@ const Expectation kDemoTable[] = {
     {"cjit_worker", "subject.update", "identity", "direct_care", kAllow},
     {"prison_healthcare", "subject.read", "identity", "direct_care", kAllow},
     {"prison_healthcare", "subject.register", "identity", "direct_care", kDeny},
+    // Healthcare links the NHS number of the people it screens; reception registers them.
+    {"prison_healthcare", "subject.update", "identity", "direct_care", kAllow},
     {"resettlement_officer", "subject.update", "identity", "resettlement", kDeny},
     // Audit: only the auditor, only the access log, only for audit.
     {"auditor", "audit.read", "audit", "audit", kAllow},
