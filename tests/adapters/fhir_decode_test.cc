@@ -9,8 +9,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/adapters/adapter.h"
+#include "services/adapters/fhir/bundle_decoder.h"
 #include "services/adapters/fhir/fhir_adapter.h"
-#include "services/adapters/fhir/json_input.h"
 #include "tests/adapters/fhir_test_util.h"
 
 namespace throughcare::adapters::fhir {

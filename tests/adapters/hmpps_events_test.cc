@@ -238,9 +238,9 @@ std::vector<Malformed> MalformedInputs() {
          std::string text = Released().dump();
          return text.insert(1, "\"id\":\"evt-other\",");
        },
-       "", "appears twice"},
-      {"NotJson", [] { return std::string("{\"id\": "); }, "", "syntax error"},
-      {"NumberOutOfRange", [] { return std::string("{\"version\": 1e400}"); }, "",
+       "/id", "appears twice"},
+      {"NotJson", [] { return std::string("{\"id\": "); }, "/id", "syntax error"},
+      {"NumberOutOfRange", [] { return std::string("{\"version\": 1e400}"); }, "/version",
        "out of range"},
       {"NotAnObject", [] { return std::string("[1, 2]"); }, "", "a JSON object"},
       {"InvalidUtf8",
@@ -250,9 +250,10 @@ std::vector<Malformed> MalformedInputs() {
        [] {
          return Edited(Released, [](json& e) { e["description"] = std::string(70000, 'x'); });
        },
-       "", "at most 65536 bytes"},
+       "", "over the limit of 65536 bytes"},
       {"TooDeep",
-       [] { return std::string(40, '[') + std::string(40, ']'); }, "", "nested deeper"},
+       [] { return std::string(40, '[') + std::string(40, ']'); },
+       "/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0", "nested deeper than 16 levels"},
   };
 }
 

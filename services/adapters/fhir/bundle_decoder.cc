@@ -12,9 +12,9 @@
 #include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "services/adapters/fhir/decode_context.h"
-#include "services/adapters/fhir/json_input.h"
 #include "services/adapters/fhir/r4_elements.h"
 #include "services/adapters/fhir/systems.h"
+#include "services/adapters/json/strict_json.h"
 
 namespace throughcare::adapters::fhir {
 namespace {
@@ -63,14 +63,14 @@ void ReadRequest(const Json& entry, const std::string& where, absl::string_view 
                  Reader& reader) {
   const Json* request = reader.Member(entry, where, "request", true);
   if (request == nullptr) return;
-  std::string at = Pointer(where, "request");
+  std::string at = JsonPointer(where, "request");
   reader.Object(*request, at, "Bundle.Request", {"method", "url"}, {"ifNoneExist"});
   if (!request->is_object()) return;
   reader.Code(*request, at, "method", true, {"POST"}, kHttpVerbs);
   std::optional<std::string> url = reader.String(*request, at, "url", true, 256);
   if (url.has_value() && *url != type) {
-    reader.Fail(Pointer(at, "url"), absl::StrCat("must be \"", type, "\" (a create of the entry's "
-                                                 "resource)"));
+    reader.Fail(JsonPointer(at, "url"),
+                absl::StrCat("must be \"", type, "\" (a create of the entry's resource)"));
   }
 }
 
@@ -80,12 +80,12 @@ std::optional<Entry> ReadEntry(const Json& value, const std::string& where,
   reader.Object(value, where, "Bundle.Entry", {"fullUrl", "resource", "request"});
   if (!value.is_object()) return std::nullopt;
   Entry entry;
-  entry.where = Pointer(where, "resource");
+  entry.where = JsonPointer(where, "resource");
   std::optional<std::string> url = reader.String(value, where, "fullUrl", true, 64);
   if (url.has_value() && !IsUuidUrn(*url)) {
-    reader.Fail(Pointer(where, "fullUrl"), "must be a urn:uuid: URL (8-4-4-4-12 hex digits)");
+    reader.Fail(JsonPointer(where, "fullUrl"), "must be a urn:uuid: URL (8-4-4-4-12 hex digits)");
   } else if (url.has_value() && !urls.insert(*url).second) {
-    reader.Fail(Pointer(where, "fullUrl"), "is the fullUrl of an earlier entry");
+    reader.Fail(JsonPointer(where, "fullUrl"), "is the fullUrl of an earlier entry");
   }
   entry.resource = reader.Member(value, where, "resource", true);
   if (entry.resource == nullptr) return std::nullopt;
@@ -96,7 +96,7 @@ std::optional<Entry> ReadEntry(const Json& value, const std::string& where,
   std::optional<std::string> type = reader.String(*entry.resource, entry.where, "resourceType",
                                                   true, 64);
   if (!type.has_value()) return std::nullopt;
-  std::string type_at = Pointer(entry.where, "resourceType");
+  std::string type_at = JsonPointer(entry.where, "resourceType");
   if (!IsR4ResourceType(*type)) {
     reader.Fail(type_at, absl::StrCat("unknown resource type \"", *type, "\""));
     return std::nullopt;
@@ -121,7 +121,7 @@ void ReadEntries(const Json& bundle, BundleContext& context) {
   if (entries == nullptr) return;
   absl::flat_hash_set<std::string> urls;
   for (size_t i = 0; i < entries->size(); ++i) {
-    std::optional<Entry> entry = ReadEntry((*entries)[i], Pointer("/entry", i), urls, reader);
+    std::optional<Entry> entry = ReadEntry((*entries)[i], JsonPointer("/entry", i), urls, reader);
     if (entry.has_value()) context.entries.push_back(std::move(*entry));
   }
 }
@@ -193,7 +193,8 @@ void BundleContext::CheckPatientReference(const std::optional<std::string>& refe
 Decoded DecodeBundle(absl::string_view bytes) {
   Decoded decoded;
   DecodeError parse_error;
-  std::optional<Json> bundle = ParseStrict(bytes, parse_error);
+  std::optional<Json> bundle =
+      ParseStrict(bytes, StrictJsonLimits{kMaxDocumentBytes, kMaxDepth}, parse_error);
   if (!bundle.has_value()) {
     decoded.errors.push_back(std::move(parse_error));
     return decoded;

@@ -12,7 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/adapters/fhir/decode_context.h"
-#include "services/adapters/fhir/json_input.h"
+#include "services/adapters/json/strict_json.h"
 
 namespace throughcare::adapters::fhir {
 namespace {
@@ -25,7 +25,7 @@ std::optional<std::string> PeriodEnd(const Json& holder, const std::string& wher
                                      absl::string_view key, Reader& reader) {
   const Json* period = reader.Member(holder, where, key, false);
   if (period == nullptr) return std::nullopt;
-  std::string at = Pointer(where, key);
+  std::string at = JsonPointer(where, key);
   reader.Object(*period, at, "Period", {"end"}, {"start"});
   if (!period->is_object()) return std::nullopt;
   return reader.Date(*period, at, "end", true);
@@ -37,7 +37,7 @@ void ReadGoal(const Json& activity, const std::string& where, Reader& reader,
   if (!activity.is_object()) return;
   const Json* detail = reader.Member(activity, where, "detail", true);
   if (detail == nullptr) return;
-  std::string at = Pointer(where, "detail");
+  std::string at = JsonPointer(where, "detail");
   reader.Object(*detail, at, "CarePlan.Detail",
                 {"status", "description", "performer", "scheduledPeriod"});
   if (!detail->is_object()) return;
@@ -48,7 +48,7 @@ void ReadGoal(const Json& activity, const std::string& where, Reader& reader,
   v1::CarePlan::Goal goal;
   std::optional<std::string> text = reader.String(*detail, at, "description", true, kLongText);
   if (const Json* performers = reader.Array(*detail, at, "performer", false, 1)) {
-    std::string performer_at = Pointer(Pointer(at, "performer"), size_t{0});
+    std::string performer_at = JsonPointer(JsonPointer(at, "performer"), size_t{0});
     if (auto owner = reader.ReferenceDisplay((*performers)[0], performer_at, kShortText)) {
       goal.set_owner(*owner);
     }
@@ -73,7 +73,7 @@ void DecodeCarePlan(const Entry& entry, BundleContext& context, std::vector<Oper
               {"draft", "on-hold", "revoked", "completed", "entered-in-error", "unknown"});
   reader.Code(resource, at, "intent", true, {"plan"}, {"proposal", "order", "option"});
   context.CheckPatientReference(reader.ReferenceTarget(resource, at, "subject", true),
-                                Pointer(Pointer(at, "subject"), "reference"));
+                                JsonPointer(JsonPointer(at, "subject"), "reference"));
   v1::CarePlan plan;
   if (auto summary = reader.String(resource, at, "description", false, kLongText)) {
     plan.set_summary(*summary);
@@ -81,7 +81,7 @@ void DecodeCarePlan(const Entry& entry, BundleContext& context, std::vector<Oper
   if (auto review = PeriodEnd(resource, at, "period", reader)) plan.set_review_date(*review);
   if (const Json* activities = reader.Array(resource, at, "activity", true, kMaxGoals)) {
     for (size_t i = 0; i < activities->size(); ++i) {
-      ReadGoal((*activities)[i], Pointer(Pointer(at, "activity"), i), reader, plan);
+      ReadGoal((*activities)[i], JsonPointer(JsonPointer(at, "activity"), i), reader, plan);
     }
   }
   v1::PutRecordRequest request;

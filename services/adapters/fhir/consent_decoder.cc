@@ -7,8 +7,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/adapters/fhir/decode_context.h"
-#include "services/adapters/fhir/json_input.h"
 #include "services/adapters/fhir/systems.h"
+#include "services/adapters/json/strict_json.h"
 
 namespace throughcare::adapters::fhir {
 namespace {
@@ -25,12 +25,12 @@ void ReadActor(const Json& actor, const std::string& at, Reader& reader,
   reader.ConceptCode(actor, at, "role", true, kParticipationTypeSystem, {"IRCP"});
   const Json* reference = reader.Member(actor, at, "reference", true);
   if (reference == nullptr) return;
-  std::string ref_at = Pointer(at, "reference");
+  std::string ref_at = JsonPointer(at, "reference");
   reader.Object(*reference, ref_at, "Reference", {"identifier"}, {"display", "type"});
   if (!reference->is_object()) return;
   const Json* identifier = reader.Member(*reference, ref_at, "identifier", true);
   if (identifier == nullptr) return;
-  std::string id_at = Pointer(ref_at, "identifier");
+  std::string id_at = JsonPointer(ref_at, "identifier");
   reader.Object(*identifier, id_at, "Identifier", {"system", "value"});
   if (!identifier->is_object()) return;
   auto system = reader.String(*identifier, id_at, "system", true, 256);
@@ -41,9 +41,9 @@ void ReadActor(const Json& actor, const std::string& at, Reader& reader,
   } else if (*system == kAgencyKindSystem) {
     request.add_recipient_kinds(*value);
   } else {
-    reader.Fail(Pointer(id_at, "system"), absl::StrCat("a recipient is an agency (", kAgencySystem,
-                                                       ") or an agency kind (", kAgencyKindSystem,
-                                                       ")"));
+    reader.Fail(JsonPointer(id_at, "system"),
+                absl::StrCat("a recipient is an agency (", kAgencySystem, ") or an agency kind (",
+                             kAgencyKindSystem, ")"));
   }
 }
 
@@ -54,7 +54,7 @@ void ReadCodings(const Json& provision, const std::string& at, absl::string_view
   const Json* codings = reader.Array(provision, at, key, true, kMaxCodes);
   if (codings == nullptr) return;
   for (size_t i = 0; i < codings->size(); ++i) {
-    std::string coding_at = Pointer(Pointer(at, key), i);
+    std::string coding_at = JsonPointer(JsonPointer(at, key), i);
     if (auto coding = reader.Coding((*codings)[i], coding_at)) {
       add(coding_at, coding->first, coding->second);
     }
@@ -65,13 +65,13 @@ void ReadProvision(const Json& consent, const std::string& where, Reader& reader
                    v1::RecordConsentRequest& request) {
   const Json* provision = reader.Member(consent, where, "provision", true);
   if (provision == nullptr) return;
-  std::string at = Pointer(where, "provision");
+  std::string at = JsonPointer(where, "provision");
   reader.Object(*provision, at, "Consent.Provision",
                 {"type", "period", "actor", "purpose", "class"});
   if (!provision->is_object()) return;
   reader.Code(*provision, at, "type", true, {"permit"}, {"deny"});
   if (const Json* period = reader.Member(*provision, at, "period", true)) {
-    std::string period_at = Pointer(at, "period");
+    std::string period_at = JsonPointer(at, "period");
     reader.Object(*period, period_at, "Period", {"start", "end"});
     if (period->is_object()) {
       auto start = reader.Instant(*period, period_at, "start", false);
@@ -82,7 +82,7 @@ void ReadProvision(const Json& consent, const std::string& where, Reader& reader
   }
   if (const Json* actors = reader.Array(*provision, at, "actor", true, kMaxRecipients)) {
     for (size_t i = 0; i < actors->size(); ++i) {
-      ReadActor((*actors)[i], Pointer(Pointer(at, "actor"), i), reader, request);
+      ReadActor((*actors)[i], JsonPointer(JsonPointer(at, "actor"), i), reader, request);
     }
   }
   ReadCodings(*provision, at, "purpose", reader,
@@ -114,7 +114,7 @@ void ReadEvidence(const Json& consent, const std::string& at, Reader& reader,
   int kinds = 0;
   if (const Json* form = reader.Member(consent, at, "sourceAttachment", false)) {
     ++kinds;
-    std::string form_at = Pointer(at, "sourceAttachment");
+    std::string form_at = JsonPointer(at, "sourceAttachment");
     reader.Object(*form, form_at, "Attachment", {"title"}, {"contentType", "creation"});
     if (form->is_object()) {
       request.set_evidence(v1::CONSENT_EVIDENCE_SIGNED_FORM);
@@ -125,7 +125,7 @@ void ReadEvidence(const Json& consent, const std::string& at, Reader& reader,
   }
   if (const Json* checks = reader.Array(consent, at, "verification", false, 1)) {
     ++kinds;
-    std::string check_at = Pointer(Pointer(at, "verification"), size_t{0});
+    std::string check_at = JsonPointer(JsonPointer(at, "verification"), size_t{0});
     const Json& check = (*checks)[0];
     reader.Object(check, check_at, "Consent.Verification", {"verified", "verifiedWith"},
                   {"verificationDate"});
@@ -133,10 +133,11 @@ void ReadEvidence(const Json& consent, const std::string& at, Reader& reader,
       request.set_evidence(v1::CONSENT_EVIDENCE_VERBAL_WITNESSED);
       auto verified = reader.Boolean(check, check_at, "verified", true);
       if (verified.has_value() && !*verified) {
-        reader.Fail(Pointer(check_at, "verified"), "must be true: an unverified consent is none");
+        reader.Fail(JsonPointer(check_at, "verified"),
+                    "must be true: an unverified consent is none");
       }
       if (const Json* witness = reader.Member(check, check_at, "verifiedWith", true)) {
-        auto name = reader.ReferenceDisplay(*witness, Pointer(check_at, "verifiedWith"), 1000);
+        auto name = reader.ReferenceDisplay(*witness, JsonPointer(check_at, "verifiedWith"), 1000);
         if (name.has_value()) request.set_evidence_detail(*name);
       }
     }
@@ -145,7 +146,7 @@ void ReadEvidence(const Json& consent, const std::string& at, Reader& reader,
     ++kinds;
     request.set_evidence(v1::CONSENT_EVIDENCE_REPRESENTATIVE);
     auto name = reader.ReferenceDisplay((*performers)[0],
-                                        Pointer(Pointer(at, "performer"), size_t{0}), 1000);
+                                        JsonPointer(JsonPointer(at, "performer"), size_t{0}), 1000);
     if (name.has_value()) request.set_evidence_detail(*name);
   }
   if (kinds != 1) {
@@ -168,12 +169,12 @@ void DecodeConsent(const Entry& entry, BundleContext& context, std::vector<Opera
               {"draft", "proposed", "rejected", "inactive", "entered-in-error"});
   reader.ConceptCode(resource, at, "scope", true, kConsentScopeSystem, {"patient-privacy"});
   if (const Json* categories = reader.Array(resource, at, "category", true, 1)) {
-    reader.ConceptCodeIn((*categories)[0], Pointer(Pointer(at, "category"), size_t{0}),
+    reader.ConceptCodeIn((*categories)[0], JsonPointer(JsonPointer(at, "category"), size_t{0}),
                          kLoincSystem, {kLoincPatientConsent});
   }
   reader.ConceptCode(resource, at, "policyRule", false, kActCodeSystem, {"OPTIN"});
   context.CheckPatientReference(reader.ReferenceTarget(resource, at, "patient", true),
-                                Pointer(Pointer(at, "patient"), "reference"));
+                                JsonPointer(JsonPointer(at, "patient"), "reference"));
   v1::RecordConsentRequest request;
   request.set_purpose(context.purpose);
   ReadProvision(resource, at, reader, request);

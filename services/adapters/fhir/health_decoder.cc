@@ -9,8 +9,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "services/adapters/fhir/decode_context.h"
-#include "services/adapters/fhir/json_input.h"
 #include "services/adapters/fhir/systems.h"
+#include "services/adapters/json/strict_json.h"
 
 namespace throughcare::adapters::fhir {
 namespace {
@@ -33,14 +33,14 @@ void ReadDosage(const Json& holder, const std::string& where, absl::string_view 
                 Reader& reader, v1::HealthSummary::Prescription& out) {
   const Json* dosages = reader.Array(holder, where, key, false, 1);
   if (dosages == nullptr) return;
-  std::string at = Pointer(Pointer(where, key), size_t{0});
+  std::string at = JsonPointer(JsonPointer(where, key), size_t{0});
   const Json& dosage = (*dosages)[0];
   reader.Object(dosage, at, "Dosage", {"text", "timing"});
   if (!dosage.is_object()) return;
   if (auto text = reader.String(dosage, at, "text", false, kShortText)) out.set_dose(*text);
   const Json* timing = reader.Member(dosage, at, "timing", false);
   if (timing == nullptr) return;
-  std::string timing_at = Pointer(at, "timing");
+  std::string timing_at = JsonPointer(at, "timing");
   reader.Object(*timing, timing_at, "Timing", {"code"});
   if (!timing->is_object()) return;
   if (auto text = reader.ConceptText(*timing, timing_at, "code", true, kShortText)) {
@@ -52,7 +52,7 @@ void ReadPrescriber(const Json& resource, const std::string& where, absl::string
                     Reader& reader, v1::HealthSummary::Prescription& out) {
   const Json* who = reader.Member(resource, where, key, false);
   if (who == nullptr) return;
-  if (auto name = reader.ReferenceDisplay(*who, Pointer(where, key), kShortText)) {
+  if (auto name = reader.ReferenceDisplay(*who, JsonPointer(where, key), kShortText)) {
     out.set_prescriber(*name);
   }
 }
@@ -74,7 +74,7 @@ void DecodeCondition(const Entry& entry, BundleContext& context, v1::HealthSumma
                 {"resourceType", "subject", "code", "onsetDateTime", "clinicalStatus"},
                 kIgnored);
   context.CheckPatientReference(reader.ReferenceTarget(resource, at, "subject", true),
-                                Pointer(Pointer(at, "subject"), "reference"));
+                                JsonPointer(JsonPointer(at, "subject"), "reference"));
   reader.ConceptCode(resource, at, "clinicalStatus", false, kConditionClinicalSystem,
                      {"active", "recurrence", "relapse"});
   std::optional<std::string> name = reader.ConceptText(resource, at, "code", true, kShortText);
@@ -96,7 +96,7 @@ void DecodeMedicationStatement(const Entry& entry, BundleContext& context,
                 kIgnored);
   reader.Code(resource, at, "status", true, {"active"}, kMedicationStatus);
   context.CheckPatientReference(reader.ReferenceTarget(resource, at, "subject", true),
-                                Pointer(Pointer(at, "subject"), "reference"));
+                                JsonPointer(JsonPointer(at, "subject"), "reference"));
   v1::HealthSummary::Prescription prescription;
   std::optional<std::string> medicine =
       reader.ConceptText(resource, at, "medicationCodeableConcept", true, kShortText);
@@ -120,7 +120,7 @@ void DecodeMedicationRequest(const Entry& entry, BundleContext& context,
   reader.Code(resource, at, "intent", true, {"order", "original-order", "plan"},
               kRequestIntent);
   context.CheckPatientReference(reader.ReferenceTarget(resource, at, "subject", true),
-                                Pointer(Pointer(at, "subject"), "reference"));
+                                JsonPointer(JsonPointer(at, "subject"), "reference"));
   v1::HealthSummary::Prescription prescription;
   std::optional<std::string> medicine =
       reader.ConceptText(resource, at, "medicationCodeableConcept", true, kShortText);
@@ -145,14 +145,14 @@ void DecodeGeneralPractitioner(const Entry& entry, BundleContext& context,
   std::optional<std::string> name = reader.String(resource, at, "name", false, kShortText);
   const Json* identifiers = reader.Array(resource, at, "identifier", true, 1);
   if (identifiers == nullptr) return;
-  std::string id_at = Pointer(Pointer(at, "identifier"), size_t{0});
+  std::string id_at = JsonPointer(JsonPointer(at, "identifier"), size_t{0});
   const Json& identifier = (*identifiers)[0];
   reader.Object(identifier, id_at, "Identifier", {"system", "value"}, {"use"});
   if (!identifier.is_object()) return;
   std::optional<std::string> system = reader.String(identifier, id_at, "system", true, 256);
   std::optional<std::string> code = reader.String(identifier, id_at, "value", true, 16);
   if (system.has_value() && *system != kOdsCodeSystem) {
-    reader.Fail(Pointer(id_at, "system"),
+    reader.Fail(JsonPointer(id_at, "system"),
                 absl::StrCat("the GP practice is identified by its ODS code (", kOdsCodeSystem,
                              ")"));
     return;
@@ -160,7 +160,7 @@ void DecodeGeneralPractitioner(const Entry& entry, BundleContext& context,
   if (code.has_value() && !std::all_of(code->begin(), code->end(), [](char c) {
         return absl::ascii_isupper(c) || absl::ascii_isdigit(c);
       })) {
-    reader.Fail(Pointer(id_at, "value"), "an ODS code is capital letters and digits");
+    reader.Fail(JsonPointer(id_at, "value"), "an ODS code is capital letters and digits");
     return;
   }
   if (!code.has_value()) return;

@@ -6,8 +6,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "services/adapters/fhir/decode_context.h"
-#include "services/adapters/fhir/json_input.h"
 #include "services/adapters/fhir/systems.h"
+#include "services/adapters/json/strict_json.h"
 #include "services/identifiers/identifiers.h"
 
 namespace throughcare::adapters::fhir {
@@ -27,12 +27,12 @@ std::optional<std::string> ReadNhsNumber(const Json& value, const std::string& w
   std::optional<std::string> number = reader.String(value, where, "value", true, 64);
   if (!system.has_value() || !number.has_value()) return std::nullopt;
   if (*system != kNhsNumberSystem) {
-    reader.Fail(Pointer(where, "system"),
+    reader.Fail(JsonPointer(where, "system"),
                 absl::StrCat("identifier system \"", *system, "\" is not supported by this ",
                              "adapter (expected ", kNhsNumberSystem, ")"));
     return std::nullopt;
   }
-  std::string at = Pointer(where, "value");
+  std::string at = JsonPointer(where, "value");
   if (number->size() != 10 ||
       !std::all_of(number->begin(), number->end(), absl::ascii_isdigit)) {
     reader.Fail(at, "an NHS number is 10 digits, without spaces");
@@ -53,7 +53,7 @@ void ReadGeneralPractitioners(const Json& patient, const std::string& where,
                               BundleContext& context) {
   const Json* gps = context.reader.Array(patient, where, "generalPractitioner", false, 1);
   if (gps == nullptr) return;
-  std::string at = Pointer(Pointer(where, "generalPractitioner"), size_t{0});
+  std::string at = JsonPointer(JsonPointer(where, "generalPractitioner"), size_t{0});
   Reader& reader = context.reader;
   reader.Object((*gps)[0], at, "Reference", {"reference"}, {"display", "type"});
   if (!(*gps)[0].is_object()) return;
@@ -61,7 +61,7 @@ void ReadGeneralPractitioners(const Json& patient, const std::string& where,
   if (!url.has_value()) return;
   const Entry* target = context.Find(*url);
   if (target == nullptr || target->type != "Organization") {
-    reader.Fail(Pointer(at, "reference"),
+    reader.Fail(JsonPointer(at, "reference"),
                 "must be the fullUrl of an Organization entry of this Bundle (the GP practice)");
     return;
   }
@@ -79,14 +79,14 @@ void DecodePatient(const Entry& entry, BundleContext& context, std::vector<Opera
   // active is a modifier: false says the record is not in use, which cannot be left out.
   std::optional<bool> active = reader.Boolean(patient, entry.where, "active", false);
   if (active.has_value() && !*active) {
-    reader.Fail(Pointer(entry.where, "active"),
+    reader.Fail(JsonPointer(entry.where, "active"),
                 "an inactive Patient record is not supported by this adapter");
   }
   const Json* identifiers = reader.Array(patient, entry.where, "identifier", true, 1);
   ReadGeneralPractitioners(patient, entry.where, context);
   if (identifiers == nullptr) return;
   std::optional<std::string> nhs_number = ReadNhsNumber(
-      (*identifiers)[0], Pointer(Pointer(entry.where, "identifier"), size_t{0}), reader);
+      (*identifiers)[0], JsonPointer(JsonPointer(entry.where, "identifier"), size_t{0}), reader);
   if (!nhs_number.has_value()) return;
   context.person.set_kind(v1::IDENTIFIER_KIND_NHS_NUMBER);
   context.person.set_value(*nhs_number);

@@ -8,8 +8,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
-#include "services/adapters/fhir/json_input.h"
 #include "services/adapters/fhir/r4_elements.h"
+#include "services/adapters/json/strict_json.h"
 
 namespace throughcare::adapters::fhir {
 namespace {
@@ -48,12 +48,13 @@ bool Reader::Object(const Json& value, const std::string& where, absl::string_vi
     if (Contains(read, key) || Contains(ignored, key)) continue;
     clean = false;
     if (!key.empty() && key[0] == '_') {
-      Fail(Pointer(where, key), "extensions of primitive values are not supported by this adapter");
+      Fail(JsonPointer(where, key),
+           "extensions of primitive values are not supported by this adapter");
     } else if (IsR4Element(r4_type, key)) {
-      Fail(Pointer(where, key),
+      Fail(JsonPointer(where, key),
            absl::StrCat("element ", r4_type, ".", key, " is not supported by this adapter"));
     } else {
-      Fail(Pointer(where, key), absl::StrCat("unknown element: FHIR R4 ", r4_type,
+      Fail(JsonPointer(where, key), absl::StrCat("unknown element: FHIR R4 ", r4_type,
                                              " has no element \"", key, "\""));
     }
   }
@@ -64,7 +65,7 @@ const Json* Reader::Member(const Json& object, const std::string& where, absl::s
                            bool required) {
   auto it = object.find(key);
   if (it == object.end()) {
-    if (required) Fail(Pointer(where, key), "required element is missing");
+    if (required) Fail(JsonPointer(where, key), "required element is missing");
     return nullptr;
   }
   return &*it;
@@ -74,7 +75,7 @@ std::optional<std::string> Reader::String(const Json& object, const std::string&
                                           absl::string_view key, bool required, size_t max) {
   const Json* value = Member(object, where, key, required);
   if (value == nullptr) return std::nullopt;
-  std::string at = Pointer(where, key);
+  std::string at = JsonPointer(where, key);
   if (!value->is_string()) {
     Fail(at, absl::StrCat("must be a string, not ", JsonTypeName(*value)));
     return std::nullopt;
@@ -99,11 +100,11 @@ std::optional<std::string> Reader::Code(const Json& object, const std::string& w
   if (!code.has_value() || Contains(allowed, *code)) return code;
   std::string expected = absl::StrJoin(allowed, ", ");
   if (Contains(r4_codes, *code)) {
-    Fail(Pointer(where, key), absl::StrCat("code \"", *code,
+    Fail(JsonPointer(where, key), absl::StrCat("code \"", *code,
                                            "\" is not supported by this adapter (expected ",
                                            expected, ")"));
   } else {
-    Fail(Pointer(where, key), absl::StrCat("unknown code \"", *code, "\" (expected ", expected,
+    Fail(JsonPointer(where, key), absl::StrCat("unknown code \"", *code, "\" (expected ", expected,
                                            ")"));
   }
   return std::nullopt;
@@ -117,7 +118,7 @@ std::optional<std::string> Reader::Date(const Json& object, const std::string& w
   bool form = t.size() == 10 && t[4] == '-' && t[7] == '-' && IsDigits(t.substr(0, 4)) &&
               IsDigits(t.substr(5, 2)) && IsDigits(t.substr(8, 2));
   if (!form) {
-    Fail(Pointer(where, key),
+    Fail(JsonPointer(where, key),
          absl::StrCat("\"", t, "\" is not a date of the form YYYY-MM-DD (this adapter needs "
                                "day precision)"));
     return std::nullopt;
@@ -127,7 +128,7 @@ std::optional<std::string> Reader::Date(const Json& object, const std::string& w
   int day = std::stoi(std::string(t.substr(8, 2)));
   absl::CivilDay civil(year, month, day);
   if (year < 1 || civil.year() != year || civil.month() != month || civil.day() != day) {
-    Fail(Pointer(where, key), absl::StrCat("\"", t, "\" is not a date on the calendar"));
+    Fail(JsonPointer(where, key), absl::StrCat("\"", t, "\" is not a date on the calendar"));
     return std::nullopt;
   }
   return text;
@@ -144,7 +145,7 @@ std::optional<google::protobuf::Timestamp> Reader::Instant(const Json& object,
   // Day and time fields out of range ("2026-02-30", "25:00") fail to parse.
   if (text->size() < 20 || !IsDigits(absl::string_view(*text).substr(0, 4)) ||
       !absl::ParseTime("%Y-%m-%d%ET%H:%M:%E*S%Ez", *text, &time, &parse_error)) {
-    Fail(Pointer(where, key),
+    Fail(JsonPointer(where, key),
          absl::StrCat("\"", *text, "\" is not a FHIR dateTime with seconds and a time zone ",
                       "that exists (e.g. 2026-01-31T09:00:00Z)"));
     return std::nullopt;
@@ -161,7 +162,7 @@ std::optional<bool> Reader::Boolean(const Json& object, const std::string& where
   const Json* value = Member(object, where, key, required);
   if (value == nullptr) return std::nullopt;
   if (!value->is_boolean()) {
-    Fail(Pointer(where, key), absl::StrCat("must be a boolean, not ", JsonTypeName(*value)));
+    Fail(JsonPointer(where, key), absl::StrCat("must be a boolean, not ", JsonTypeName(*value)));
     return std::nullopt;
   }
   return value->get<bool>();
@@ -171,7 +172,7 @@ const Json* Reader::Array(const Json& object, const std::string& where, absl::st
                           bool required, size_t max) {
   const Json* value = Member(object, where, key, required);
   if (value == nullptr) return nullptr;
-  std::string at = Pointer(where, key);
+  std::string at = JsonPointer(where, key);
   if (!value->is_array()) {
     Fail(at, absl::StrCat("must be an array, not ", JsonTypeName(*value)));
   } else if (value->empty()) {
@@ -189,9 +190,9 @@ std::optional<std::string> Reader::ConceptText(const Json& object, const std::st
                                                size_t max) {
   const Json* concept = Member(object, where, key, required);
   if (concept == nullptr) return std::nullopt;
-  std::string at = Pointer(where, key);
+  std::string at = JsonPointer(where, key);
   if (concept->is_object() && concept->contains("coding")) {
-    Fail(Pointer(at, "coding"),
+    Fail(JsonPointer(at, "coding"),
          "coded concepts are not supported by this adapter: the canonical record keeps the "
          "name only, so send the name in text");
     return std::nullopt;
@@ -216,7 +217,7 @@ std::optional<std::string> Reader::ConceptCode(const Json& object, const std::st
                                                absl::string_view system, Names codes) {
   const Json* concept = Member(object, where, key, required);
   if (concept == nullptr) return std::nullopt;
-  return ConceptCodeIn(*concept, Pointer(where, key), system, codes);
+  return ConceptCodeIn(*concept, JsonPointer(where, key), system, codes);
 }
 
 std::optional<std::string> Reader::ConceptCodeIn(const Json& concept, const std::string& at,
@@ -224,14 +225,14 @@ std::optional<std::string> Reader::ConceptCodeIn(const Json& concept, const std:
   if (!Object(concept, at, "CodeableConcept", {"coding"}, {"text"})) return std::nullopt;
   const Json* coding = Array(concept, at, "coding", true, 1);
   if (coding == nullptr) return std::nullopt;
-  std::string coding_at = Pointer(Pointer(at, "coding"), size_t{0});
+  std::string coding_at = JsonPointer(JsonPointer(at, "coding"), size_t{0});
   auto pair = Coding((*coding)[0], coding_at);
   if (!pair.has_value()) return std::nullopt;
   if (pair->first != system) {
-    Fail(Pointer(coding_at, "system"),
+    Fail(JsonPointer(coding_at, "system"),
          absl::StrCat("unknown code system \"", pair->first, "\" (expected ", system, ")"));
   } else if (!Contains(codes, pair->second)) {
-    Fail(Pointer(coding_at, "code"), absl::StrCat("code \"", pair->second,
+    Fail(JsonPointer(coding_at, "code"), absl::StrCat("code \"", pair->second,
                                                   "\" is not supported by this adapter (expected ",
                                                   absl::StrJoin(codes, ", "), ")"));
   } else {
@@ -244,7 +245,7 @@ std::optional<std::string> Reader::ReferenceTarget(const Json& object, const std
                                                    absl::string_view key, bool required) {
   const Json* reference = Member(object, where, key, required);
   if (reference == nullptr) return std::nullopt;
-  std::string at = Pointer(where, key);
+  std::string at = JsonPointer(where, key);
   if (!Object(*reference, at, "Reference", {"reference"}, {"display", "type"})) {
     return std::nullopt;
   }

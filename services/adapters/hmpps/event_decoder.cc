@@ -4,8 +4,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "services/adapters/hmpps/object_reader.h"
 #include "services/adapters/hmpps/occurred_at.h"
-#include "services/adapters/hmpps/strict_json.h"
+#include "services/adapters/json/strict_json.h"
 #include "services/identifiers/identifiers.h"
 
 namespace throughcare::adapters::hmpps {
@@ -13,7 +14,9 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int kMaxDepth = 16;
+// An event is at most kMaxEventBytes, nested at most 16 deep (an event nests 4 deep:
+// personReference.identifiers[0]).
+constexpr StrictJsonLimits kJsonLimits{kMaxEventBytes, /*max_depth=*/16};
 constexpr size_t kMaxIdentifiers = 10;
 // The event id becomes the idempotency key "hmpps:<id>", which the broker takes up to 128
 // characters of [A-Za-z0-9._:-].
@@ -131,13 +134,12 @@ bool ReadEnvelope(const json& document, std::vector<DecodeError>& errors, Envelo
 
 Decoded DecodeEvent(absl::string_view native) {
   Decoded decoded;
-  if (native.size() > kMaxEventBytes) {
-    decoded.errors.push_back(
-        {"", absl::StrCat("an event is at most ", kMaxEventBytes, " bytes")});
+  DecodeError parse_error;
+  std::optional<json> document = ParseStrict(native, kJsonLimits, parse_error);
+  if (!document.has_value()) {
+    decoded.errors.push_back(std::move(parse_error));
     return decoded;
   }
-  std::optional<json> document = ParseStrict(native, kMaxDepth, decoded.errors);
-  if (!document.has_value()) return decoded;
   if (!document->is_object()) {
     decoded.errors.push_back({"", "an event is a JSON object"});
     return decoded;

@@ -4,8 +4,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/adapters/hmpps/event_decoder.h"
+#include "services/adapters/hmpps/object_reader.h"
 #include "services/adapters/hmpps/occurred_at.h"
-#include "services/adapters/hmpps/strict_json.h"
 #include "services/identifiers/identifiers.h"
 
 namespace throughcare::adapters::hmpps {

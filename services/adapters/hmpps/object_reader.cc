@@ -1,53 +1,13 @@
-#include "services/adapters/hmpps/strict_json.h"
+#include "services/adapters/hmpps/object_reader.h"
 
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
 
 namespace throughcare::adapters::hmpps {
 namespace {
 
 using nlohmann::json;
-
-// Thrown from the parser's callback to stop at the first duplicate key or too deep a nesting.
-struct Refused {
-  std::string reason;
-};
-
-// Tracks the keys of each open object, to refuse a key given twice (nlohmann-json would keep the
-// last one silently, so two publishers could read one event differently).
-class DuplicateKeyCheck {
- public:
-  explicit DuplicateKeyCheck(int max_depth) : max_depth_(max_depth) {}
-
-  bool operator()(int depth, json::parse_event_t event, json& parsed) {
-    if (depth > max_depth_) {
-      throw Refused{absl::StrCat("nested deeper than ", max_depth_, " levels")};
-    }
-    switch (event) {
-      case json::parse_event_t::object_start:
-        keys_.emplace_back();
-        break;
-      case json::parse_event_t::object_end:
-        if (!keys_.empty()) keys_.pop_back();
-        break;
-      case json::parse_event_t::key:
-        if (!keys_.empty() && !keys_.back().insert(parsed.get<std::string>()).second) {
-          throw Refused{absl::StrCat("the key \"", parsed.get<std::string>(),
-                                     "\" appears twice in one object")};
-        }
-        break;
-      default:
-        break;
-    }
-    return true;
-  }
-
- private:
-  int max_depth_;
-  std::vector<std::set<std::string>> keys_;
-};
 
 const char* TypeName(const json& value) {
   if (value.is_number()) return "a number";
@@ -59,33 +19,6 @@ const char* TypeName(const json& value) {
 }
 
 }  // namespace
-
-std::string JsonPointer(absl::string_view parent, absl::string_view token) {
-  return absl::StrCat(parent, "/", absl::StrReplaceAll(token, {{"~", "~0"}, {"/", "~1"}}));
-}
-
-std::string JsonPointer(absl::string_view parent, size_t index) {
-  return absl::StrCat(parent, "/", index);
-}
-
-std::optional<json> ParseStrict(absl::string_view text, int max_depth,
-                                std::vector<DecodeError>& errors) {
-  try {
-    return json::parse(text.begin(), text.end(), DuplicateKeyCheck(max_depth),
-                       /*allow_exceptions=*/true, /*ignore_comments=*/false);
-  } catch (const Refused& refused) {
-    errors.push_back({"", absl::StrCat("not accepted as JSON: ", refused.reason)});
-  } catch (const json::parse_error& e) {
-    // e.what() repeats the input near the error; the byte offset is enough and leaks nothing.
-    errors.push_back({"", absl::StrCat("not valid JSON (UTF-8 without comments): syntax error at "
-                                       "byte ",
-                                       e.byte)});
-  } catch (const json::exception&) {
-    // out_of_range: a number too large for a double (1e400).
-    errors.push_back({"", "not accepted as JSON: a number out of range"});
-  }
-  return std::nullopt;
-}
 
 ObjectReader::ObjectReader(const json& object, std::string pointer,
                            std::vector<DecodeError>& errors)

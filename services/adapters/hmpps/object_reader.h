@@ -1,9 +1,8 @@
-// Strict reading of outside JSON for the HMPPS-style event codec: a parse that refuses what
-// nlohmann-json would otherwise accept quietly (duplicate keys, deep nesting), and a reader of
-// one object that records an error, named by its RFC 6901 JSON pointer, for every member that is
-// missing, of the wrong type or not expected.
-#ifndef THROUGHCARE_SERVICES_ADAPTERS_HMPPS_STRICT_JSON_H_
-#define THROUGHCARE_SERVICES_ADAPTERS_HMPPS_STRICT_JSON_H_
+// The HMPPS-style event codec's reader of one JSON object, once ParseStrict (json/strict_json.h)
+// has parsed the event: records an error, named by its RFC 6901 JSON pointer, for every member
+// that is missing, of the wrong type or not expected.
+#ifndef THROUGHCARE_SERVICES_ADAPTERS_HMPPS_OBJECT_READER_H_
+#define THROUGHCARE_SERVICES_ADAPTERS_HMPPS_OBJECT_READER_H_
 
 #include <cstdint>
 #include <optional>
@@ -14,23 +13,15 @@
 #include "absl/strings/string_view.h"
 #include "nlohmann/json.hpp"
 #include "services/adapters/adapter.h"
+#include "services/adapters/json/strict_json.h"
 
 namespace throughcare::adapters::hmpps {
-
-// `parent` extended by one reference token, escaped as RFC 6901 says ("~" as "~0", "/" as "~1").
-std::string JsonPointer(absl::string_view parent, absl::string_view token);
-std::string JsonPointer(absl::string_view parent, size_t index);
-
-// Parses `text` as one JSON document (UTF-8 checked by the parser). On failure returns nullopt
-// and appends one error at the root ("") saying what and at which byte; a duplicate key or nesting
-// deeper than `max_depth` is a failure too.
-std::optional<nlohmann::json> ParseStrict(absl::string_view text, int max_depth,
-                                          std::vector<DecodeError>& errors);
 
 // Reads the members of one JSON object. Each getter returns nullptr (and records an error) when
 // the member is required and missing or is of the wrong type; an optional missing member is
 // nullptr with no error. A member whose value is null counts as missing (publishers that
-// serialise with Jackson write absent optional members as null). Finish() records an error for every member no getter asked for.
+// serialise with Jackson write absent optional members as null). Finish() records an error for
+// every member no getter asked for.
 // Holds references to `object` and `errors`, which must outlive it.
 class ObjectReader {
  public:
@@ -62,4 +53,4 @@ class ObjectReader {
 
 }  // namespace throughcare::adapters::hmpps
 
-#endif  // THROUGHCARE_SERVICES_ADAPTERS_HMPPS_STRICT_JSON_H_
+#endif  // THROUGHCARE_SERVICES_ADAPTERS_HMPPS_OBJECT_READER_H_
