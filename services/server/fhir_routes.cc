@@ -9,8 +9,9 @@
 #include "services/adapters/fhir/capability_statement.h"
 #include "services/adapters/fhir/fhir_adapter.h"
 #include "services/adapters/fhir/operation_outcome.h"
-#include "services/adapters/fhir/patient_resource.h"
+#include "services/adapters/fhir/response_bundles.h"
 #include "services/adapters/fhir/search_params.h"
+#include "services/core/http_status.h"
 #include "services/server/status.h"
 #include "throughcare/version.h"
 
@@ -28,31 +29,6 @@ void Send(httplib::Response& res, int status, const ordered_json& body,
   res.set_content(body.dump(), kFhirJson);
 }
 
-// The reason phrase of each status HttpStatusFor gives (RFC 9110).
-const char* Reason(int code) {
-  switch (code) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 409: return "Conflict";
-    case 422: return "Unprocessable Content";
-    case 429: return "Too Many Requests";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "Internal Server Error";
-  }
-}
-
-// The status of a Bundle entry's response ("201 Created" for something new).
-std::string EntryStatus(const absl::Status& status, bool created) {
-  const int code = status.ok() ? (created ? 201 : 200) : HttpStatusFor(status.code());
-  return absl::StrCat(code, " ", Reason(code));
-}
-
 }  // namespace
 
 void FhirRoutes::Metadata(httplib::Response& res) {
@@ -62,7 +38,7 @@ void FhirRoutes::Metadata(httplib::Response& res) {
 void FhirRoutes::Refuse(httplib::Response& res, const absl::Status& status,
                         const std::string& request_id) {
   const absl::Status shown = ForCaller(status, request_id);
-  Send(res, HttpStatusFor(shown.code()), adapters::fhir::OperationOutcomeFromStatus(shown),
+  Send(res, HttpStatusOf(shown.code()), adapters::fhir::OperationOutcomeFromStatus(shown),
        request_id);
 }
 
@@ -76,7 +52,7 @@ absl::Status FhirRoutes::Post(const CallContext& call, const httplib::Request& r
                                                    decoded.errors[0].reason));
   }
   const bool batch = nlohmann::json::parse(req.body, nullptr, false).value("type", "") == "batch";
-  ordered_json entries = ordered_json::array();
+  std::vector<adapters::fhir::EntryOutcome> outcomes;
   for (adapters::Operation& op : decoded.operations) {
     const bool creates = !std::holds_alternative<v1::RegisterSubjectRequest>(op.request);
     absl::StatusOr<std::string> result = calls_.Run(call, std::move(op));
@@ -84,18 +60,9 @@ absl::Status FhirRoutes::Post(const CallContext& call, const httplib::Request& r
       Refuse(res, result.status(), call.request_id);
       return result.status();
     }
-    ordered_json response = {{"status", EntryStatus(result.status(), creates)}};
-    if (!result.ok()) {
-      response["outcome"] =
-          adapters::fhir::OperationOutcomeFromStatus(ForCaller(result.status(), call.request_id));
-    }
-    entries.push_back({{"response", std::move(response)}});
+    outcomes.push_back({ForCaller(result.status(), call.request_id), creates});
   }
-  Send(res, 200,
-       {{"resourceType", "Bundle"},
-        {"type", batch ? "batch-response" : "transaction-response"},
-        {"entry", std::move(entries)}},
-       call.request_id);
+  Send(res, 200, adapters::fhir::ResponseBundle(batch, outcomes), call.request_id);
   return absl::OkStatus();
 }
 
@@ -112,14 +79,9 @@ absl::Status FhirRoutes::SearchPatient(const CallContext& call, const httplib::R
     Refuse(res, subject.status(), call.request_id);
     return subject.status();
   }
-  ordered_json entries = ordered_json::array();
-  if (subject.ok()) {
-    entries.push_back({{"resource", adapters::fhir::PatientResource(*subject)},
-                       {"search", {{"mode", "match"}}}});
-  }
-  ordered_json bundle = {{"resourceType", "Bundle"}, {"type", "searchset"}, {"total", entries.size()}};
-  if (!entries.empty()) bundle["entry"] = std::move(entries);  // FHIR JSON has no empty arrays
-  Send(res, 200, bundle, call.request_id);
+  std::vector<v1::Subject> found;
+  if (subject.ok()) found.push_back(*std::move(subject));
+  Send(res, 200, adapters::fhir::SearchsetBundle(found), call.request_id);
   return absl::OkStatus();
 }
 

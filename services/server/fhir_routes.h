@@ -1,7 +1,7 @@
 // The FHIR R4 routes of the adapters' HTTPS listener (base /fhir/r4), for agencies whose
 // interface is fhir-r4. The listener identifies the caller first (https_listener.h); these
 // answer in FHIR (application/fhir+json), errors as OperationOutcome with the HTTP status of
-// HttpStatusFor.
+// services/core/http_status.h.
 //
 //   GET  /fhir/r4/metadata   the CapabilityStatement (any client with a certificate)
 //   POST /fhir/r4            a transaction or batch Bundle (services/adapters/fhir): answered

@@ -20,6 +20,7 @@
 #include "services/server/fhir_routes.h"
 #include "services/server/log.h"
 #include "services/server/loggable.h"
+#include "services/core/http_status.h"
 #include "services/server/status.h"
 
 namespace throughcare::server {
@@ -58,7 +59,7 @@ const AgencyConfig* AgencyOf(const BrokerConfig& config, const std::string& agen
 void Answer(httplib::Response& res, const absl::Status& status, const std::string& request_id,
             json body) {
   const absl::Status shown = ForCaller(status, request_id);
-  res.status = HttpStatusFor(shown.code());
+  res.status = HttpStatusOf(shown.code());
   body["requestId"] = request_id;
   if (!shown.ok()) {
     body["code"] = absl::StatusCodeToString(shown.code());

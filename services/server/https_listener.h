@@ -8,7 +8,7 @@
 //   POST /events   hmpps-events: one domain event (services/adapters/hmpps/hmpps_events.h)
 //
 // Answers are JSON: 200 {"requestId", "operations": [{"source", "result"}]} when every
-// operation was carried out; else the status of the first refusal (HttpStatusFor) with
+// operation was carried out; else the status of the first refusal (services/core/http_status.h) with
 // {"requestId", "code", "message", "source"} (operations before it stay done: each is an
 // access of its own, audited as such), or 400 with {"requestId", "code", "errors": [{"where",
 // "reason"}]} when the input does not decode (then nothing is done).

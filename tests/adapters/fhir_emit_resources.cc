@@ -14,6 +14,7 @@
 #include "services/adapters/fhir/fhir_adapter.h"
 #include "services/adapters/fhir/operation_outcome.h"
 #include "services/adapters/fhir/patient_resource.h"
+#include "services/adapters/fhir/response_bundles.h"
 
 namespace fhir = throughcare::adapters::fhir;
 namespace v1 = throughcare::v1;
@@ -142,6 +143,15 @@ int main(int argc, char** argv) {
       Write(dir, "OperationOutcome-decode", fhir::OperationOutcomeFromErrors(bad.errors).dump()) &&
       Write(dir, "OperationOutcome-status",
             fhir::OperationOutcomeFromStatus(absl::NotFoundError("no such person")).dump()) &&
+      Write(dir, "Bundle-transaction-response",
+            fhir::ResponseBundle(false, {{absl::OkStatus(), false}, {absl::OkStatus(), true}})
+                .dump()) &&
+      Write(dir, "Bundle-batch-response",
+            fhir::ResponseBundle(true, {{absl::OkStatus(), true},
+                                        {absl::NotFoundError("no such person"), false}})
+                .dump()) &&
+      Write(dir, "Bundle-searchset", fhir::SearchsetBundle({Person()}).dump()) &&
+      Write(dir, "Bundle-searchset-empty", fhir::SearchsetBundle({}).dump()) &&
       Write(dir, "CapabilityStatement",
             fhir::CapabilityStatementResource("https://broker.test/fhir/r4", "1.0").dump());
   if (!ok) {

@@ -139,16 +139,6 @@ TEST(FhirCapabilityStatement, ListsWhatTheEndpointOffers) {
   EXPECT_EQ(rest["resource"][2]["searchParam"][1]["name"], "date");
 }
 
-TEST(FhirOperationOutcome, HttpStatuses) {
-  EXPECT_EQ(HttpStatusOf(absl::StatusCode::kInvalidArgument), 400);
-  EXPECT_EQ(HttpStatusOf(absl::StatusCode::kUnauthenticated), 401);
-  EXPECT_EQ(HttpStatusOf(absl::StatusCode::kPermissionDenied), 403);
-  EXPECT_EQ(HttpStatusOf(absl::StatusCode::kNotFound), 404);
-  EXPECT_EQ(HttpStatusOf(absl::StatusCode::kAlreadyExists), 409);
-  EXPECT_EQ(HttpStatusOf(absl::StatusCode::kFailedPrecondition), 422);
-  EXPECT_EQ(HttpStatusOf(absl::StatusCode::kResourceExhausted), 429);
-}
-
 TEST(FhirSearchParams, IdentifierToken) {
   absl::StatusOr<v1::Identifier> identifier =
       ParseIdentifierToken("https://fhir.nhs.uk/Id/nhs-number|9990000018");

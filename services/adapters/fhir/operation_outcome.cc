@@ -85,35 +85,6 @@ ordered_json OperationOutcomeFromErrors(const std::vector<DecodeError>& errors) 
   return ordered_json{{"resourceType", "OperationOutcome"}, {"issue", std::move(issues)}};
 }
 
-int HttpStatusOf(absl::StatusCode code) {
-  switch (code) {
-    case absl::StatusCode::kOk:
-      return 200;
-    case absl::StatusCode::kInvalidArgument:
-    case absl::StatusCode::kOutOfRange:
-      return 400;
-    case absl::StatusCode::kUnauthenticated:
-      return 401;
-    case absl::StatusCode::kPermissionDenied:
-      return 403;
-    case absl::StatusCode::kNotFound:
-      return 404;
-    case absl::StatusCode::kAlreadyExists:
-    case absl::StatusCode::kAborted:
-      return 409;
-    case absl::StatusCode::kFailedPrecondition:
-      return 422;
-    case absl::StatusCode::kResourceExhausted:
-      return 429;
-    case absl::StatusCode::kUnavailable:
-      return 503;
-    case absl::StatusCode::kDeadlineExceeded:
-      return 504;
-    default:
-      return 500;
-  }
-}
-
 ordered_json OperationOutcomeFromStatus(const absl::Status& status) {
   ordered_json issue{{"severity", status.ok() ? "information" : "error"},
                      {"code", status.ok() ? "informational" : IssueCode(status.code())}};
