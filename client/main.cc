@@ -156,6 +156,7 @@ void RegisterCommands(CLI::App& app, CommandContext& ctx) {
   RegisterReferralCommands(app, ctx);
   RegisterReportCommands(app, ctx);
   RegisterPolicyCommands(app, ctx);
+  RegisterDiscoverCommands(app, ctx);
   RegisterHealthCommand(app, ctx);
   RegisterBenchCommand(app, ctx);
 }

@@ -101,6 +101,7 @@ void RegisterMessageCommands(CLI::App& app, CommandContext& ctx);
 void RegisterReferralCommands(CLI::App& app, CommandContext& ctx);
 void RegisterReportCommands(CLI::App& app, CommandContext& ctx);
 void RegisterPolicyCommands(CLI::App& app, CommandContext& ctx);
+void RegisterDiscoverCommands(CLI::App& app, CommandContext& ctx);  // whoami, directory
 void RegisterHealthCommand(CLI::App& app, CommandContext& ctx);
 void RegisterBenchCommand(CLI::App& app, CommandContext& ctx);
 

@@ -90,7 +90,7 @@ class BrokerImpl final : public Broker {
         messaging_handlers_(edge_, domain_.messaging()),
         referral_handlers_(edge_, domain_.referrals(), config_.directory),
         diagnostics_handlers_(edge_, *storage_),
-        admin_handlers_(edge_, domain_.policy_admin()),
+        admin_handlers_(edge_, domain_.policy_admin(), config_),
         adapter_calls_(*storage_, domain_.policies(),
                        {subject_handlers_, record_handlers_, consent_handlers_,
                         referral_handlers_}) {

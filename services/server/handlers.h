@@ -16,6 +16,7 @@
 #include "services/admin/policy_admin.h"
 #include "services/referrals/referral_service.h"
 #include "services/records/record_service.h"
+#include "services/server/config.h"
 #include "services/server/edge.h"
 #include "services/server/validate_common.h"
 #include "services/subjects/subject_service.h"
@@ -281,15 +282,20 @@ class DiagnosticsHandlers final : public v1::DiagnosticsService::CallbackService
 
 class AdminHandlers final : public v1::AdminService::CallbackService {
  public:
-  AdminHandlers(Edge& edge, policy::PolicyAdmin& admin) : edge_(edge), admin_(admin) {}
+  AdminHandlers(Edge& edge, policy::PolicyAdmin& admin, const BrokerConfig& config)
+      : edge_(edge), admin_(admin), config_(config) {}
 
   grpc::ServerUnaryReactor* ReloadPolicy(grpc::CallbackServerContext* ctx,
                                          const v1::ReloadPolicyRequest* req,
                                          v1::ReloadPolicyResponse* resp) override;
+  grpc::ServerUnaryReactor* Discover(grpc::CallbackServerContext* ctx,
+                                     const v1::DiscoverRequest* req,
+                                     v1::Discovery* resp) override;
 
  private:
   Edge& edge_;
   policy::PolicyAdmin& admin_;
+  const BrokerConfig& config_;
 };
 
 }  // namespace throughcare::server

@@ -186,6 +186,7 @@ void AddReferralService(std::vector<RpcValidator>& out) {
 std::vector<RpcValidator> MakeRpcValidators() {
   std::vector<RpcValidator> out;
   out.push_back(PurposeOnly<v1::ReloadPolicyRequest>("AdminService", "ReloadPolicy"));
+  out.push_back(PurposeOnly<v1::DiscoverRequest>("AdminService", "Discover"));
   AddAuditService(out);
   AddConsentService(out);
   out.push_back(PurposeOnly<v1::EchoRequest>("DiagnosticsService", "Echo"));

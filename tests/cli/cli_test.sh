@@ -357,6 +357,20 @@ expect_json "policy reload --json parses" '.version | startswith("sha256:")'
 run auditor policy reload
 expect "the auditor may not reload the policy (exit 1)" 1 "PERMISSION_DENIED"
 
+echo "== whoami and directory"
+run nurse whoami
+expect "whoami names the agency, its kind and the role" 0 \
+  "^agency +hmp-northgate-healthcare \(prison_healthcare\)$"
+run nurse --json whoami
+expect_json "whoami --json parses, with the roles the agency may grant" \
+  '.caller.role == "prison_healthcare" and (.caller.grantable_roles | index("prison_healthcare")) != null and .caller.interface == "grpc"'
+run nurse directory
+expect "directory lists the agencies with their interfaces" 0 "^probation-east +probation +grpc"
+expect "directory lists the adapter formats" 0 "^fhir-r4 +application/fhir\+json +4\.0\.1"
+run nurse --json directory
+expect_json "directory --json parses: referral types, purposes, data classes" \
+  '(.referral_types | map(.referral_type) | index("drug_treatment_on_release")) != null and (.purposes | index("direct_care")) != null and (.data_classes | index("health")) != null'
+
 echo "== token mint"
 must as probation-east om-1 offender_manager offender_management token mint --ttl 5m
 token=$(cat "$work/out")

@@ -12,6 +12,7 @@
 #include "services/core/files.h"
 #include "tests/integration/fixture.h"
 #include "tests/testing/status_matchers.h"
+#include "throughcare/v1/admin.grpc.pb.h"
 
 namespace throughcare::testing {
 namespace {
@@ -172,6 +173,25 @@ TEST_F(AdapterFhirTest, BadBundlesAndCallersGetOperationOutcomes) {
   json metadata = json::parse(res->body);
   EXPECT_EQ(metadata["resourceType"], "CapabilityStatement");
   EXPECT_EQ(metadata["fhirVersion"], "4.0.1");
+}
+
+TEST_F(AdapterFhirTest, DiscoveryNamesEachAgencysInterfaceAndTheFormats) {
+  v1::Discovery discovery;
+  grpc::Status s = v1::AdminService::NewStub(ChannelFor(kHealthcare.agency))
+                       ->Discover(ContextFor(kHealthcare).get(), v1::DiscoverRequest(), &discovery);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(discovery.caller().agency_id(), kHealthcare.agency);
+  EXPECT_EQ(discovery.caller().interface(), "fhir-r4");
+  EXPECT_EQ(discovery.caller().role(), "prison_healthcare");
+  bool probation_on_grpc = false;
+  for (const v1::Discovery::Agency& a : discovery.agencies()) {
+    probation_on_grpc |= a.agency_id() == kOffenderManager.agency && a.interface() == "grpc";
+  }
+  EXPECT_TRUE(probation_on_grpc);
+  std::vector<std::string> formats;
+  for (const v1::Discovery::Format& f : discovery.formats()) formats.push_back(f.name());
+  EXPECT_THAT(formats, ::testing::ElementsAre("csv-files", "fhir-r4", "hmpps-events"));
+  EXPECT_EQ(discovery.policy_version(), broker_->policy_version());
 }
 
 }  // namespace

@@ -432,6 +432,7 @@ std::vector<RequestExample> RequestExamples() {
   v1::ReloadPolicyRequest reload;
   reload.set_purpose("audit");
   out.Add("AdminService", "ReloadPolicy", reload);
+  out.Add("AdminService", "Discover", v1::DiscoverRequest());
   AddAuditExamples(out);
   AddConsentExamples(out);
   v1::EchoRequest echo;
