@@ -70,13 +70,18 @@ class AdapterEventsTest : public BrokerTest {
     return ClientFor(actor.agency)->Post("/events", headers, event, "application/json");
   }
 
-  // A prisoner.released event about `noms`, happening now by the broker's clock.
+  // When the events happen: an hour ago by the broker's clock. The adapter dates a release in
+  // Europe/London, the broker's days are UTC's; an hour back keeps the London date from being
+  // ahead of the broker's (a release "tomorrow" would wait for its day instead of escalating).
+  absl::Time OccurredAt() const { return clock_.Now() - absl::Hours(1); }
+
+  // A prisoner.released event about `noms`.
   std::string Released(const std::string& id, const std::string& noms = kNoms) const {
     json event = {
         {"id", id},
         {"eventType", "prison-offender-events.prisoner.released"},
         {"version", 1},
-        {"occurredAt", absl::FormatTime("%Y-%m-%dT%H:%M:%S+00:00", clock_.Now(),
+        {"occurredAt", absl::FormatTime("%Y-%m-%dT%H:%M:%S+00:00", OccurredAt(),
                                         absl::UTCTimeZone())},
         {"personReference", {{"identifiers", {{{"type", "NOMS"}, {"value", noms}}}}}},
         {"additionalInformation",
@@ -85,10 +90,10 @@ class AdapterEventsTest : public BrokerTest {
   }
 
   // The release date the adapter gives the event: its date in Europe/London.
-  std::string LondonToday() const {
+  std::string LondonDateOfEvents() const {
     absl::TimeZone london;
     EXPECT_TRUE(absl::LoadTimeZone("Europe/London", &london));
-    return absl::FormatTime("%Y-%m-%d", clock_.Now(), london);
+    return absl::FormatTime("%Y-%m-%d", OccurredAt(), london);
   }
 
   std::vector<v1::Delivery> Receive(const Actor& actor) {
@@ -157,7 +162,7 @@ TEST_F(AdapterEventsTest, AReleasedEventEscalatesAnUnacceptedDrugReferralOnce) {
   ASSERT_TRUE(v1::ReferralService::NewStub(ChannelFor(kCarat.agency))
                   ->GetReferral(ContextFor(kCarat).get(), get, &read)
                   .ok());
-  EXPECT_EQ(read.event_date(), LondonToday());
+  EXPECT_EQ(read.event_date(), LondonDateOfEvents());
 
   // The publisher retries the same event: it is a duplicate, and nothing more is escalated.
   res = Post(kReception, Released("evt-released-1"));
