@@ -33,32 +33,16 @@ class AdapterEventsTest : public BrokerTest {
  protected:
   void SetUp() override {
     BrokerTest::SetUp();
-    StopBroker();
-    config_.adapters_listen = "127.0.0.1:0";
-    for (server::AgencyConfig& a : config_.agencies) {
-      if (a.id == kReception.agency) {
-        a.interface.format = "hmpps-events";
-        a.interface.purpose = kReception.purpose;
-      }
-    }
-    StartBroker();
+    ServeAdapters(kReception, "hmpps-events");
   }
 
-  // A client with `agency`'s system certificate (or with the given files), trusting the
-  // development CA.
   std::unique_ptr<httplib::SSLClient> Client(const std::string& cert_file,
                                              const std::string& key_file) {
     auto client = std::make_unique<httplib::SSLClient>("localhost", broker_->adapters_port(),
                                                        cert_file, key_file);
     client->set_ca_cert_path(absl::StrCat(dir_, "/pki/ca.pem").c_str());
     client->enable_server_certificate_verification(true);
-    client->set_connection_timeout(10);
-    client->set_read_timeout(10);
     return client;
-  }
-  std::unique_ptr<httplib::SSLClient> ClientFor(const std::string& agency) {
-    return Client(absl::StrCat(dir_, "/pki/", agency, ".pem"),
-                  absl::StrCat(dir_, "/pki/", agency, ".key"));
   }
 
   // POSTs `event` to /events as `actor`, with a request id.
@@ -67,7 +51,7 @@ class AdapterEventsTest : public BrokerTest {
     httplib::Headers headers = {
         {"Authorization", authorization.empty() ? "Bearer " + AssertionFor(actor) : authorization},
         {"X-Request-Id", "events-test-1"}};
-    return ClientFor(actor.agency)->Post("/events", headers, event, "application/json");
+    return AdapterClient(actor.agency)->Post("/events", headers, event, "application/json");
   }
 
   // When the events happen: an hour ago by the broker's clock. The adapter dates a release in
@@ -94,16 +78,6 @@ class AdapterEventsTest : public BrokerTest {
     absl::TimeZone london;
     EXPECT_TRUE(absl::LoadTimeZone("Europe/London", &london));
     return absl::FormatTime("%Y-%m-%d", OccurredAt(), london);
-  }
-
-  std::vector<v1::Delivery> Receive(const Actor& actor) {
-    v1::ReceiveRequest req;
-    req.set_max_messages(10);
-    v1::ReceiveResponse out;
-    grpc::Status s = v1::MessagingService::NewStub(ChannelFor(actor.agency))
-                         ->Receive(ContextFor(actor).get(), req, &out);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return {out.deliveries().begin(), out.deliveries().end()};
   }
 
   // The CARAT team's drug-treatment referral to the CJIT, for a release in 10 days, not accepted.

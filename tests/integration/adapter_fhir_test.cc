@@ -28,26 +28,9 @@ class AdapterFhirTest : public BrokerTest {
  protected:
   void SetUp() override {
     BrokerTest::SetUp();
-    StopBroker();
-    config_.adapters_listen = "127.0.0.1:0";
-    for (server::AgencyConfig& a : config_.agencies) {
-      if (a.id == kHealthcare.agency) {
-        a.interface.format = "fhir-r4";
-        a.interface.purpose = kHealthcare.purpose;
-      }
-    }
-    StartBroker();
+    ServeAdapters(kHealthcare, "fhir-r4");
   }
 
-  std::unique_ptr<httplib::SSLClient> ClientFor(const std::string& agency) {
-    auto client = std::make_unique<httplib::SSLClient>(
-        "localhost", broker_->adapters_port(), absl::StrCat(dir_, "/pki/", agency, ".pem"),
-        absl::StrCat(dir_, "/pki/", agency, ".key"));
-    client->set_ca_cert_path(absl::StrCat(dir_, "/pki/ca.pem").c_str());
-    client->enable_server_certificate_verification(true);
-    client->set_read_timeout(10);
-    return client;
-  }
   httplib::Headers HeadersFor(const Actor& actor) {
     return {{"Authorization", "Bearer " + AssertionFor(actor)}, {"Accept", "application/fhir+json"}};
   }
@@ -77,7 +60,7 @@ class AdapterFhirTest : public BrokerTest {
   }
 
   httplib::Result SearchPatient(const Actor& actor, const std::string& nhs_number) {
-    return ClientFor(actor.agency)
+    return AdapterClient(actor.agency)
         ->Get(absl::StrCat("/fhir/r4/Patient?identifier=", kNhsSystem, "%7C", nhs_number),
               HeadersFor(actor));
   }
@@ -85,7 +68,7 @@ class AdapterFhirTest : public BrokerTest {
 
 TEST_F(AdapterFhirTest, ATransactionBundleIsStoredAsTheHealthSummary) {
   const std::string subject_id = KnownPerson();
-  httplib::Result res = ClientFor(kHealthcare.agency)
+  httplib::Result res = AdapterClient(kHealthcare.agency)
                             ->Post("/fhir/r4", HeadersFor(kHealthcare), ExampleBundle(),
                                    "application/fhir+json");
   ASSERT_TRUE(res) << httplib::to_string(res.error());
@@ -149,7 +132,7 @@ TEST_F(AdapterFhirTest, BadBundlesAndCallersGetOperationOutcomes) {
   KnownPerson();
   json bundle = json::parse(ExampleBundle());
   bundle["entry"][0]["resource"]["identifier"][0]["value"] = "9990000019";
-  httplib::Result res = ClientFor(kHealthcare.agency)
+  httplib::Result res = AdapterClient(kHealthcare.agency)
                             ->Post("/fhir/r4", HeadersFor(kHealthcare), bundle.dump(),
                                    "application/fhir+json");
   ASSERT_TRUE(res);
@@ -159,7 +142,7 @@ TEST_F(AdapterFhirTest, BadBundlesAndCallersGetOperationOutcomes) {
   EXPECT_EQ(outcome["issue"][0]["expression"][0], "Bundle.entry[0].resource.identifier[0].value");
 
   // An agency whose interface is not FHIR.
-  res = ClientFor(kOffenderManager.agency)
+  res = AdapterClient(kOffenderManager.agency)
             ->Post("/fhir/r4", HeadersFor(kOffenderManager), ExampleBundle(),
                    "application/fhir+json");
   ASSERT_TRUE(res);
@@ -167,7 +150,7 @@ TEST_F(AdapterFhirTest, BadBundlesAndCallersGetOperationOutcomes) {
   EXPECT_EQ(json::parse(res->body)["issue"][0]["code"], "forbidden");
 
   // The CapabilityStatement is there for any client with a certificate.
-  res = ClientFor(kOffenderManager.agency)->Get("/fhir/r4/metadata");
+  res = AdapterClient(kOffenderManager.agency)->Get("/fhir/r4/metadata");
   ASSERT_TRUE(res);
   ASSERT_EQ(res->status, 200);
   json metadata = json::parse(res->body);

@@ -101,6 +101,39 @@ void BrokerTest::TearDown() {
   std::filesystem::remove_all(dir_);
 }
 
+void BrokerTest::ServeAdapters(const Actor& actor, const std::string& format) {
+  StopBroker();
+  config_.adapters_listen = "127.0.0.1:0";
+  for (server::AgencyConfig& a : config_.agencies) {
+    if (a.id == actor.agency) {
+      a.interface.format = format;
+      a.interface.purpose = actor.purpose;
+    }
+  }
+  StartBroker();
+}
+
+std::unique_ptr<httplib::SSLClient> BrokerTest::AdapterClient(const std::string& agency) {
+  auto client = std::make_unique<httplib::SSLClient>(
+      "localhost", broker_->adapters_port(), absl::StrCat(dir_, "/pki/", agency, ".pem"),
+      absl::StrCat(dir_, "/pki/", agency, ".key"));
+  client->set_ca_cert_path(absl::StrCat(dir_, "/pki/ca.pem").c_str());
+  client->enable_server_certificate_verification(true);
+  client->set_connection_timeout(10);
+  client->set_read_timeout(10);
+  return client;
+}
+
+std::vector<v1::Delivery> BrokerTest::Receive(const Actor& actor) {
+  v1::ReceiveRequest req;
+  req.set_max_messages(10);
+  v1::ReceiveResponse out;
+  grpc::Status s = v1::MessagingService::NewStub(ChannelFor(actor.agency))
+                       ->Receive(ContextFor(actor).get(), req, &out);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return {out.deliveries().begin(), out.deliveries().end()};
+}
+
 std::string BrokerTest::ReadDevFile(const std::string& relative) const {
   auto contents = ReadFile(absl::StrCat(dir_, "/", relative));
   EXPECT_TRUE(contents.ok()) << contents.status();

@@ -3,6 +3,7 @@
 #define THROUGHCARE_TESTS_INTEGRATION_FIXTURE_H_
 
 #include <grpcpp/grpcpp.h>
+#include <httplib.h>
 
 #include <memory>
 #include <string>
@@ -14,6 +15,7 @@
 #include "throughcare/clock.h"
 #include "throughcare/v1/audit.grpc.pb.h"
 #include "throughcare/v1/consent.grpc.pb.h"
+#include "throughcare/v1/messaging.grpc.pb.h"
 #include "throughcare/v1/records.grpc.pb.h"
 #include "throughcare/v1/subjects.grpc.pb.h"
 
@@ -61,6 +63,15 @@ class BrokerTest : public ::testing::Test {
   // The value of one series in a scrape, e.g. Metric(text, "throughcare_storage_full") or
   // Metric(text, "throughcare_mailbox_depth{agency=\"cjit-east\"}"); -1 when it is absent.
   static double Metric(const std::string& scrape, const std::string& series);
+
+  // Restarts the broker with the adapters' HTTPS listener, and `actor`'s agency connecting in
+  // `format` (an adapter format's name) for the actor's usual purpose.
+  void ServeAdapters(const Actor& actor, const std::string& format);
+  // An HTTPS client of the adapters' listener with the agency's system certificate, trusting
+  // the development CA.
+  std::unique_ptr<httplib::SSLClient> AdapterClient(const std::string& agency);
+  // Up to 10 deliveries waiting for the actor's agency (MessagingService.Receive).
+  std::vector<v1::Delivery> Receive(const Actor& actor);
 
   // The demo's first steps, for tests that need a known person: reception registers them by
   // NOMS number and records custody. Returns the subject id.

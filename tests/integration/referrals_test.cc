@@ -71,16 +71,6 @@ class ReferralsTest : public BrokerTest {
     return Subjects(kCjit.agency)->GetSubject(ContextFor(kCjit).get(), get, &subject).error_code();
   }
 
-  std::vector<v1::Delivery> Receive(const Actor& actor) {
-    v1::ReceiveRequest req;
-    req.set_max_messages(10);
-    v1::ReceiveResponse out;
-    grpc::Status s = v1::MessagingService::NewStub(ChannelFor(actor.agency))
-                         ->Receive(ContextFor(actor).get(), req, &out);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return {out.deliveries().begin(), out.deliveries().end()};
-  }
-
   std::string subject_id_;
   std::string record_id_;
 };
