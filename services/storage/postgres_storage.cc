@@ -87,6 +87,12 @@ class PostgresStorage final : public Storage {
   absl::Status Read(ReadFn fn) override {
     ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, BorrowReader());
     absl::Status status = conn->Run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    if (!status.ok() && !conn->healthy()) {
+      // A pooled connection the server dropped (a restart, a failover): nothing ran yet, so
+      // try once more on a new one.
+      ASSIGN_OR_RETURN(conn, Connection::Open(options_.dsn));
+      status = conn->Run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    }
     if (status.ok()) {
       PgTx tx(conn.get());
       status = fn(tx);
