@@ -2,8 +2,11 @@
 
 #include <poll.h>
 
+#include <string>
 #include <utility>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "throughcare/status_macros.h"
 

@@ -44,7 +44,9 @@ absl::StatusOr<std::string> PgTx::FindSubjectByIdentifier(IdentifierKind kind,
 absl::StatusOr<std::string> PgTx::GetWrappedSubjectKey(absl::string_view subject_id) {
   ASSIGN_OR_RETURN(Result r, conn_->Exec(
       "SELECT wrapped_key FROM subject_keys WHERE subject_id = $1", Params().Text(subject_id)));
-  if (r.rows() == 0) return absl::NotFoundError(absl::StrCat("no data key for subject ", subject_id));
+  if (r.rows() == 0) {
+    return absl::NotFoundError(absl::StrCat("no data key for subject ", subject_id));
+  }
   return r.Bytes(0, 0);
 }
 

@@ -8,6 +8,7 @@
 #include <libpq-fe.h>
 
 #include <atomic>
+#include <filesystem>
 #include <memory>
 #include <set>
 #include <string>
@@ -253,6 +254,35 @@ TEST_F(PostgresEngineTest, ConnectionsTheServerDroppedAreReestablished) {
               IsOk());
   EXPECT_THAT(s->Read([](ReadTx& tx) { return tx.GetSubject("s2").status(); }), IsOk());
   s->Close();
+}
+
+// An outage of the database itself, on a server of the test's own: calls fail with UNAVAILABLE
+// naming the cause while it is down, and succeed again once it is back, with nothing restarted.
+TEST(PostgresOutageTest, CallsAreUnavailableWhileTheServerIsDownAndRecoverAfter) {
+  char state[] = "/tmp/tc-pg-outage-XXXXXX";
+  ASSERT_NE(mkdtemp(state), nullptr);
+  ASSERT_THAT(PostgresServerScript("start", state), IsOk());
+  ASSERT_OK_AND_ASSIGN(std::string conninfo, PostgresConninfoIn(state));
+  storage::PostgresOptions options;
+  options.dsn = conninfo + " dbname=postgres";
+  options.pool_size = 1;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Storage> s, storage::OpenPostgresStorage(options));
+  ASSERT_THAT(s->WriteAndWait([](WriteTx& tx) { return tx.InsertSubject(MakeSubject("s1")); }),
+              IsOk());
+
+  ASSERT_THAT(PostgresServerScript("down", state), IsOk());
+  EXPECT_THAT(s->WriteAndWait([](WriteTx& tx) { return tx.InsertSubject(MakeSubject("s2")); }),
+              StatusIs(absl::StatusCode::kUnavailable, ::testing::HasSubstr("PostgreSQL")));
+  EXPECT_THAT(s->Read([](ReadTx& tx) { return tx.GetSubject("s1").status(); }),
+              StatusIs(absl::StatusCode::kUnavailable, ::testing::HasSubstr("PostgreSQL")));
+
+  ASSERT_THAT(PostgresServerScript("up", state), IsOk());
+  EXPECT_THAT(s->WriteAndWait([](WriteTx& tx) { return tx.InsertSubject(MakeSubject("s2")); }),
+              IsOk());
+  EXPECT_THAT(s->Read([](ReadTx& tx) { return tx.GetSubject("s1").status(); }), IsOk());
+  s->Close();
+  EXPECT_THAT(PostgresServerScript("stop", state), IsOk());
+  std::filesystem::remove_all(state);
 }
 
 }  // namespace

@@ -71,8 +71,9 @@ TEST(PostgresStorageTest, FreshDatabaseHasTheLatestSchemaAndSynchronousCommit) {
   EXPECT_THAT(RawQuery(location, "SELECT version FROM schema_migrations ORDER BY version"),
               ::testing::ElementsAre(absl::StrCat(storage::PostgresSchemaVersion())));
   EXPECT_THAT(RawQuery(location, "SELECT size FROM audit_tree_head"), ::testing::ElementsAre("0"));
-  EXPECT_THAT(RawQuery(location, "SELECT collation_name FROM information_schema.columns "
-                                 "WHERE table_name = 'referral_deadlines' AND column_name = 'name'"),
+  EXPECT_THAT(RawQuery(location,
+                       "SELECT collation_name FROM information_schema.columns "
+                       "WHERE table_name = 'referral_deadlines' AND column_name = 'name'"),
               ::testing::ElementsAre("C"));
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <memory>
@@ -29,11 +30,10 @@ std::string& OwnState() {  // set when this process started the server
 std::string Script() { return std::string(TC_SOURCE_DIR) + "/tests/storage/postgres_server.sh"; }
 
 bool ReadConninfo(const std::string& state) {
-  std::ifstream in(state + "/conninfo");
-  std::stringstream text;
-  text << in.rdbuf();
-  Conninfo() = std::string(absl::StripAsciiWhitespace(text.str()));
-  return !Conninfo().empty();
+  absl::StatusOr<std::string> conninfo = PostgresConninfoIn(state);
+  if (!conninfo.ok()) return false;
+  Conninfo() = *conninfo;
+  return true;
 }
 
 // Runs one statement on the server's maintenance database; the error text, empty on success.
@@ -61,18 +61,34 @@ void PostgresServerEnvironment::SetUp() {
   char dir[] = "/tmp/tc-pg-state-XXXXXX";
   ASSERT_NE(mkdtemp(dir), nullptr);
   OwnState() = dir;
-  ASSERT_EQ(std::system((Script() + " start " + OwnState()).c_str()), 0)
+  ASSERT_TRUE(PostgresServerScript("start", OwnState()).ok())
       << "could not start PostgreSQL for the tests";
   ASSERT_TRUE(ReadConninfo(OwnState()));
 }
 
 void PostgresServerEnvironment::TearDown() {
   if (OwnState().empty()) return;
-  std::system((Script() + " stop " + OwnState()).c_str());
-  std::system(("rm -rf " + OwnState()).c_str());
+  PostgresServerScript("stop", OwnState()).IgnoreError();
+  std::filesystem::remove_all(OwnState());
 }
 
 const std::string& PostgresServerConninfo() { return Conninfo(); }
+
+absl::Status PostgresServerScript(const std::string& command, const std::string& state) {
+  if (std::system((Script() + " " + command + " " + state).c_str()) != 0) {
+    return absl::InternalError(absl::StrCat("postgres_server.sh ", command, " failed"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> PostgresConninfoIn(const std::string& state) {
+  std::ifstream in(state + "/conninfo");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string conninfo(absl::StripAsciiWhitespace(text.str()));
+  if (conninfo.empty()) return absl::NotFoundError(absl::StrCat("no server in ", state));
+  return conninfo;
+}
 
 absl::StatusOr<std::string> PostgresDatabaseFor(const std::string& location) {
   if (Conninfo().empty()) return absl::FailedPreconditionError("no PostgreSQL server");

@@ -29,6 +29,13 @@ const std::string& PostgresServerConninfo();
 // and may run side by side, and opening the same location again finds the same database.
 absl::StatusOr<std::string> PostgresDatabaseFor(const std::string& location);
 
+// Runs tests/storage/postgres_server.sh `command` (start, stop, down, up) on the server whose
+// state folder is `state`: for a test that needs a server of its own to take down.
+absl::Status PostgresServerScript(const std::string& command, const std::string& state);
+
+// The connection string (without dbname) of the server started in `state`.
+absl::StatusOr<std::string> PostgresConninfoIn(const std::string& state);
+
 }  // namespace throughcare::testing
 
 #endif  // THROUGHCARE_TESTS_STORAGE_POSTGRES_TEST_SERVER_H_

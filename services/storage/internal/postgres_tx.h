@@ -90,7 +90,8 @@ class PgTx final : public WriteTx {
   absl::StatusOr<std::vector<Delivery>> ListDeliveries(absl::string_view message_id) override;
   absl::StatusOr<Delivery> GetDeliveryByLease(absl::string_view lease_id) override;
   absl::StatusOr<std::vector<Delivery>> ListLeasable(absl::string_view recipient_agency,
-                                                     absl::Time now, int64_t after_seq, int limit) override;
+                                                     absl::Time now, int64_t after_seq,
+                                                     int limit) override;
   absl::StatusOr<int64_t> CountOpenDeliveries(absl::string_view recipient_agency,
                                               int64_t cap) override;
   absl::StatusOr<int64_t> CountOpenDeliveriesFrom(absl::string_view recipient_agency,
