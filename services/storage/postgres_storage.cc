@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -263,7 +264,7 @@ class PostgresStorage final : public Storage {
 };
 
 absl::Status CheckOptions(const PostgresOptions& options) {
-  if (options.dsn.empty()) return absl::InvalidArgumentError("postgres dsn is empty");
+  RETURN_IF_ERROR(CheckPostgresDsn(options.dsn));
   if (options.pool_size < 1 || options.pool_size > 64) {
     return absl::InvalidArgumentError("postgres pool_size must be between 1 and 64");
   }
@@ -275,6 +276,20 @@ absl::Status CheckOptions(const PostgresOptions& options) {
 }
 
 }  // namespace
+
+absl::Status CheckPostgresDsn(const std::string& dsn) {
+  if (dsn.empty()) return absl::InvalidArgumentError("postgres dsn is empty");
+  char* error = nullptr;
+  PQconninfoOption* parsed = PQconninfoParse(dsn.c_str(), &error);
+  if (parsed != nullptr) {
+    PQconninfoFree(parsed);
+    return absl::OkStatus();
+  }
+  std::string why = error != nullptr ? error : "out of memory";
+  PQfreemem(error);
+  return absl::InvalidArgumentError(absl::StrCat(
+      "postgres dsn is not a libpq connection string: ", absl::StripTrailingAsciiWhitespace(why)));
+}
 
 absl::StatusOr<std::unique_ptr<Storage>> OpenPostgresStorage(const PostgresOptions& options) {
   RETURN_IF_ERROR(CheckOptions(options));

@@ -51,6 +51,10 @@ struct PostgresOptions {
   bool listen_notify = true;
 };
 
+// InvalidArgument, with libpq's reason, if `dsn` is not a connection string or URI libpq can
+// parse (checked without connecting, so that the config reader can name the line).
+absl::Status CheckPostgresDsn(const std::string& dsn);
+
 // Connects, migrates the schema (once, under an advisory lock) and starts the writers.
 // InvalidArgument for a bad option; Unavailable if PostgreSQL cannot be reached;
 // FailedPrecondition if the database's schema is newer than this binary knows.
@@ -62,8 +66,12 @@ int PostgresSchemaVersion();
 // Leader election by a session advisory lock held on a connection of its own: the replica that
 // holds it is the leader until that connection ends (the replica dies or loses the database),
 // when PostgreSQL releases the lock and another replica takes it at its next IsLeader call.
-// IsLeader never blocks for long: it tries the lock (pg_try_advisory_lock), reconnecting first
-// if the connection was lost. Unavailable if PostgreSQL cannot be reached at the start.
+// IsLeader runs one short query: the leader checks that its session lives, the others try the
+// lock (pg_try_advisory_lock, which never waits), reconnecting first if the connection was
+// lost. Across a network partition that query waits as long as the DSN's keepalive and
+// timeout settings let it. For a moment two replicas may both believe they lead (the old one
+// until its next check): periodic tasks are safe to run twice (throughcare/periodic.h) and
+// their writes are serializable. Unavailable if PostgreSQL cannot be reached at the start.
 absl::StatusOr<std::unique_ptr<LeaderElection>> OpenPostgresLeaderElection(
     const std::string& dsn);
 

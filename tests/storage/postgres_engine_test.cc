@@ -45,10 +45,11 @@ class PostgresEngineTest : public ::testing::Test {
   }
 
   // Another broker replica on the test's database.
-  std::unique_ptr<Storage> Replica(Notifier* notifier = nullptr, int max_attempts = 10) {
+  std::unique_ptr<Storage> Replica(Notifier* notifier = nullptr, int max_attempts = 10,
+                                   int pool_size = 2) {
     storage::PostgresOptions options;
     options.dsn = dsn_;
-    options.pool_size = 2;
+    options.pool_size = pool_size;
     options.notifier = notifier;
     options.max_attempts = max_attempts;
     absl::StatusOr<std::unique_ptr<Storage>> s = storage::OpenPostgresStorage(options);
@@ -101,6 +102,73 @@ absl::Status LeaseOne(WriteTx& tx, const std::string& lease_id, std::string& lea
   RETURN_IF_ERROR(tx.UpdateDelivery(d));
   leased = d.message_id;
   return absl::OkStatus();
+}
+
+TEST_F(PostgresEngineTest, WritesQueuedBehindABusyWriterShareItsNextCommit) {
+  std::unique_ptr<Storage> s = Replica(nullptr, 10, /*pool_size=*/1);
+  ASSERT_TRUE(s);
+  ASSERT_THAT(s->WriteAndWait([](WriteTx& tx) { return tx.InsertSubject(MakeSubject("first")); }),
+              IsOk());
+  const StorageStats before = s->Stats();
+  // The first closure holds the one writer (closures must not block; this one does, to queue
+  // the others behind it), so the others are committed together once it lets go.
+  constexpr int kQueued = 8;
+  absl::Notification holding, release;
+  absl::BlockingCounter finished(1 + kQueued);
+  std::vector<absl::Status> results(kQueued);
+  s->Write(
+      [&](WriteTx& tx) {
+        holding.Notify();
+        release.WaitForNotification();
+        return tx.InsertSubject(MakeSubject("held"));
+      },
+      [&](absl::Status st) {
+        EXPECT_THAT(st, IsOk());
+        finished.DecrementCount();
+      });
+  holding.WaitForNotification();
+  for (int i = 0; i < kQueued; ++i) {
+    s->Write(
+        [i](WriteTx& tx) -> absl::Status {
+          RETURN_IF_ERROR(tx.InsertSubject(MakeSubject(absl::StrCat("s", i))));
+          // A closure that fails is still part of the commit, and leaves nothing.
+          if (i % 3 == 0) return absl::InvalidArgumentError("refused after writing");
+          return absl::OkStatus();
+        },
+        [&, i](absl::Status st) {
+          results[i] = std::move(st);
+          finished.DecrementCount();
+        });
+  }
+  release.Notify();
+  finished.Wait();
+  const StorageStats after = s->Stats();
+  EXPECT_EQ(after.commits - before.commits, 2) << "the held write's commit, then one for all";
+  EXPECT_EQ(after.transactions - before.transactions, 1 + kQueued);
+  ASSERT_THAT(s->Read([&](ReadTx& tx) -> absl::Status {
+    for (int i = 0; i < kQueued; ++i) {
+      EXPECT_THAT(results[i], StatusIs(i % 3 == 0 ? absl::StatusCode::kInvalidArgument
+                                                  : absl::StatusCode::kOk));
+      EXPECT_EQ(tx.GetSubject(absl::StrCat("s", i)).ok(), i % 3 != 0) << "closure " << i;
+    }
+    return absl::OkStatus();
+  }), IsOk());
+}
+
+TEST_F(PostgresEngineTest, CountsRecordsMessagesPerCommit) {
+  std::unique_ptr<Storage> s = Replica();
+  ASSERT_TRUE(s);
+  ASSERT_THAT(s->WriteAndWait([](WriteTx& tx) -> absl::Status {
+    RETURN_IF_ERROR(tx.InsertMessage(MakeMessage("msg_1")));
+    return tx.InsertMessage(MakeMessage("msg_2"));
+  }), IsOk());
+  ASSERT_THAT(s->WriteAndWait([](WriteTx& tx) -> absl::Status {
+    RETURN_IF_ERROR(tx.InsertMessage(MakeMessage("msg_3")));
+    return absl::InternalError("undone");
+  }), StatusIs(absl::StatusCode::kInternal));
+  const StorageStats stats = s->Stats();
+  EXPECT_EQ(stats.records_messages, 2);
+  EXPECT_EQ(stats.records_message_commits, 1);
 }
 
 TEST_F(PostgresEngineTest, AClaimHeldByOneReplicaIsSkippedNotWaitedForByAnother) {
