@@ -28,6 +28,7 @@
 #include "services/server/identity.h"
 #include "services/server/log.h"
 #include "services/server/malformed_requests.h"
+#include "services/storage/postgres_storage.h"
 #include "services/storage/sqlite_storage.h"
 #include "throughcare/status_macros.h"
 
@@ -47,6 +48,7 @@ struct Loaded {
   DomainInputs inputs;
   std::unique_ptr<Authenticator> authenticator;
   std::unique_ptr<Storage> storage;
+  std::unique_ptr<LeaderElection> election;  // which replica runs the leader-only tasks
   std::unique_ptr<Metrics> metrics;
 };
 
@@ -64,6 +66,35 @@ void LogPeriodic(absl::string_view task, const absl::Status& status, const Perio
   Log(LogLevel::kInfo, task, fields);
 }
 
+// Opens the configured storage backend and the election of the replica that runs the
+// leader-only periodic tasks: a broker on SQLite runs alone; replicas sharing PostgreSQL elect
+// one with an advisory lock.
+absl::Status OpenStorage(const BrokerConfig& config, const BrokerOptions& options,
+                         Notifier* notifier, Loaded& loaded) {
+  if (!config.postgres_dsn.empty()) {
+    if (options.unsafe_non_durable) {
+      return absl::InvalidArgumentError("the non-durable test mode exists for SQLite only");
+    }
+    storage::PostgresOptions postgres;
+    postgres.dsn = config.postgres_dsn;
+    postgres.pool_size = config.postgres_pool_size;
+    postgres.notifier = notifier;
+    ASSIGN_OR_RETURN(loaded.storage, storage::OpenPostgresStorage(postgres));
+    ASSIGN_OR_RETURN(loaded.election, storage::OpenPostgresLeaderElection(config.postgres_dsn));
+    return absl::OkStatus();
+  }
+  std::filesystem::path db(config.sqlite_path);
+  std::error_code ec;
+  std::filesystem::create_directories(db.parent_path(), ec);
+  storage::SqliteOptions sqlite;
+  sqlite.path = config.sqlite_path;
+  sqlite.unsafe_reply_before_commit = options.unsafe_non_durable;
+  sqlite.notifier = notifier;
+  ASSIGN_OR_RETURN(loaded.storage, storage::OpenSqliteStorage(sqlite));
+  loaded.election = std::make_unique<SoleReplica>();
+  return absl::OkStatus();
+}
+
 class BrokerImpl final : public Broker {
  public:
   BrokerImpl(const BrokerConfig& config, const Clock& clock, Loaded loaded,
@@ -71,12 +102,13 @@ class BrokerImpl final : public Broker {
       : config_(config),
         notifier_(std::move(notifier)),
         storage_(std::move(loaded.storage)),
+        election_(std::move(loaded.election)),
         metrics_(std::move(loaded.metrics)),
         executor_(kExecutorThreads),
         authenticator_(std::move(loaded.authenticator)),
         domain_(config_, std::move(loaded.inputs),
                 DomainEnvironment{*storage_, clock, ids_, random_, *notifier_, executor_}),
-        periodic_(election_, LogPeriodic),
+        periodic_(*election_, LogPeriodic),
         edge_(*authenticator_, domain_.policies(), clock, *metrics_, *storage_,
               domain_.audit_log(), plaintext),
         subject_handlers_(edge_, domain_.subjects()),
@@ -157,11 +189,12 @@ class BrokerImpl final : public Broker {
   crypto::OpaqueIds ids_{random_};
   std::unique_ptr<InProcessNotifier> notifier_;  // storage publishes to it: outlives storage
   std::unique_ptr<Storage> storage_;
+  // SoleReplica on SQLite; on PostgreSQL, an advisory lock elects one of the replicas.
+  std::unique_ptr<LeaderElection> election_;
   std::unique_ptr<Metrics> metrics_;  // reads storage_ when scraped
   ThreadPool executor_;
   std::unique_ptr<Authenticator> authenticator_;
   DomainServices domain_;
-  SoleReplica election_;  // one broker process: it runs every periodic task
   PeriodicWork periodic_;
   Edge edge_;
   SubjectHandlers subject_handlers_;
@@ -202,15 +235,8 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(const BrokerConfig& config
     credentials = grpc::SslServerCredentials(tls);
   }
 
-  std::filesystem::path db(config.sqlite_path);
-  std::error_code ec;
-  std::filesystem::create_directories(db.parent_path(), ec);
-  storage::SqliteOptions sqlite;
-  sqlite.path = config.sqlite_path;
-  sqlite.unsafe_reply_before_commit = options.unsafe_non_durable;
   auto notifier = std::make_unique<InProcessNotifier>();
-  sqlite.notifier = notifier.get();
-  ASSIGN_OR_RETURN(loaded.storage, storage::OpenSqliteStorage(sqlite));
+  RETURN_IF_ERROR(OpenStorage(config, options, notifier.get(), loaded));
   ASSIGN_OR_RETURN(int64_t migrated,
                    audit::MigrateLegacyChain(*loaded.storage, *loaded.inputs.sequencer));
   if (migrated > 0) {

@@ -160,7 +160,7 @@ int main(int argc, char** argv) {
        {"port", absl::StrCat((*broker)->port())},
        {"tls", plaintext ? "off" : "mutual"},
        {"metrics_port", absl::StrCat((*broker)->metrics_port())},
-       {"storage", config->sqlite_path},
+       {"storage", config->postgres_dsn.empty() ? config->sqlite_path : "postgres"},
        {"agencies", absl::StrCat(config->agencies.size())}});
 
   while (true) {
