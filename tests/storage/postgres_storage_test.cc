@@ -64,7 +64,7 @@ std::string Location(const std::string& name) {
   return absl::StrCat(::testing::TempDir(), "/tc-postgres-", getpid(), "-", name);
 }
 
-TEST(PostgresStorageTest, FreshDatabaseHasTheLatestSchemaAndSynchronousCommit) {
+TEST(PostgresStorageTest, FreshDatabaseHasTheLatestSchemaWithBytewiseText) {
   const std::string location = Location("fresh");
   ASSERT_OK_AND_ASSIGN(auto s, OpenPostgres(location));
   s->Close();
