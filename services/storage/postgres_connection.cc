@@ -1,6 +1,5 @@
 #include "services/storage/internal/postgres_connection.h"
 
-#include <cstdlib>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -78,12 +77,8 @@ std::string Result::Text(int row, int col) const {
                      PQgetlength(result_.get(), row, col));
 }
 int64_t Result::Int(int row, int col) const {
-  int64_t n = 0;
-  if (!absl::SimpleAtoi(PQgetvalue(result_.get(), row, col), &n)) {
-    // "t"/"f" for booleans read as numbers.
-    n = PQgetvalue(result_.get(), row, col)[0] == 't' ? 1 : 0;
-  }
-  return n;
+  int64_t n = 0;  // NULL reads as 0, as sqlite3_column_int64 does
+  return absl::SimpleAtoi(PQgetvalue(result_.get(), row, col), &n) ? n : 0;
 }
 absl::Time Result::Time(int row, int col) const {
   return sqlite_internal::FromMicros(Int(row, col));

@@ -13,7 +13,8 @@
 // durable. Claims (WriteTx::ClaimLeasable) are SELECT ... FOR UPDATE SKIP LOCKED.
 //
 // Reads: REPEATABLE READ READ ONLY transactions (one snapshot of committed state, never a
-// serialization failure, never waiting), on up to `pool_size` pooled connections.
+// serialization failure, never waiting) on pooled connections: up to `pool_size` are kept;
+// reads beyond that many at once open a connection each, closed afterwards.
 //
 // Wake-ups: with listen_notify (the default), WriteTx::Notify becomes pg_notify in the writing
 // transaction, published by PostgreSQL when and only when it commits, and a listener connection
