@@ -14,6 +14,7 @@
 #include "client/commands/session.h"
 #include "client/connection.h"
 #include "client/json.h"
+#include "throughcare/version.h"
 
 namespace throughcare::client {
 namespace {
@@ -171,6 +172,8 @@ int Run(int argc, char** argv) {
   app.fallthrough();  // global options may follow the subcommand
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Print help for every subcommand and exit");
+  app.set_version_flag("--version", VersionLine("throughcare"),
+                       "Print the version and the commit it was built from, and exit");
   app.footer(kTopFooter);
   app.get_formatter()->column_width(34);
   AddGlobalOptions(app, global);

@@ -2,12 +2,13 @@
 #
 #   tc_cc_library(NAME name SRCS ... DEPS ...)   a static library under the project's warning flags
 #   tc_cc_binary(NAME name SRCS ... DEPS ...)    an executable
-#   tc_cc_test(NAME name SRCS ... DEPS ... [LABELS ...] [NO_PRETTY_VALUES]
+#   tc_cc_test(NAME name SRCS ... DEPS ... [LABELS ...] [NO_PRETTY_VALUES] [OWN_MAIN]
 #              [TEST_PROPERTIES prop value ...])
 #                                      a GoogleTest binary registered with CTest (label "unit"
 #                                      unless told otherwise); NO_PRETTY_VALUES for suites whose
 #                                      parameters are named, so that ctest shows the name alone;
-#                                      TEST_PROPERTIES set on each of its tests (e.g. a fixture)
+#                                      OWN_MAIN when a DEP brings main(); TEST_PROPERTIES set on
+#                                      each of its tests (e.g. a fixture)
 #   tc_fuzz_target(NAME name SRCS ... DEPS ...)  a libFuzzer target in tests/fuzz (see there)
 
 option(THROUGHCARE_FUZZ
@@ -67,7 +68,8 @@ function(tc_cc_binary)
 endfunction()
 
 function(tc_cc_test)
-  cmake_parse_arguments(TC "NO_PRETTY_VALUES" "NAME" "SRCS;DEPS;LABELS;TEST_PROPERTIES" ${ARGN})
+  cmake_parse_arguments(TC "NO_PRETTY_VALUES;OWN_MAIN" "NAME" "SRCS;DEPS;LABELS;TEST_PROPERTIES"
+                        ${ARGN})
   if(NOT TC_LABELS)
     set(TC_LABELS unit)
   endif()
@@ -77,7 +79,10 @@ function(tc_cc_test)
   endif()
   add_executable(${TC_NAME} ${TC_SRCS})
   _tc_common(${TC_NAME})
-  target_link_libraries(${TC_NAME} PRIVATE ${TC_DEPS} tc_testing GTest::gmock GTest::gtest_main)
+  target_link_libraries(${TC_NAME} PRIVATE ${TC_DEPS} tc_testing GTest::gmock)
+  if(NOT TC_OWN_MAIN)
+    target_link_libraries(${TC_NAME} PRIVATE GTest::gtest_main)
+  endif()
   if(TC_SANITIZE STREQUAL "thread")
     # Debian's Abseil is not instrumented: make its locks visible to the sanitizer.
     target_sources(${TC_NAME} PRIVATE ${PROJECT_SOURCE_DIR}/tests/testing/tsan_absl_sync.cc)

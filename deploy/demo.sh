@@ -15,29 +15,97 @@
 #
 # Safe to run again: the person, relationships, records, consents and the referral are looked up
 # first and only created (or moved on) when missing.
+#
+# Each command it shows is printed exactly as it runs, so that it can be copied into a shell set
+# up as the demo says first (THROUGHCARE_DEV_DIR and THROUGHCARE_SERVER, and the CLI on PATH).
+# Headings are bold only on a terminal (and not with NO_COLOR set).
 set -euo pipefail
 dev_dir="${1:?usage: deploy/demo.sh DEV_DIR [HOST:PORT]}"
 server="${2:-}"
 cli="${THROUGHCARE_CLI:-build/client/throughcare}"
 noms=A1234BC
 
-# as AGENCY USER ROLE PURPOSE ARGS...: run the CLI as a practitioner of a demo agency.
-as() {
-  local agency=$1 user=$2 role=$3 purpose=$4
-  shift 4
-  "$cli" --dev-dir "$dev_dir" ${server:+--server "$server"} --agency "$agency" --user "$user" \
-    --role "$role" --purpose "$purpose" "$@"
+# The CLI takes its connection from the environment, as a person following the demo would set it.
+case $dev_dir in /*) ;; *) dev_dir=$PWD/$dev_dir ;; esac
+unset THROUGHCARE_PROFILE THROUGHCARE_TOKEN THROUGHCARE_CA THROUGHCARE_CERT THROUGHCARE_KEY \
+  THROUGHCARE_IDENTITY_KEY THROUGHCARE_AGENCY THROUGHCARE_USER THROUGHCARE_ROLE THROUGHCARE_PURPOSE
+export THROUGHCARE_DEV_DIR=$dev_dir
+setup="export THROUGHCARE_DEV_DIR=$(printf %q "$dev_dir")"
+if [ -n "$server" ]; then
+  export THROUGHCARE_SERVER=$server
+  setup+=" THROUGHCARE_SERVER=$server"
+else
+  unset THROUGHCARE_SERVER
+fi
+case $cli in
+  */*)
+    case $cli in /*) ;; *) cli=$PWD/$cli ;; esac
+    if [ "$(basename "$cli")" = throughcare ]; then
+      setup+=" PATH=$(printf %q "$(dirname "$cli")"):\$PATH"
+    else
+      setup+="; alias throughcare=$(printf %q "$cli")"
+    fi
+    ;;
+esac
+
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then
+  bold=$'\033[1m' plain=$'\033[0m'
+else
+  bold="" plain=""
+fi
+step() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
+
+# quote ARG: ARG as a shell word, in single quotes unless it needs none.
+quote() {
+  if [[ $1 =~ ^[A-Za-z0-9_./:@%+=,-]+$ ]]; then
+    printf '%s' "$1"
+  elif [[ $1 != *"'"* ]]; then
+    printf "'%s'" "$1"
+  else
+    printf '%q' "$1"
+  fi
 }
-reception() { as hmp-northgate reception-officer-1 prison_reception offender_management "$@"; }
-nurse() { as hmp-northgate-healthcare nurse-1 prison_healthcare direct_care "$@"; }
-om() { as probation-east om-1 offender_manager offender_management "$@"; }
-housing() { as housing-east housing-officer-1 housing_officer resettlement "$@"; }
-auditor() { as ig-office auditor-1 auditor audit "$@"; }
-carat() { as hmp-northgate carat-worker-1 carat_worker direct_care "$@"; }
-cjit() { as cjit-east cjit-worker-1 cjit_worker direct_care "$@"; }
-cjit_manager() { as cjit-east cjit-manager-1 team_manager performance_reporting "$@"; }
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-show() { printf '$ throughcare %s\n' "$*"; }
+
+# The demo's practitioners: agency, user, role and the purpose they work under.
+declare -A practitioner=(
+  [reception]="hmp-northgate reception-officer-1 prison_reception offender_management"
+  [nurse]="hmp-northgate-healthcare nurse-1 prison_healthcare direct_care"
+  [om]="probation-east om-1 offender_manager offender_management"
+  [housing]="housing-east housing-officer-1 housing_officer resettlement"
+  [auditor]="ig-office auditor-1 auditor audit"
+  [carat]="hmp-northgate carat-worker-1 carat_worker direct_care"
+  [cjit]="cjit-east cjit-worker-1 cjit_worker direct_care"
+  [cjit_manager]="cjit-east cjit-manager-1 team_manager performance_reporting"
+  [witness]="probation-east witness-1 witness audit"
+)
+
+# as WHO ARGS...: runs the CLI as one of the practitioners above, without showing it.
+as() {
+  local agency user role purpose
+  read -r agency user role purpose <<<"${practitioner[$1]}"
+  shift
+  "$cli" --agency "$agency" --user "$user" --role "$role" --purpose "$purpose" "$@"
+}
+# run WHO ARGS...: shows the command as it can be typed (on the demo's own output, also from
+# inside $(...)), then runs it.
+run() {
+  local agency user role purpose arg line
+  read -r agency user role purpose <<<"${practitioner[$1]}"
+  line="throughcare --agency $agency --user $user --role $role --purpose $purpose"
+  for arg in "${@:2}"; do line+=" $(quote "$arg")"; done
+  printf '%s\n' "$line" >&3
+  as "$@"
+}
+exec 3>&1
+reception() { as reception "$@"; }
+nurse() { as nurse "$@"; }
+om() { as om "$@"; }
+housing() { as housing "$@"; }
+carat() { as carat "$@"; }
+cjit() { as cjit "$@"; }
+
+echo "Each command shown runs as printed in a shell set up with:"
+echo "  $setup"
 
 # ensure_relationship AS_FUNCTION AGENCY KIND [REASON]: starts the agency's relationship of KIND
 # with the person unless an active one exists. Without any relationship the list itself is
@@ -45,7 +113,7 @@ show() { printf '$ throughcare %s\n' "$*"; }
 # starts are self-claims, which need a REASON and are queued for an auditor's review.
 ensure_relationship() {
   local who=$1 agency=$2 kind=$3 reason=${4:-} existing
-  existing=$("$who" --json relationship list "$subject" 2>/dev/null |
+  existing=$(as "$who" --json relationship list "$subject" 2>/dev/null |
     jq -r --arg a "$agency" --arg k "RELATIONSHIP_KIND_${kind^^}" \
       '[.relationships[]? | select(.agency_id == $a and .kind == $k and (.ended_at | not))]
        | first | .relationship_id // empty') || true
@@ -53,11 +121,9 @@ ensure_relationship() {
     echo "$agency already has an active $kind relationship ($existing)"
   else
     if [ -n "$reason" ]; then
-      show "relationship start $subject --kind $kind --note '$reason'"
-      "$who" relationship start "$subject" --kind "$kind" --note "$reason"
+      run "$who" relationship start "$subject" --kind "$kind" --note "$reason"
     else
-      show "relationship start $subject --kind $kind"
-      "$who" relationship start "$subject" --kind "$kind"
+      run "$who" relationship start "$subject" --kind "$kind"
     fi
   fi
 }
@@ -65,12 +131,11 @@ ensure_relationship() {
 step "1. HMP Northgate reception registers a person by NOMS number and records custody"
 # Reception may look up and register new arrivals without a relationship (policy rule
 # identity-reception), so that it can tell whether someone is already known.
-show "subject resolve --noms $noms"
-if subject=$(reception --json subject resolve --noms "$noms" 2>/dev/null | jq -er .subject_id); then
+if subject=$(run reception --json subject resolve --noms "$noms" 2>/dev/null |
+  jq -er .subject_id); then
   echo "already registered as $subject"
 else
-  show "subject register --noms $noms --home-area E99999001"
-  subject=$(reception --json subject register --noms "$noms" --home-area E99999001 |
+  subject=$(run reception --json subject register --noms "$noms" --home-area E99999001 |
     jq -er .subject_id)
   echo "registered as $subject"
 fi
@@ -85,14 +150,12 @@ record=$(nurse --json record list "$subject" 2>/dev/null | jq -r '[.records[]? |
 if [ -n "$record" ]; then
   echo "health summary already stored as $record"
 else
-  show "record put --subject $subject --type health_summary --data-class health --body '{...}'"
-  record=$(nurse --json \
-    record put --subject "$subject" --type health_summary --data-class health \
-    --body '{"conditions": [{"name": "opioid dependence", "since": "2019-04-01"}],
-             "prescriptions": [{"medicine": "methadone oral solution", "dose": "60 ml",
-                                "frequency": "daily", "prescriber": "prison healthcare"}],
-             "gp": {"practice_name": "Synthetic Street Surgery (demo)", "ods_code": "Y99999"}}' |
-    jq -er .record_id)
+  summary=$(jq -c . <<<'{"conditions": [{"name": "opioid dependence", "since": "2019-04-01"}],
+    "prescriptions": [{"medicine": "methadone oral solution", "dose": "60 ml",
+                       "frequency": "daily", "prescriber": "prison healthcare"}],
+    "gp": {"practice_name": "Synthetic Street Surgery (demo)", "ods_code": "Y99999"}}')
+  record=$(run nurse --json record put --subject "$subject" --type health_summary \
+    --data-class health --body "$summary" | jq -er .record_id)
   echo "stored record $record"
 fi
 consent=$(nurse --json consent list "$subject" 2>/dev/null | jq -r '[.consents[]? |
@@ -102,35 +165,27 @@ consent=$(nurse --json consent list "$subject" 2>/dev/null | jq -r '[.consents[]
 if [ -n "$consent" ]; then
   echo "the person's consent is already recorded as $consent"
 else
-  show "consent record --subject $subject --data-class health --recipient-agency probation-east" \
-    "--consent-purpose offender_management --until 90d --evidence signed-form" \
-    "--evidence-reference 'HMP Northgate healthcare file, consent form 1'"
-  nurse consent record --subject "$subject" --data-class health \
+  run nurse consent record --subject "$subject" --data-class health \
     --recipient-agency probation-east --consent-purpose offender_management --until 90d \
     --evidence signed-form --evidence-reference "HMP Northgate healthcare file, consent form 1"
 fi
-show "consent list $subject"
-nurse consent list "$subject"
+run nurse consent list "$subject"
 
 step "3. The probation offender manager takes on the case and reads the summary (by consent)"
 ensure_relationship om probation-east allocation
-show "subject resolve --noms $noms"
-om subject resolve --noms "$noms"
-show "record get $record"
-om record get "$record"
+run om subject resolve --noms "$noms"
+run om record get "$record"
 
 step "4. The housing officer also works with the person, but is refused the health summary"
 # The consent names probation-east for offender management only, so it cannot cover housing;
 # `check` explains the decision check by check without performing the access.
 ensure_relationship housing housing-east allocation \
   "No fixed abode on release; housing assessment booked."
-show "record get $record"
-if housing record get "$record" 2>&1; then
+if run housing record get "$record" 2>&1; then
   echo "demo: the housing officer should have been refused" >&2
   exit 1
 fi
-show "check --subject $subject --record $record"
-housing check --subject "$subject" --record "$record"
+run housing check --subject "$subject" --record "$record"
 
 # The handoff: release is planned in three days (the broker escalates a referral not accepted
 # by the start of the release day, so a release today would already be late).
@@ -148,11 +203,10 @@ dir=$(carat --json record list "$subject" 2>/dev/null | jq -r '[.records[]? |
 if [ -n "$dir" ]; then
   echo "the drug interventions record is already stored as $dir"
 else
-  show "record put --subject $subject --type drug_interventions_record --data-class drugs --body '{...}'"
-  dir=$(carat --json record put --subject "$subject" --type drug_interventions_record \
-    --data-class drugs --body "{\"assessment_date\": \"$today\", \"substances\": [\"heroin\"],
-      \"notes\": \"On methadone 60 ml daily; wants to continue treatment after release.\"}" |
-    jq -er .record_id)
+  assessment=$(jq -cn --arg today "$today" '{assessment_date: $today, substances: ["heroin"],
+    notes: "On methadone 60 ml daily; wants to continue treatment after release."}')
+  dir=$(run carat --json record put --subject "$subject" --type drug_interventions_record \
+    --data-class drugs --body "$assessment" | jq -er .record_id)
   echo "stored record $dir"
 fi
 drugs_consent=$(carat --json consent list "$subject" 2>/dev/null | jq -r '[.consents[]? |
@@ -161,27 +215,21 @@ drugs_consent=$(carat --json consent list "$subject" 2>/dev/null | jq -r '[.cons
 if [ -n "$drugs_consent" ]; then
   echo "the person's consent to the CJIT is already recorded as $drugs_consent"
 else
-  show "consent record --subject $subject --data-class drugs --recipient-agency cjit-east" \
-    "--consent-purpose direct_care --until 90d --evidence signed-form" \
-    "--evidence-reference 'CARAT file, DIR consent section'"
-  carat consent record --subject "$subject" --data-class drugs --recipient-agency cjit-east \
+  run carat consent record --subject "$subject" --data-class drugs --recipient-agency cjit-east \
     --consent-purpose direct_care --until 90d --evidence signed-form \
     --evidence-reference "CARAT file, DIR consent section"
 fi
 
 step "6. Before release, CARAT refers the person to the CJIT for their home area"
 # The person's home area (E99999001), not the prison's location, decides who receives it.
-show "referral resolve --type drug_treatment_on_release --area E99999001"
-carat referral resolve --type drug_treatment_on_release --area E99999001
+run carat referral resolve --type drug_treatment_on_release --area E99999001
 referral=$(carat --json referral list --subject "$subject" 2>/dev/null | jq -r '[.referrals[]? |
   select(.referral_type == "drug_treatment_on_release" and .referring_agency == "hmp-northgate")]
   | first | .referral_id // empty')
 if [ -n "$referral" ]; then
   echo "the person was already referred: $referral"
 else
-  show "referral create --type drug_treatment_on_release --subject $subject --record $dir" \
-    "--event-date $release --note '...'"
-  referral=$(carat --json referral create --type drug_treatment_on_release --subject "$subject" \
+  referral=$(run carat --json referral create --type drug_treatment_on_release --subject "$subject" \
     --record "$dir" --event-date "$release" \
     --note "Release planned for $release; methadone 60 ml daily, last dose on the day." |
     jq -er .referral_id)
@@ -193,58 +241,48 @@ step "7. The CJIT's single point of contact picks the referral up and accepts it
 # interrupted) carries on from where the referral is.
 state=$(referral_state)
 if [ "$state" = sent ]; then
-  show "message receive --ack"
-  cjit message receive --ack
-  show "referral move $referral received"
-  cjit referral move "$referral" received >/dev/null
+  run cjit message receive --ack
+  run cjit referral move "$referral" received >/dev/null
   state=received
 fi
 if [ "$state" = received ]; then
-  show "referral move $referral accepted"
-  cjit referral move "$referral" accepted
+  run cjit referral move "$referral" accepted
   state=accepted
 else
   echo "the referral is already $state"
 fi
 # Accepting gave the CJIT a relationship with the person for the life of the referral.
-show "subject get $subject"
-cjit subject get "$subject"
+run cjit subject get "$subject"
 
 step "8. Reception records the release; the CJIT books and makes first contact"
 if [ "$state" = accepted ]; then
   # Storing a release notification is a release event: release-relative deadlines (first
   # contact within 5 days) run from it, and an unaccepted referral would be escalated at once.
-  show "record put --subject $subject --type release_notification --data-class custody --body '{...}'"
-  reception record put --subject "$subject" --type release_notification --data-class custody \
-    --body "{\"release_date\": \"$release\", \"release_type\": \"licence\",
-             \"releasing_establishment\": \"HMP Northgate (demo)\", \"release_area\": \"E99999001\"}"
-  show "referral move $referral appointment_booked --reason '...'"
-  cjit referral move "$referral" appointment_booked \
+  notification=$(jq -cn --arg release "$release" '{release_date: $release,
+    release_type: "licence", releasing_establishment: "HMP Northgate (demo)",
+    release_area: "E99999001"}')
+  run reception record put --subject "$subject" --type release_notification \
+    --data-class custody --body "$notification"
+  run cjit referral move "$referral" appointment_booked \
     --reason "Release day, 14:00, East Area treatment hub" >/dev/null
   state=appointment_booked
 fi
 if [ "$state" = appointment_booked ]; then
-  show "referral move $referral first_contact"
-  cjit referral move "$referral" first_contact >/dev/null
+  run cjit referral move "$referral" first_contact >/dev/null
 else
   echo "the referral is already $state"
 fi
-show "referral get $referral"
-carat referral get "$referral"
+run carat referral get "$referral"
 
 step "9. The CJIT's team manager reads the attrition funnel"
 # Referrals made in the last 30 days, by receiving agency (the default groups by home area).
 month_ago=$(date -u -d '-30 days' +%F)
-show "report referrals --from $month_ago --by-agency"
-cjit_manager report referrals --from "$month_ago" --by-agency
+run cjit_manager report referrals --from "$month_ago" --by-agency
 
 step "10. An auditor lists the accesses to this person with their bases and verifies the log"
-show "audit query --subject $subject --all"
-auditor audit query --subject "$subject" --all
+run auditor audit query --subject "$subject" --all
 # Probation's witness checks the latest checkpoint against the one it accepted last time (kept
 # in its state file) and cosigns it; any agency can run one, and none has to trust the operator.
 witness_state="$dev_dir/probation-east-witness.state"
-show "audit witness --state $witness_state    (as probation-east's witness)"
-as probation-east witness-1 witness audit audit witness --state "$witness_state"
-show "audit verify"
-auditor audit verify
+run witness audit witness --state "$witness_state"
+run auditor audit verify

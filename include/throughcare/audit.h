@@ -43,6 +43,8 @@ struct AuditEntry {
   std::string break_glass_reason;
   // 32 bytes: SHA-256(0x00 || leaf input) (services/audit/entry_encoding.h); set once sequenced.
   std::string leaf_hash;
+  // Not logged or stored: the call's CallContext::idempotency_key, for audit::RunAudited.
+  std::string receipt_key;
 };
 
 // An entry committed but not yet given its place in the log.

@@ -98,6 +98,14 @@ struct Delivery {
   absl::Time updated_at;
 };
 
+// A mailbox's open (pending or leased) deliveries, for metrics.
+struct MailboxDepth {
+  int64_t open = 0;
+  // When the message of the first open delivery in mailbox order was sent; unset when none is
+  // open.
+  std::optional<absl::Time> oldest_sent_at;
+};
+
 }  // namespace throughcare
 
 #endif  // THROUGHCARE_MESSAGE_H_

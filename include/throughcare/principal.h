@@ -28,6 +28,10 @@ struct CallContext {
   Principal principal;
   std::string purpose;
   std::string request_id;
+  // Adapters only: the input's own id for this operation (an event id, a Bundle entry, a CSV
+  // row). The audited write that carries the operation out also keeps a receipt of it
+  // (audit::RunAudited), so the same input again is ALREADY_EXISTS and changes nothing.
+  std::string idempotency_key;
 };
 
 // The broker itself, as the actor of the work it does on its own: notices, escalations, the

@@ -44,6 +44,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "throughcare/audit.h"
 #include "throughcare/consent.h"
 #include "throughcare/message.h"
@@ -53,6 +54,15 @@
 #include "throughcare/subject.h"
 
 namespace throughcare {
+
+// That an adapter's input (an event, a Bundle entry, a CSV row) was carried out: its own id,
+// under the agency that sent it, so that the same input again changes nothing.
+struct Receipt {
+  std::string agency_id;
+  std::string key;         // the input's id, e.g. "hmpps:<event id>"
+  std::string request_id;  // of the call that carried it out
+  absl::Time received_at;
+};
 
 // Reads within one transaction (a consistent snapshot). Not thread-safe: use only inside the
 // closure it was passed to.
@@ -81,6 +91,9 @@ class ReadTx {
   // if it was not erased.
   virtual absl::StatusOr<Erasure> GetErasure(absl::string_view subject_id,
                                              absl::string_view record_id) = 0;
+  // The receipt of an adapter's input. NotFound if it was not carried out.
+  virtual absl::StatusOr<Receipt> GetReceipt(absl::string_view agency_id,
+                                             absl::string_view key) = 0;
   // Erasures made in [from, until) with id > after_id, in id order, at most `limit`.
   virtual absl::StatusOr<std::vector<Erasure>> ListErasures(absl::Time from, absl::Time until,
                                                             int64_t after_id, int limit) = 0;
@@ -138,6 +151,9 @@ class ReadTx {
   virtual absl::StatusOr<int64_t> CountOpenDeliveriesFrom(absl::string_view recipient_agency,
                                                           absl::string_view sender_agency,
                                                           int64_t cap) = 0;
+  // A mailbox's open (pending or leased) deliveries, counted in full, and when the message of the
+  // first of them in mailbox order was sent: for metrics, read at each scrape.
+  virtual absl::StatusOr<MailboxDepth> GetMailboxDepth(absl::string_view recipient_agency) = 0;
   // Open deliveries with something due at `now`: the message expired (expires_at <= now), or a
   // lease expired (kLeased, lease_expires_at <= now). Ordered by mailbox seq; at most `limit`.
   virtual absl::StatusOr<std::vector<Delivery>> ListDueDeliveries(absl::Time now, int limit) = 0;
@@ -207,6 +223,9 @@ class WriteTx : public ReadTx {
   // AlreadyExists if the subject already has a key (keys are never replaced in place).
   virtual absl::Status PutWrappedSubjectKey(absl::string_view subject_id,
                                             absl::string_view wrapped_key) = 0;
+
+  // AlreadyExists if the agency has a receipt under that key already.
+  virtual absl::Status InsertReceipt(const Receipt& receipt) = 0;
 
   // AlreadyExists if the record already has a key.
   virtual absl::Status PutWrappedRecordKey(absl::string_view record_id,
@@ -302,7 +321,20 @@ class WriteTx : public ReadTx {
   // nor by an earlier run of a closure that is run again. Repeats within one transaction may
   // be published once.
   virtual void Notify(absl::string_view channel) = 0;
+
+  // Runs `fn` once this transaction's writes are durable, before the `done` of the write. Dropped
+  // like Notify: if the closure, or the Atomically call it was registered in, fails, if the
+  // commit fails, or if this run of the closure is re-run. For counting events (metrics) only
+  // once they have happened. `fn` must be quick and must not call Write or WriteAndWait.
+  virtual void AfterCommit(absl::AnyInvocable<void()> fn) = 0;
 };
+
+// The words that begin the error a write gets when the disk holding the storage is full (code
+// ResourceExhausted). Code that wraps a storage error keeps its message, so the words stay in it.
+inline constexpr absl::string_view kStorageFull = "storage is full";
+
+// Whether `status` is, or wraps, the storage's report of a full disk.
+bool IsStorageFull(const absl::Status& status);
 
 using WriteFn = absl::AnyInvocable<absl::Status(WriteTx&)>;
 using ReadFn = absl::AnyInvocable<absl::Status(ReadTx&)>;
@@ -341,6 +373,11 @@ class Storage {
   virtual void Close() = 0;
 
   virtual StorageStats Stats() const = 0;
+
+  // Commits a write that changes nothing a transaction can read, and waits until it is durable:
+  // whether writes can be committed now, e.g. whether a full disk has space again. The error a
+  // write would get otherwise. Not for use inside `fn` or `done`.
+  virtual absl::Status CheckWritable() = 0;
 
   // Write, blocking until `done` would have been called. Not for use inside `fn` or `done`.
   absl::Status WriteAndWait(WriteFn fn);

@@ -13,7 +13,18 @@ AuditEntry AuditLog::Begin(const CallContext& ctx, absl::string_view action) con
   e.action = std::string(action);
   e.purpose = ctx.purpose;
   e.request_id = ctx.request_id;
+  e.receipt_key = ctx.idempotency_key;
   return e;
+}
+
+absl::Status AuditLog::KeepReceipt(WriteTx& tx, const AuditEntry& entry) const {
+  if (entry.receipt_key.empty()) return absl::OkStatus();
+  Receipt receipt;
+  receipt.agency_id = entry.agency_id;
+  receipt.key = entry.receipt_key;
+  receipt.request_id = entry.request_id;
+  receipt.received_at = clock_.Now();
+  return tx.InsertReceipt(receipt);
 }
 
 absl::Status AuditLog::Append(WriteTx& tx, AuditEntry entry) const {

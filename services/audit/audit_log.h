@@ -40,6 +40,10 @@ class AuditLog {
   // anything else becomes Unavailable ("audit log unavailable ...").
   absl::Status Append(WriteTx& tx, AuditEntry entry) const;
 
+  // Keeps the receipt of `entry`'s receipt_key within `tx` (nothing when it has none):
+  // AlreadyExists if the caller's agency carried that input out before.
+  absl::Status KeepReceipt(WriteTx& tx, const AuditEntry& entry) const;
+
  private:
   const Clock& clock_;
   IdGenerator& ids_;
@@ -51,6 +55,9 @@ class AuditLog {
 //    answer. If `op` fails, its writes are undone but the audit entry, with the failure as its
 //    outcome, is still committed.
 //  - If the append or the commit fails, the reply is that error and nothing `op` wrote remains.
+//  - With a receipt key (CallContext::idempotency_key), the receipt is kept with what `op`
+//    wrote; if the input was carried out before, `op` does not run and the reply is
+//    AlreadyExists (audited like any other outcome).
 //  - The storage may run the transaction again after a conflict: each run starts from a fresh
 //    copy of `entry`, and `op` must keep no state between runs either.
 template <typename T>
@@ -62,6 +69,10 @@ void RunAudited(Storage& storage, const AuditLog& log, AuditEntry entry,
        result](WriteTx& tx) mutable -> absl::Status {
         AuditEntry entry = begun;
         absl::Status op_status = tx.Atomically([&](WriteTx& t) {
+          if (absl::Status kept = log.KeepReceipt(t, entry); !kept.ok()) {
+            *result = kept;
+            return kept;
+          }
           *result = op(t, entry);
           return result->status();
         });

@@ -1,7 +1,12 @@
+#include "absl/strings/match.h"
 #include "absl/synchronization/notification.h"
 #include "throughcare/storage.h"
 
 namespace throughcare {
+
+bool IsStorageFull(const absl::Status& status) {
+  return !status.ok() && absl::StrContains(status.message(), kStorageFull);
+}
 
 absl::Status Storage::WriteAndWait(WriteFn fn) {
   absl::Notification finished;

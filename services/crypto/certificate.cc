@@ -10,14 +10,30 @@
 
 namespace throughcare::crypto {
 
-absl::StatusOr<std::vector<std::string>> SubjectCommonNames(absl::string_view certificate_pem) {
-  using internal::BioPtr;
-  using internal::X509Ptr;
-  ASSIGN_OR_RETURN(BioPtr bio, internal::MemBioOf(certificate_pem));
-  X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, internal::NoPassword, nullptr));
+namespace {
+
+absl::StatusOr<internal::X509Ptr> ParseCertificate(absl::string_view certificate_pem) {
+  ASSIGN_OR_RETURN(internal::BioPtr bio, internal::MemBioOf(certificate_pem));
+  internal::X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, internal::NoPassword, nullptr));
   if (cert == nullptr) {
     return absl::InvalidArgumentError(internal::OpenSslError("cannot parse the certificate"));
   }
+  return cert;
+}
+
+}  // namespace
+
+absl::StatusOr<absl::Time> CertificateNotAfter(absl::string_view certificate_pem) {
+  ASSIGN_OR_RETURN(internal::X509Ptr cert, ParseCertificate(certificate_pem));
+  struct tm tm {};
+  if (ASN1_TIME_to_tm(X509_get0_notAfter(cert.get()), &tm) != 1) {
+    return absl::InvalidArgumentError(internal::OpenSslError("unreadable notAfter"));
+  }
+  return absl::FromTM(tm, absl::UTCTimeZone());
+}
+
+absl::StatusOr<std::vector<std::string>> SubjectCommonNames(absl::string_view certificate_pem) {
+  ASSIGN_OR_RETURN(internal::X509Ptr cert, ParseCertificate(certificate_pem));
   const X509_NAME* subject = X509_get_subject_name(cert.get());
   std::vector<std::string> names;
   for (int i = X509_NAME_get_index_by_NID(subject, NID_commonName, -1); i >= 0;

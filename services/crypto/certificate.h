@@ -1,5 +1,5 @@
-// Reading the peer's certificate on the serving path: the names a client certificate's subject
-// carries, so the broker can refuse one that names more than one system.
+// Reading certificates: the names a client certificate's subject carries, so the broker can
+// refuse one that names more than one system; and when a certificate expires, for the start log.
 #ifndef THROUGHCARE_SERVICES_CRYPTO_CERTIFICATE_H_
 #define THROUGHCARE_SERVICES_CRYPTO_CERTIFICATE_H_
 
@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 namespace throughcare::crypto {
 
@@ -15,6 +16,10 @@ namespace throughcare::crypto {
 // "x509_common_name" property reports only the first). InvalidArgument if it does not parse.
 // Thread-safe.
 absl::StatusOr<std::vector<std::string>> SubjectCommonNames(absl::string_view certificate_pem);
+
+// When the (first) PEM certificate expires: its notAfter. InvalidArgument if it does not parse.
+// Thread-safe.
+absl::StatusOr<absl::Time> CertificateNotAfter(absl::string_view certificate_pem);
 
 }  // namespace throughcare::crypto
 

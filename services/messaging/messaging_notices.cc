@@ -97,6 +97,7 @@ absl::Status MessagingService::End(WriteTx& tx, const policy::Policy& policy, Me
   d.updated_at = now;
   d.lease_id.clear();
   RETURN_IF_ERROR(tx.UpdateDelivery(d));
+  if (end_observer_) tx.AfterCommit([this, state] { end_observer_(state); });
   const absl::string_view action =
       state == DeliveryState::kExpired
           ? audit::kMessageExpire

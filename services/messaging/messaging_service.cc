@@ -370,6 +370,7 @@ absl::StatusOr<Delivery> MessagingService::Address(WriteTx& tx, const policy::Po
   } else {
     RETURN_IF_ERROR(AuditSystem(tx, policy, audit::kMessageWithhold, m, d, d.reason));
     RETURN_IF_ERROR(ReportToSender(tx, m, d, now));
+    if (end_observer_) tx.AfterCommit([this] { end_observer_(DeliveryState::kWithheld); });
   }
   return d;
 }

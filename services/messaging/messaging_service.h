@@ -189,6 +189,11 @@ class MessagingService {
   void Unwatch(Notifier::Handle handle);
   void SignalAll();
 
+  // For the broker's metrics: called once for each delivery that ends withheld, expired or
+  // dead-lettered (with that state), once the commit that ended it is durable (WriteTx::
+  // AfterCommit). Set before serving.
+  void set_end_observer(std::function<void(DeliveryState)> fn) { end_observer_ = std::move(fn); }
+
   // For services that send inside their own transaction (referrals): Send's work without the
   // rate limit, recording the decision in `entry`; the caller appends `entry`. The recipients'
   // mailboxes are notified when the caller's transaction commits.
@@ -208,7 +213,7 @@ class MessagingService {
 
  private:
   // A final state for an open delivery (withheld, expired or dead-lettered), audited, reported
-  // to the sender of a records message.
+  // to the sender of a records message, and counted once committed.
   absl::Status End(WriteTx& tx, const policy::Policy& policy, Message& message, Delivery& delivery,
                    DeliveryState state, std::string reason, const CallContext* by) const;
   // A lease that fell due (at `now`, or returned early): the delivery expires with its message,
@@ -263,6 +268,8 @@ class MessagingService {
   const MessagingLimits limits_;
   const int64_t sender_quota_;  // limits_.mailbox_sender_quota, or the fair share
   RateLimiter rate_;
+
+  std::function<void(DeliveryState)> end_observer_;
 };
 
 }  // namespace throughcare::messaging

@@ -25,9 +25,12 @@
 #include "services/server/domain_services.h"
 #include "services/server/edge.h"
 #include "services/server/handlers.h"
+#include "services/server/https_listener.h"
 #include "services/server/identity.h"
 #include "services/server/log.h"
 #include "services/server/malformed_requests.h"
+#include "services/server/metrics.h"
+#include "services/server/storage_health.h"
 #include "services/storage/postgres_storage.h"
 #include "services/storage/sqlite_storage.h"
 #include "throughcare/status_macros.h"
@@ -47,9 +50,9 @@ constexpr int kBankHolidayHorizonDays = 183;
 struct Loaded {
   DomainInputs inputs;
   std::unique_ptr<Authenticator> authenticator;
-  std::unique_ptr<Storage> storage;
+  std::unique_ptr<Metrics> metrics;  // before storage, which reports its commits to it
+  std::unique_ptr<HealthCheckedStorage> storage;
   std::unique_ptr<LeaderElection> election;  // which replica runs the leader-only tasks
-  std::unique_ptr<Metrics> metrics;
 };
 
 // Threads for the blocking work that reactions and storage callbacks hand off (mailbox looks,
@@ -66,7 +69,8 @@ void LogPeriodic(absl::string_view task, const absl::Status& status, const Perio
   Log(LogLevel::kInfo, task, fields);
 }
 
-// Opens the configured storage backend and the election of the replica that runs the
+// Opens the configured storage backend, wrapped to watch its health and reporting each commit's
+// duration to the metrics (made first), and the election of the replica that runs the
 // leader-only periodic tasks: a broker on SQLite runs alone; replicas sharing PostgreSQL elect
 // one with an advisory lock.
 absl::Status OpenStorage(const BrokerConfig& config, const BrokerOptions& options,
@@ -79,7 +83,10 @@ absl::Status OpenStorage(const BrokerConfig& config, const BrokerOptions& option
     postgres.dsn = config.postgres_dsn;
     postgres.pool_size = config.postgres_pool_size;
     postgres.notifier = notifier;
-    ASSIGN_OR_RETURN(loaded.storage, storage::OpenPostgresStorage(postgres));
+    postgres.on_commit = loaded.metrics->CommitObserver();
+    ASSIGN_OR_RETURN(std::unique_ptr<Storage> opened, storage::OpenPostgresStorage(postgres));
+    // Named without the DSN, which may hold a password.
+    loaded.storage = std::make_unique<HealthCheckedStorage>(std::move(opened), "postgres");
     ASSIGN_OR_RETURN(loaded.election, storage::OpenPostgresLeaderElection(config.postgres_dsn));
     return absl::OkStatus();
   }
@@ -88,9 +95,11 @@ absl::Status OpenStorage(const BrokerConfig& config, const BrokerOptions& option
   std::filesystem::create_directories(db.parent_path(), ec);
   storage::SqliteOptions sqlite;
   sqlite.path = config.sqlite_path;
+  sqlite.on_commit = loaded.metrics->CommitObserver();
   sqlite.unsafe_reply_before_commit = options.unsafe_non_durable;
   sqlite.notifier = notifier;
-  ASSIGN_OR_RETURN(loaded.storage, storage::OpenSqliteStorage(sqlite));
+  ASSIGN_OR_RETURN(std::unique_ptr<Storage> opened, storage::OpenSqliteStorage(sqlite));
+  loaded.storage = std::make_unique<HealthCheckedStorage>(std::move(opened), config.sqlite_path);
   loaded.election = std::make_unique<SoleReplica>();
   return absl::OkStatus();
 }
@@ -100,6 +109,7 @@ class BrokerImpl final : public Broker {
   BrokerImpl(const BrokerConfig& config, const Clock& clock, Loaded loaded,
              std::unique_ptr<InProcessNotifier> notifier, bool plaintext)
       : config_(config),
+        clock_(clock),
         notifier_(std::move(notifier)),
         storage_(std::move(loaded.storage)),
         election_(std::move(loaded.election)),
@@ -118,16 +128,23 @@ class BrokerImpl final : public Broker {
         messaging_handlers_(edge_, domain_.messaging()),
         referral_handlers_(edge_, domain_.referrals(), config_.directory),
         diagnostics_handlers_(edge_, *storage_),
-        admin_handlers_(edge_, domain_.policy_admin()) {
+        admin_handlers_(edge_, domain_.policy_admin()),
+        adapter_calls_(*storage_, subject_handlers_, referral_handlers_) {
     domain_.AddPeriodicTasks(periodic_);
+    domain_.messaging().set_end_observer(
+        [this](DeliveryState state) { metrics_->RecordDeliveryEnded(state); });
   }
 
   absl::Status Serve(std::shared_ptr<grpc::ServerCredentials> credentials) {
+    RETURN_IF_ERROR(metrics_->Serve(config_.metrics_listen, Sources()));
     grpc::EnableDefaultHealthCheckService(true);
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
     grpc::ServerBuilder builder;
     builder.AddListeningPort(config_.listen, std::move(credentials), &port_);
     builder.SetMaxReceiveMessageSize(4 << 20);
+    // gRPC sets SO_REUSEPORT by default, so a second broker on a taken port would start and
+    // share its connections with the first; it must fail to listen instead.
+    builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
     builder.experimental().SetInterceptorCreators(MalformedRequestInterceptors(edge_));
     builder.RegisterService(&subject_handlers_);
     builder.RegisterService(&record_handlers_);
@@ -142,20 +159,41 @@ class BrokerImpl final : public Broker {
       return absl::UnavailableError(
           absl::StrCat("cannot listen on ", config_.listen, " (address in use or not local?)"));
     }
+    {
+      absl::MutexLock lock(&health_mu_);
+      health_ = server_->GetHealthCheckService();
+    }
+    if (!config_.adapters_listen.empty()) {
+      ASSIGN_OR_RETURN(https_, HttpsListener::Start(config_, edge_, adapter_calls_));
+    }
+    // Health follows the storage: NOT_SERVING while it fails.
+    storage_->set_observer([this](StorageCondition condition) {
+      absl::MutexLock lock(&health_mu_);
+      if (health_ != nullptr) health_->SetServingStatus(condition == StorageCondition::kHealthy);
+    });
     ticker_ = std::thread([this] { Tick(); });
     return absl::OkStatus();
   }
 
   int port() const override { return port_; }
   int metrics_port() const override { return metrics_->port(); }
+  int adapters_port() const override { return https_ ? https_->port() : 0; }
+  std::string policy_version() const override {
+    return domain_.policies().Current()->version();
+  }
 
   absl::Status ReloadPolicy() override { return domain_.policy_admin().Reload().status(); }
 
   void Shutdown(absl::Duration grace) override {
     if (server_ == nullptr) return;
     messaging_handlers_.EndSubscriptions();
+    if (https_) https_->Stop();
     server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoSeconds(grace));
     server_->Wait();
+    {
+      absl::MutexLock lock(&health_mu_);
+      health_ = nullptr;
+    }
     server_.reset();
     {
       std::lock_guard<std::mutex> lock(tick_mu_);
@@ -164,14 +202,28 @@ class BrokerImpl final : public Broker {
     tick_cv_.notify_all();
     if (ticker_.joinable()) ticker_.join();
     executor_.Shutdown();  // handed-off work may still read or write: before storage closes
+    metrics_->StopServing();
     storage_->Close();
   }
 
   ~BrokerImpl() override { Shutdown(absl::Seconds(5)); }
 
-  void RunPeriodicWork() override { periodic_.RunOnce(); }
+  // While the storage fails, only look for its recovery: the rest would fail too, every tick.
+  void RunPeriodicWork() override {
+    if (storage_->Recheck()) periodic_.RunOnce();
+  }
 
  private:
+  // What the metrics read at each scrape.
+  ScrapeSources Sources() {
+    ScrapeSources sources;
+    sources.storage = storage_.get();
+    sources.clock = &clock_;
+    for (const AgencyConfig& a : config_.agencies) sources.agencies.push_back(a.id);
+    sources.open_streams = [this] { return messaging_handlers_.OpenStreams(); };
+    return sources;
+  }
+
   // Waits on the monotonic clock: absl's timed waits take an absolute wall-clock deadline, so
   // a wall clock stepped back (NTP, or a test's moved clock) would stall the ticker.
   void Tick() {
@@ -185,13 +237,14 @@ class BrokerImpl final : public Broker {
   }
 
   const BrokerConfig config_;
+  const Clock& clock_;
   crypto::SystemRandom random_;
   crypto::OpaqueIds ids_{random_};
   std::unique_ptr<InProcessNotifier> notifier_;  // storage publishes to it: outlives storage
-  std::unique_ptr<Storage> storage_;
+  std::unique_ptr<HealthCheckedStorage> storage_;
   // SoleReplica on SQLite; on PostgreSQL, an advisory lock elects one of the replicas.
   std::unique_ptr<LeaderElection> election_;
-  std::unique_ptr<Metrics> metrics_;  // reads storage_ when scraped
+  std::unique_ptr<Metrics> metrics_;  // reads storage_ when scraped, until StopServing
   ThreadPool executor_;
   std::unique_ptr<Authenticator> authenticator_;
   DomainServices domain_;
@@ -205,7 +258,11 @@ class BrokerImpl final : public Broker {
   ReferralHandlers referral_handlers_;
   DiagnosticsHandlers diagnostics_handlers_;
   AdminHandlers admin_handlers_;
+  AdapterCalls adapter_calls_;
+  std::unique_ptr<HttpsListener> https_;  // when adapters_listen is set
   std::unique_ptr<grpc::Server> server_;
+  absl::Mutex health_mu_;
+  grpc::HealthCheckServiceInterface* health_ ABSL_GUARDED_BY(health_mu_) = nullptr;  // server_'s
   int port_ = 0;
   std::mutex tick_mu_;
   std::condition_variable tick_cv_;
@@ -235,6 +292,7 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(const BrokerConfig& config
     credentials = grpc::SslServerCredentials(tls);
   }
 
+  loaded.metrics = Metrics::Create();
   auto notifier = std::make_unique<InProcessNotifier>();
   RETURN_IF_ERROR(OpenStorage(config, options, notifier.get(), loaded));
   ASSIGN_OR_RETURN(int64_t migrated,
@@ -245,7 +303,6 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(const BrokerConfig& config
          {"message", "the audit hash chain verified and is now a Merkle tree"}});
   }
 
-  ASSIGN_OR_RETURN(loaded.metrics, Metrics::Start(config.metrics_listen, *loaded.storage, clock));
   const std::string stale = config.directory.calendar().StaleWarning(
       absl::ToCivilDay(clock.Now(), absl::UTCTimeZone()), kBankHolidayHorizonDays);
   if (!stale.empty()) {

@@ -4,6 +4,7 @@
 #define THROUGHCARE_SERVICES_SERVER_BROKER_H_
 
 #include <memory>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "services/server/config.h"
@@ -33,6 +34,10 @@ class Broker {
   virtual int port() const = 0;
   // The metrics HTTP port, or 0 when metrics_listen is not configured.
   virtual int metrics_port() const = 0;
+  // The adapters' HTTPS port, or 0 when adapters_listen is not configured.
+  virtual int adapters_port() const = 0;
+  // The version of the policy in force.
+  virtual std::string policy_version() const = 0;
   // Re-reads the policy file; on error the current policy stays and the error is returned.
   virtual absl::Status ReloadPolicy() = 0;
   // Does at once, on the caller's thread, the periodic work the broker's ticker does every

@@ -13,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/numbers.h"
 #include "absl/time/civil_time.h"
+#include "services/adapters/adapter.h"
 #include "services/core/yaml.h"
 #include "services/identifiers/identifiers.h"
 #include "services/storage/postgres_storage.h"
@@ -171,10 +172,53 @@ absl::StatusOr<messaging::MessagingLimits> ParseMessaging(const Reader& r, const
   return m;
 }
 
+// An agency's `interface` block: the format, and the settings that format needs (and no
+// others).
+absl::StatusOr<AgencyInterface> ParseInterface(const Reader& r, const YAML::Node& n,
+                                               const std::vector<std::string>& roles) {
+  if (!n.IsMap()) return r.Error(n, "'interface' must be a mapping");
+  AgencyInterface i;
+  ASSIGN_OR_RETURN(i.format, r.String(n, "format", true));
+  if (i.format == "grpc") {
+    RETURN_IF_ERROR(r.Keys(n, "interface", {"format"}));
+    return i;
+  }
+  if (adapters::Registry::Find(i.format) == nullptr) {
+    std::vector<std::string> known = {"grpc"};
+    for (const adapters::Adapter* a : adapters::Registry::All()) {
+      known.push_back(a->Describe().name);
+    }
+    return r.Error(n["format"], absl::StrCat("unknown interface format '", i.format,
+                                             "' (expected one of: ", absl::StrJoin(known, ", "),
+                                             ")"));
+  }
+  ASSIGN_OR_RETURN(i.purpose, r.String(n, "purpose", true));
+  if (i.format == "csv-files") {
+    RETURN_IF_ERROR(
+        r.Keys(n, "interface", {"format", "purpose", "inbox", "outbox", "user", "role"}));
+    ASSIGN_OR_RETURN(i.inbox, r.Path(n, "inbox"));
+    ASSIGN_OR_RETURN(i.outbox, r.Path(n, "outbox"));
+    ASSIGN_OR_RETURN(i.user, r.String(n, "user", true));
+    ASSIGN_OR_RETURN(i.role, r.String(n, "role", true));
+    if (std::find(roles.begin(), roles.end(), i.role) == roles.end()) {
+      return r.Error(n["role"], absl::StrCat("role '", i.role,
+                                             "' is not one of the agency's roles (",
+                                             absl::StrJoin(roles, ", "), ")"));
+    }
+    return i;
+  }
+  RETURN_IF_ERROR(r.Keys(n, "interface", {"format", "purpose", "endpoint"}));
+  ASSIGN_OR_RETURN(i.endpoint, r.String(n, "endpoint", false));
+  if (!i.endpoint.empty() && !absl::StartsWith(i.endpoint, "https://")) {
+    return r.Error(n["endpoint"], "'endpoint' must be an https:// URL");
+  }
+  return i;
+}
+
 absl::StatusOr<AgencyConfig> ParseAgency(const Reader& r, const YAML::Node& n) {
   RETURN_IF_ERROR(r.Keys(n, "agency",
                          {"id", "kind", "name", "home_areas", "roles", "identity_key",
-                          "systems", "witness"}));
+                          "systems", "witness", "interface"}));
   AgencyConfig a;
   ASSIGN_OR_RETURN(a.id, r.String(n, "id", true));
   if (!IsSlug(a.id)) {
@@ -216,6 +260,9 @@ absl::StatusOr<AgencyConfig> ParseAgency(const Reader& r, const YAML::Node& n) {
                                       "\"probation.example.gov.uk/witness\")");
     }
     ASSIGN_OR_RETURN(a.witness_key_file, r.Path(witness, "key"));
+  }
+  if (YAML::Node interface = n["interface"]) {
+    ASSIGN_OR_RETURN(a.interface, ParseInterface(r, interface, a.roles));
   }
   return a;
 }
@@ -393,8 +440,8 @@ absl::StatusOr<BrokerConfig> LoadConfig(const std::string& path) {
   BrokerConfig c;
   try {
     RETURN_IF_ERROR(r.Keys(root, "the top level",
-                           {"broker_id", "listen", "metrics_listen", "tls", "storage",
-                            "master_key_file", "audit_signing_key_file", "audit_origin",
+                           {"broker_id", "listen", "metrics_listen", "adapters_listen", "tls",
+                            "storage", "master_key_file", "audit_signing_key_file", "audit_origin",
                             "audit_checkpoint_interval_seconds", "policy_file", "messaging",
                             "directory_file", "agencies"}));
     if (root["broker_id"]) {
@@ -406,6 +453,7 @@ absl::StatusOr<BrokerConfig> LoadConfig(const std::string& path) {
     }
     ASSIGN_OR_RETURN(c.listen, r.String(root, "listen", true));
     ASSIGN_OR_RETURN(c.metrics_listen, r.String(root, "metrics_listen", false));
+    ASSIGN_OR_RETURN(c.adapters_listen, r.String(root, "adapters_listen", false));
     YAML::Node tls = root["tls"];
     if (!tls) return r.Error(root, "missing key 'tls'");
     RETURN_IF_ERROR(r.Keys(tls, "tls", {"ca", "certificate", "private_key"}));

@@ -23,6 +23,23 @@ struct SystemConfig {
   std::string certificate_cn;  // subject CN of the system's client certificate
 };
 
+// How an agency's systems connect (its `interface` block; without one, gRPC).
+struct AgencyInterface {
+  // "grpc", or a format of services/adapters by its name ("fhir-r4", "hmpps-events",
+  // "csv-files").
+  std::string format = "grpc";
+  // Adapters: the purpose of use the agency's calls declare, as its formats carry none.
+  std::string purpose;
+  // fhir-r4, hmpps-events: the HTTPS URL its deliveries are pushed to; empty: none are pushed.
+  std::string endpoint;
+  // csv-files: the folders the broker reads the agency's files from and writes its own into,
+  // and the practitioner (user id and role) the files act for, as a file carries no assertion.
+  std::string inbox;
+  std::string outbox;
+  std::string user;
+  std::string role;
+};
+
 struct AgencyConfig {
   std::string id;    // e.g. "hmp-northgate"; [a-z][a-z0-9-]*
   std::string kind;  // prison, prison_healthcare, probation, cjit, housing, police, health, ...
@@ -35,6 +52,7 @@ struct AgencyConfig {
   // when signed by this key (PEM Ed25519 public key) under this key name.
   std::string witness_name;
   std::string witness_key_file;
+  AgencyInterface interface;
 };
 
 struct BrokerConfig {
@@ -43,6 +61,8 @@ struct BrokerConfig {
   std::string broker_id = std::string(crypto::kDefaultAudience);
   std::string listen = "127.0.0.1:7443";
   std::string metrics_listen;        // Prometheus /metrics over HTTP; empty: not served
+  // The adapters' HTTPS listener (https_listener.h), with the same TLS files; empty: not served.
+  std::string adapters_listen;
   std::string tls_ca_file;           // CA that issues agency system certificates
   std::string tls_certificate_file;  // the broker's certificate
   std::string tls_private_key_file;

@@ -100,6 +100,11 @@ absl::Status CheckAgenciesAgainstPolicy(const BrokerConfig& config, const policy
             absl::StrJoin(policy.roles(), ", "), ")"));
       }
     }
+    if (!a.interface.purpose.empty() && !policy.HasPurpose(a.interface.purpose)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "agency '", a.id, "' has interface purpose '", a.interface.purpose,
+          "', which the policy ", config.policy_file, " does not declare"));
+    }
   }
   return absl::OkStatus();
 }

@@ -68,6 +68,7 @@ class DomainServices final {
   DomainServices& operator=(const DomainServices&) = delete;
 
   policy::PolicyStore& policies() { return policies_; }
+  const policy::PolicyStore& policies() const { return policies_; }
   const audit::AuditLog& audit_log() const { return audit_log_; }
   const audit::Sequencer& sequencer() const { return *sequencer_; }
   subjects::SubjectService& subjects() { return subjects_; }

@@ -1,9 +1,11 @@
 #include "services/server/edge.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "services/crypto/certificate.h"
 #include "services/crypto/ids.h"
 #include "services/server/log.h"
+#include "services/server/loggable.h"
 #include "services/server/status.h"
 #include "services/server/validate_common.h"
 #include "throughcare/status_macros.h"
@@ -22,18 +24,20 @@ bool ValidRequestId(absl::string_view id) {
   return true;
 }
 
-// Messages of refusals about people can name them (an identifier, a subject id); operators'
-// logs keep only the code for those, and the full message for the broker's own failures.
-std::string LoggableMessage(const absl::Status& status) {
-  switch (status.code()) {
+// Routine answers are info: a call that worked, or a lookup of something that is not there
+// (which is also the answer that hides who is known). The broker's own failures are errors;
+// the rest (refusals, bad requests, limits) warnings.
+LogLevel LevelFor(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kOk:
     case absl::StatusCode::kNotFound:
-    case absl::StatusCode::kAlreadyExists:
-    case absl::StatusCode::kInvalidArgument:
-    case absl::StatusCode::kFailedPrecondition:
-    case absl::StatusCode::kAborted:
-      return "";
+      return LogLevel::kInfo;
+    case absl::StatusCode::kInternal:
+    case absl::StatusCode::kUnknown:
+    case absl::StatusCode::kDataLoss:
+      return LogLevel::kError;
     default:
-      return std::string(status.message());
+      return LogLevel::kWarning;
   }
 }
 
@@ -43,16 +47,23 @@ std::string Metadata(grpc::CallbackServerContext* ctx, const char* key) {
   return std::string(it->second.data(), it->second.size());
 }
 
+// Every subject CN of the client certificate, for the log ("" without one).
+std::string CertificateNames(grpc::CallbackServerContext* ctx) {
+  std::shared_ptr<const grpc::AuthContext> auth = ctx->auth_context();
+  if (auth == nullptr) return "";
+  std::vector<std::string> names;
+  for (const auto& pem : auth->FindPropertyValues("x509_pem_cert")) {
+    absl::StatusOr<std::vector<std::string>> cns =
+        crypto::SubjectCommonNames(absl::string_view(pem.data(), pem.size()));
+    if (cns.ok()) names.insert(names.end(), cns->begin(), cns->end());
+  }
+  return absl::StrJoin(names, ",");
+}
+
 }  // namespace
 
 absl::StatusOr<Edge::Started> Edge::Begin(grpc::CallbackServerContext* ctx,
                                           const std::optional<std::string>& purpose) {
-  Started started;
-  CallContext& call = started.call;
-  std::string request_id = Metadata(ctx, "x-request-id");
-  call.request_id = ValidRequestId(request_id) ? request_id : crypto::NewOpaqueId("req");
-  ctx->AddInitialMetadata("x-request-id", call.request_id);
-
   std::vector<std::string> cns;
   if (plaintext_dev_mode_) {
     if (std::string cn = Metadata(ctx, "x-throughcare-dev-system"); !cn.empty()) cns.push_back(cn);
@@ -65,14 +76,29 @@ absl::StatusOr<Edge::Started> Edge::Begin(grpc::CallbackServerContext* ctx,
       cns.insert(cns.end(), names->begin(), names->end());
     }
   }
-  const std::string authorization = Metadata(ctx, "authorization");
+  Started started = Identify(cns, Metadata(ctx, "authorization"), Metadata(ctx, "x-request-id"),
+                             purpose);
+  ctx->AddInitialMetadata("x-request-id", started.call.request_id);
+  return started;
+}
+
+Edge::Started Edge::Identify(const std::vector<std::string>& cns,
+                             const std::string& authorization, const std::string& request_id,
+                             const std::optional<std::string>& purpose) const {
+  Started started;
+  CallContext& call = started.call;
+  call.request_id = ValidRequestId(request_id) ? request_id : crypto::NewOpaqueId("req");
   call.purpose = purpose.value_or("");
   absl::StatusOr<Principal> principal = authenticator_.Identify(cns, authorization, clock_.Now());
   if (!principal.ok()) {
     // A known system with a bad assertion is accountable: its refusal is audited, with the user
     // and role the assertion claims. An unknown certificate names nobody, and is only logged.
     std::optional<Principal> claimed = authenticator_.ClaimedBy(cns, authorization);
-    if (!claimed.has_value()) return principal.status();
+    if (!claimed.has_value()) {
+      started.identified = false;
+      started.refused = principal.status();
+      return started;
+    }
     call.principal = *std::move(claimed);
     started.refused = absl::Status(
         principal.status().code(),
@@ -90,6 +116,7 @@ absl::StatusOr<Edge::Started> Edge::Begin(grpc::CallbackServerContext* ctx,
 
 void Edge::Refuse(absl::string_view method, const Started& started,
                   absl::AnyInvocable<void(absl::Status)> done) {
+  if (!started.identified) return done(started.refused);
   AuditEntry entry = audit_log_.Begin(started.call, absl::StrCat(audit::kRpcPrefix, method));
   entry.reason = std::string(started.refused.message());
   audit::RunAudited<bool>(
@@ -129,17 +156,23 @@ void Edge::LogCall(grpc::CallbackServerContext* ctx, absl::string_view method,
                    const CallContext* call, absl::Time start, const absl::Status& status) const {
   const absl::Duration duration = clock_.Now() - start;
   metrics_.RecordCall(method, status.code(), duration);
-  Log(status.ok() ? LogLevel::kInfo : LogLevel::kWarning, "rpc",
+  // An unidentified caller is known only by its certificate, and the refused identities of
+  // known systems by the agency the certificate belongs to (call->principal).
+  std::string certificate;
+  if (call == nullptr || call->principal.agency_id.empty()) certificate = CertificateNames(ctx);
+  Log(LevelFor(status.code()), "rpc",
       {{"method", std::string(method)},
        {"peer", ctx->peer()},
        {"code", absl::StatusCodeToString(status.code())},
        {"agency", call ? call->principal.agency_id : ""},
+       {"system", call ? call->principal.system_id : ""},
        {"user", call ? call->principal.user_id : ""},
        {"role", call ? call->principal.role : ""},
        {"purpose", call ? call->purpose : ""},
        {"request_id", call ? call->request_id : ""},
        {"duration_ms", absl::StrCat(absl::ToDoubleMilliseconds(duration))},
-       {"message", LoggableMessage(status)}});
+       {"certificate", certificate},
+       {"message", LoggableReason(status)}});
 }
 
 }  // namespace throughcare::server

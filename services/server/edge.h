@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
@@ -44,18 +45,31 @@ class Edge {
   struct Started {
     CallContext call;
     absl::Status refused;  // OK: go on; else the answer (after Refuse audits it)
+    // False when no registered system could be named (no certificate, an unknown one, one with
+    // two CNs): `refused` holds why, `call` only the request id, and nothing is audited.
+    bool identified = true;
   };
 
   // Identifies the caller (client certificate, practitioner assertion) and sets the request id
-  // (echoed in the response metadata "x-request-id"); an unidentified caller is the error. Then
-  // checks the role the agency may grant and the declared purpose; their failure is `refused`.
+  // (echoed in the response metadata "x-request-id"). A caller refused here still gets a
+  // Started, with the refusal in `refused`, so that its log line and its error carry the request
+  // id; the error return is kept for failures before there is one. Then checks the role the
+  // agency may grant and the declared purpose; their failure is `refused` too.
   // `purpose` is nullopt for calls that declare none: receiving and settling messages, which
   // are used for each message's own purpose.
   absl::StatusOr<Started> Begin(grpc::CallbackServerContext* ctx,
                                 const std::optional<std::string>& purpose);
 
+  // What Begin does once the transport has given the client certificate's subject CNs (empty
+  // without a verified certificate), the "authorization" and "x-request-id" values: for every
+  // edge (gRPC, the HTTPS listener of the adapters).
+  Started Identify(const std::vector<std::string>& cns, const std::string& authorization,
+                   const std::string& request_id,
+                   const std::optional<std::string>& purpose) const;
+
   // Audits the refusal of an identified caller ("rpc.<method>", deny, the reason), then calls
-  // `done` with the refusal (or with the audit failure, which replaces it).
+  // `done` with the refusal (or with the audit failure, which replaces it). An unidentified
+  // caller names nobody accountable: `done` is called at once, without an audit entry.
   void Refuse(absl::string_view method, const Started& started,
               absl::AnyInvocable<void(absl::Status)> done);
 
@@ -64,7 +78,9 @@ class Edge {
                                   const std::optional<std::string>& purpose,
                                   absl::AnyInvocable<void(const CallContext&, Finish)> handle);
 
-  // Logs the end of a call (method, code, who, duration) and counts it in the metrics.
+  // Logs the end of a call (method, peer, code, who, request id, duration, and for a failure its
+  // reason with identifiers withheld; the certificate's CNs when no agency was named) and counts
+  // it in the metrics. NOT_FOUND is routine (info); the broker's own failures are errors.
   void LogCall(grpc::CallbackServerContext* ctx, absl::string_view method,
                const CallContext* call, absl::Time start, const absl::Status& status) const;
 

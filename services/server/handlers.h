@@ -5,6 +5,8 @@
 #define THROUGHCARE_SERVICES_SERVER_HANDLERS_H_
 
 #include <functional>
+#include <map>
+#include <string>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
@@ -67,6 +69,12 @@ class SubjectHandlers final : public v1::SubjectService::CallbackService {
   grpc::ServerUnaryReactor* ListRelationships(grpc::CallbackServerContext* ctx,
                                               const v1::ListRelationshipsRequest* req,
                                               v1::ListRelationshipsResponse* resp) override;
+
+  // The calls the adapters' listener makes too, once its caller is identified (see Edge).
+  void ResolveIdentifier(const CallContext& call, const v1::ResolveIdentifierRequest& req,
+                         v1::Subject* resp, Finish finish);
+  void StartRelationship(const CallContext& call, const v1::StartRelationshipRequest& req,
+                         v1::Relationship* resp, Finish finish);
 
  private:
   Edge& edge_;
@@ -176,6 +184,9 @@ class MessagingHandlers final : public v1::MessagingService::CallbackService {
   // each lease would have expired.
   void EndSubscriptions();
 
+  // Open Subscribe streams by agency (agencies with none are left out), for the metrics.
+  std::map<std::string, int> OpenStreams();
+
   grpc::ServerUnaryReactor* Send(grpc::CallbackServerContext* ctx, const v1::SendRequest* req,
                                  v1::SendResponse* resp) override;
   grpc::ServerBidiReactor<v1::SubscribeRequest, v1::SubscribeResponse>* Subscribe(
@@ -231,6 +242,12 @@ class ReferralHandlers final : public v1::ReferralService::CallbackService {
   grpc::ServerUnaryReactor* GetReferralReport(grpc::CallbackServerContext* ctx,
                                               const v1::GetReferralReportRequest* req,
                                               v1::ReferralReport* resp) override;
+
+  // The calls the adapters' listener makes too, once its caller is identified (see Edge).
+  void TransitionReferral(const CallContext& call, const v1::TransitionReferralRequest& req,
+                          v1::Referral* resp, Finish finish);
+  void RecordRelease(const CallContext& call, const v1::RecordReleaseRequest& req,
+                     v1::RecordReleaseResponse* resp, Finish finish);
 
  private:
   Edge& edge_;

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "absl/strings/str_cat.h"
+#include "services/server/grpc_log.h"
 
 namespace throughcare::server {
 namespace {
@@ -59,6 +60,7 @@ void InitLogging(LogLevel min_level) {
   logger->set_level(ToSpd(min_level));
   logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(logger);
+  RouteGrpcLogs();
 }
 
 void Log(LogLevel level, absl::string_view event, std::initializer_list<LogField> fields) {

@@ -7,7 +7,10 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "services/core/files.h"
+#include "services/crypto/certificate.h"
 #include "throughcare/clock.h"
+#include "throughcare/version.h"
 #include "services/policy/policy.h"
 #include "services/server/broker.h"
 #include "services/server/config.h"
@@ -24,6 +27,33 @@ constexpr int kExitConfig = 78;
 
 using throughcare::server::Log;
 using throughcare::server::LogLevel;
+
+// The server certificate's expiry, RFC 3339 ("none" without TLS), warning when it is near.
+std::string CertificateExpiry(const throughcare::server::BrokerConfig& config, bool plaintext) {
+  constexpr absl::Duration kWarnBefore = absl::Hours(24 * 30);
+  if (plaintext) return "none";
+  absl::StatusOr<std::string> pem = throughcare::ReadFile(config.tls_certificate_file);
+  absl::StatusOr<absl::Time> expires =
+      pem.ok() ? throughcare::crypto::CertificateNotAfter(*pem) : pem.status();
+  if (!expires.ok()) return "unknown";
+  const std::string when = absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", *expires, absl::UTCTimeZone());
+  if (*expires - throughcare::Clock::Real().Now() < kWarnBefore) {
+    Log(LogLevel::kWarning, "certificate_expiring",
+        {{"file", config.tls_certificate_file},
+         {"expires", when},
+         {"message", "renew the server certificate: clients refuse it once it has expired"}});
+  }
+  return when;
+}
+
+// http://HOST:PORT/metrics, with the port actually bound; empty when not serving metrics.
+std::string MetricsUrl(const std::string& metrics_listen, int port) {
+  if (port == 0) return "";
+  const size_t colon = metrics_listen.rfind(':');
+  std::string host = colon == std::string::npos ? metrics_listen : metrics_listen.substr(0, colon);
+  if (host.empty() || host == "0.0.0.0" || host == "[::]") host = "localhost";
+  return absl::StrCat("http://", host, ":", port, "/metrics");
+}
 
 }  // namespace
 
@@ -63,6 +93,8 @@ int main(int argc, char** argv) {
   app.add_option("--check-policy", check_policy,
                  "Validate a policy file, print its version or its errors (with lines), and exit "
                  "(0 valid, 78 not)");
+  app.set_version_flag("--version", throughcare::VersionLine("throughcared"),
+                       "Print the version and the commit it was built from, and exit");
   app.add_option("--log-level", log_level, "debug, info, warning or error")
       ->capture_default_str()
       ->check(CLI::IsMember({"debug", "info", "warning", "error"}));
@@ -159,9 +191,15 @@ int main(int argc, char** argv) {
       {{"listen", config->listen},
        {"port", absl::StrCat((*broker)->port())},
        {"tls", plaintext ? "off" : "mutual"},
+       {"certificate_expires", CertificateExpiry(*config, plaintext)},
        {"metrics_port", absl::StrCat((*broker)->metrics_port())},
+       {"metrics_url", MetricsUrl(config->metrics_listen, (*broker)->metrics_port())},
        {"storage", config->postgres_dsn.empty() ? config->sqlite_path : "postgres"},
-       {"agencies", absl::StrCat(config->agencies.size())}});
+       {"policy", config->policy_file},
+       {"policy_version", (*broker)->policy_version()},
+       {"agencies", absl::StrCat(config->agencies.size())},
+       {"version", std::string(throughcare::Version())},
+       {"commit", std::string(throughcare::BuildCommit())}});
 
   while (true) {
     int sig = 0;

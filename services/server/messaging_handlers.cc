@@ -1,5 +1,6 @@
 #include <atomic>
 #include <deque>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -364,6 +365,11 @@ void MessagingHandlers::EndSubscriptions() {
   // A stream's OnDone runs later, on a gRPC thread, and then takes this lock to leave the map.
   absl::MutexLock lock(&streams_mu_);
   for (auto& [handle, end] : streams_) end();
+}
+
+std::map<std::string, int> MessagingHandlers::OpenStreams() {
+  absl::MutexLock lock(&counts_mu_);
+  return std::map<std::string, int>(streams_per_agency_.begin(), streams_per_agency_.end());
 }
 
 grpc::ServerUnaryReactor* MessagingHandlers::Send(grpc::CallbackServerContext* ctx,

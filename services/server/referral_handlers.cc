@@ -46,11 +46,17 @@ grpc::ServerUnaryReactor* ReferralHandlers::TransitionReferral(
     v1::Referral* resp) {
   return edge_.Unary(ctx, "TransitionReferral", req->purpose(),
                      [this, req, resp](const CallContext& call, Finish finish) {
-    auto to = ValidateTransitionReferral(*req);
-    if (!to.ok()) return finish(to.status());
-    service_.Transition(call, req->referral_id(), *to, req->reason(),
-                        ReferralInto(edge_.clock(), resp, std::move(finish)));
+    TransitionReferral(call, *req, resp, std::move(finish));
   });
+}
+
+void ReferralHandlers::TransitionReferral(const CallContext& call,
+                                          const v1::TransitionReferralRequest& req,
+                                          v1::Referral* resp, Finish finish) {
+  auto to = ValidateTransitionReferral(req);
+  if (!to.ok()) return finish(to.status());
+  service_.Transition(call, req.referral_id(), *to, req.reason(),
+                      ReferralInto(edge_.clock(), resp, std::move(finish)));
 }
 
 grpc::ServerUnaryReactor* ReferralHandlers::GetReferral(grpc::CallbackServerContext* ctx,
@@ -90,20 +96,25 @@ grpc::ServerUnaryReactor* ReferralHandlers::RecordRelease(grpc::CallbackServerCo
                                                           v1::RecordReleaseResponse* resp) {
   return edge_.Unary(ctx, "RecordRelease", req->purpose(),
                      [this, req, resp](const CallContext& call, Finish finish) {
-    auto day = ValidateRecordRelease(*req);
-    if (!day.ok()) return finish(day.status());
-    service_.RecordRelease(call, req->subject_id(), *day,
-                           [this, resp, finish = std::move(finish)](
-                               absl::StatusOr<std::vector<Referral>> escalated) mutable {
-                             if (escalated.ok()) {
-                               const absl::Time now = edge_.clock().Now();
-                               for (const Referral& r : *escalated) {
-                                 ToProto(r, now, resp->add_escalated());
-                               }
-                             }
-                             finish(escalated.status());
-                           });
+    RecordRelease(call, *req, resp, std::move(finish));
   });
+}
+
+void ReferralHandlers::RecordRelease(const CallContext& call, const v1::RecordReleaseRequest& req,
+                                     v1::RecordReleaseResponse* resp, Finish finish) {
+  auto day = ValidateRecordRelease(req);
+  if (!day.ok()) return finish(day.status());
+  service_.RecordRelease(call, req.subject_id(), *day,
+                         [this, resp, finish = std::move(finish)](
+                             absl::StatusOr<std::vector<Referral>> escalated) mutable {
+                           if (escalated.ok()) {
+                             const absl::Time now = edge_.clock().Now();
+                             for (const Referral& r : *escalated) {
+                               ToProto(r, now, resp->add_escalated());
+                             }
+                           }
+                           finish(escalated.status());
+                         });
 }
 
 grpc::ServerUnaryReactor* ReferralHandlers::GetReferralReport(

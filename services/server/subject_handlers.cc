@@ -29,10 +29,16 @@ grpc::ServerUnaryReactor* SubjectHandlers::ResolveIdentifier(
     grpc::CallbackServerContext* ctx, const v1::ResolveIdentifierRequest* req, v1::Subject* resp) {
   return edge_.Unary(ctx, "ResolveIdentifier", req->purpose(),
                      [this, req, resp](const CallContext& call, Finish finish) {
-    auto id = ValidateIdentifier(req->identifier(), "identifier");
-    if (!id.ok()) return finish(id.status());
-    service_.Resolve(call, *std::move(id), ReplyInto<Subject>(resp, std::move(finish)));
+    ResolveIdentifier(call, *req, resp, std::move(finish));
   });
+}
+
+void SubjectHandlers::ResolveIdentifier(const CallContext& call,
+                                        const v1::ResolveIdentifierRequest& req,
+                                        v1::Subject* resp, Finish finish) {
+  auto id = ValidateIdentifier(req.identifier(), "identifier");
+  if (!id.ok()) return finish(id.status());
+  service_.Resolve(call, *std::move(id), ReplyInto<Subject>(resp, std::move(finish)));
 }
 
 grpc::ServerUnaryReactor* SubjectHandlers::LinkIdentifier(grpc::CallbackServerContext* ctx,
@@ -76,11 +82,17 @@ grpc::ServerUnaryReactor* SubjectHandlers::StartRelationship(
     v1::Relationship* resp) {
   return edge_.Unary(ctx, "StartRelationship", req->purpose(),
                      [this, req, resp](const CallContext& call, Finish finish) {
-    auto kind = ValidateStartRelationship(*req);
-    if (!kind.ok()) return finish(kind.status());
-    service_.StartRelationship(call, req->subject_id(), *kind, req->for_me(), req->note(),
-                               ReplyInto<Relationship>(resp, std::move(finish)));
+    StartRelationship(call, *req, resp, std::move(finish));
   });
+}
+
+void SubjectHandlers::StartRelationship(const CallContext& call,
+                                        const v1::StartRelationshipRequest& req,
+                                        v1::Relationship* resp, Finish finish) {
+  auto kind = ValidateStartRelationship(req);
+  if (!kind.ok()) return finish(kind.status());
+  service_.StartRelationship(call, req.subject_id(), *kind, req.for_me(), req.note(),
+                             ReplyInto<Relationship>(resp, std::move(finish)));
 }
 
 grpc::ServerUnaryReactor* SubjectHandlers::EndRelationship(grpc::CallbackServerContext* ctx,

@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "services/storage/internal/sqlite_encoding.h"
+#include "throughcare/storage.h"
 
 namespace throughcare::storage::pg_internal {
 
@@ -15,6 +16,13 @@ absl::Status PgError(absl::string_view sqlstate, absl::string_view what,
   std::string text = absl::StrCat("postgres: ", what, ": ",
                                   absl::StripTrailingAsciiWhitespace(message));
   if (!sqlstate.empty()) absl::StrAppend(&text, " (SQLSTATE ", sqlstate, ")");
+  if (sqlstate == "53100") {
+    // disk_full: the contract's words for a full disk (IsStorageFull), so that the broker's
+    // health check tells it from an outage.
+    return absl::ResourceExhaustedError(absl::StrCat(
+        kStorageFull, ": PostgreSQL has no space left to write; writes succeed again once space "
+        "is freed (", text, ")"));
+  }
   if (sqlstate.empty() || absl::StartsWith(sqlstate, "08") || absl::StartsWith(sqlstate, "53") ||
       absl::StartsWith(sqlstate, "57P") || sqlstate == "25006") {
     // No state (lost connection), connection exceptions, insufficient resources, shutdowns,

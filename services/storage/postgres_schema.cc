@@ -317,6 +317,23 @@ CREATE TABLE audit_cosignatures (
   PRIMARY KEY (size, witness)
 );
 )sql",
+    // 2: receipts of adapters' inputs (an event, a Bundle entry, a CSV row), written in the
+    // transaction that carries the input out, so that the same input twice changes nothing
+    // (SQLite's version 9); and the row Storage::CheckWritable writes, which nothing reads.
+    R"sql(
+CREATE TABLE receipts (
+  agency_id   tc_text NOT NULL,
+  key         tc_text NOT NULL,
+  request_id  tc_text NOT NULL,
+  received_at BIGINT NOT NULL,
+  PRIMARY KEY (agency_id, key)
+);
+CREATE TABLE heartbeat (
+  id    BIGINT PRIMARY KEY CHECK (id = 1),
+  beats BIGINT NOT NULL
+);
+INSERT INTO heartbeat (id, beats) VALUES (1, 0);
+)sql",
 };
 
 constexpr int kSchemaVersion = sizeof(kMigrations) / sizeof(kMigrations[0]);

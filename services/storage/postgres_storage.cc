@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -118,6 +119,11 @@ class PostgresStorage final : public Storage {
     return stats_;
   }
 
+  absl::Status CheckWritable() override {
+    // Only this engine makes the transactions its closures get.
+    return WriteAndWait([](WriteTx& tx) { return static_cast<PgTx&>(tx).Heartbeat(); });
+  }
+
  private:
   void WriterLoop(std::unique_ptr<Connection>& conn) {
     while (true) {
@@ -171,11 +177,14 @@ class PostgresStorage final : public Storage {
         " runs that conflicted with concurrent writes; retry: ", attempt.status.message()));
   }
 
-  // One SERIALIZABLE transaction holding `items`, a savepoint each; fills `results`.
+  // One SERIALIZABLE transaction holding `items`, a savepoint each; fills `results`. Once it
+  // has committed, runs what its closures registered with AfterCommit (a run that does not
+  // commit drops them with its PgTx).
   Attempt RunOnce(std::unique_ptr<Connection>& conn, absl::Span<Pending> items,
                   absl::Span<absl::Status> results) {
     if (absl::Status up = EnsureConnected(conn); !up.ok()) return Attempt{up, false};
     conn->ClearConflict();
+    const absl::Time started = absl::Now();
     absl::Status begin = conn->Run("BEGIN ISOLATION LEVEL SERIALIZABLE");
     if (!begin.ok()) return Attempt{begin, !conn->healthy()};
     PgTx tx(conn.get());
@@ -198,7 +207,9 @@ class PostgresStorage final : public Storage {
       }
       return Attempt{commit, false};
     }
+    if (options_.on_commit) options_.on_commit(absl::Now() - started);
     Count(items.size(), tx.TakeRecordsMessages());
+    for (absl::AnyInvocable<void()>& fn : tx.TakeAfterCommit()) fn();
     if (!options_.listen_notify && options_.notifier != nullptr) {
       for (const std::string& channel : channels) options_.notifier->Notify(channel);
     }

@@ -1,6 +1,11 @@
 // PostgreSQL implementation of the storage interface: the backend for several broker replicas
 // sharing one database.
 //
+// After-commit functions (WriteTx::AfterCommit) run on the writer thread once the commit is
+// durable, before the `done` of the closures it held; a transaction that is re-run drops them
+// with the rest of its run. A full disk (SQLSTATE 53100) is ResourceExhausted with the words of
+// kStorageFull; CheckWritable writes a row nothing reads.
+//
 // Writes: `pool_size` writer threads, each with a connection of its own, take closures from one
 // queue in batches. A batch is one SERIALIZABLE transaction with a savepoint per closure, so
 // concurrent writes share a commit as on SQLite. Serializable because the contract promises
@@ -26,10 +31,12 @@
 #ifndef THROUGHCARE_SERVICES_STORAGE_POSTGRES_STORAGE_H_
 #define THROUGHCARE_SERVICES_STORAGE_POSTGRES_STORAGE_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "throughcare/notifier.h"
 #include "throughcare/periodic.h"
 #include "throughcare/storage.h"
@@ -50,6 +57,10 @@ struct PostgresOptions {
   // Publish through LISTEN/NOTIFY (every replica's notifier hears every commit) rather than
   // in-process only. Off behind a connection pooler in transaction mode, which breaks LISTEN.
   bool listen_notify = true;
+  // Called on a writer thread after each durable commit with the time it took (from BEGIN to
+  // the end of COMMIT, the server's WAL flush included), e.g. for a latency histogram. Writer
+  // threads call it concurrently: it must be thread-safe and quick.
+  std::function<void(absl::Duration)> on_commit;
 };
 
 // InvalidArgument, with libpq's reason, if `dsn` is not a connection string or URI libpq can

@@ -383,6 +383,17 @@ CREATE UNIQUE INDEX erasures_by_record ON erasures(subject_id, IFNULL(record_id,
 CREATE INDEX erasures_by_time ON erasures(erased_at, id);
 CREATE INDEX records_by_class ON records(data_class, created_at);
 )sql",
+    // 9: receipts of adapters' inputs (an event, a Bundle entry, a CSV row), written in the
+    // transaction that carries the input out, so that the same input twice changes nothing.
+    R"sql(
+CREATE TABLE receipts (
+  agency_id   TEXT NOT NULL,
+  key         TEXT NOT NULL,
+  request_id  TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY (agency_id, key)
+) WITHOUT ROWID;
+)sql",
 };
 
 constexpr int kSchemaVersion = sizeof(kMigrations) / sizeof(kMigrations[0]);

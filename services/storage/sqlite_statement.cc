@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "throughcare/status_macros.h"
+#include "throughcare/storage.h"
 
 namespace throughcare::storage::sqlite_internal {
 
@@ -11,10 +12,16 @@ absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
     absl::StrAppend(&message, " (", sqlite3_errmsg(db), ")");
   }
   switch (rc & 0xff) {
+    case SQLITE_FULL: {
+      const char* file = db != nullptr ? sqlite3_db_filename(db, "main") : nullptr;
+      return absl::ResourceExhaustedError(
+          absl::StrCat(kStorageFull, ": no space left to write ",
+                       file != nullptr && *file != '\0' ? file : "the database",
+                       "; writes succeed again once space is freed (", message, ")"));
+    }
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
     case SQLITE_IOERR:
-    case SQLITE_FULL:
     case SQLITE_CANTOPEN:
     case SQLITE_READONLY:
       return absl::UnavailableError(message);

@@ -14,7 +14,9 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "services/storage/internal/sqlite_schema.h"
@@ -85,6 +87,11 @@ class SqliteStorage final : public Storage {
     return stats_;
   }
 
+  absl::Status CheckWritable() override {
+    // Only this engine makes the transactions its closures get.
+    return WriteAndWait([](WriteTx& tx) { return static_cast<SqliteTx&>(tx).Heartbeat(); });
+  }
+
  private:
   struct Pending {
     WriteFn fn;
@@ -94,6 +101,7 @@ class SqliteStorage final : public Storage {
     DoneFn done;
     absl::Status status;
   };
+  using AfterCommitFns = std::vector<absl::AnyInvocable<void()>>;
 
   // Calls `done` callbacks off the writer thread, so a slow reply (logging, finishing a gRPC
   // call) never delays the next commit. (They happen to run in commit order; the contract does
@@ -137,9 +145,11 @@ class SqliteStorage final : public Storage {
 
   void CommitBatch(std::vector<Pending>& batch) {
     std::vector<absl::Status> results(batch.size());
+    AfterCommitFns after_commit;
     Connection& conn = *writer_conn_;
     std::vector<std::string> notifications;
     int64_t records_messages = 0;
+    const absl::Time started = absl::Now();
     absl::Status commit = conn.Exec("BEGIN IMMEDIATE");
     if (commit.ok()) {
       SqliteTx tx(&conn);
@@ -151,12 +161,16 @@ class SqliteStorage final : public Storage {
         // back by itself. Running more closures would then commit each on its own, so the batch
         // fails as a whole instead.
         if (sqlite3_get_autocommit(conn.db()) != 0) {
-          commit = absl::UnavailableError(absl::StrCat(
-              "storage transaction was rolled back by the database: ", results[i].message()));
+          commit = absl::Status(
+              IsStorageFull(results[i]) ? absl::StatusCode::kResourceExhausted
+                                        : absl::StatusCode::kUnavailable,
+              absl::StrCat("storage transaction was rolled back by the database: ",
+                           results[i].message()));
         }
       }
+      after_commit = tx.TakeAfterCommit();
       if (commit.ok() && options_.unsafe_reply_before_commit) {
-        Complete(batch, results, commit);
+        Complete(batch, results, commit, after_commit);
         absl::SleepFor(absl::Milliseconds(100));
       }
       if (commit.ok()) commit = conn.Exec("COMMIT");
@@ -175,8 +189,9 @@ class SqliteStorage final : public Storage {
         stats_.records_message_commits += 1;
       }
     }
+    if (options_.on_commit && commit.ok()) options_.on_commit(absl::Now() - started);
     if (commit.ok()) Publish(std::move(notifications));
-    if (!options_.unsafe_reply_before_commit) Complete(batch, results, commit);
+    if (!options_.unsafe_reply_before_commit) Complete(batch, results, commit, after_commit);
   }
 
   // Wakes the listeners of what the commit notified, each channel once.
@@ -187,10 +202,18 @@ class SqliteStorage final : public Storage {
     for (const std::string& channel : channels) options_.notifier->Notify(channel);
   }
 
-  // Hands each closure's result (or the commit's failure) to the completion thread.
+  // Hands what runs after a durable commit, then each closure's result (or the commit's
+  // failure), to the completion thread.
   void Complete(std::vector<Pending>& batch, std::vector<absl::Status>& results,
-                const absl::Status& commit) {
+                const absl::Status& commit, AfterCommitFns& after_commit) {
     absl::MutexLock lock(&completions_mu_);
+    if (commit.ok() && !after_commit.empty()) {
+      completions_.push_back(Completion{
+          [fns = std::move(after_commit)](absl::Status) mutable {
+            for (auto& fn : fns) fn();
+          },
+          absl::OkStatus()});
+    }
     for (size_t i = 0; i < batch.size(); ++i) {
       completions_.push_back(
           Completion{std::move(batch[i].done), commit.ok() ? std::move(results[i]) : commit});
@@ -233,12 +256,48 @@ class SqliteStorage final : public Storage {
 
 }  // namespace
 
+namespace {
+
+// The status with the database file named first, unless OK or named already.
+absl::Status NamingFile(const std::string& path, absl::Status status) {
+  if (status.ok() || absl::StrContains(status.message(), path)) return status;
+  if (absl::IsDataLoss(status)) {
+    // Damage found before quick_check could run (the schema's own pages).
+    return absl::DataLossError(absl::StrCat("storage ", path, " is corrupt (", status.message(),
+                                            "); restore it from a backup"));
+  }
+  return absl::Status(status.code(), absl::StrCat("storage ", path, ": ", status.message()));
+}
+
+// PRAGMA quick_check: the b-trees' structure, without comparing indexes to their tables (which
+// integrity_check adds, and which takes much longer on a large file). DataLoss naming the file
+// and the first problems found.
+absl::Status QuickCheck(Connection& conn, const std::string& path) {
+  constexpr int kProblemsShown = 5;
+  ASSIGN_OR_RETURN(auto s, conn.Prepare("PRAGMA quick_check(5)"));
+  std::vector<std::string> problems;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) break;
+    if (std::string line = s->Text(0); line != "ok") problems.push_back(std::move(line));
+  }
+  if (problems.empty()) return absl::OkStatus();
+  if (static_cast<int>(problems.size()) > kProblemsShown) problems.resize(kProblemsShown);
+  return absl::DataLossError(absl::StrCat(
+      "storage ", path, " is corrupt (PRAGMA quick_check: ", absl::StrJoin(problems, "; "),
+      "); restore it from a backup"));
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<Storage>> OpenSqliteStorage(const SqliteOptions& options) {
   if (options.path.empty()) return absl::InvalidArgumentError("storage path is empty");
-  ASSIGN_OR_RETURN(std::unique_ptr<Connection> writer,
-                   Connection::Open(options.path, /*create=*/true));
-  RETURN_IF_ERROR(sqlite_internal::Migrate(*writer));
-  return std::unique_ptr<Storage>(new SqliteStorage(options, std::move(writer)));
+  absl::StatusOr<std::unique_ptr<Connection>> writer =
+      Connection::Open(options.path, /*create=*/true);
+  if (!writer.ok()) return NamingFile(options.path, writer.status());
+  RETURN_IF_ERROR(NamingFile(options.path, QuickCheck(**writer, options.path)));
+  RETURN_IF_ERROR(NamingFile(options.path, sqlite_internal::Migrate(**writer)));
+  return std::unique_ptr<Storage>(new SqliteStorage(options, *std::move(writer)));
 }
 
 }  // namespace throughcare::storage

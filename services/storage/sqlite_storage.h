@@ -9,10 +9,12 @@
 #ifndef THROUGHCARE_SERVICES_STORAGE_SQLITE_STORAGE_H_
 #define THROUGHCARE_SERVICES_STORAGE_SQLITE_STORAGE_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "throughcare/notifier.h"
 #include "throughcare/storage.h"
 
@@ -29,10 +31,15 @@ struct SqliteOptions {
   // later, so that a crash loses writes that were acknowledged. It exists so that the crash
   // harness (tests/crash/) can show that it detects such loss.
   bool unsafe_reply_before_commit = false;
+  // Called on the writer thread after each durable commit with the time it took (from BEGIN to
+  // the end of COMMIT, fsync included), e.g. for a latency histogram. Must be quick.
+  std::function<void(absl::Duration)> on_commit;
 };
 
-// Opens (creating or migrating) the database and starts the writer thread. FailedPrecondition if
-// the file's schema is newer than this binary knows; Unavailable if the file cannot be opened.
+// Opens (creating or migrating) the database, checks its structure (PRAGMA quick_check, which
+// reads the whole file) and starts the writer thread. Errors name the file: DataLoss if it is
+// corrupt or not a database; FailedPrecondition if its schema is newer than this binary knows;
+// Unavailable if it cannot be opened.
 absl::StatusOr<std::unique_ptr<Storage>> OpenSqliteStorage(const SqliteOptions& options);
 
 // The schema version this binary creates and migrates to.

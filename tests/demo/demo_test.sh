@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# End to end with real processes: the quickstart demo against a real `throughcared --dev` (twice,
-# as it must be safe to re-run); a graceful SIGTERM shutdown; then `throughcare audit verify`
-# naming an entry changed on disk.
+# End to end with real processes: `--version` of both binaries; the quickstart demo against a
+# real `throughcared --dev` (twice, as it must be safe to re-run), what its start log tells the
+# operator, and the demo's commands run again as printed; a graceful SIGTERM shutdown; then
+# `throughcare audit verify` naming an entry changed on disk, and a damaged database file that
+# stops the broker from starting.
 #   tests/demo/demo_test.sh THROUGHCARED THROUGHCARE REPO_ROOT
 set -euo pipefail
 daemon=$1 cli=$2 repo=$3
@@ -32,9 +34,40 @@ demo() {  # demo OUTPUT_FILE
   cat "$1"
 }
 
+version_is() {  # version_is BINARY NAME: its --version is "NAME X.Y.Z (commit C)"
+  "$1" --version | grep -qE "^$2 [0-9]+\.[0-9]+\.[0-9]+ \(commit ([0-9a-f]{12}(-dirty)?|unknown)\)$"
+}
+check "throughcared --version names the version and commit" version_is "$daemon" throughcared
+check "throughcare --version names the version and commit" version_is "$cli" throughcare
+
 start
+serving_line=$(grep "event=serving" "$work/log")
+echo "$serving_line"
+check "the start log names the policy version" grep -qE "policy_version=sha256:[0-9a-f]{16}" \
+  <<<"$serving_line"
+check "the start log names when the server certificate expires" \
+  grep -qE "certificate_expires=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z" <<<"$serving_line"
+check "the start log names the storage" grep -qF "storage=$work/dev/data/throughcare.db" \
+  <<<"$serving_line"
+check "the start log names the metrics URL" \
+  grep -qE "metrics_url=http://127.0.0.1:[0-9]+/metrics" <<<"$serving_line"
+check "the start log names the version" grep -qE "version=[0-9]+\.[0-9]+\.[0-9]+ commit=" \
+  <<<"$serving_line"
+
 demo "$work/demo.out"
 out=$work/demo.out
+check "the demo's output has no escape codes when it is not a terminal" \
+  bash -c "! grep -q \$'\\033' '$out'"
+# The demo says how to set up a shell, then prints each command as it runs: one run again in a
+# fresh shell set up that way answers the same.
+setup=$(sed -n 's/^  \(export THROUGHCARE_DEV_DIR=.*\)$/\1/p' "$out" | head -n 1)
+resolve=$(grep -E "^throughcare --agency probation-east .* subject resolve --noms A1234BC$" "$out" |
+  head -n 1)
+check "the demo says how to set up a shell for its commands" test -n "$setup"
+check "the demo prints the offender manager's lookup as a full command" test -n "$resolve"
+env -i HOME="$HOME" PATH=/usr/bin:/bin bash -c "$setup; $resolve" >"$work/copied.out" 2>&1 || true
+cat "$work/copied.out"
+check "a printed command runs as printed" grep -qE "^subject_id +sub_[a-z0-9]+$" "$work/copied.out"
 check "reception registered the person and recorded custody" \
   grep -qE "^kind +custody$" "$out"
 check "healthcare recorded the person's consent for probation-east" \
@@ -69,11 +102,11 @@ check "the log is checked against the root the broker signed" grep -qE \
 demo "$work/demo2.out"
 check "a second run finds the person" grep -q "already registered as" "$work/demo2.out"
 check "a second run starts no relationship" \
-  bash -c "! grep -q '^\$ throughcare relationship start' '$work/demo2.out'"
+  bash -c "! grep -qE '^throughcare .* relationship start' '$work/demo2.out'"
 check "a second run records no second consent" \
-  bash -c "! grep -q '^\$ throughcare consent record' '$work/demo2.out'"
+  bash -c "! grep -qE '^throughcare .* consent record' '$work/demo2.out'"
 check "a second run makes no second referral" \
-  bash -c "! grep -q '^\$ throughcare referral create' '$work/demo2.out'"
+  bash -c "! grep -qE '^throughcare .* referral create' '$work/demo2.out'"
 check "a second run still reads by consent" grep -qE \
   "allow +OK +consent con_[a-z0-9]+ v[0-9]+ " "$work/demo2.out"
 
@@ -93,4 +126,19 @@ cat "$work/verify.out"
 check "audit verify exits 3 on a tampered log" [ "$status" -eq 3 ]
 check "audit verify names the changed entry" grep -q "audit entry 3: its fields do not hash" \
   "$work/verify.out"
+
+# A database damaged after its first page (as a failing disk can leave it) is found at start.
+kill -TERM "$pid"
+wait "$pid" || true
+pid=""
+db=$work/dev/data/throughcare.db
+pages=$(($(stat -c %s "$db") / 4096))
+head -c $(((pages - 1) / 2 * 4096)) /dev/zero | tr '\0' '\245' |
+  dd of="$db" bs=4096 seek=1 conv=notrunc status=none
+status=0
+"$daemon" --dev --data-dir "$work/dev" --listen 127.0.0.1:0 >"$work/corrupt.log" 2>&1 || status=$?
+cat "$work/corrupt.log"
+check "a corrupt database stops the start with exit 69" [ "$status" -eq 69 ]
+check "the refusal names the database file and says it is corrupt" \
+  grep -qE "event=start_failed .*storage $db is corrupt" "$work/corrupt.log"
 echo "$passed passed, 0 failed"

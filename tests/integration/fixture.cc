@@ -7,7 +7,10 @@
 
 #include <filesystem>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "services/crypto/assertion.h"
 #include "services/core/files.h"
 #include "services/server/dev_setup.h"
@@ -71,6 +74,16 @@ std::string BrokerTest::ScrapeMetrics() {
   }
   close(fd);
   return response;
+}
+
+double BrokerTest::Metric(const std::string& scrape, const std::string& series) {
+  for (absl::string_view line : absl::StrSplit(scrape, '\n')) {
+    if (absl::ConsumePrefix(&line, series) && absl::ConsumePrefix(&line, " ")) {
+      double value = 0;
+      return absl::SimpleAtod(line, &value) ? value : -1;
+    }
+  }
+  return -1;
 }
 
 void BrokerTest::StartBroker() {

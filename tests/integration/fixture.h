@@ -58,6 +58,9 @@ class BrokerTest : public ::testing::Test {
   // A plain HTTP/1.0 GET of /metrics from the broker's metrics port (config_.metrics_listen
   // must be set before the broker starts).
   std::string ScrapeMetrics();
+  // The value of one series in a scrape, e.g. Metric(text, "throughcare_storage_full") or
+  // Metric(text, "throughcare_mailbox_depth{agency=\"cjit-east\"}"); -1 when it is absent.
+  static double Metric(const std::string& scrape, const std::string& series);
 
   // The demo's first steps, for tests that need a known person: reception registers them by
   // NOMS number and records custody. Returns the subject id.

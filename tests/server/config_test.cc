@@ -155,6 +155,57 @@ TEST_F(ConfigTest, StorageIsSqliteOrPostgres) {
   }
 }
 
+TEST_F(ConfigTest, EachAgencyDeclaresHowItConnects) {
+  const std::string system = "        certificate_cn: hmp-example-system\n";
+  const auto with = [&](const std::string& interface) {
+    return LoadConfig(Write(Replace(kValid, system, system + "    interface:\n" + interface)));
+  };
+  ASSERT_OK_AND_ASSIGN(BrokerConfig plain, LoadConfig(Write(kValid)));
+  EXPECT_EQ(plain.agencies[0].interface.format, "grpc");
+
+  ASSERT_OK_AND_ASSIGN(BrokerConfig events,
+                       with("      format: hmpps-events\n      purpose: resettlement\n"
+                            "      endpoint: https://events.hmp-example.invalid/throughcare\n"));
+  EXPECT_EQ(events.agencies[0].interface.format, "hmpps-events");
+  EXPECT_EQ(events.agencies[0].interface.purpose, "resettlement");
+  EXPECT_EQ(events.agencies[0].interface.endpoint,
+            "https://events.hmp-example.invalid/throughcare");
+
+  ASSERT_OK_AND_ASSIGN(BrokerConfig files,
+                       with("      format: csv-files\n      purpose: resettlement\n"
+                            "      inbox: drop/in\n      outbox: /srv/drop/out\n"
+                            "      user: csv-drop\n      role: carat_worker\n"));
+  const AgencyInterface& csv = files.agencies[0].interface;
+  EXPECT_THAT(csv.inbox, ::testing::EndsWith("/drop/in"));
+  EXPECT_TRUE(std::filesystem::path(csv.inbox).is_absolute()) << csv.inbox;
+  EXPECT_EQ(csv.outbox, "/srv/drop/out");
+  EXPECT_EQ(csv.user, "csv-drop");
+  EXPECT_EQ(csv.role, "carat_worker");
+
+  struct Case {
+    std::string interface, expected;
+  };
+  std::vector<Case> cases = {
+      {"      format: fax\n",
+       ":22: unknown interface format 'fax' (expected one of: grpc, csv-files"},
+      {"      format: hmpps-events\n", ":22: missing key 'purpose'"},
+      {"      format: grpc\n      purpose: resettlement\n", ":23: unknown key 'purpose'"},
+      {"      format: hmpps-events\n      purpose: resettlement\n      inbox: in\n",
+       ":24: unknown key 'inbox'"},
+      {"      format: hmpps-events\n      purpose: resettlement\n"
+       "      endpoint: http://x.invalid\n",
+       ":24: 'endpoint' must be an https:// URL"},
+      {"      format: csv-files\n      purpose: resettlement\n      inbox: in\n      outbox: out\n"
+       "      user: csv-drop\n      role: governor\n",
+       ":27: role 'governor' is not one of the agency's roles (carat_worker)"},
+  };
+  for (const Case& c : cases) {
+    EXPECT_THAT(with(c.interface),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.expected)))
+        << c.interface;
+  }
+}
+
 TEST_F(ConfigTest, ErrorsNameTheFileAndLine) {
   struct Case {
     std::string from, to, expected;

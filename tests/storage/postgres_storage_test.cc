@@ -68,9 +68,12 @@ TEST(PostgresStorageTest, FreshDatabaseHasTheLatestSchemaWithBytewiseText) {
   const std::string location = Location("fresh");
   ASSERT_OK_AND_ASSIGN(auto s, OpenPostgres(location));
   s->Close();
+  std::vector<std::string> versions;
+  for (int v = 1; v <= storage::PostgresSchemaVersion(); ++v) versions.push_back(absl::StrCat(v));
   EXPECT_THAT(RawQuery(location, "SELECT version FROM schema_migrations ORDER BY version"),
-              ::testing::ElementsAre(absl::StrCat(storage::PostgresSchemaVersion())));
+              ::testing::ElementsAreArray(versions));
   EXPECT_THAT(RawQuery(location, "SELECT size FROM audit_tree_head"), ::testing::ElementsAre("0"));
+  EXPECT_THAT(RawQuery(location, "SELECT beats FROM heartbeat"), ::testing::ElementsAre("0"));
   EXPECT_THAT(RawQuery(location,
                        "SELECT collation_name FROM information_schema.columns "
                        "WHERE table_name = 'referral_deadlines' AND column_name = 'name'"),
@@ -86,6 +89,31 @@ TEST(PostgresStorageTest, RefusesADatabaseFromANewerBroker) {
   RawQuery(location, "INSERT INTO schema_migrations VALUES (999, 0)");
   EXPECT_THAT(OpenPostgres(location), StatusIs(absl::StatusCode::kFailedPrecondition,
                                                ::testing::HasSubstr("newer")));
+}
+
+TEST(PostgresStorageTest, MigratesADatabaseOfVersionOneKeepingItsRows) {
+  const std::string location = Location("from-v1");
+  {
+    ASSERT_OK_AND_ASSIGN(auto s, OpenPostgres(location));
+    ASSERT_THAT(s->WriteAndWait([](WriteTx& tx) { return tx.InsertSubject(MakeSubject("s1")); }),
+                IsOk());
+    s->Close();
+  }
+  // Back to version 1, as a broker from before the receipts left it.
+  RawQuery(location, "DROP TABLE receipts; DROP TABLE heartbeat; "
+                     "DELETE FROM schema_migrations WHERE version > 1");
+  ASSERT_OK_AND_ASSIGN(auto s, OpenPostgres(location));
+  EXPECT_THAT(RawQuery(location, "SELECT MAX(version) FROM schema_migrations"),
+              ::testing::ElementsAre(absl::StrCat(storage::PostgresSchemaVersion())));
+  Receipt r;
+  r.agency_id = "hmp-northgate";
+  r.key = "hmpps:evt-1";
+  r.request_id = "req-1";
+  r.received_at = absl::FromUnixSeconds(1'900'000'000);
+  EXPECT_THAT(s->WriteAndWait([&](WriteTx& tx) { return tx.InsertReceipt(r); }), IsOk());
+  EXPECT_THAT(s->CheckWritable(), IsOk());
+  EXPECT_THAT(s->Read([](ReadTx& tx) { return tx.GetSubject("s1").status(); }), IsOk());
+  s->Close();
 }
 
 TEST(PostgresStorageTest, ReplicasStartingAtOnceMigrateOnce) {

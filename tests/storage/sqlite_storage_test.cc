@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +16,9 @@
 
 namespace throughcare::testing {
 namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
 
 // A fresh, empty directory for one test.
 std::string TestDir(const std::string& name) {
@@ -145,6 +149,47 @@ TEST(SqliteStorageTest, RefusesADatabaseFromANewerBroker) {
                                         ::testing::HasSubstr("newer")));
 }
 
+// A file damaged where its tables are (as a failing disk or a copy made mid-write leaves it) is
+// found by PRAGMA quick_check as it is opened, and refused naming the file.
+TEST(SqliteStorageTest, RefusesToOpenACorruptDatabaseNamingTheFile) {
+  const std::string dir = TestDir("tc-sqlite-corrupt");
+  const std::string path = dir + "/throughcare.db";
+  {
+    ASSERT_OK_AND_ASSIGN(auto s, OpenSqlite(dir));
+    for (int i = 0; i < 500; ++i) {
+      ASSERT_THAT(s->WriteAndWait([i](WriteTx& tx) {
+        Subject subject;
+        subject.id = absl::StrCat("sub_", i);
+        subject.home_area = "E99999001";
+        return tx.InsertSubject(subject);
+      }), IsOk());
+    }
+    s->Close();
+  }
+  // The last connection closed checkpointed the log into the file; damage its last pages.
+  const auto size = std::filesystem::file_size(path);
+  ASSERT_GT(size, 8 * 4096u);
+  {
+    std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(static_cast<std::streamoff>(size - 3 * 4096));
+    const std::string junk(2 * 4096, '\xa5');
+    file.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+  }
+  EXPECT_THAT(OpenSqlite(dir),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       AllOf(HasSubstr(path), HasSubstr("quick_check"), HasSubstr("corrupt"))));
+}
+
+TEST(SqliteStorageTest, RefusesAFileThatIsNotADatabaseNamingIt) {
+  const std::string dir = TestDir("tc-sqlite-not-a-database");
+  const std::string path = dir + "/throughcare.db";
+  {
+    std::ofstream file(path);
+    for (int i = 0; i < 1000; ++i) file << "these are not the pages of a database\n";
+  }
+  EXPECT_THAT(OpenSqlite(dir), StatusIs(absl::StatusCode::kDataLoss, HasSubstr(path)));
+}
+
 // synchronous=FULL is a per-connection setting and cannot be seen from another connection;
 // the journal mode is stored in the file.
 TEST(SqliteStorageTest, UsesWriteAheadLog) {
@@ -167,7 +212,7 @@ TEST(SqliteStorageTest, UsesWriteAheadLog) {
   EXPECT_EQ(mode, "wal");
 }
 
-TEST(SqliteStorageTest, SchemaVersionIsEight) { EXPECT_EQ(storage::SqliteSchemaVersion(), 8); }
+TEST(SqliteStorageTest, SchemaVersionIsNine) { EXPECT_EQ(storage::SqliteSchemaVersion(), 9); }
 
 TEST(SqliteStorageTest, MigratesAVersionOneDatabase) {
   std::string dir = TestDir("tc-sqlite-migrate-v1");
@@ -285,7 +330,8 @@ TEST(SqliteStorageTest, FreshDatabaseHasTheLatestSchema) {
     s->Close();
   }
   EXPECT_THAT(RawQuery(dir, "SELECT version FROM schema_migrations ORDER BY version"),
-              ::testing::Optional(::testing::ElementsAre("1", "2", "3", "4", "5", "6", "7", "8")));
+              ::testing::Optional(
+                  ::testing::ElementsAre("1", "2", "3", "4", "5", "6", "7", "8", "9")));
   EXPECT_THAT(RawQuery(dir, "SELECT name FROM pragma_index_list('deliveries') "
                             "WHERE name = 'deliveries_by_sender'"),
               ::testing::Optional(::testing::ElementsAre("deliveries_by_sender")));

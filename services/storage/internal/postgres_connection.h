@@ -20,8 +20,9 @@
 namespace throughcare::storage::pg_internal {
 
 // The status for a failed statement with SQLSTATE `sqlstate` (empty when the server gave none,
-// e.g. the connection was lost): Unavailable for connection failures, shutdowns and exhausted
-// resources (retry the call); Aborted for serialization failures and deadlocks (the backend
+// e.g. the connection was lost): ResourceExhausted beginning with kStorageFull
+// (throughcare/storage.h) for a full disk (53100 disk_full); Unavailable for connection
+// failures, shutdowns and other exhausted resources (retry the call); Aborted for serialization failures and deadlocks (the backend
 // re-runs the closure); AlreadyExists for integrity violations; DataLoss for corruption;
 // Internal otherwise. The message names `what` and carries the server's message.
 absl::Status PgError(absl::string_view sqlstate, absl::string_view what,

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -62,6 +63,10 @@ class PgTx final : public WriteTx {
   absl::Status PutWrappedRecordKey(absl::string_view record_id, absl::string_view subject_id,
                                    absl::string_view wrapped_key) override;
   absl::StatusOr<int64_t> Erase(const Erasure& erasure) override;
+
+  // Receipts of adapters' inputs (postgres_receipts.cc).
+  absl::StatusOr<Receipt> GetReceipt(absl::string_view agency_id, absl::string_view key) override;
+  absl::Status InsertReceipt(const Receipt& receipt) override;
 
   // Consents (postgres_consents.cc).
   absl::StatusOr<Consent> GetConsent(absl::string_view consent_id) override;
@@ -134,8 +139,18 @@ class PgTx final : public WriteTx {
   absl::Status PutAuditCosignature(const AuditCosignature& c) override;
   absl::Status DropLegacyAuditChain() override;
 
+  // Operations (postgres_operations.cc): mailbox depths for metrics, and a write that changes
+  // nothing a transaction reads (Storage::CheckWritable).
+  absl::StatusOr<MailboxDepth> GetMailboxDepth(absl::string_view recipient_agency) override;
+  absl::Status Heartbeat();
+
   // A savepoint per call (postgres_tx.cc).
   absl::Status Atomically(absl::FunctionRef<absl::Status(WriteTx&)> fn) override;
+  // Queued for the writer to run once the commit is durable; undone with their savepoint, and
+  // dropped with the whole transaction when it is re-run or fails.
+  void AfterCommit(absl::AnyInvocable<void()> fn) override {
+    after_commit_.push_back(std::move(fn));
+  }
 
   // Queued for after the commit; undone with their savepoint.
   void Notify(absl::string_view channel) override { notifications_.emplace_back(channel); }
@@ -145,9 +160,10 @@ class PgTx final : public WriteTx {
                                                       absl::Time now, int64_t after_seq,
                                                       int limit) override;
 
-  // What the writer takes after a transaction: the channels it notified and the records
-  // messages it inserted. Both start again from nothing.
+  // What the writer takes after a transaction: the channels it notified, what it asked to run
+  // after the commit and the records messages it inserted. Each starts again from nothing.
   std::vector<std::string> TakeNotifications() { return std::move(notifications_); }
+  std::vector<absl::AnyInvocable<void()>> TakeAfterCommit() { return std::move(after_commit_); }
   int64_t TakeRecordsMessages() { return std::exchange(records_messages_, 0); }
 
  private:
@@ -169,6 +185,7 @@ class PgTx final : public WriteTx {
   int depth_ = 0;
   std::vector<std::string> notifications_;
   int64_t records_messages_ = 0;
+  std::vector<absl::AnyInvocable<void()>> after_commit_;
 };
 
 }  // namespace throughcare::storage::pg_internal

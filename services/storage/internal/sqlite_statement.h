@@ -20,7 +20,8 @@
 namespace throughcare::storage::sqlite_internal {
 
 // The status for SQLite result code `rc` from `what` (a statement or an operation), with
-// SQLite's message: Unavailable for busy, locked, I/O, full, cannot-open and read-only;
+// SQLite's message: ResourceExhausted beginning with kStorageFull (throughcare/storage.h) and
+// naming the file for a full disk; Unavailable for busy, locked, I/O, cannot-open and read-only;
 // DataLoss for corruption; AlreadyExists for constraint violations; Internal otherwise.
 absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what);
 

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -57,6 +58,10 @@ class SqliteTx final : public WriteTx {
   absl::Status PutWrappedRecordKey(absl::string_view record_id, absl::string_view subject_id,
                                    absl::string_view wrapped_key) override;
   absl::StatusOr<int64_t> Erase(const Erasure& erasure) override;
+
+  // Receipts of adapters' inputs (sqlite_receipts.cc).
+  absl::StatusOr<Receipt> GetReceipt(absl::string_view agency_id, absl::string_view key) override;
+  absl::Status InsertReceipt(const Receipt& receipt) override;
 
   // Consents (sqlite_consents.cc).
   absl::StatusOr<Consent> GetConsent(absl::string_view consent_id) override;
@@ -128,8 +133,17 @@ class SqliteTx final : public WriteTx {
   absl::Status PutAuditCosignature(const AuditCosignature& c) override;
   absl::Status DropLegacyAuditChain() override;
 
+  // Operations (sqlite_operations.cc): mailbox depths for metrics, and a write that changes
+  // nothing a transaction reads (Storage::CheckWritable).
+  absl::StatusOr<MailboxDepth> GetMailboxDepth(absl::string_view recipient_agency) override;
+  absl::Status Heartbeat();
+
   // A savepoint per call (sqlite_tx.cc).
   absl::Status Atomically(absl::FunctionRef<absl::Status(WriteTx&)> fn) override;
+  // Queued for the writer to run once the commit is durable; undone with their savepoint.
+  void AfterCommit(absl::AnyInvocable<void()> fn) override {
+    after_commit_.push_back(std::move(fn));
+  }
 
   // Queued for after the commit (the writer publishes them); undone with their savepoint.
   void Notify(absl::string_view channel) override { notifications_.emplace_back(channel); }
@@ -140,9 +154,10 @@ class SqliteTx final : public WriteTx {
                                                       absl::Time now, int64_t after_seq,
                                                       int limit) override;
 
-  // What the writer takes after running one closure: the channels it notified and the records
-  // messages it inserted. Both start again from nothing.
+  // What the writer takes after running one closure: the channels it notified, what it asked to
+  // run after the commit and the records messages it inserted. Each starts again from nothing.
   std::vector<std::string> TakeNotifications() { return std::move(notifications_); }
+  std::vector<absl::AnyInvocable<void()>> TakeAfterCommit() { return std::move(after_commit_); }
   int64_t TakeRecordsMessages() { return std::exchange(records_messages_, 0); }
 
  private:
@@ -164,6 +179,7 @@ class SqliteTx final : public WriteTx {
   int depth_ = 0;
   std::vector<std::string> notifications_;
   int64_t records_messages_ = 0;
+  std::vector<absl::AnyInvocable<void()>> after_commit_;
 };
 
 }  // namespace throughcare::storage::sqlite_internal
