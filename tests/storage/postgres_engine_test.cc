@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -46,12 +47,14 @@ class PostgresEngineTest : public ::testing::Test {
 
   // Another broker replica on the test's database.
   std::unique_ptr<Storage> Replica(Notifier* notifier = nullptr, int max_attempts = 10,
-                                   int pool_size = 2) {
+                                   int pool_size = 2,
+                                   std::function<void(absl::Duration)> on_commit = nullptr) {
     storage::PostgresOptions options;
     options.dsn = dsn_;
     options.pool_size = pool_size;
     options.notifier = notifier;
     options.max_attempts = max_attempts;
+    options.on_commit = std::move(on_commit);
     absl::StatusOr<std::unique_ptr<Storage>> s = storage::OpenPostgresStorage(options);
     EXPECT_THAT(s, IsOk());
     return s.ok() ? std::move(*s) : nullptr;
@@ -238,8 +241,12 @@ TEST_F(PostgresEngineTest, ReplicasLeasingAtOnceNeverLeaseOneDeliveryTwice) {
 TEST_F(PostgresEngineTest, ConflictingClosuresAreRunAgainNotFailed) {
   // Every closure reads the consent's latest version and adds the next: concurrent runs
   // conflict, and PostgreSQL fails all but one of each set with a serialization failure; the
-  // engine runs those again from a fresh snapshot.
+  // engine runs those again from a fresh snapshot. What a run registered with AfterCommit runs
+  // only if that run committed: once per closure, before its done.
   constexpr int kWriters = 24;
+  std::atomic<int> runs{0};
+  std::atomic<int> after_commits{0};
+  std::vector<std::atomic<int>> ran_for(kWriters);
   std::unique_ptr<Storage> a = Replica(nullptr, 100);
   std::unique_ptr<Storage> b = Replica(nullptr, 100);
   ASSERT_TRUE(a && b);
@@ -251,23 +258,81 @@ TEST_F(PostgresEngineTest, ConflictingClosuresAreRunAgainNotFailed) {
   std::vector<absl::Status> results(kWriters);
   for (int i = 0; i < kWriters; ++i) {
     (i % 2 == 0 ? a : b)->Write(
-        [](WriteTx& tx) -> absl::Status {
+        [&, i](WriteTx& tx) -> absl::Status {
+          runs.fetch_add(1);
+          tx.AfterCommit([&, i] {
+            after_commits.fetch_add(1);
+            ran_for[i].fetch_add(1);
+          });
           ASSIGN_OR_RETURN(Consent latest, tx.GetConsent("con_1"));
           return tx.InsertConsentVersion(MakeConsent("con_1", latest.version + 1, "s1"));
         },
         [&, i](absl::Status s) {
           results[i] = std::move(s);
+          if (ran_for[i].load() != 1) {
+            results[i] = absl::InternalError(absl::StrCat(
+                "closure ", i, "'s after-commit ran ", ran_for[i].load(), " times before done"));
+          }
           finished.DecrementCount();
         });
   }
   finished.Wait();
   for (const absl::Status& s : results) EXPECT_THAT(s, IsOk());
+  EXPECT_EQ(after_commits.load(), kWriters) << "over " << runs.load() << " runs";
   ASSERT_THAT(a->Read([](ReadTx& tx) -> absl::Status {
     ASSIGN_OR_RETURN(std::vector<Consent> history, tx.ConsentHistory("con_1"));
     EXPECT_EQ(history.size(), static_cast<size_t>(kWriters + 1));
     for (size_t i = 0; i < history.size(); ++i) EXPECT_EQ(history[i].version, int64_t(i + 1));
     return absl::OkStatus();
   }), IsOk());
+}
+
+TEST_F(PostgresEngineTest, EachCommitReportsItsDuration) {
+  absl::Mutex mu;
+  std::vector<absl::Duration> durations;
+  std::unique_ptr<Storage> s = Replica(nullptr, 10, 2, [&](absl::Duration d) {
+    absl::MutexLock lock(&mu);
+    durations.push_back(d);
+  });
+  ASSERT_TRUE(s);
+  ASSERT_THAT(s->WriteAndWait([](WriteTx& tx) { return tx.InsertSubject(MakeSubject("s1")); }),
+              IsOk());
+  ASSERT_THAT(s->CheckWritable(), IsOk());
+  EXPECT_THAT(s->WriteAndWait([](WriteTx& tx) { return tx.InsertSubject(MakeSubject("s1")); }),
+              StatusIs(absl::StatusCode::kAlreadyExists));  // a failed closure still commits
+  const int64_t commits = s->Stats().commits;
+  s->Close();
+  absl::MutexLock lock(&mu);
+  EXPECT_EQ(static_cast<int64_t>(durations.size()), commits);
+  for (absl::Duration d : durations) EXPECT_GT(d, absl::ZeroDuration());
+}
+
+TEST_F(PostgresEngineTest, AFullDiskIsStorageFullUntilThereIsSpace) {
+  std::unique_ptr<Storage> s = Replica();
+  ASSERT_TRUE(s);
+  // The server's own disk is not filled: triggers raise what PostgreSQL raises then (53100).
+  Admin("CREATE FUNCTION tc_disk_full() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "RAISE EXCEPTION 'could not extend file: No space left on device' "
+        "USING ERRCODE = 'disk_full'; END $$; "
+        "CREATE TRIGGER full_receipts BEFORE INSERT ON receipts "
+        "FOR EACH ROW EXECUTE FUNCTION tc_disk_full(); "
+        "CREATE TRIGGER full_heartbeat BEFORE UPDATE ON heartbeat "
+        "FOR EACH ROW EXECUTE FUNCTION tc_disk_full()");
+  Receipt r;
+  r.agency_id = "hmp-northgate";
+  r.key = "hmpps:evt-1";
+  r.request_id = "req-1";
+  r.received_at = absl::FromUnixSeconds(1'900'000'000);
+  absl::Status full = s->WriteAndWait([&](WriteTx& tx) { return tx.InsertReceipt(r); });
+  EXPECT_THAT(full, StatusIs(absl::StatusCode::kResourceExhausted,
+                             ::testing::StartsWith(std::string(kStorageFull))));
+  EXPECT_TRUE(IsStorageFull(full)) << full;
+  absl::Status check = s->CheckWritable();
+  EXPECT_TRUE(IsStorageFull(check)) << check;
+  Admin("DROP TRIGGER full_receipts ON receipts; DROP TRIGGER full_heartbeat ON heartbeat");
+  EXPECT_THAT(s->CheckWritable(), IsOk());
+  EXPECT_THAT(s->WriteAndWait([&](WriteTx& tx) { return tx.InsertReceipt(r); }), IsOk());
+  s->Close();
 }
 
 TEST_F(PostgresEngineTest, AWakeUpReachesTheListenersOfAnotherReplica) {
