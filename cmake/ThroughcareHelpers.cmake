@@ -2,11 +2,13 @@
 #
 #   tc_cc_library(NAME name SRCS ... DEPS ...)   a static library under the project's warning flags
 #   tc_cc_binary(NAME name SRCS ... DEPS ...)    an executable
-#   tc_cc_test(NAME name SRCS ... DEPS ... [LABELS ...] [NO_PRETTY_VALUES] [OWN_MAIN])
+#   tc_cc_test(NAME name SRCS ... DEPS ... [LABELS ...] [NO_PRETTY_VALUES] [OWN_MAIN]
+#              [TEST_PROPERTIES prop value ...])
 #                                      a GoogleTest binary registered with CTest (label "unit"
 #                                      unless told otherwise); NO_PRETTY_VALUES for suites whose
 #                                      parameters are named, so that ctest shows the name alone;
-#                                      OWN_MAIN when a DEP brings main()
+#                                      OWN_MAIN when a DEP brings main(); TEST_PROPERTIES set on
+#                                      each of its tests (e.g. a fixture)
 #   tc_fuzz_target(NAME name SRCS ... DEPS ...)  a libFuzzer target in tests/fuzz (see there)
 
 option(THROUGHCARE_FUZZ
@@ -66,7 +68,8 @@ function(tc_cc_binary)
 endfunction()
 
 function(tc_cc_test)
-  cmake_parse_arguments(TC "NO_PRETTY_VALUES;OWN_MAIN" "NAME" "SRCS;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(TC "NO_PRETTY_VALUES;OWN_MAIN" "NAME" "SRCS;DEPS;LABELS;TEST_PROPERTIES"
+                        ${ARGN})
   if(NOT TC_LABELS)
     set(TC_LABELS unit)
   endif()
@@ -87,7 +90,7 @@ function(tc_cc_test)
   endif()
   gtest_discover_tests(${TC_NAME} ${pretty}
     WORKING_DIRECTORY ${PROJECT_BINARY_DIR}
-    PROPERTIES LABELS "${TC_LABELS}"
+    PROPERTIES LABELS "${TC_LABELS}" ${TC_TEST_PROPERTIES}
     DISCOVERY_TIMEOUT 60)
 endfunction()
 

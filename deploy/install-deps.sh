@@ -6,6 +6,8 @@ packages=(
   cmake ninja-build g++ pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libssl-dev libsqlite3-dev sqlite3
+  libpq-dev      # the PostgreSQL backend's client library (libpq)
+  postgresql-15  # the server its tests start (initdb, pg_ctl; tests/storage/postgres_server.sh)
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev jq
   libcsv-dev  # the csv-files adapter: a strict RFC 4180 parser and quoting (LGPL-2.1+)
   tzdata      # the hmpps-events adapter: an event's date in Europe/London

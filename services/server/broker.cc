@@ -31,6 +31,7 @@
 #include "services/server/malformed_requests.h"
 #include "services/server/metrics.h"
 #include "services/server/storage_health.h"
+#include "services/storage/postgres_storage.h"
 #include "services/storage/sqlite_storage.h"
 #include "throughcare/status_macros.h"
 
@@ -51,6 +52,7 @@ struct Loaded {
   std::unique_ptr<Authenticator> authenticator;
   std::unique_ptr<Metrics> metrics;  // before storage, which reports its commits to it
   std::unique_ptr<HealthCheckedStorage> storage;
+  std::unique_ptr<LeaderElection> election;  // which replica runs the leader-only tasks
 };
 
 // Threads for the blocking work that reactions and storage callbacks hand off (mailbox looks,
@@ -67,6 +69,41 @@ void LogPeriodic(absl::string_view task, const absl::Status& status, const Perio
   Log(LogLevel::kInfo, task, fields);
 }
 
+// Opens the configured storage backend, wrapped to watch its health and reporting each commit's
+// duration to the metrics (made first), and the election of the replica that runs the
+// leader-only periodic tasks: a broker on SQLite runs alone; replicas sharing PostgreSQL elect
+// one with an advisory lock.
+absl::Status OpenStorage(const BrokerConfig& config, const BrokerOptions& options,
+                         Notifier* notifier, Loaded& loaded) {
+  if (!config.postgres_dsn.empty()) {
+    if (options.unsafe_non_durable) {
+      return absl::InvalidArgumentError("the non-durable test mode exists for SQLite only");
+    }
+    storage::PostgresOptions postgres;
+    postgres.dsn = config.postgres_dsn;
+    postgres.pool_size = config.postgres_pool_size;
+    postgres.notifier = notifier;
+    postgres.on_commit = loaded.metrics->CommitObserver();
+    ASSIGN_OR_RETURN(std::unique_ptr<Storage> opened, storage::OpenPostgresStorage(postgres));
+    // Named without the DSN, which may hold a password.
+    loaded.storage = std::make_unique<HealthCheckedStorage>(std::move(opened), "postgres");
+    ASSIGN_OR_RETURN(loaded.election, storage::OpenPostgresLeaderElection(config.postgres_dsn));
+    return absl::OkStatus();
+  }
+  std::filesystem::path db(config.sqlite_path);
+  std::error_code ec;
+  std::filesystem::create_directories(db.parent_path(), ec);
+  storage::SqliteOptions sqlite;
+  sqlite.path = config.sqlite_path;
+  sqlite.on_commit = loaded.metrics->CommitObserver();
+  sqlite.unsafe_reply_before_commit = options.unsafe_non_durable;
+  sqlite.notifier = notifier;
+  ASSIGN_OR_RETURN(std::unique_ptr<Storage> opened, storage::OpenSqliteStorage(sqlite));
+  loaded.storage = std::make_unique<HealthCheckedStorage>(std::move(opened), config.sqlite_path);
+  loaded.election = std::make_unique<SoleReplica>();
+  return absl::OkStatus();
+}
+
 class BrokerImpl final : public Broker {
  public:
   BrokerImpl(const BrokerConfig& config, const Clock& clock, Loaded loaded,
@@ -75,12 +112,13 @@ class BrokerImpl final : public Broker {
         clock_(clock),
         notifier_(std::move(notifier)),
         storage_(std::move(loaded.storage)),
+        election_(std::move(loaded.election)),
         metrics_(std::move(loaded.metrics)),
         executor_(kExecutorThreads),
         authenticator_(std::move(loaded.authenticator)),
         domain_(config_, std::move(loaded.inputs),
                 DomainEnvironment{*storage_, clock, ids_, random_, *notifier_, executor_}),
-        periodic_(election_, LogPeriodic),
+        periodic_(*election_, LogPeriodic),
         edge_(*authenticator_, domain_.policies(), clock, *metrics_, *storage_,
               domain_.audit_log(), plaintext),
         subject_handlers_(edge_, domain_.subjects()),
@@ -206,11 +244,12 @@ class BrokerImpl final : public Broker {
   crypto::OpaqueIds ids_{random_};
   std::unique_ptr<InProcessNotifier> notifier_;  // storage publishes to it: outlives storage
   std::unique_ptr<HealthCheckedStorage> storage_;
+  // SoleReplica on SQLite; on PostgreSQL, an advisory lock elects one of the replicas.
+  std::unique_ptr<LeaderElection> election_;
   std::unique_ptr<Metrics> metrics_;  // reads storage_ when scraped, until StopServing
   ThreadPool executor_;
   std::unique_ptr<Authenticator> authenticator_;
   DomainServices domain_;
-  SoleReplica election_;  // one broker process: it runs every periodic task
   PeriodicWork periodic_;
   Edge edge_;
   SubjectHandlers subject_handlers_;
@@ -255,18 +294,9 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(const BrokerConfig& config
     credentials = grpc::SslServerCredentials(tls);
   }
 
-  std::filesystem::path db(config.sqlite_path);
-  std::error_code ec;
-  std::filesystem::create_directories(db.parent_path(), ec);
   loaded.metrics = Metrics::Create();
-  storage::SqliteOptions sqlite;
-  sqlite.path = config.sqlite_path;
-  sqlite.on_commit = loaded.metrics->CommitObserver();
-  sqlite.unsafe_reply_before_commit = options.unsafe_non_durable;
   auto notifier = std::make_unique<InProcessNotifier>();
-  sqlite.notifier = notifier.get();
-  ASSIGN_OR_RETURN(std::unique_ptr<Storage> opened, storage::OpenSqliteStorage(sqlite));
-  loaded.storage = std::make_unique<HealthCheckedStorage>(std::move(opened), config.sqlite_path);
+  RETURN_IF_ERROR(OpenStorage(config, options, notifier.get(), loaded));
   ASSIGN_OR_RETURN(int64_t migrated,
                    audit::MigrateLegacyChain(*loaded.storage, *loaded.inputs.sequencer));
   if (migrated > 0) {

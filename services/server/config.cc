@@ -16,6 +16,7 @@
 #include "services/adapters/adapter.h"
 #include "services/core/yaml.h"
 #include "services/identifiers/identifiers.h"
+#include "services/storage/postgres_storage.h"
 #include "throughcare/status_macros.h"
 
 namespace throughcare::server {
@@ -118,6 +119,29 @@ bool IsSlug(absl::string_view s) {
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
   }
   return true;
+}
+
+// The `storage:` section: `sqlite_path`, or `postgres: { dsn, pool_size }`, not both.
+absl::Status ParseStorage(const Reader& r, const YAML::Node& root, BrokerConfig& c) {
+  YAML::Node storage = root["storage"];
+  if (!storage) return r.Error(root, "missing key 'storage'");
+  RETURN_IF_ERROR(r.Keys(storage, "storage", {"sqlite_path", "postgres"}));
+  YAML::Node postgres = storage["postgres"];
+  if (!postgres) {
+    ASSIGN_OR_RETURN(c.sqlite_path, r.Path(storage, "sqlite_path"));
+    return absl::OkStatus();
+  }
+  if (storage["sqlite_path"]) {
+    return r.Error(storage, "'storage' holds one backend: 'sqlite_path' or 'postgres', not both");
+  }
+  RETURN_IF_ERROR(r.Keys(postgres, "storage.postgres", {"dsn", "pool_size"}));
+  ASSIGN_OR_RETURN(c.postgres_dsn, r.String(postgres, "dsn", true));
+  if (absl::Status dsn = storage::CheckPostgresDsn(c.postgres_dsn); !dsn.ok()) {
+    return r.Error(postgres["dsn"], dsn.message());
+  }
+  ASSIGN_OR_RETURN(double pool, r.Number(postgres, "pool_size", 1, 64, 4, true));
+  c.postgres_pool_size = static_cast<int>(pool);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<messaging::MessagingLimits> ParseMessaging(const Reader& r, const YAML::Node& n) {
@@ -436,10 +460,7 @@ absl::StatusOr<BrokerConfig> LoadConfig(const std::string& path) {
     ASSIGN_OR_RETURN(c.tls_ca_file, r.Path(tls, "ca"));
     ASSIGN_OR_RETURN(c.tls_certificate_file, r.Path(tls, "certificate"));
     ASSIGN_OR_RETURN(c.tls_private_key_file, r.Path(tls, "private_key"));
-    YAML::Node storage = root["storage"];
-    if (!storage) return r.Error(root, "missing key 'storage'");
-    RETURN_IF_ERROR(r.Keys(storage, "storage", {"sqlite_path"}));
-    ASSIGN_OR_RETURN(c.sqlite_path, r.Path(storage, "sqlite_path"));
+    RETURN_IF_ERROR(ParseStorage(r, root, c));
     ASSIGN_OR_RETURN(c.master_key_file, r.Path(root, "master_key_file"));
     ASSIGN_OR_RETURN(c.audit_signing_key_file, r.Path(root, "audit_signing_key_file"));
     ASSIGN_OR_RETURN(c.audit_origin, r.String(root, "audit_origin", true));

@@ -66,7 +66,11 @@ struct BrokerConfig {
   std::string tls_ca_file;           // CA that issues agency system certificates
   std::string tls_certificate_file;  // the broker's certificate
   std::string tls_private_key_file;
+  // The `storage:` section holds exactly one backend: `sqlite_path` (one broker process, the
+  // default) or `postgres: { dsn, pool_size }` (several replicas sharing one database).
   std::string sqlite_path;
+  std::string postgres_dsn;     // a libpq connection string or URI; empty: SQLite
+  int postgres_pool_size = 4;   // connections for writes (and as many for reads), 1 to 64
   std::string master_key_file;         // 32 random bytes, hex-encoded (64 characters)
   std::string audit_signing_key_file;  // PEM Ed25519 private key that signs audit checkpoints
   // The audit log's name in its checkpoints (and its signing key's name), e.g.

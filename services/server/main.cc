@@ -194,7 +194,7 @@ int main(int argc, char** argv) {
        {"certificate_expires", CertificateExpiry(*config, plaintext)},
        {"metrics_port", absl::StrCat((*broker)->metrics_port())},
        {"metrics_url", MetricsUrl(config->metrics_listen, (*broker)->metrics_port())},
-       {"storage", config->sqlite_path},
+       {"storage", config->postgres_dsn.empty() ? config->sqlite_path : "postgres"},
        {"policy", config->policy_file},
        {"policy_version", (*broker)->policy_version()},
        {"agencies", absl::StrCat(config->agencies.size())},

@@ -7,7 +7,9 @@
 #
 # Each date is where the clock starts; time keeps running from there (one offset for every
 # process of the run, so the broker and its clients agree). The crash harness (label crash)
-# is left out: it is about SIGKILL, not the calendar, and takes a minute a run.
+# is left out: it is about SIGKILL, not the calendar, and takes a minute a run. So are the
+# PostgreSQL storage tests (label postgres): storage takes every time from its caller and reads
+# no clock, and a PostgreSQL server under libfaketime would test libfaketime.
 # CALENDAR_DATES overrides the dates, one per line, e.g. CALENDAR_DATES='2028-02-29 23:59:00'.
 set -euo pipefail
 build=${1:?usage: tests/calendar/run.sh BUILD_DIR [ctest arguments...]}
@@ -41,7 +43,7 @@ while IFS= read -r date; do
   # Monotonic clocks stay real (gRPC's timers use them); file times stay real (the build).
   if ! FAKETIME="$(printf '%+d' "$offset")" FAKETIME_DONT_FAKE_MONOTONIC=1 \
        DONT_FAKE_MONOTONIC=1 NO_FAKE_STAT=1 LD_PRELOAD="$lib" TZ=UTC \
-       ctest --test-dir "$build" --output-on-failure -j"$(nproc)" -LE crash "$@"; then
+       ctest --test-dir "$build" --output-on-failure -j"$(nproc)" -LE 'crash|postgres' "$@"; then
     echo "calendar: FAILED with the clock at $date"
     failed=$((failed + 1))
     summary+="  at $date: $(cut -d: -f2 "$build/Testing/Temporary/LastTestsFailed.log" 2>/dev/null | tr '\n' ' ')"$'\n'

@@ -118,6 +118,43 @@ TEST_F(ConfigTest, TheAuditLogsOriginAndTheAgenciesWitnesses) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("missing key 'key'")));
 }
 
+TEST_F(ConfigTest, StorageIsSqliteOrPostgres) {
+  ASSERT_OK_AND_ASSIGN(BrokerConfig sqlite, LoadConfig(Write(kValid)));
+  EXPECT_EQ(sqlite.postgres_dsn, "") << "SQLite unless told otherwise";
+  const std::string postgres = Replace(
+      kValid, "  sqlite_path: data/tc.db\n",
+      "  postgres:\n    dsn: \"host=/run/postgresql dbname=throughcare\"\n    pool_size: 8\n");
+  ASSERT_OK_AND_ASSIGN(BrokerConfig c, LoadConfig(Write(postgres)));
+  EXPECT_EQ(c.postgres_dsn, "host=/run/postgresql dbname=throughcare");
+  EXPECT_EQ(c.postgres_pool_size, 8);
+  EXPECT_EQ(c.sqlite_path, "");
+  ASSERT_OK_AND_ASSIGN(
+      BrokerConfig defaulted,
+      LoadConfig(Write(Replace(postgres, "    pool_size: 8\n", ""))));
+  EXPECT_EQ(defaulted.postgres_pool_size, 4);
+
+  struct Case {
+    std::string from, to, expected;
+  };
+  const std::vector<Case> cases = {
+      {"    pool_size: 8\n", "    pool_size: 0\n",
+       ":9: 'pool_size' must be a whole number from 1 to 64"},
+      {"    pool_size: 8\n", "    pool_size: 2.5\n", ":9: 'pool_size' must be a whole number"},
+      {"    dsn: \"host=/run/postgresql dbname=throughcare\"\n", "",
+       ":8: missing key 'dsn'"},
+      {"    pool_size: 8\n", "    pool: 8\n", ":9: unknown key 'pool' in storage.postgres"},
+      {"  postgres:\n", "  sqlite_path: data/tc.db\n  postgres:\n", ":7: 'storage' holds one"},
+      {"dbname=throughcare", "dbname throughcare",
+       ":8: postgres dsn is not a libpq connection string"},
+  };
+  for (const Case& c : cases) {
+    const std::string path = Write(Replace(postgres, c.from, c.to));
+    EXPECT_THAT(LoadConfig(path), StatusIs(absl::StatusCode::kInvalidArgument,
+                                           HasSubstr(path + c.expected)))
+        << c.to;
+  }
+}
+
 TEST_F(ConfigTest, EachAgencyDeclaresHowItConnects) {
   const std::string system = "        certificate_cn: hmp-example-system\n";
   const auto with = [&](const std::string& interface) {
