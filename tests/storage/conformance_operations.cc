@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "tests/storage/conformance.h"
 #include "tests/testing/status_matchers.h"
@@ -44,6 +45,7 @@ absl::Status Deliver(WriteTx& tx, const std::string& id, const std::string& reci
 TEST_P(StorageConformanceTest, AfterCommitRunsOnceDurableAndNotForUndoneWrites) {
   std::vector<std::string> ran;
   bool ran_before_done = false;
+  absl::Notification first_done;  // the contract orders no write's done after another's
   storage_->Write(
       [&](WriteTx& tx) -> absl::Status {
         tx.AfterCommit([&] { ran.push_back("kept"); });
@@ -57,7 +59,9 @@ TEST_P(StorageConformanceTest, AfterCommitRunsOnceDurableAndNotForUndoneWrites) 
       [&](absl::Status s) {
         EXPECT_THAT(s, IsOk());
         ran_before_done = ran == std::vector<std::string>{"kept"};
+        first_done.Notify();
       });
+  first_done.WaitForNotification();
   ASSERT_THAT(storage_->WriteAndWait([&](WriteTx& tx) -> absl::Status {
     tx.AfterCommit([&] { ran.push_back("of a failed closure"); });
     return absl::InvalidArgumentError("refused");

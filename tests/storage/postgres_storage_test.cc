@@ -36,15 +36,13 @@ absl::StatusOr<std::unique_ptr<Storage>> OpenPostgres(const std::string& locatio
   return storage::OpenPostgresStorage(options);
 }
 
-// One writer connection: AfterCommitRunsOnceDurableAndNotForUndoneWrites expects a Write's
-// `done` to have run once a later WriteAndWait returns, an order the contract does not promise
-// and two writer threads do not keep. Several writers, and several replicas, are tested in
-// postgres_engine_test.cc.
+// Two connections, so that the contract is held with writes committing side by side; several
+// replicas are tested in postgres_engine_test.cc.
 INSTANTIATE_TEST_SUITE_P(Postgres, StorageConformanceTest,
                          ::testing::Values(StorageFactory{
                              "postgres",
                              [](const std::string& location, Notifier& notifier) {
-                               return OpenPostgres(location, &notifier, /*pool_size=*/1);
+                               return OpenPostgres(location, &notifier);
                              }}),
                          StorageFactoryName);
 
