@@ -37,6 +37,9 @@ case "$cmd" in
       exit 1
     fi
     mkdir -p "$state"
+    # A server this state still names (a start run again, as `ctest --repeat` does) is stopped
+    # first, so that none is left running.
+    [ ! -f "$state/server_dir" ] || "$0" stop "$state" >/dev/null
     dir=$(mktemp -d /tmp/tc-pg-XXXXXX)  # short: a socket path has at most 107 bytes
     [ "$(id -u)" -ne 0 ] || chown postgres:postgres "$dir"
     port=$(free_port)
