@@ -12,9 +12,9 @@
 namespace throughcare::server {
 namespace {
 
-// Calls `handler(call, req, &resp, finish)` and waits for it to finish; the response as JSON.
+// Calls `handler(call, req, &resp, finish)` and waits for it to finish; the response.
 template <typename Resp, typename Req, typename Handler>
-absl::StatusOr<std::string> Await(const CallContext& call, const Req& req, Handler handler) {
+absl::StatusOr<Resp> AwaitProto(const CallContext& call, const Req& req, Handler handler) {
   Resp resp;
   absl::Status status;
   absl::Notification done;
@@ -24,6 +24,13 @@ absl::StatusOr<std::string> Await(const CallContext& call, const Req& req, Handl
   });
   done.WaitForNotification();
   RETURN_IF_ERROR(status);
+  return resp;
+}
+
+// AwaitProto, with the response in the proto3 JSON mapping.
+template <typename Resp, typename Req, typename Handler>
+absl::StatusOr<std::string> Await(const CallContext& call, const Req& req, Handler handler) {
+  ASSIGN_OR_RETURN(Resp resp, AwaitProto<Resp>(call, req, std::move(handler)));
   std::string json;
   if (!google::protobuf::util::MessageToJsonString(resp, &json).ok()) {
     return absl::InternalError("the response could not be written as JSON");
@@ -90,16 +97,17 @@ absl::StatusOr<v1::Subject> AdapterCalls::Resolve(const CallContext& call,
   v1::ResolveIdentifierRequest req;
   req.set_purpose(call.purpose);
   *req.mutable_identifier() = person;
-  v1::Subject subject;
-  absl::Status status;
-  absl::Notification done;
-  subjects_.ResolveIdentifier(call, req, &subject, [&](absl::Status s) {
-    status = std::move(s);
-    done.Notify();
-  });
-  done.WaitForNotification();
-  RETURN_IF_ERROR(status);
-  return subject;
+  return AwaitProto<v1::Subject>(call, req,
+                                 [&](auto&&... a) { subjects_.ResolveIdentifier(a...); });
+}
+
+absl::StatusOr<v1::ListConsentsResponse> AdapterCalls::Consents(const CallContext& call,
+                                                                const std::string& subject_id) {
+  v1::ListConsentsRequest req;
+  req.set_purpose(call.purpose);
+  req.set_subject_id(subject_id);
+  return AwaitProto<v1::ListConsentsResponse>(
+      call, req, [&](auto&&... a) { consents_.ListConsents(a...); });
 }
 
 absl::StatusOr<std::optional<std::string>> AdapterCalls::Duplicate(const CallContext& call,

@@ -46,6 +46,10 @@ class AdapterCalls {
   // The person known by `person`, as `call` may see them (ResolveIdentifier: NOT_FOUND for
   // someone the caller may not know, audited).
   absl::StatusOr<v1::Subject> Resolve(const CallContext& call, const v1::Identifier& person);
+  // The person's consents as `call` may see them (ListConsents: NOT_FOUND for someone the
+  // caller may not know, audited).
+  absl::StatusOr<v1::ListConsentsResponse> Consents(const CallContext& call,
+                                                    const std::string& subject_id);
 
  private:
   struct Dispatch;

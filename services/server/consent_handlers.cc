@@ -46,17 +46,22 @@ grpc::ServerUnaryReactor* ConsentHandlers::ListConsents(grpc::CallbackServerCont
                                                         v1::ListConsentsResponse* resp) {
   return edge_.Unary(ctx, "ListConsents", req->purpose(),
                      [this, req, resp](const CallContext& call, Finish finish) {
-    if (auto s = ValidateSubjectId(req->subject_id(), "subject_id"); !s.ok()) return finish(s);
-    service_.List(call, req->subject_id(), req->include_history(),
-                  [this, resp, finish = std::move(finish)](
-                      absl::StatusOr<std::vector<Consent>> consents) mutable {
-                    if (consents.ok()) {
-                      const absl::Time now = edge_.clock().Now();
-                      for (const Consent& c : *consents) ToProto(c, now, resp->add_consents());
-                    }
-                    finish(consents.status());
-                  });
+    ListConsents(call, *req, resp, std::move(finish));
   });
+}
+
+void ConsentHandlers::ListConsents(const CallContext& call, const v1::ListConsentsRequest& req,
+                                   v1::ListConsentsResponse* resp, Finish finish) {
+  if (auto s = ValidateSubjectId(req.subject_id(), "subject_id"); !s.ok()) return finish(s);
+  service_.List(call, req.subject_id(), req.include_history(),
+                [this, resp, finish = std::move(finish)](
+                    absl::StatusOr<std::vector<Consent>> consents) mutable {
+                  if (consents.ok()) {
+                    const absl::Time now = edge_.clock().Now();
+                    for (const Consent& c : *consents) ToProto(c, now, resp->add_consents());
+                  }
+                  finish(consents.status());
+                });
 }
 
 grpc::ServerUnaryReactor* ConsentHandlers::CheckAccess(grpc::CallbackServerContext* ctx,

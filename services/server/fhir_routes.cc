@@ -8,7 +8,9 @@
 #include "nlohmann/json.hpp"
 #include "services/adapters/fhir/capability_statement.h"
 #include "services/adapters/fhir/fhir_adapter.h"
+#include "services/adapters/fhir/consent_resource.h"
 #include "services/adapters/fhir/operation_outcome.h"
+#include "services/adapters/fhir/patient_resource.h"
 #include "services/adapters/fhir/response_bundles.h"
 #include "services/adapters/fhir/search_params.h"
 #include "services/core/http_status.h"
@@ -79,9 +81,32 @@ absl::Status FhirRoutes::SearchPatient(const CallContext& call, const httplib::R
     Refuse(res, subject.status(), call.request_id);
     return subject.status();
   }
-  std::vector<v1::Subject> found;
-  if (subject.ok()) found.push_back(*std::move(subject));
-  Send(res, 200, adapters::fhir::SearchsetBundle(found), call.request_id);
+  std::vector<ordered_json> found;
+  if (subject.ok()) found.push_back(adapters::fhir::PatientResource(*subject));
+  Send(res, 200, adapters::fhir::SearchsetBundle(std::move(found)), call.request_id);
+  return absl::OkStatus();
+}
+
+absl::Status FhirRoutes::SearchConsent(const CallContext& call, const httplib::Request& req,
+                                       httplib::Response& res) {
+  const std::string patient = req.get_param_value("patient");
+  absl::StatusOr<std::string> subject_id = adapters::fhir::ParsePatientReference(patient);
+  if (!subject_id.ok()) {
+    Refuse(res, subject_id.status(), call.request_id);
+    return subject_id.status();
+  }
+  absl::StatusOr<v1::ListConsentsResponse> consents = calls_.Consents(call, *subject_id);
+  if (!consents.ok() && !absl::IsNotFound(consents.status())) {
+    Refuse(res, consents.status(), call.request_id);
+    return consents.status();
+  }
+  std::vector<ordered_json> found;
+  if (consents.ok()) {
+    for (const v1::Consent& c : consents->consents()) {
+      found.push_back(adapters::fhir::ConsentResource(c, patient));
+    }
+  }
+  Send(res, 200, adapters::fhir::SearchsetBundle(std::move(found)), call.request_id);
   return absl::OkStatus();
 }
 

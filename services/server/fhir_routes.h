@@ -13,6 +13,9 @@
 //   GET  /fhir/r4/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|NNNNNNNNNN
 //                            a searchset Bundle with the Patient, or none: a person the caller
 //                            may not know and a person nobody knows look the same.
+//   GET  /fhir/r4/Consent?patient=Patient/<id>
+//                            a searchset Bundle of the person's consents (ListConsents), or none
+//                            when the caller may not know them.
 #ifndef THROUGHCARE_SERVICES_SERVER_FHIR_ROUTES_H_
 #define THROUGHCARE_SERVICES_SERVER_FHIR_ROUTES_H_
 
@@ -33,6 +36,8 @@ class FhirRoutes {
   absl::Status Post(const CallContext& call, const httplib::Request& req,
                     httplib::Response& res);
   absl::Status SearchPatient(const CallContext& call, const httplib::Request& req,
+                             httplib::Response& res);
+  absl::Status SearchConsent(const CallContext& call, const httplib::Request& req,
                              httplib::Response& res);
   // A refusal as an OperationOutcome.
   static void Refuse(httplib::Response& res, const absl::Status& status,

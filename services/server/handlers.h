@@ -176,6 +176,8 @@ class ConsentHandlers final : public v1::ConsentService::CallbackService {
   // The call the adapters' listener makes too, once its caller is identified (see Edge).
   void RecordConsent(const CallContext& call, const v1::RecordConsentRequest& req,
                      v1::Consent* resp, Finish finish);
+  void ListConsents(const CallContext& call, const v1::ListConsentsRequest& req,
+                    v1::ListConsentsResponse* resp, Finish finish);
 
  private:
   Edge& edge_;

@@ -92,6 +92,10 @@ class HttpsListenerImpl final : public HttpsListener {
       Serve({"fhir.patient", "fhir-r4", FhirRoutes::Refuse}, req, res,
             [&](const CallContext& call) { return fhir_.SearchPatient(call, req, res); });
     });
+    server_.Get("/fhir/r4/Consent", [this](Req req, Res res) {
+      Serve({"fhir.consent", "fhir-r4", FhirRoutes::Refuse}, req, res,
+            [&](const CallContext& call) { return fhir_.SearchConsent(call, req, res); });
+    });
     server_.set_payload_max_length(1 << 20);
   }
 

@@ -150,7 +150,11 @@ int main(int argc, char** argv) {
             fhir::ResponseBundle(true, {{absl::OkStatus(), true},
                                         {absl::NotFoundError("no such person"), false}})
                 .dump()) &&
-      Write(dir, "Bundle-searchset", fhir::SearchsetBundle({Person()}).dump()) &&
+      Write(dir, "Bundle-searchset",
+            fhir::SearchsetBundle({fhir::PatientResource(Person()),
+                                   fhir::ConsentResource(Consent(v1::CONSENT_EVIDENCE_SIGNED_FORM),
+                                                         "Patient/sub-1")})
+                .dump()) &&
       Write(dir, "Bundle-searchset-empty", fhir::SearchsetBundle({}).dump()) &&
       Write(dir, "CapabilityStatement",
             fhir::CapabilityStatementResource("https://broker.test/fhir/r4", "1.0").dump());

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "services/core/files.h"
 #include "tests/integration/fixture.h"
@@ -126,6 +127,31 @@ TEST_F(AdapterFhirTest, PatientSearchFindsThePersonByNhsNumberAndNoOneElse) {
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 400) << res->body;
   EXPECT_EQ(json::parse(res->body)["resourceType"], "OperationOutcome");
+}
+
+TEST_F(AdapterFhirTest, ConsentSearchListsThePersonsConsentsAsFhirConsents) {
+  const std::string subject_id = KnownPerson();
+  RecordConsent(kHealthcare, subject_id, "health", "probation-east", "offender_management");
+  const std::string patient = "Patient/" + absl::StrReplaceAll(subject_id, {{"_", "-"}});
+  httplib::Result res = AdapterClient(kHealthcare.agency)
+                            ->Get("/fhir/r4/Consent?patient=" + patient, HeadersFor(kHealthcare));
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  json found = json::parse(res->body);
+  EXPECT_EQ(found["type"], "searchset");
+  ASSERT_EQ(found["total"], 1) << found;
+  json consent = found["entry"][0]["resource"];
+  EXPECT_EQ(consent["resourceType"], "Consent");
+  EXPECT_EQ(consent["status"], "active");
+  EXPECT_EQ(consent["patient"]["reference"], patient);
+  EXPECT_THAT(consent["provision"].dump(), HasSubstr("probation-east"));
+
+  res = AdapterClient(kHealthcare.agency)
+            ->Get("/fhir/r4/Consent?patient=Patient/someone", HeadersFor(kHealthcare));
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400) << res->body;
+  EXPECT_THAT(json::parse(res->body)["issue"][0]["diagnostics"].get<std::string>(),
+              HasSubstr("patient:"));
 }
 
 TEST_F(AdapterFhirTest, BadBundlesAndCallersGetOperationOutcomes) {

@@ -5,7 +5,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/adapters/fhir/operation_outcome.h"
-#include "services/adapters/fhir/patient_resource.h"
 #include "services/core/http_status.h"
 
 namespace throughcare::adapters::fhir {
@@ -25,13 +24,13 @@ ordered_json ResponseBundle(bool batch, const std::vector<EntryOutcome>& outcome
           {"entry", std::move(entries)}};
 }
 
-ordered_json SearchsetBundle(const std::vector<v1::Subject>& patients) {
+ordered_json SearchsetBundle(std::vector<ordered_json> resources) {
   ordered_json bundle = {{"resourceType", "Bundle"}, {"type", "searchset"},
-                         {"total", patients.size()}};
-  if (patients.empty()) return bundle;
+                         {"total", resources.size()}};
+  if (resources.empty()) return bundle;
   ordered_json entries = ordered_json::array();
-  for (const v1::Subject& subject : patients) {
-    entries.push_back({{"resource", PatientResource(subject)}, {"search", {{"mode", "match"}}}});
+  for (ordered_json& resource : resources) {
+    entries.push_back({{"resource", std::move(resource)}, {"search", {{"mode", "match"}}}});
   }
   bundle["entry"] = std::move(entries);
   return bundle;

@@ -23,9 +23,9 @@ struct EntryOutcome {
 // refusal, an OperationOutcome in response.outcome. At least one outcome.
 nlohmann::ordered_json ResponseBundle(bool batch, const std::vector<EntryOutcome>& outcomes);
 
-// A searchset Bundle of Patients (patient_resource.h), with total; without `entry` when there
-// are none (FHIR JSON has no empty arrays).
-nlohmann::ordered_json SearchsetBundle(const std::vector<v1::Subject>& patients);
+// A searchset Bundle of `resources` (each a match), with total; without `entry` when there are
+// none (FHIR JSON has no empty arrays).
+nlohmann::ordered_json SearchsetBundle(std::vector<nlohmann::ordered_json> resources);
 
 }  // namespace throughcare::adapters::fhir
 

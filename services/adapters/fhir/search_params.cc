@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "services/adapters/fhir/systems.h"
 #include "services/identifiers/identifiers.h"
 
@@ -33,6 +34,17 @@ absl::StatusOr<v1::Identifier> ParseIdentifierToken(absl::string_view token) {
   identifier.set_kind(v1::IDENTIFIER_KIND_NHS_NUMBER);
   identifier.set_value(*normal);
   return identifier;
+}
+
+absl::StatusOr<std::string> ParsePatientReference(absl::string_view reference) {
+  absl::string_view id = reference;
+  if (!absl::ConsumePrefix(&id, "Patient/sub-") || id.empty() ||
+      !std::all_of(id.begin(), id.end(), [](char c) { return absl::ascii_isalnum(c); })) {
+    return absl::InvalidArgumentError(
+        "patient: expected a reference \"Patient/<id>\" to a Patient this endpoint gave "
+        "(its id starts \"sub-\")");
+  }
+  return absl::StrCat("sub_", id);
 }
 
 }  // namespace throughcare::adapters::fhir

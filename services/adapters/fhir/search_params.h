@@ -15,6 +15,11 @@ namespace throughcare::adapters::fhir {
 // system is refused: a bare number could be any kind of identifier).
 absl::StatusOr<v1::Identifier> ParseIdentifierToken(absl::string_view token);
 
+// A `patient` reference search value "Patient/<id>" (the id of a Patient this endpoint gave, see
+// patient_resource.h) as the broker's subject id. InvalidArgument starting "patient: "
+// otherwise.
+absl::StatusOr<std::string> ParsePatientReference(absl::string_view reference);
+
 }  // namespace throughcare::adapters::fhir
 
 #endif  // THROUGHCARE_SERVICES_ADAPTERS_FHIR_SEARCH_PARAMS_H_
