@@ -133,6 +133,7 @@ absl::StatusOr<int64_t> PgTx::Erase(const Erasure& e) {
   }
   const int64_t id = r.Int(0, 0);
   RETURN_IF_ERROR(DestroyKeys(*conn_, e));
+  erased_ = true;
   return id;
 }
 

@@ -4,6 +4,7 @@
 #include "services/storage/postgres_storage.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -209,11 +210,29 @@ class PostgresStorage final : public Storage {
     }
     if (options_.on_commit) options_.on_commit(absl::Now() - started);
     Count(items.size(), tx.TakeRecordsMessages());
+    if (tx.TakeErased()) scrub_pending_ = true;
+    if (scrub_pending_) Scrub(*conn);
     for (absl::AnyInvocable<void()>& fn : tx.TakeAfterCommit()) fn();
     if (!options_.listen_notify && options_.notifier != nullptr) {
       for (const std::string& channel : channels) options_.notifier->Notify(channel);
     }
     return Attempt{absl::OkStatus(), false};
+  }
+
+  // An erasure deletes keys and identifiers, and PostgreSQL keeps a deleted row's bytes in the
+  // table's file until the space is reused (VACUUM frees it but need not overwrite it). Once an
+  // erasure commits, before it is answered, the tables that hold them are rewritten (VACUUM
+  // FULL: new files, the old ones removed), so that no file of the database holds an erased
+  // key. The rewrite locks those tables for as long as it takes; erasures are rare. When it
+  // cannot run (another transaction holds the tables for 5 s), it runs again after each later
+  // commit until it has. PostgreSQL's WAL, its archives and backups keep erased rows until they
+  // are recycled or expire (README, "When one machine is not enough").
+  void Scrub(Connection& conn) {
+    if (conn.Run("SET lock_timeout = '5s'").ok() &&
+        conn.Run("VACUUM (FULL) record_keys, subject_keys, subject_identifiers").ok()) {
+      scrub_pending_ = false;
+    }
+    conn.Run("RESET lock_timeout").IgnoreError();
   }
 
   // Rolls back a transaction that cannot commit. A conflict or a lost connection means nothing
@@ -269,6 +288,8 @@ class PostgresStorage final : public Storage {
   std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
   bool closing_ ABSL_GUARDED_BY(mu_) = false;
   StorageStats stats_ ABSL_GUARDED_BY(mu_);
+  // Set by a committed erasure until a scrub has run (any writer thread runs it).
+  std::atomic<bool> scrub_pending_{false};
 
   absl::Mutex readers_mu_;
   std::vector<std::unique_ptr<Connection>> readers_ ABSL_GUARDED_BY(readers_mu_);

@@ -1,14 +1,11 @@
 // Erasure and retention against the real broker: an erased record or person is unreadable by
 // anyone, the database file no longer holds a key that opens them, the audit log still verifies,
 // and the erasure is audited, reported and shown in the person's timeline.
-#include <sqlite3.h>
-
-#include <fstream>
-#include <iterator>
-
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
+#include "tests/integration/direct_database.h"
 #include "tests/integration/audit_story.h"
+#include "tests/testing/status_matchers.h"
 
 namespace throughcare::testing {
 namespace {
@@ -34,33 +31,19 @@ class ErasureTest : public AuditStoryTest {
     get.set_purpose(purpose);
     return Records(actor.agency)->GetRecord(ContextFor(actor).get(), get, out);
   }
-  // One column of one row, as stored (the broker keeps running: SQLite readers share the file).
+  // One column of one row, as stored (the broker keeps running).
   std::string Column(const std::string& sql) {
-    sqlite3* db = nullptr;
-    EXPECT_EQ(sqlite3_open_v2(config_.sqlite_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
-              SQLITE_OK);
-    sqlite3_stmt* stmt = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sql;
-    std::string out;
-    if (sqlite3_step(stmt) == SQLITE_ROW) {
-      out.assign(static_cast<const char*>(sqlite3_column_blob(stmt, 0)),
-                 sqlite3_column_bytes(stmt, 0));
-    }
-    sqlite3_finalize(stmt);
-    sqlite3_close(db);
-    return out;
+    absl::StatusOr<std::string> value = DirectQuery(config_, sql);
+    EXPECT_THAT(value, IsOk());
+    return value.value_or("");
   }
   // Whether `bytes` occur anywhere in the database's files once the broker has closed them.
   bool FileHolds(const std::string& bytes) {
     StopBroker();
-    bool found = false;
-    for (const char* suffix : {"", "-wal"}) {
-      std::ifstream in(config_.sqlite_path + suffix, std::ios::binary);
-      const std::string all((std::istreambuf_iterator<char>(in)), {});
-      found = found || all.find(bytes) != std::string::npos;
-    }
+    absl::StatusOr<std::string> stored = StoredBytes(config_);
+    EXPECT_THAT(stored, IsOk());
     StartBroker();
-    return found;
+    return stored.value_or("").find(bytes) != std::string::npos;
   }
 };
 

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "absl/strings/numbers.h"
@@ -14,6 +15,7 @@
 #include "services/crypto/assertion.h"
 #include "services/core/files.h"
 #include "services/server/dev_setup.h"
+#include "tests/storage/postgres_test_server.h"
 #include "tests/testing/status_matchers.h"
 
 namespace throughcare::testing {
@@ -30,6 +32,11 @@ const Actor BrokerTest::kCarat{"hmp-northgate", "carat-worker-1", "carat_worker"
 const Actor BrokerTest::kAuditor{"ig-office", "auditor-1", "auditor", "audit"};
 const Actor BrokerTest::kCjit{"cjit-east", "cjit-worker-1", "cjit_worker", "direct_care"};
 
+bool BrokerTest::OnPostgres() {
+  const char* state = std::getenv("TC_BROKER_POSTGRES");
+  return state != nullptr && *state != '\0';
+}
+
 void BrokerTest::SetUp() {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
   dir_ = (std::filesystem::temp_directory_path() /
@@ -39,6 +46,10 @@ void BrokerTest::SetUp() {
   ASSERT_OK_AND_ASSIGN(std::string config_path,
                        server::PrepareDevEnvironment(dir_, "127.0.0.1:0", absl::Now()));
   ASSERT_OK_AND_ASSIGN(config_, server::LoadConfig(config_path));
+  if (OnPostgres()) {
+    ASSERT_THAT(UsePostgresServerIn(std::getenv("TC_BROKER_POSTGRES")), IsOk());
+    ASSERT_OK_AND_ASSIGN(config_.postgres_dsn, PostgresDatabaseFor(dir_));
+  }
   // Metrics are served only where a test asks (stopping the HTTP server takes about 2 s).
   config_.metrics_listen = "";
   StartBroker();

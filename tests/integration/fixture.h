@@ -31,6 +31,11 @@ struct Actor {
 
 class BrokerTest : public ::testing::Test {
  protected:
+  // Whether the broker keeps its data on PostgreSQL: when TC_BROKER_POSTGRES names the state
+  // folder of a tests/storage/postgres_server.sh server (ctest's postgres variants of these
+  // tests), each test's broker gets a database of its own there; otherwise a SQLite file.
+  static bool OnPostgres();
+
   void SetUp() override;
   void TearDown() override;
 

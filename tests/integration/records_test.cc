@@ -1,12 +1,10 @@
 // RecordService against the real broker: versions, ownership, access by role, bad input,
 // encryption at rest and fail-closed audit.
-#include <sqlite3.h>
-
-#include <fstream>
-#include <sstream>
 
 #include "gmock/gmock.h"
+#include "tests/integration/direct_database.h"
 #include "tests/integration/fixture.h"
+#include "tests/testing/status_matchers.h"
 
 namespace throughcare::testing {
 namespace {
@@ -57,17 +55,6 @@ class RecordsTest : public BrokerTest {
     req.set_record_id(record_id);
     req.set_version(version);
     return Records(actor.agency)->GetRecord(ContextFor(actor).get(), req, out);
-  }
-
-  std::string DatabaseBytes() {
-    std::string all;
-    for (const char* suffix : {"", "-wal"}) {
-      std::ifstream in(config_.sqlite_path + suffix, std::ios::binary);
-      std::stringstream buf;
-      buf << in.rdbuf();
-      all += buf.str();
-    }
-    return all;
   }
 
   std::string subject_id_;
@@ -270,8 +257,8 @@ TEST_F(RecordsTest, RecordContentsAreEncryptedAtRest) {
   v1::Record read;
   ASSERT_TRUE(Get(kHealthcare, "direct_care", created.record_id(), 0, &read).ok());
   ASSERT_EQ(read.body().health_summary().prescriptions(0).medicine(), kMarker);
-  StopBroker();  // the main file and any WAL left behind are both searched
-  std::string bytes = DatabaseBytes();
+  StopBroker();  // SQLite: the main file and any WAL left behind are both searched
+  ASSERT_OK_AND_ASSIGN(std::string bytes, StoredBytes(config_));
   ASSERT_GT(bytes.size(), 0u);
   EXPECT_EQ(bytes.find(kMarker), std::string::npos) << "record contents found in the clear";
   EXPECT_EQ(bytes.find("Synthetic Street Surgery"), std::string::npos);
@@ -283,14 +270,7 @@ TEST_F(RecordsTest, ReadsThatCannotBeAuditedDiscloseNothing) {
   v1::Record created;
   ASSERT_TRUE(Put(kHealthcare, HealthSummary(kMarker), &created).ok());
   StopBroker();
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(config_.sqlite_path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db,
-                         "CREATE TRIGGER audit_unavailable BEFORE INSERT ON audit_entries "
-                         "BEGIN SELECT RAISE(ABORT, 'audit storage failure injected by test'); END;",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(db);
+  ASSERT_THAT(BreakAuditInserts(config_), IsOk());
   StartBroker();
 
   v1::Record read;
@@ -310,14 +290,7 @@ TEST_F(RecordsTest, ReadsThatCannotBeAuditedDiscloseNothing) {
 
 TEST_F(RecordsTest, FailedAuditAppendFailsTheCallAndKeepsNoChange) {
   StopBroker();
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(config_.sqlite_path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db,
-                         "CREATE TRIGGER audit_unavailable BEFORE INSERT ON audit_entries "
-                         "BEGIN SELECT RAISE(ABORT, 'audit storage failure injected by test'); END;",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(db);
+  ASSERT_THAT(BreakAuditInserts(config_), IsOk());
   StartBroker();
 
   v1::Record out;
@@ -327,19 +300,9 @@ TEST_F(RecordsTest, FailedAuditAppendFailsTheCallAndKeepsNoChange) {
   EXPECT_TRUE(out.record_id().empty());
 
   StopBroker();
-  ASSERT_EQ(sqlite3_open(config_.sqlite_path.c_str(), &db), SQLITE_OK);
-  int records = -1, keys = -1;
-  sqlite3_exec(db, "SELECT COUNT(*) FROM records", [](void* n, int, char** v, char**) {
-    *static_cast<int*>(n) = std::atoi(v[0]);
-    return 0;
-  }, &records, nullptr);
-  sqlite3_exec(db, "SELECT COUNT(*) FROM subject_keys", [](void* n, int, char** v, char**) {
-    *static_cast<int*>(n) = std::atoi(v[0]);
-    return 0;
-  }, &keys, nullptr);
-  sqlite3_close(db);
-  EXPECT_EQ(records, 0) << "the record must not remain when its audit entry could not be written";
-  EXPECT_EQ(keys, 0);
+  EXPECT_THAT(DirectQuery(config_, "SELECT COUNT(*) FROM records"), IsOkAndHolds("0"))
+      << "the record must not remain when its audit entry could not be written";
+  EXPECT_THAT(DirectQuery(config_, "SELECT COUNT(*) FROM subject_keys"), IsOkAndHolds("0"));
 }
 
 }  // namespace

@@ -29,12 +29,7 @@ std::string& OwnState() {  // set when this process started the server
 
 std::string Script() { return std::string(TC_SOURCE_DIR) + "/tests/storage/postgres_server.sh"; }
 
-bool ReadConninfo(const std::string& state) {
-  absl::StatusOr<std::string> conninfo = PostgresConninfoIn(state);
-  if (!conninfo.ok()) return false;
-  Conninfo() = *conninfo;
-  return true;
-}
+bool ReadConninfo(const std::string& state) { return UsePostgresServerIn(state).ok(); }
 
 // Runs one statement on the server's maintenance database; the error text, empty on success.
 std::string AdminExec(const std::string& sql) {
@@ -70,6 +65,13 @@ void PostgresServerEnvironment::TearDown() {
   if (OwnState().empty()) return;
   PostgresServerScript("stop", OwnState()).IgnoreError();
   std::filesystem::remove_all(OwnState());
+}
+
+absl::Status UsePostgresServerIn(const std::string& state) {
+  absl::StatusOr<std::string> conninfo = PostgresConninfoIn(state);
+  if (!conninfo.ok()) return conninfo.status();
+  Conninfo() = *conninfo;
+  return absl::OkStatus();
 }
 
 const std::string& PostgresServerConninfo() { return Conninfo(); }

@@ -21,6 +21,10 @@ class PostgresServerEnvironment final : public ::testing::Environment {
   void TearDown() override;
 };
 
+// Uses the server started in `state` (a postgres_server.sh state folder), as the environment does
+// under ctest: for tests that run on PostgreSQL only when told to.
+absl::Status UsePostgresServerIn(const std::string& state);
+
 // The connection string (without dbname) of the server, once the environment is set up.
 const std::string& PostgresServerConninfo();
 

@@ -3,6 +3,7 @@
 //   EXPECT_THAT(status_or_statusor, IsOk());
 //   EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument));
 //   EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("nhs_number")));
+//   EXPECT_THAT(statusor, IsOkAndHolds("0"));
 //   ASSERT_OK_AND_ASSIGN(auto value, FunctionReturningStatusOr());
 #ifndef THROUGHCARE_TESTS_TESTING_STATUS_MATCHERS_H_
 #define THROUGHCARE_TESTS_TESTING_STATUS_MATCHERS_H_
@@ -42,6 +43,14 @@ MATCHER_P2(StatusIs, code, message_matcher,
   return s.code() == code &&
          ::testing::ExplainMatchResult(message_matcher, std::string(s.message()),
                                        result_listener);
+}
+
+MATCHER_P(IsOkAndHolds, value_matcher, "is OK and holds a matching value") {
+  if (!arg.ok()) {
+    *result_listener << "status is " << arg.status();
+    return false;
+  }
+  return ::testing::ExplainMatchResult(value_matcher, *arg, result_listener);
 }
 
 }  // namespace throughcare::testing

@@ -165,6 +165,9 @@ class PgTx final : public WriteTx {
   std::vector<std::string> TakeNotifications() { return std::move(notifications_); }
   std::vector<absl::AnyInvocable<void()>> TakeAfterCommit() { return std::move(after_commit_); }
   int64_t TakeRecordsMessages() { return std::exchange(records_messages_, 0); }
+  // Whether an erasure destroyed keys, so that the tables that held them must be rewritten once
+  // it commits (PostgresStorage's scrub).
+  bool TakeErased() { return std::exchange(erased_, false); }
 
  private:
   // Keeps delivery_consents in step with a delivery's consent_ids, which change from `before`
@@ -185,6 +188,7 @@ class PgTx final : public WriteTx {
   int depth_ = 0;
   std::vector<std::string> notifications_;
   int64_t records_messages_ = 0;
+  bool erased_ = false;
   std::vector<absl::AnyInvocable<void()>> after_commit_;
 };
 
