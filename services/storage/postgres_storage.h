@@ -50,7 +50,7 @@ struct PostgresOptions {
   int pool_size = 4;       // writer connections (one thread each); as many kept for reads
   int max_batch = 64;      // most closures in one transaction
   int max_queue = 10000;   // most closures waiting; beyond, writes get RESOURCE_EXHAUSTED
-  int max_attempts = 10;   // runs of a closure after serialization failures or deadlocks
+  int max_attempts = 30;   // runs of a closure after serialization failures or deadlocks
   // Where WriteTx::Notify publishes; may be null (nothing is published). Not owned; must
   // outlive the storage.
   Notifier* notifier = nullptr;

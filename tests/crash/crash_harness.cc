@@ -10,6 +10,9 @@
 //   c. duplicates are only redeliveries of unacked messages           (else DUPLICATE)
 //   d. the audit chain verifies (`throughcare audit verify`)          (else AUDIT)
 // and that an idempotency key sent again returns the original message (else KEY).
+// With --replicas N --postgres-state DIR, N replicas share one PostgreSQL database (a database of
+// the run's own on the server tests/storage/postgres_server.sh started in DIR): senders spread
+// over the replicas, two subscribers on others, and each cycle kills one replica at random.
 // With --non-durable the broker answers writes before they are on disk, and --expect-loss passes
 // only if check a reports the loss: the proof that the harness can see loss.
 #include <CLI/CLI.hpp>
@@ -58,6 +61,14 @@ int main(int argc, char** argv) {
   app.add_flag("--expect-loss", options.expect_loss,
                "Invert the verdict: pass only if check a finds acknowledged sends that were never "
                "delivered (use with --non-durable)");
+  app.add_option("--replicas", options.replicas,
+                 "Broker replicas sharing one PostgreSQL database (needs --postgres-state)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 16));
+  app.add_option("--postgres-state", options.postgres_state,
+                 "State folder of a PostgreSQL server started by tests/storage/postgres_server.sh "
+                 "start DIR; the run makes a database of its own on it")
+      ->check(CLI::ExistingDirectory);
   app.add_option("--seed", options.seed, "Seed of the random kill moments (default: random)");
   app.footer(
       "Exit codes: 0 every check holds (with --expect-loss: loss was detected); 1 a check failed\n"
@@ -71,6 +82,11 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : kExitSetup;
   }
 
+  if (options.replicas > 1 && options.postgres_state.empty()) {
+    std::cerr << "crash_harness: --replicas above 1 needs --postgres-state (SQLite is one "
+                 "process's)\n";
+    return kExitSetup;
+  }
   const bool temporary = work_dir.empty();
   if (temporary) {
     std::string pattern = (std::filesystem::temp_directory_path() / "tc-crash-XXXXXX").string();

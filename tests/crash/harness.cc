@@ -12,11 +12,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "client/grpc_status.h"
 #include "client/retry.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "services/core/files.h"
+#include "tests/storage/postgres_test_server.h"
 #include "throughcare/status_macros.h"
 
 namespace throughcare::crash {
@@ -47,84 +50,115 @@ void Say(const std::string& line) { std::cout << line << std::endl; }
 
 }  // namespace
 
-// Starts the broker once to create the development environment, sets up the person and the
-// consent, lifts the send rate limit and restarts.
+// Starts one broker to create the development environment, stops it, points the config at
+// PostgreSQL (with replicas) and lifts the send rate limit, starts every replica, then sets up
+// the person and the consent.
 absl::Status Harness::Prepare() {
   std::error_code ec;
   if (!std::filesystem::create_directories(data_dir_, ec)) {
     return absl::InternalError(absl::StrCat("cannot create ", data_dir_, ": ", ec.message()));
   }
-  ASSIGN_OR_RETURN(const int port, FreeListenPort());
-  // Metrics on a free port: the development default, 9464, may be taken by another broker.
-  std::vector<std::string> argv = {options_.daemon,    "--dev",
-                                   "--data-dir",       data_dir_,
-                                   "--listen",         absl::StrCat("127.0.0.1:", port),
-                                   "--metrics-listen", "127.0.0.1:0"};
-  if (options_.non_durable) argv.push_back("--unsafe-non-durable-for-tests");
-  broker_ = std::make_unique<BrokerProcess>(std::move(argv), data_dir_ + "/throughcared.log");
-  RETURN_IF_ERROR(broker_->Start());
+  for (int i = 0; i < options_.replicas; ++i) {
+    ASSIGN_OR_RETURN(const int port, FreeListenPort());
+    ports_.push_back(port);
+    // Metrics on a free port: the development default, 9464, may be taken by another broker.
+    std::vector<std::string> argv = {options_.daemon,    "--dev",
+                                     "--data-dir",       data_dir_,
+                                     "--listen",         absl::StrCat("127.0.0.1:", port),
+                                     "--metrics-listen", "127.0.0.1:0"};
+    if (options_.non_durable) argv.push_back("--unsafe-non-durable-for-tests");
+    const std::string log =
+        options_.replicas == 1 ? "throughcared.log" : absl::StrCat("throughcared-", i, ".log");
+    brokers_.push_back(std::make_unique<BrokerProcess>(std::move(argv), data_dir_ + "/" + log));
+  }
+  RETURN_IF_ERROR(brokers_[0]->Start());
   // The configuration is written last, after the profiles the clients read.
   const std::string config = data_dir_ + "/throughcared.yaml";
   const absl::Time deadline = absl::Now() + kServeTimeout;
   while (!std::filesystem::exists(config)) {
-    RETURN_IF_ERROR(broker_->CheckRunning());
+    RETURN_IF_ERROR(brokers_[0]->CheckRunning());
     if (absl::Now() > deadline) return absl::DeadlineExceededError("no development environment");
     absl::SleepFor(absl::Milliseconds(20));
   }
   RETURN_IF_ERROR(OpenClients());
-  RETURN_IF_ERROR(AwaitServing());
-  {
-    ASSIGN_OR_RETURN(std::unique_ptr<Client> reception, Client::Open(data_dir_, kReception));
-    ASSIGN_OR_RETURN(subject_id_, RegisterPersonInCustody(*reception));
-  }
-  RETURN_IF_ERROR(RecordConsentToCjit(*carat_, subject_id_));
-  RETURN_IF_ERROR(StopBroker());
-  RETURN_IF_ERROR(RaiseSendRateLimit());
+  RETURN_IF_ERROR(AwaitServing(0));
+  RETURN_IF_ERROR(StopBrokers());
+  RETURN_IF_ERROR(Reconfigure());
   RETURN_IF_ERROR(OpenClients());
-  return StartBroker();
+  for (int i = 0; i < options_.replicas; ++i) RETURN_IF_ERROR(StartBroker(i));
+  ASSIGN_OR_RETURN(std::unique_ptr<Client> reception, Client::Open(data_dir_, kReception));
+  ASSIGN_OR_RETURN(subject_id_, RegisterPersonInCustody(*reception));
+  return RecordConsentToCjit(*carats_[0], subject_id_);
 }
 
+// A CARAT and a CJIT client per replica.
 absl::Status Harness::OpenClients() {
-  ASSIGN_OR_RETURN(carat_, Client::Open(data_dir_, kCarat));
-  ASSIGN_OR_RETURN(cjit_, Client::Open(data_dir_, kCjit));
+  carats_.clear();
+  cjits_.clear();
+  for (int port : ports_) {
+    const std::string server = absl::StrCat("127.0.0.1:", port);
+    ASSIGN_OR_RETURN(carats_.emplace_back(), Client::Open(data_dir_, kCarat, server));
+    ASSIGN_OR_RETURN(cjits_.emplace_back(), Client::Open(data_dir_, kCjit, server));
+  }
   return absl::OkStatus();
 }
 
-// SIGTERM, once the clients' channels are closed: an idle channel never reads the broker's
-// GOAWAY, so its connection would hold up the broker's shutdown for the whole grace period.
-absl::Status Harness::StopBroker() {
-  carat_.reset();
-  cjit_.reset();
-  const absl::Time start = absl::Now();
-  RETURN_IF_ERROR(broker_->Stop(absl::Seconds(20)));
-  Say(absl::StrFormat("broker stopped by SIGTERM in %.2f s",
-                      absl::ToDoubleSeconds(absl::Now() - start)));
+// SIGTERM to every replica running, once the clients' channels are closed: an idle channel
+// never reads the broker's GOAWAY, so its connection would hold up the broker's shutdown for
+// the whole grace period.
+absl::Status Harness::StopBrokers() {
+  carats_.clear();
+  cjits_.clear();
+  for (std::unique_ptr<BrokerProcess>& broker : brokers_) {
+    if (!broker->CheckRunning().ok()) continue;
+    const absl::Time start = absl::Now();
+    RETURN_IF_ERROR(broker->Stop(absl::Seconds(20)));
+    Say(absl::StrFormat("broker stopped by SIGTERM in %.2f s",
+                        absl::ToDoubleSeconds(absl::Now() - start)));
+  }
   return absl::OkStatus();
 }
 
-// The default (200 sends a second per agency) would throttle the senders; the config written by
-// `--dev` is kept from then on, so a section added to it applies from the next start.
-absl::Status Harness::RaiseSendRateLimit() {
-  std::ofstream config(data_dir_ + "/throughcared.yaml", std::ios::app);
-  config << "# Added by the crash harness: no send rate limit to speak of.\n"
-            "messaging:\n"
-            "  send_rate_per_second: 1000000\n"
-            "  send_burst: 1000000\n";
-  config.close();
-  return config ? absl::OkStatus() : absl::InternalError("cannot append to throughcared.yaml");
+// The config written by `--dev` is kept from then on, so what is changed in it applies from the
+// next start: the default send rate limit (200 a second per agency) would throttle the senders,
+// and replicas keep their data in a PostgreSQL database of the run's own.
+absl::Status Harness::Reconfigure() {
+  const std::string path = data_dir_ + "/throughcared.yaml";
+  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  if (!options_.postgres_state.empty()) {
+    RETURN_IF_ERROR(testing::UsePostgresServerIn(options_.postgres_state));
+    ASSIGN_OR_RETURN(postgres_dsn_, testing::PostgresDatabaseFor(options_.work_dir));
+    constexpr absl::string_view kSqlite = "storage:\n  sqlite_path: data/throughcare.db\n";
+    if (!absl::StrContains(text, kSqlite)) {
+      return absl::FailedPreconditionError("the development config has no sqlite_path to replace");
+    }
+    absl::StrReplaceAll({{kSqlite, absl::StrCat("storage:\n  postgres:\n    dsn: \"",
+                                                postgres_dsn_, "\"\n")}},
+                        &text);
+  }
+  absl::StrAppend(&text,
+                  "# Added by the crash harness: no send rate limit to speak of.\n"
+                  "messaging:\n"
+                  "  send_rate_per_second: 1000000\n"
+                  "  send_burst: 1000000\n");
+  std::ofstream out(path, std::ios::trunc);
+  out << text;
+  out.close();
+  return out ? absl::OkStatus() : absl::InternalError("cannot write throughcared.yaml");
 }
 
-absl::Status Harness::StartBroker() {
-  RETURN_IF_ERROR(broker_->Start());
-  return AwaitServing();
+absl::Status Harness::StartBroker(int replica) {
+  RETURN_IF_ERROR(brokers_[replica]->Start());
+  return AwaitServing(replica);
 }
 
-// Health checks until the broker answers SERVING; fails at once if it exits.
-absl::Status Harness::AwaitServing() {
-  auto health = grpc::health::v1::Health::NewStub(carat_->channel());
+// Health checks until the replica answers SERVING; fails at once if it exits.
+absl::Status Harness::AwaitServing(int replica) {
+  BrokerProcess& broker = *brokers_[replica];
+  auto health = grpc::health::v1::Health::NewStub(carats_[replica]->channel());
   const absl::Time deadline = absl::Now() + kServeTimeout;
   while (true) {
-    RETURN_IF_ERROR(broker_->CheckRunning());
+    RETURN_IF_ERROR(broker.CheckRunning());
     grpc::ClientContext ctx;
     ctx.set_wait_for_ready(true);
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(200));
@@ -135,8 +169,8 @@ absl::Status Harness::AwaitServing() {
     }
     if (absl::Now() > deadline) {
       return absl::DeadlineExceededError(absl::StrCat(
-          "the broker did not serve within ", absl::FormatDuration(kServeTimeout), " of start ",
-          broker_->starts(), " (last health check: ", s.error_message(), ")"));
+          "replica ", replica, " did not serve within ", absl::FormatDuration(kServeTimeout),
+          " of start ", broker.starts(), " (last health check: ", s.error_message(), ")"));
     }
     absl::SleepFor(absl::Milliseconds(10));
   }
@@ -144,8 +178,10 @@ absl::Status Harness::AwaitServing() {
 
 // ---- Senders ----
 
+// Sender n sends to replica n modulo the replicas.
 void Harness::SendLoop(int sender) {
-  auto stub = v1::MessagingService::NewStub(carat_->channel());
+  const Client& carat = *carats_[sender % options_.replicas];
+  auto stub = v1::MessagingService::NewStub(carat.channel());
   for (int64_t n = 1; !stop_sending_; ++n) {
     const std::string key = absl::StrCat("s", sender, "-", n);
     if (!SendUntilAcknowledged(*stub, key)) return;
@@ -163,7 +199,7 @@ bool Harness::SendUntilAcknowledged(v1::MessagingService::Stub& stub, const std:
   retry.stop = [this] { return give_up_.load(); };
   const absl::Status sent = client::Retry(retry, [&] {
     v1::SendResponse response;
-    const grpc::Status s = stub.Send(carat_->Context().get(), request, &response);
+    const grpc::Status s = stub.Send(carats_[0]->Context().get(), request, &response);
     if (s.ok()) {
       ledger_.SendAcknowledged(key, response.message_id(), response.duplicate());
     } else {
@@ -181,26 +217,29 @@ bool Harness::SendUntilAcknowledged(v1::MessagingService::Stub& stub, const std:
 
 // ---- Subscriber ----
 
-void Harness::SubscribeLoop() {
-  auto stub = v1::MessagingService::NewStub(cjit_->channel());
-  while (true) {
+// Subscriber k starts on replica k + 1 and moves to the next replica with each new stream, so
+// that with replicas its deliveries are of messages sent through the others.
+void Harness::SubscribeLoop(int subscriber) {
+  for (int round = 0;; ++round) {
     {
       absl::MutexLock lock(&subscriber_mu_);
-      if (stop_subscriber_) return;
+      if (stop_subscribers_) return;
     }
-    Subscribe(*stub);
+    const Client& cjit = *cjits_[(subscriber + 1 + round) % options_.replicas];
+    auto stub = v1::MessagingService::NewStub(cjit.channel());
+    Subscribe(*stub, cjit);
     absl::SleepFor(kRetryPause);
   }
 }
 
 // One Subscribe stream, until it breaks: records each delivery and acks it at once; records
 // each settlement result.
-void Harness::Subscribe(v1::MessagingService::Stub& stub) {
-  std::unique_ptr<grpc::ClientContext> ctx = cjit_->Context(absl::InfiniteDuration());
+void Harness::Subscribe(v1::MessagingService::Stub& stub, const Client& cjit) {
+  std::unique_ptr<grpc::ClientContext> ctx = cjit.Context(absl::InfiniteDuration());
   {
     absl::MutexLock lock(&subscriber_mu_);
-    if (stop_subscriber_) return;
-    stream_ = ctx.get();
+    if (stop_subscribers_) return;
+    streams_.insert(ctx.get());
   }
   auto stream = stub.Subscribe(ctx.get());
   v1::SubscribeRequest first;
@@ -228,32 +267,39 @@ void Harness::Subscribe(v1::MessagingService::Stub& stub) {
   }
   stream_ends_.Add(stream->Finish().error_code());
   absl::MutexLock lock(&subscriber_mu_);
-  stream_ = nullptr;
+  streams_.erase(ctx.get());
 }
 
-void Harness::StopSubscriber() {
+void Harness::StopSubscribers() {
   absl::MutexLock lock(&subscriber_mu_);
-  stop_subscriber_ = true;
-  if (stream_ != nullptr) stream_->TryCancel();
+  stop_subscribers_ = true;
+  for (grpc::ClientContext* stream : streams_) stream->TryCancel();
 }
 
 // ---- Crashes ----
 
+// Each cycle kills one replica (drawn at random) and restarts it; the others keep serving.
 absl::Status Harness::RunCycles() {
   std::uniform_real_distribution<double> up_seconds(kMinUpSeconds, kMaxUpSeconds);
+  std::uniform_int_distribution<int> replica(0, options_.replicas - 1);
   for (int cycle = 1; cycle <= options_.cycles; ++cycle) {
     const absl::Time serving = absl::Now();
     absl::SleepFor(absl::Seconds(up_seconds(rng_)));
-    RETURN_IF_ERROR(broker_->CheckRunning());  // it must not have died by itself
-    RETURN_IF_ERROR(broker_->Kill());
+    for (const std::unique_ptr<BrokerProcess>& broker : brokers_) {
+      RETURN_IF_ERROR(broker->CheckRunning());  // none may have died by itself
+    }
+    const int victim = replica(rng_);
+    RETURN_IF_ERROR(brokers_[victim]->Kill());
     const absl::Time killed = absl::Now();
-    RETURN_IF_ERROR(StartBroker());
+    RETURN_IF_ERROR(StartBroker(victim));
     const Tally t = ledger_.tally();
     Say(absl::StrFormat(
-        "cycle %d/%d: killed after %.2f s; %d sends acknowledged, %d delivered (serving again "
-        "%.2f s after the kill)",
-        cycle, options_.cycles, absl::ToDoubleSeconds(killed - serving), t.sends_acknowledged,
-        t.delivered, absl::ToDoubleSeconds(absl::Now() - killed)));
+        "cycle %d/%d: killed %s after %.2f s; %d sends acknowledged, %d delivered (serving "
+        "again %.2f s after the kill)",
+        cycle, options_.cycles,
+        options_.replicas == 1 ? "the broker" : absl::StrCat("replica ", victim),
+        absl::ToDoubleSeconds(killed - serving), t.sends_acknowledged, t.delivered,
+        absl::ToDoubleSeconds(absl::Now() - killed)));
   }
   return absl::OkStatus();
 }
@@ -298,9 +344,9 @@ void Harness::Probe(const std::vector<std::string>& ids) {
   std::vector<std::thread> threads;
   for (int t = 0; t < kProbeThreads; ++t) {
     threads.emplace_back([&] {
-      auto stub = v1::MessagingService::NewStub(carat_->channel());
+      auto stub = v1::MessagingService::NewStub(carats_[0]->channel());
       for (size_t i = next++; i < ids.size(); i = next++) {
-        BrokerView view = AskBroker(*carat_, *stub, ids[i]);
+        BrokerView view = AskBroker(*carats_[0], *stub, ids[i]);
         absl::MutexLock lock(&probe_mu_);
         if (!view.open()) over_.insert(ids[i]);
         broker_views_[ids[i]] = std::move(view);
@@ -366,8 +412,10 @@ int Harness::Verdict(const Findings& f, const absl::Status& drained, const absl:
   Say(absl::StrCat("subscribe streams ended: ", stream_ends_.ToString()));
   Say(absl::StrCat("messages without a confirmed ack, by their final state at the broker: ",
                    BrokerViewCounts()));
-  Say(absl::StrCat("broker log warnings and errors: ", SummarizeLog(broker_->log_path()), " (",
-                   broker_->log_path(), ")"));
+  for (const std::unique_ptr<BrokerProcess>& broker : brokers_) {
+    Say(absl::StrCat("broker log warnings and errors: ", SummarizeLog(broker->log_path()), " (",
+                     broker->log_path(), ")"));
+  }
 
   std::vector<std::string> lost;
   for (const std::string& id : f.lost) lost.push_back(Describe(id));
@@ -417,14 +465,21 @@ int Harness::Run() {
   data_dir_ = options_.work_dir + "/broker";
   Say(absl::StrCat("crash harness: ", options_.cycles, " cycles, ", options_.senders,
                    " senders, seed ", options_.seed, options_.non_durable ? ", NON-DURABLE" : "",
+                   options_.postgres_state.empty()
+                       ? ""
+                       : absl::StrCat(", ", options_.replicas, " replicas on PostgreSQL"),
                    "; broker data and log in ", data_dir_));
   if (absl::Status s = Prepare(); !s.ok()) {
-    Say(absl::StrCat("setup failed: ", s.ToString(), " (broker log: ", data_dir_,
-                     "/throughcared.log)"));
+    Say(absl::StrCat("setup failed: ", s.ToString(), " (broker logs in ", data_dir_, ")"));
     return kExitSetup;
   }
 
-  std::thread subscriber([this] { SubscribeLoop(); });
+  // With replicas, two subscribers at once on different replicas: no delivery may be leased to
+  // both (the ledger's check c).
+  std::vector<std::thread> subscribers;
+  for (int i = 0; i < std::min(options_.replicas, 2); ++i) {
+    subscribers.emplace_back([this, i] { SubscribeLoop(i); });
+  }
   std::vector<std::thread> senders;
   for (int i = 1; i <= options_.senders; ++i) senders.emplace_back([this, i] { SendLoop(i); });
 
@@ -436,8 +491,8 @@ int Harness::Run() {
   stop_sending_ = true;
   for (std::thread& t : senders) t.join();
   const absl::Status drained = cycles.ok() ? Drain() : cycles;
-  StopSubscriber();
-  subscriber.join();
+  StopSubscribers();
+  for (std::thread& t : subscribers) t.join();
 
   const Findings findings = ledger_.Check();
   if (cycles.ok()) {
@@ -447,7 +502,7 @@ int Harness::Run() {
   }
   const absl::Status audit = cycles.ok() ? VerifyAuditChain() : cycles;
   if (cycles.ok()) {
-    if (absl::Status stopped = StopBroker(); !stopped.ok()) {
+    if (absl::Status stopped = StopBrokers(); !stopped.ok()) {
       Say(absl::StrCat("warning: ", stopped.message()));
     }
   }

@@ -41,6 +41,11 @@ struct Options {
   bool non_durable = false;
   bool expect_loss = false;
   uint64_t seed = 0;
+  // Several replicas share one PostgreSQL database: the state folder of a server started by
+  // tests/storage/postgres_server.sh, on which the run makes a database of its own. Empty: one
+  // broker on SQLite.
+  int replicas = 1;
+  std::string postgres_state;
 };
 
 // One run: setup, the crash cycles with senders and a subscriber running, the drain, the checks.
@@ -53,16 +58,16 @@ class Harness final {
  private:
   absl::Status Prepare();
   absl::Status OpenClients();
-  absl::Status StopBroker();
-  absl::Status StartBroker();
-  absl::Status AwaitServing();
-  absl::Status RaiseSendRateLimit();
+  absl::Status StopBrokers();
+  absl::Status StartBroker(int replica);
+  absl::Status AwaitServing(int replica);
+  absl::Status Reconfigure();
 
   void SendLoop(int sender);
   bool SendUntilAcknowledged(v1::MessagingService::Stub& stub, const std::string& key);
-  void SubscribeLoop();
-  void Subscribe(v1::MessagingService::Stub& stub);
-  void StopSubscriber();
+  void SubscribeLoop(int subscriber);
+  void Subscribe(v1::MessagingService::Stub& stub, const Client& cjit);
+  void StopSubscribers();
 
   absl::Status RunCycles();
   absl::Status Drain();
@@ -75,9 +80,12 @@ class Harness final {
   const Options options_;
   std::mt19937_64 rng_;
   std::string data_dir_;
-  std::unique_ptr<BrokerProcess> broker_;
-  std::unique_ptr<Client> carat_;
-  std::unique_ptr<Client> cjit_;
+  std::string postgres_dsn_;  // with replicas on PostgreSQL
+  // Per replica: its process, its port, and a CARAT and a CJIT client connected to it.
+  std::vector<std::unique_ptr<BrokerProcess>> brokers_;
+  std::vector<int> ports_;
+  std::vector<std::unique_ptr<Client>> carats_;
+  std::vector<std::unique_ptr<Client>> cjits_;
   std::string subject_id_;
   Ledger ledger_;
   CodeCounts send_errors_;
@@ -89,8 +97,8 @@ class Harness final {
   std::vector<std::string> refused_ ABSL_GUARDED_BY(refused_mu_);  // sends refused for good
 
   absl::Mutex subscriber_mu_;
-  bool stop_subscriber_ ABSL_GUARDED_BY(subscriber_mu_) = false;
-  grpc::ClientContext* stream_ ABSL_GUARDED_BY(subscriber_mu_) = nullptr;
+  bool stop_subscribers_ ABSL_GUARDED_BY(subscriber_mu_) = false;
+  absl::flat_hash_set<grpc::ClientContext*> streams_ ABSL_GUARDED_BY(subscriber_mu_);
 
   // What the broker said about messages the subscriber could not settle, and those of them
   // whose delivery is over (acknowledged, dead-lettered, ..., or unknown to the broker).

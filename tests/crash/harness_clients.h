@@ -38,9 +38,12 @@ inline constexpr Actor kAuditor{"ig-office", "auditor-1", "auditor", "audit"};
 // an assertion minted for each call), on a channel that reconnects quickly after a restart.
 class Client {
  public:
+  // `server` ("127.0.0.1:PORT") overrides the profile's, for one of several replicas.
   static absl::StatusOr<std::unique_ptr<Client>> Open(const std::string& dev_dir,
-                                                      const Actor& actor) {
+                                                      const Actor& actor,
+                                                      const std::string& server = "") {
     client::SettingInputs in;
+    in.server = server;
     in.dev_dir = dev_dir;
     in.agency = actor.agency;
     in.user = actor.user;
